@@ -1,0 +1,301 @@
+"""The typed configuration: column mapping, timestamps, business calendar, targets, value classes, costs.
+
+Load it with :func:`load_config` from YAML or TOML; every error names the key and the value.
+An annotated example is ``sample_logs/cspm.example.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from cspm.errors import ConfigError
+
+_UNITS = {
+    "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
+    "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+    "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600,
+    "d": 86400, "day": 86400, "days": 86400,
+    "w": 604800, "week": 604800, "weeks": 604800,
+}  # fmt: skip
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*$")
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Parse '1h', '30 min', '1.5 d', '90s' (or a timedelta) into a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, str):
+        parts = re.findall(r"\d+(?:\.\d+)?\s*[a-zA-Z]+", value)
+        if parts and re.fullmatch(r"(\s*\d+(?:\.\d+)?\s*[a-zA-Z]+\s*)+", value):
+            total = 0.0
+            for part in parts:
+                number, unit = _DURATION.match(part).groups()  # type: ignore[union-attr]
+                if unit.lower() not in _UNITS:
+                    break
+                total += float(number) * _UNITS[unit.lower()]
+            else:
+                return timedelta(seconds=total)
+    raise ValueError(
+        f"not a duration: {value!r}; write a number with a unit, e.g. '30min', '1h', '4 h', '2d'"
+    )
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+def _parse_share(value: Any) -> float:
+    """'85%', 85 or 0.85 → 0.85."""
+    if isinstance(value, str):
+        text = value.strip().rstrip("%").strip()
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"not a share: {value!r}; write e.g. '85%' or 0.85") from None
+        return number / 100 if value.strip().endswith("%") or number > 1 else number
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value) / 100 if value > 1 else float(value)
+    raise ValueError(f"not a share: {value!r}; write e.g. '85%' or 0.85")
+
+
+Share = Annotated[float, BeforeValidator(_parse_share), Field(ge=0, le=1)]
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r}; use an IANA name such as 'UTC', 'Europe/Berlin', 'Asia/Shanghai'"
+        ) from None
+    return value
+
+
+TimeZone = Annotated[str, BeforeValidator(_check_timezone)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnMapping(_Model):
+    """Which source column plays which role. Unset roles are detected from the headers."""
+
+    case_id: str | None = None
+    activity: str | list[str] | None = Field(
+        default=None, description="one column, or several joined (as XES classifiers do)"
+    )
+    activity_separator: str = " + "
+    timestamp: str | None = None
+    start_timestamp: str | None = None
+    agent: str | None = None
+    team: str | None = None
+    lifecycle: str | None = None
+    channel: str | None = None
+    priority: str | None = None
+    customer: str | None = None
+
+
+class TimestampSettings(_Model):
+    """How timestamps are read: time zone of naive values, day-first switch, explicit formats."""
+
+    timezone: TimeZone = "UTC"
+    dayfirst: bool | None = None
+    format: str | list[str] | None = Field(
+        default=None, description="strptime format(s), e.g. '%d.%m.%Y %H:%M:%S'"
+    )
+
+
+_WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def _parse_hours(value: Any) -> list[tuple[time, time]]:
+    """'08:00-18:00', ['08:00-12:00', '13:00-18:00'] or [] (closed) → list of (start, end)."""
+    if value is None or value == "closed":
+        return []
+    items = [value] if isinstance(value, str) else list(value)
+    spans = []
+    for item in items:
+        m = _HOURS.match(str(item))
+        if not m:
+            raise ValueError(f"not working hours: {item!r}; write e.g. '08:00-18:00'")
+        h1, m1, h2, m2 = map(int, m.groups())
+        if h2 == 24 and m2 == 0:
+            h2, m2 = 23, 59
+        if not (0 <= h1 < 24 and 0 <= h2 < 24 and m1 < 60 and m2 < 60):
+            raise ValueError(f"not working hours: {item!r}; hours are 00:00-24:00")
+        start, end = time(h1, m1), time(h2, m2)
+        if end <= start:
+            raise ValueError(f"working hours {item!r} end before they start")
+        spans.append((start, end))
+    return sorted(spans)
+
+
+class Calendar(_Model):
+    """A business calendar: working hours per weekday, holidays, time zone."""
+
+    timezone: TimeZone = "UTC"
+    working_hours: dict[str, Any] = Field(
+        default_factory=lambda: {"mon-fri": "08:00-18:00"},
+        description="keys: weekday names or ranges ('mon-fri', 'sat'); values: 'HH:MM-HH:MM' or a list",
+    )
+    holidays: list[date] = Field(default_factory=list)
+    country: str | None = Field(default=None, description="public holidays from `holidays`, e.g. 'DE', 'CN'")
+    subdivision: str | None = None
+    teams: dict[str, Calendar] = Field(default_factory=dict, description="per-team calendars")
+
+    @field_validator("working_hours")
+    @classmethod
+    def _valid_hours(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for key, hours in value.items():
+            _expand_weekdays(key)
+            _parse_hours(hours)
+        return value
+
+    @field_validator("country")
+    @classmethod
+    def _valid_country(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        import holidays
+
+        if value.upper() not in holidays.list_supported_countries():
+            raise ValueError(f"no public-holiday calendar for country {value!r} in `holidays`")
+        return value.upper()
+
+    def hours_by_weekday(self) -> dict[int, list[tuple[time, time]]]:
+        """Weekday (0 = Monday) → working spans."""
+        result: dict[int, list[tuple[time, time]]] = {d: [] for d in range(7)}
+        for key, hours in self.working_hours.items():
+            for day in _expand_weekdays(key):
+                result[day] = _parse_hours(hours)
+        return result
+
+
+def _expand_weekdays(key: str) -> list[int]:
+    text = key.strip().lower()[:]
+    if "-" in text:
+        a, b = (p.strip()[:3] for p in text.split("-", 1))
+        if a not in _WEEKDAYS or b not in _WEEKDAYS:
+            raise ValueError(f"not a weekday range: {key!r}; write e.g. 'mon-fri'")
+        i, j = _WEEKDAYS.index(a), _WEEKDAYS.index(b)
+        return list(range(i, j + 1)) if i <= j else list(range(i, 7)) + list(range(0, j + 1))
+    if text[:3] not in _WEEKDAYS:
+        raise ValueError(f"not a weekday: {key!r}; write e.g. 'mon', 'sat' or 'mon-fri'")
+    return [_WEEKDAYS.index(text[:3])]
+
+
+Clock = Literal["calendar", "business"]
+
+
+class StepTarget(_Model):
+    """Maximum wait before a step and/or maximum time in a status, e.g. '85% within 1 h'."""
+
+    step: str
+    max_wait: Duration | None = None
+    max_time_in_status: Duration | None = None
+    attainment: Share = 1.0
+    clock: Clock = "calendar"
+    segment: dict[str, str] = Field(default_factory=dict, description="e.g. {priority: P1}")
+    name: str | None = None
+
+
+class MilestoneTarget(_Model):
+    """First occurrence of ``start`` to first occurrence of ``end`` within a duration."""
+
+    name: str
+    start: str = Field(description="activity that starts the clock ('case start' for the first event)")
+    end: str
+    within: Duration
+    attainment: Share = 1.0
+    clock: Clock = "calendar"
+    exclude_sla_pause: bool = True
+    segment: dict[str, str] = Field(default_factory=dict)
+
+
+class LeadTimeTarget(_Model):
+    """Case lead time (first to last event) within a duration."""
+
+    name: str = "lead time"
+    within: Duration
+    attainment: Share = 1.0
+    clock: Clock = "calendar"
+    segment: dict[str, str] = Field(default_factory=dict)
+
+
+class Targets(_Model):
+    steps: list[StepTarget] = Field(default_factory=list)
+    milestones: list[MilestoneTarget] = Field(default_factory=list)
+    lead_time: list[LeadTimeTarget] = Field(default_factory=list)
+
+
+class ValueClasses(_Model):
+    """Activity names (exact, case-insensitive) per value class; unnamed ones use keyword defaults."""
+
+    value_adding: list[str] = Field(default_factory=list)
+    necessary: list[str] = Field(default_factory=list)
+    waiting: list[str] = Field(default_factory=list)
+    handoff: list[str] = Field(default_factory=list)
+    rework: list[str] = Field(default_factory=list)
+    approval: list[str] = Field(default_factory=list)
+    sla_pause: list[str] = Field(
+        default_factory=list, description="statuses that stop the SLA clock (e.g. 'Pending customer')"
+    )
+
+
+class Costs(_Model):
+    hourly_rate: float = Field(default=0.0, ge=0)
+    currency: str = "EUR"
+
+
+class Config(_Model):
+    """The whole configuration file."""
+
+    columns: ColumnMapping = Field(default_factory=ColumnMapping)
+    timestamps: TimestampSettings = Field(default_factory=TimestampSettings)
+    time_semantics: Literal["complete", "status", "start_complete"] | None = None
+    calendar: Calendar = Field(default_factory=Calendar)
+    targets: Targets = Field(default_factory=Targets)
+    value_classes: ValueClasses = Field(default_factory=ValueClasses)
+    costs: Costs = Field(default_factory=Costs)
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a YAML (.yaml/.yml) or TOML (.toml) configuration file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(path, [("(file)", str(path), "no such file")])
+    text = path.read_bytes()
+    try:
+        if path.suffix.lower() == ".toml":
+            data = tomllib.loads(text.decode("utf-8-sig"))
+        else:
+            data = yaml.safe_load(text.decode("utf-8-sig"))
+    except (yaml.YAMLError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(path, [("(file)", path.name, f"not valid YAML/TOML: {exc}")]) from None
+    return config_from_dict(data or {}, path=path)
+
+
+def config_from_dict(data: dict[str, Any], path: str | Path | None = None) -> Config:
+    """Validate a configuration given as a dict (e.g. from a notebook)."""
+    if not isinstance(data, dict):
+        raise ConfigError(path, [("(top level)", data, "expected a mapping of sections")])
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = ".".join(str(p) for p in err["loc"])
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key"
+            problems.append((key, err.get("input"), msg))
+        raise ConfigError(path, problems) from None

@@ -1,0 +1,267 @@
+"""Data quality of a log: what was read, kept and rejected (and why), and event-level checks.
+
+The event-level figures (:func:`event_checks`) are Ibis expressions and run on any engine.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from cspm.log import ACTIVITY, CASE, ROW, TIMESTAMP
+
+if TYPE_CHECKING:
+    from cspm._timestamps import TimestampReport
+    from cspm.log import Roles, TicketLog
+
+
+@dataclass
+class IngestInfo:
+    """What the reader saw (filled in by :func:`cspm.read`)."""
+
+    source: str
+    kind: str
+    rows_read: int
+    rows_kept: int
+    details: dict[str, Any] = field(default_factory=dict)
+    timestamp_reports: list[TimestampReport] = field(default_factory=list)
+    timezone: str = "UTC"
+    roles: Roles | None = None
+    pairing: dict[str, int] = field(default_factory=dict)
+    has_lines: bool = False
+
+
+def _as_utc(value: Any) -> datetime | None:
+    if value is None or value is pd.NaT:
+        return None
+    ts = pd.Timestamp(value)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.to_pydatetime()
+
+
+def event_checks(events: ir.Table) -> dict[str, Any]:
+    """Event-level quality figures, computed on the events' engine."""
+    attrs = [c for c in events.columns if c not in (CASE, ACTIVITY, TIMESTAMP, ROW)]
+    base = events.aggregate(
+        events=events.count(),
+        cases=events[CASE].nunique(),
+        activities=events[ACTIVITY].nunique(),
+        first=events[TIMESTAMP].min(),
+        last=events[TIMESTAMP].max(),
+        **{f"nn_{i}": events[c].count() for i, c in enumerate(attrs)},
+    ).to_pandas().iloc[0]
+    per_case = events.group_by(CASE).aggregate(n=events.count())
+    single = per_case.filter(per_case.n == 1).count()
+    same = events.group_by([CASE, TIMESTAMP]).aggregate(n=events.count())
+    same_ts = same.filter(same.n > 1).n.sum()
+    no_row = [c for c in events.columns if c != ROW]
+    distinct = events.select(no_row).distinct().count()
+    n_events = int(base["events"])
+    return {
+        "events": n_events,
+        "cases": int(base["cases"]),
+        "activities": int(base["activities"]),
+        "first_event": _as_utc(base["first"]),
+        "last_event": _as_utc(base["last"]),
+        "single_event_cases": int(single.to_pyarrow().as_py()),
+        "same_timestamp_events": int(same_ts.to_pyarrow().as_py() or 0),
+        "duplicate_events": n_events - int(distinct.to_pyarrow().as_py()),
+        "completeness": {
+            c: (int(base[f"nn_{i}"]) / n_events if n_events else 0.0) for i, c in enumerate(attrs)
+        },
+    }
+
+
+def _duration_text(seconds: float) -> str:
+    from cspm.units import format_duration
+
+    return format_duration(seconds)
+
+
+@dataclass
+class DataQuality:
+    """Rows read/kept/rejected, rejections by reason, and event-level checks of one log."""
+
+    source: str
+    kind: str
+    rows_read: int
+    rows_kept: int
+    rows_rejected: int
+    rejected_by_reason: dict[str, int]
+    events: int
+    cases: int
+    activities: int
+    first_event: datetime | None
+    last_event: datetime | None
+    duplicate_events: int
+    same_timestamp_events: int
+    single_event_cases: int
+    completeness: dict[str, float]
+    warnings: list[str]
+    details: dict[str, Any]
+    roles: dict[str, Any]
+    rejects: ir.Table | None = field(default=None, repr=False)
+
+    @classmethod
+    def compute(cls, log: TicketLog, info: IngestInfo, rejects: ir.Table) -> DataQuality:
+        checks = event_checks(log.events)
+        by_reason_df = rejects.group_by("reason").aggregate(n=rejects.count()).to_pandas()
+        by_reason = {
+            str(r): int(n) for r, n in sorted(zip(by_reason_df["reason"], by_reason_df["n"], strict=True), key=lambda t: -t[1])
+        }
+        rejected = sum(by_reason.values())
+        if info.rows_read != info.rows_kept + rejected:
+            raise AssertionError(
+                f"row accounting broken for {info.source}: read {info.rows_read}, kept {info.rows_kept}, "
+                f"rejected {rejected}"
+            )
+        warnings: list[str] = []
+        details = dict(info.details)
+        details["timezone"] = info.timezone
+        for rep in info.timestamp_reports:
+            warnings.extend(rep.warnings)
+            details[f"timestamp formats ({rep.column})"] = {
+                k: v for k, v in rep.formats.items()
+            }
+        if info.pairing:
+            details["lifecycle pairing"] = dict(info.pairing)
+            if info.pairing.get("unpaired_start"):
+                warnings.append(
+                    f"{info.pairing['unpaired_start']:,} start events have no matching complete event; "
+                    "they are kept with their start time as completion time."
+                )
+            if info.pairing.get("start_after_complete"):
+                warnings.append(
+                    f"{info.pairing['start_after_complete']:,} activity instances start after they complete."
+                )
+        if rejected:
+            warnings.append(
+                f"{rejected:,} of {info.rows_read:,} rows were rejected ("
+                + ", ".join(f"{r}: {n:,}" for r, n in by_reason.items())
+                + "); write them out with quality.write_rejects(path) or --rejects FILE."
+            )
+        if checks["duplicate_events"]:
+            warnings.append(f"{checks['duplicate_events']:,} events are exact duplicates of another event.")
+        return cls(
+            source=info.source,
+            kind=info.kind,
+            rows_read=info.rows_read,
+            rows_kept=info.rows_kept,
+            rows_rejected=rejected,
+            rejected_by_reason=by_reason,
+            events=checks["events"],
+            cases=checks["cases"],
+            activities=checks["activities"],
+            first_event=checks["first_event"],
+            last_event=checks["last_event"],
+            duplicate_events=checks["duplicate_events"],
+            same_timestamp_events=checks["same_timestamp_events"],
+            single_event_cases=checks["single_event_cases"],
+            completeness=checks["completeness"],
+            warnings=warnings,
+            details=details,
+            roles=info.roles.as_dict() if info.roles else {},
+            rejects=rejects,
+        )
+
+    # --- views -------------------------------------------------------------------------------
+    @property
+    def time_span(self) -> float | None:
+        """Seconds from the first to the last event."""
+        if self.first_event is None or self.last_event is None:
+            return None
+        return (self.last_event - self.first_event).total_seconds()
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary."""
+        return {
+            "source": self.source,
+            "kind": self.kind,
+            "rows_read": self.rows_read,
+            "rows_kept": self.rows_kept,
+            "rows_rejected": self.rows_rejected,
+            "rejected_by_reason": self.rejected_by_reason,
+            "events": self.events,
+            "cases": self.cases,
+            "activities": self.activities,
+            "duplicate_events": self.duplicate_events,
+            "same_timestamp_events": self.same_timestamp_events,
+            "single_event_cases": self.single_event_cases,
+            "first_event": self.first_event.isoformat() if self.first_event else None,
+            "last_event": self.last_event.isoformat() if self.last_event else None,
+            "time_span_seconds": self.time_span,
+            "completeness": {k: round(v, 6) for k, v in self.completeness.items()},
+            "roles": self.roles,
+            "details": {k: v for k, v in self.details.items()},
+            "warnings": list(self.warnings),
+        }
+
+    def figures(self) -> list[tuple[str, str]]:
+        """(figure, value) rows as a person reads them."""
+        rows = [
+            ("source", self.source),
+            ("rows read", f"{self.rows_read:,}"),
+            ("rows kept", f"{self.rows_kept:,}"),
+            ("rows rejected", f"{self.rows_rejected:,}"),
+        ]
+        rows += [(f"  rejected: {r}", f"{n:,}") for r, n in self.rejected_by_reason.items()]
+        rows += [
+            ("events", f"{self.events:,}"),
+            ("cases", f"{self.cases:,}"),
+            ("activities", f"{self.activities:,}"),
+            ("exact duplicate events", f"{self.duplicate_events:,}"),
+            ("events sharing a timestamp in their case", f"{self.same_timestamp_events:,}"),
+            ("cases with a single event", f"{self.single_event_cases:,}"),
+            ("first event (UTC)", f"{self.first_event:%Y-%m-%d %H:%M:%S}" if self.first_event else "–"),
+            ("last event (UTC)", f"{self.last_event:%Y-%m-%d %H:%M:%S}" if self.last_event else "–"),
+            ("time span", _duration_text(self.time_span) if self.time_span is not None else "–"),
+        ]
+        rows += [(f"completeness: {c}", f"{v:.1%}") for c, v in self.completeness.items()]
+        return rows
+
+    def to_pandas(self) -> pd.DataFrame:
+        return pd.DataFrame(self.figures(), columns=["figure", "value"])
+
+    def rejects_frame(self, limit: int | None = 1000) -> pd.DataFrame:
+        """Rejected rows: source row, file line, column, reason, value."""
+        if self.rejects is None:
+            return pd.DataFrame(columns=["source_row", "line", "column", "reason", "value"])
+        t = self.rejects.order_by("source_row")
+        return (t.limit(limit) if limit else t).to_pandas()
+
+    def write_rejects(self, path: str | Path) -> Path:
+        """Write every rejected row (row number, line, column, reason, value) to CSV or Parquet."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        t = self.rejects.order_by("source_row") if self.rejects is not None else None
+        if t is None:
+            self.rejects_frame().to_csv(path, index=False)
+        elif path.suffix.lower() == ".parquet":
+            t.to_parquet(path)
+        else:
+            t.to_pandas().to_csv(path, index=False) if self.rows_rejected < 100_000 else t.to_csv(path)
+        return path
+
+    def __str__(self) -> str:
+        width = max(len(f) for f, _ in self.figures())
+        lines = [f"{f:<{width}}  {v}" for f, v in self.figures()]
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(f)}</td><td style='text-align:right'>{html.escape(v)}</td></tr>"
+            for f, v in self.figures()
+        )
+        warn = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings)
+        return (
+            "<div class='cspm-quality'><strong>Data quality</strong>"
+            f"<table>{rows}</table>" + (f"<ul>{warn}</ul>" if warn else "") + "</div>"
+        )
+
