@@ -246,12 +246,13 @@ class Engine:
             "rounds": np.where(needs_approval, rounds, 0), "agents": agents,
         }  # fmt: skip
 
-    def chunk(self, n: int) -> Chunk:
-        """Generate the next ``n`` cases."""
+    def chunk(self, n: int, block: int = 0) -> Chunk:
+        """Generate the next ``n`` cases; random numbers are drawn for ``max(n, block)`` cases."""
         p = self.p
-        at = self._draw_attributes(n)
+        m = max(n, block)
+        at = {k: v[:n] for k, v in self._draw_attributes(m).items()}
+        z = self.rng.standard_normal((m, NORMALS_PER_CASE))[:n].tolist()
         arrivals = self.arrivals.take(n).tolist()
-        z = self.rng.standard_normal((n, NORMALS_PER_CASE)).tolist()
         clocks = self.clocks
         leads, managers = self.leads, self.managers
         bott_median = p.bottleneck_median_hours * 3600.0

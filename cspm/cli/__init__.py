@@ -1,0 +1,11 @@
+"""The ``cspm`` command line: a thin layer over the library (one module per command)."""
+
+from __future__ import annotations
+
+from cspm.cli._app import app, main
+
+# Each command module registers itself on `app` when imported.
+from cspm.cli import validate as _validate  # noqa: E402,F401
+from cspm.cli import simulate as _simulate  # noqa: E402,F401
+
+__all__ = ["app", "main"]

@@ -1,0 +1,65 @@
+"""Shared fixtures: the real Helpdesk log, small hand-made logs, and a local Spark session.
+
+Engine parity: every event-level computation is checked on DuckDB and on Spark with the
+`spark` fixture (see tests/test_parity_*.py). Without Java or pyspark the Spark tests skip with the
+reason; `.ci/run` fails if they were skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import cspm
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_LOGS = ROOT.parent / "shared" / "logs"
+HELPDESK = SHARED_LOGS / "helpdesk.xes.gz"
+SAMPLES = ROOT / "sample_logs"
+
+
+@pytest.fixture(scope="session")
+def helpdesk_path() -> Path:
+    if not HELPDESK.exists():
+        pytest.skip(f"real log not found at {HELPDESK}")
+    return HELPDESK
+
+
+@pytest.fixture(scope="session")
+def helpdesk_log(helpdesk_path: Path) -> cspm.TicketLog:
+    return cspm.read(helpdesk_path)
+
+
+def _spark_unavailable() -> str | None:
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return "pyspark is not installed (pip install 'cspm[spark]')"
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        return "Java is not installed (Spark needs Java 17)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """A local Spark session (local[2], UTC), shared by the whole test run."""
+    reason = _spark_unavailable()
+    if reason:
+        pytest.skip(f"SPARK-SKIPPED: {reason}")
+    from cspm.engine import spark_session
+
+    session = spark_session("local[2]")
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def helpdesk_spark(helpdesk_log, spark) -> cspm.TicketLog:
+    """The Helpdesk log with its events on Spark."""
+    from cspm.engine import to_spark
+
+    return to_spark(helpdesk_log, spark)
