@@ -3,7 +3,9 @@
 Everything here works on integer codes and integer Unix seconds; :mod:`cspm.simulate` turns a
 :class:`Chunk` into named columns and files. The random streams are numpy ``Generator(PCG64)``
 children of one ``SeedSequence``: arrivals and cases draw from separate streams, and every case
-gets a fixed block of normals, so the same seed gives the same log whatever is written.
+gets a fixed block of normals, so the same seed gives the same log whatever is written. The bottleneck waits use antithetic
+pairs of normals (z, -z), so their realised median tracks the configured median closely even on
+small logs while each wait is still lognormal.
 """
 
 from __future__ import annotations
@@ -96,7 +98,9 @@ SELF_LOOP_STEP = (10.0, 0.8, 30.0, 0.6)  # a second `Investigate` work entry rig
 SD_RESOLVE_STEP = (20.0, 0.9, 10.0, 0.6)
 # Customer events, calendar hours: (median, sigma).
 CUSTOMER_STEPS = {REPLIED: (20.0, 1.0), CONFIRM: (10.0, 1.0), REOPEN: (48.0, 0.8)}
-NORMALS_PER_CASE = 96  # more than the longest case can use (2 per agent event, 1 per customer event)
+NORMALS_PER_CASE = (
+    96  # more than the longest case can use (2 per agent event, 1 per customer event)
+)
 
 # Arrival seasonality: weekday factor (Mon..Sun) x hour-of-day factor, in local time.
 WEEKDAY_FACTOR = (1.25, 1.15, 1.05, 1.0, 0.9, 0.35, 0.25)
@@ -220,7 +224,9 @@ class Engine:
         channel = np.searchsorted(np.cumsum(CHANNEL_SHARES), u[:, 0] * 0.999999, side="right")
         priority = np.searchsorted(np.cumsum(PRIORITY_SHARES), u[:, 1] * 0.999999, side="right")
         category = np.searchsorted(np.cumsum(CATEGORY_SHARES), u[:, 2] * 0.999999, side="right")
-        escalate = u[:, 3] < np.minimum(np.asarray(CATEGORY_ESCALATION)[category] * p.escalation_scale, 1.0)
+        escalate = u[:, 3] < np.minimum(
+            np.asarray(CATEGORY_ESCALATION)[category] * p.escalation_scale, 1.0
+        )
         # first L2 team by category
         first = np.full(n, TS)
         first[category == TECHNICAL] = np.where(u[category == TECHNICAL, 4] < 0.7, TS, NO)
@@ -232,11 +238,15 @@ class Engine:
         kind[t < p.direct_ping_pong + p.indirect_ping_pong + p.single_transfer] = 1
         kind[t < p.direct_ping_pong + p.indirect_ping_pong] = 3
         kind[t < p.direct_ping_pong] = 2
-        needs_approval = (category == REFUND) | ((category == COMPLAINT) & (u[:, 6] < COMPLAINT_COMPENSATION))
+        needs_approval = (category == REFUND) | (
+            (category == COMPLAINT) & (u[:, 6] < COMPLAINT_COMPENSATION)
+        )
         amount = np.round(p.amount_median * np.exp(rng.standard_normal(n)), 2)
         amount = np.where(needs_approval, amount, np.nan)
         rounds = np.minimum(rng.geometric(1.0 - p.approval_reject, size=n), p.max_approval_rounds)
-        agents = np.stack([rng.integers(0, size, size=n) + first_idx for first_idx, size in self.pools], axis=1)
+        agents = np.stack(
+            [rng.integers(0, size, size=n) + first_idx for first_idx, size in self.pools], axis=1
+        )
         return {
             "channel": channel, "priority": priority, "category": category,
             "customer": rng.integers(1, p.n_customers + 1, size=n), "amount": amount,
@@ -252,6 +262,9 @@ class Engine:
         m = max(n, block)
         at = {k: v[:n] for k, v in self._draw_attributes(m).items()}
         z = self.rng.standard_normal((m, NORMALS_PER_CASE))[:n].tolist()
+        half = self.rng.standard_normal(m // 2 + 1)
+        bz = np.stack([half, -half], axis=1).ravel().tolist()  # antithetic pairs
+        bi = 0
         arrivals = self.arrivals.take(n).tolist()
         clocks = self.clocks
         leads, managers = self.leads, self.managers
@@ -280,7 +293,7 @@ class Engine:
             number = first_number + i
 
             def agent_event(act: int, team: int, who: int, t: int, step: tuple[float, float, float, float],
-                            factor: float = 1.0) -> int:  # fmt: skip
+                            factor: float = 1.0, zi: list[float] = zi) -> int:  # fmt: skip
                 nonlocal k
                 wm, ws, pm, ps = step
                 wait = max(1, int(wm * _MIN * factor * exp(ws * zi[k]) + 0.5))
@@ -296,7 +309,7 @@ class Engine:
                 ends.append(e)
                 return e
 
-            def customer_event(act: int, team: int, who: int, t: int) -> int:
+            def customer_event(act: int, team: int, who: int, t: int, zi: list[float] = zi) -> int:
                 nonlocal k
                 med, sig = CUSTOMER_STEPS[act]
                 e = t + max(1, int(med * 3600.0 * exp(sig * zi[k]) + 0.5))
@@ -333,9 +346,10 @@ class Engine:
                 others = [x for x in L2_TEAMS if x != a]
                 b, c = (others[0], others[1]) if cols["other"][i] else (others[1], others[0])
                 escalated_at = t
-                wait = max(1, int(bott_median * exp(bott_sigma * zi[k]) + 0.5))
-                work = max(1, int(STEPS[ASSIGN][2] * _MIN * exp(STEPS[ASSIGN][3] * zi[k + 1]) + 0.5))
-                k += 2
+                wait = max(1, int(bott_median * exp(bott_sigma * bz[bi]) + 0.5))
+                bi += 1
+                work = max(1, int(STEPS[ASSIGN][2] * _MIN * exp(STEPS[ASSIGN][3] * zi[k]) + 0.5))
+                k += 1
                 clock = clocks[a]
                 s = clock.advance(t, wait)
                 t = clock.advance(s, work)
@@ -419,4 +433,3 @@ class Engine:
             agent=np.asarray(agents, dtype=np.int16), start=np.asarray(starts, dtype=np.int64),
             end=np.asarray(ends, dtype=np.int64), truth=truth, bottleneck=bottleneck,
         )  # fmt: skip
-

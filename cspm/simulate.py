@@ -123,10 +123,14 @@ class SimulationSettings(BaseModel):
     start: date = date(2024, 3, 4)
     language: Literal["en", "zh"] = "en"
     lifecycle: Literal["complete", "start_complete"] = "complete"
-    tickets_per_day: float = Field(default=120.0, gt=0, description="mean arrivals per calendar day")
+    tickets_per_day: float = Field(
+        default=120.0, gt=0, description="mean arrivals per calendar day"
+    )
     n_customers: int | None = Field(default=None, ge=1)
     # business calendar (simple CLI-friendly fields; ``calendar`` overrides them when given)
-    timezone: str | None = Field(default=None, description="default Europe/Berlin (en), Asia/Shanghai (zh)")
+    timezone: str | None = Field(
+        default=None, description="default Europe/Berlin (en), Asia/Shanghai (zh)"
+    )
     working_hours: Annotated[dict[str, Any], BeforeValidator(_parse_working_hours)] = Field(
         default_factory=lambda: {"mon-fri": "08:00-18:00"}
     )
@@ -139,7 +143,9 @@ class SimulationSettings(BaseModel):
     # injected deviations (shares)
     skip_first_response: float = Field(default=0.04, ge=0, le=1)
     pending_customer: float = Field(default=0.2, ge=0, le=1)
-    escalation_scale: float = Field(default=1.0, ge=0, description="factor on P(escalate) per category")
+    escalation_scale: float = Field(
+        default=1.0, ge=0, description="factor on P(escalate) per category"
+    )
     single_transfer: float = Field(default=0.10, ge=0, le=1, description="of escalated tickets")
     direct_ping_pong: float = Field(default=0.08, ge=0, le=1, description="of escalated tickets")
     indirect_ping_pong: float = Field(default=0.04, ge=0, le=1, description="of escalated tickets")
@@ -224,10 +230,14 @@ class _Run:
             clocks.append(BusinessClock(cal or self.calendar, settings.start))
         self.clocks = clocks
         self.engine = eng.Engine(settings._params(), clocks)
-        self.activity_names = np.array(eng.ACTIVITIES_ZH if self.zh else eng.ACTIVITIES_EN, dtype=object)
+        self.activity_names = np.array(
+            eng.ACTIVITIES_ZH if self.zh else eng.ACTIVITIES_EN, dtype=object
+        )
         self.team_names = np.array(eng.TEAMS_ZH if self.zh else eng.TEAMS_EN, dtype=object)
         self.channel_names = np.array(eng.CHANNELS_ZH if self.zh else eng.CHANNELS_EN, dtype=object)
-        self.category_names = np.array(eng.CATEGORIES_ZH if self.zh else eng.CATEGORIES_EN, dtype=object)
+        self.category_names = np.array(
+            eng.CATEGORIES_ZH if self.zh else eng.CATEGORIES_EN, dtype=object
+        )
         self.priority_names = np.array(eng.PRIORITIES, dtype=object)
         self.agent_names = np.array(self.engine.agent_names, dtype=object)
         self.columns = columns_for(settings.language, settings.lifecycle)
@@ -296,7 +306,9 @@ class _Run:
         names = self.team_names
         categories = self.category_names
         out = []
-        for t, tid, cat in zip(chunk.truth, self.ticket_ids(chunk), chunk.category.tolist(), strict=True):
+        for t, tid, cat in zip(
+            chunk.truth, self.ticket_ids(chunk), chunk.category.tolist(), strict=True
+        ):
             out.append({
                 "ticket_id": tid,
                 "ping_pong": t["ping_pong_kind"] is not None,
@@ -360,7 +372,8 @@ class _Run:
         suffix = {o: _offset_text(o) for o in set(offsets)}
         ms = ".000" if style == "iso_ms" else ""
         return np.array(
-            [f"{t}{ms}{suffix[o]}" for t, o in zip(text.tolist(), offsets, strict=True)], dtype=object
+            [f"{t}{ms}{suffix[o]}" for t, o in zip(text.tolist(), offsets, strict=True)],
+            dtype=object,
         )
 
     # ------------------------------------------------------------------------ truth
@@ -368,9 +381,7 @@ class _Run:
         s = self.settings
         b = np.array(self.bottleneck, dtype=np.float64).reshape(-1, 5)
         med = (lambda col: float(np.median(b[:, col])) / 3600.0) if len(b) else (lambda col: None)
-        observed_business = (
-            float(np.median(b[:, 1] + b[:, 2])) / 3600.0 if len(b) else None
-        )
+        observed_business = float(np.median(b[:, 1] + b[:, 2])) / 3600.0 if len(b) else None
         names = eng.ACTIVITIES_ZH if self.zh else eng.ACTIVITIES_EN
         teams = list(self.team_names)
         agents: dict[str, list[str]] = {}
@@ -435,7 +446,9 @@ def _offset_text(seconds: int) -> str:
 
 
 # --------------------------------------------------------------------------- public API
-def simulate(settings: SimulationSettings | None = None, **options: Any) -> tuple[pd.DataFrame, GroundTruth]:
+def simulate(
+    settings: SimulationSettings | None = None, **options: Any
+) -> tuple[pd.DataFrame, GroundTruth]:
     """Simulate in memory: the event table (timestamps aware, calendar zone) and its truth.
 
     ``options`` are :class:`SimulationSettings` fields, applied over ``settings``.
@@ -470,7 +483,9 @@ def write_simulated_log(
     truth_path = path.with_name(path.name + ".truth.json")
     cases_path = path.with_name(path.name + ".truth.jsonl")
     run = _Run(settings)
-    sink = {"csv": _CsvSink, "parquet": _ParquetSink, "xes": _XesSink, "xes.gz": _XesSink}[fmt](path, run)
+    sink = {"csv": _CsvSink, "parquet": _ParquetSink, "xes": _XesSink, "xes.gz": _XesSink}[fmt](
+        path, run
+    )
     try:
         with open(cases_path, "w", encoding="utf-8", newline="\n") as truth_out:
             for chunk in run.chunks():
@@ -493,7 +508,9 @@ def load_ground_truth(log_path: str | Path) -> GroundTruth:
     """Read the truth written next to ``log_path`` by :func:`write_simulated_log`."""
     log_path = Path(log_path)
     summary = json.loads(log_path.with_name(log_path.name + ".truth.json").read_text("utf-8"))
-    cases = pd.read_json(log_path.with_name(log_path.name + ".truth.jsonl"), lines=True, dtype=False)
+    cases = pd.read_json(
+        log_path.with_name(log_path.name + ".truth.jsonl"), lines=True, dtype=False
+    )
     return GroundTruth(summary=summary, cases=cases)
 
 
@@ -512,7 +529,9 @@ def _format_from_suffix(path: Path) -> str:
             return fmt
     if name.endswith(".pq"):
         return "parquet"
-    raise ValueError(f"cannot tell the log format from {path.name!r}; use .csv, .parquet, .xes or .xes.gz")
+    raise ValueError(
+        f"cannot tell the log format from {path.name!r}; use .csv, .parquet, .xes or .xes.gz"
+    )
 
 
 # -------------------------------------------------------------------------------- sinks
@@ -525,7 +544,9 @@ class _CsvSink:
 
     def write(self, chunk: eng.Chunk) -> None:
         frame = self.run.frame(chunk, "zh" if self.run.zh else "iso")
-        frame.to_csv(self.out, header=self.header, index=False, float_format="%.2f", lineterminator="\n")
+        frame.to_csv(
+            self.out, header=self.header, index=False, float_format="%.2f", lineterminator="\n"
+        )
         self.header = False
 
     def close(self) -> None:
@@ -568,7 +589,10 @@ class _ParquetSink:
 class _XesSink:
     def __init__(self, path: Path, run: _Run) -> None:
         self.run = run
-        self.writer = XesWriter(path, log_attributes={"concept:name": path.name})
+        self.writer = XesWriter(
+            path,
+            log_attributes={"concept:name": f"cspm simulated tickets, seed {run.settings.seed}"},
+        )
         self.both = run.settings.lifecycle == "start_complete"
 
     def write(self, chunk: eng.Chunk) -> None:
@@ -577,11 +601,17 @@ class _XesSink:
         keys = run.columns
         end = run.timestamps(chunk.end, "iso_ms").tolist()
         start = run.timestamps(chunk.start, "iso_ms").tolist() if self.both else end
-        acts, agents, teams = cols["activity"].tolist(), cols["agent"].tolist(), cols["team"].tolist()
+        acts, agents, teams = (
+            cols["activity"].tolist(),
+            cols["agent"].tolist(),
+            cols["team"].tolist(),
+        )
         extra_names = keys[5:10]
         extra = [cols[k].tolist() for k in COLUMNS_EN[5:10]]
         extra[4] = [None if math.isnan(a) else f"{a:.2f}" for a in extra[4]]
-        bounds = np.searchsorted(chunk.case_of_event, np.arange(len(chunk.case_number) + 1)).tolist()
+        bounds = np.searchsorted(
+            chunk.case_of_event, np.arange(len(chunk.case_number) + 1)
+        ).tolist()
         tids = run.ticket_ids(chunk).tolist()
         for c, tid in enumerate(tids):
             events = []
@@ -589,8 +619,22 @@ class _XesSink:
                 base = {"concept:name": acts[i], "org:resource": agents[i], "org:group": teams[i]}
                 attrs = {name: values[i] for name, values in zip(extra_names, extra, strict=True)}
                 if self.both:
-                    events.append({**base, "time:timestamp": start[i], "lifecycle:transition": "start", **attrs})
-                    events.append({**base, "time:timestamp": end[i], "lifecycle:transition": "complete", **attrs})
+                    events.append(
+                        {
+                            **base,
+                            "time:timestamp": start[i],
+                            "lifecycle:transition": "start",
+                            **attrs,
+                        }
+                    )
+                    events.append(
+                        {
+                            **base,
+                            "time:timestamp": end[i],
+                            "lifecycle:transition": "complete",
+                            **attrs,
+                        }
+                    )
                 else:
                     events.append({**base, "time:timestamp": end[i], **attrs})
             self.writer.write_trace(tid, events)
