@@ -308,3 +308,18 @@ def test_settings_validation() -> None:
     assert SimulationSettings(language="zh").resolved_calendar().timezone == "Asia/Shanghai"
     with pytest.raises(ValueError, match="format"):
         write_simulated_log("x.txt", n_tickets=1)
+
+
+def test_committed_samples_match_the_simulator(tmp_path: Path) -> None:
+    import importlib.util
+
+    samples = Path(__file__).resolve().parents[1] / "sample_logs"
+    spec = importlib.util.spec_from_file_location("build_samples", samples / "build_samples.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    written = module.build(tmp_path)
+    assert len(written) == 9
+    for path in written:
+        committed = samples / path.name
+        assert committed.exists(), f"run sample_logs/build_samples.py: {path.name} is missing"
+        assert committed.read_bytes() == path.read_bytes(), f"{path.name} is out of date"
