@@ -7,6 +7,7 @@ reader cannot take (wrong number of fields, invalid text) go to the rejects tabl
 from __future__ import annotations
 
 import codecs
+import csv
 import gzip
 import os
 import tempfile
@@ -276,12 +277,17 @@ def _load_csv(
             expected="a header row of column names separated by a delimiter",
         )
     info["delimiter"] = delim
+    header = next(csv.reader([header_line], delimiter=delim, quotechar='"'))
+    columns = _unique_headers([h.strip() for h in header])
+    if len(columns) != len(set(header)):
+        info["renamed duplicate headers"] = [c for c in columns if c not in header]
     table = unique_name("raw")
     scan = unique_name("scan")
+    spec = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in columns) + "}"
     opts = (
-        f"header=true, all_varchar=true, delim={lit(delim)}, quote='\"', escape='\"', "
-        f"store_rejects=true, rejects_table={lit(rejects + '_csv')}, rejects_scan={lit(scan)}, "
-        "strict_mode=false, null_padding=false, max_line_size=10000000"
+        f"auto_detect=false, header=false, skip=1, columns={spec}, delim={lit(delim)}, "
+        f"quote='\"', escape='\"', store_rejects=true, rejects_table={lit(rejects + '_csv')}, "
+        f"rejects_scan={lit(scan)}, strict_mode=true, max_line_size=10000000"
     )
     try:
         raw.execute(
@@ -293,7 +299,6 @@ def _load_csv(
             path=path,
             expected="a delimited text table with a header row",
         ) from None
-    columns = [r[0] for r in raw.execute(f"DESCRIBE {table}").fetchall()]
     kept = raw.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     rej_rows = raw.execute(
         f"SELECT line, column_name, error_type, csv_line FROM {rejects}_csv ORDER BY line"
@@ -342,6 +347,19 @@ def _load_csv(
     if read_path != str(path):
         os.unlink(read_path)
     return RawSource(table, columns, str(path), "csv", total, info, has_lines=True)
+
+
+def _unique_headers(names: list[str]) -> list[str]:
+    """Empty headers become column_N; repeated ones get a suffix (_2, _3, …)."""
+    out: list[str] = []
+    for i, name in enumerate(names):
+        base = name or f"column_{i + 1}"
+        candidate, n = base, 1
+        while candidate in out:
+            n += 1
+            candidate = f"{base}_{n}"
+        out.append(candidate)
+    return out
 
 
 def _sniffed_delimiter(raw: Any, path: str) -> str | None:

@@ -14,14 +14,14 @@ SYNONYMS: dict[str, list[str]] = {
     "case_id": [
         "case concept name", "case id", "caseid", "case", "ticket id", "ticketid", "ticket number",
         "ticket no", "ticket", "incident id", "incident number", "incident", "number", "issue key",
-        "issue id", "key", "request id", "documentkey", "document key", "conversation id",
+        "issue id", "key", "request id", "documentkey", "document key", "conversation id", "id",
         "工单号", "工单编号", "单号", "工单id", "工单", "案例编号", "事件编号", "服务单号",
     ],
     "timestamp": [
         "time timestamp", "timestamp", "complete timestamp", "end timestamp", "event time",
         "event timestamp", "completed at", "end time", "performed at", "occurred at", "changed at",
         "sys updated on", "sys created on", "updated at", "updated", "created at", "created",
-        "datetime", "date time", "time", "date",
+        "datetime", "date time", "time", "date", "ts",
         "操作时间", "处理时间", "结束时间", "完成时间", "发生时间", "记录时间", "时间",
     ],
     "start_timestamp": [
@@ -30,7 +30,7 @@ SYNONYMS: dict[str, list[str]] = {
     "activity": [
         "concept name", "activity", "activity name", "event name", "event", "action", "step",
         "task", "to status", "new status", "status", "state", "incident state", "stage", "to",
-        "newvalue", "new value",
+        "newvalue", "new value", "act",
         "处理环节", "环节", "活动", "节点", "状态", "操作", "动作", "步骤",
     ],
     "agent": [
@@ -105,8 +105,10 @@ def detect(
             continue
         free = [(r, c) for r, c in cands if c not in used]
         check = accepts.get(role)
-        if check:
-            free = [(r, c) for r, c in free if check(c)]
+        if check and len(free) > 1:
+            # content decides between several header matches; a lone match is kept so that its
+            # parse error (naming the column) reaches the user
+            free = [(r, c) for r, c in free if check(c)] or free[:1]
         if not free:
             continue
         if len(free) > 1 and free[0][0] == free[1][0] and role in REQUIRED:
