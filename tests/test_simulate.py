@@ -323,3 +323,31 @@ def test_committed_samples_match_the_simulator(tmp_path: Path) -> None:
         committed = samples / path.name
         assert committed.exists(), f"run sample_logs/build_samples.py: {path.name} is missing"
         assert committed.read_bytes() == path.read_bytes(), f"{path.name} is out of date"
+
+
+def test_country_holidays_and_team_calendar() -> None:
+    from cspm.config import Calendar
+
+    calendar = Calendar(
+        timezone="Europe/Berlin",
+        working_hours={"mon-fri": "08:00-18:00"},
+        country="DE",
+        teams={
+            "Billing": Calendar(timezone="Europe/Berlin", working_hours={"mon-thu": "10:00-16:00"})
+        },
+    )
+    df, truth = simulate(n_tickets=1500, seed=6, start="2024-03-25", calendar=calendar)
+    agent = df[~df["activity"].isin(CUSTOMER_ACTIVITIES)]
+    local = agent["timestamp"].dt.tz_convert(BERLIN)
+    # Good Friday and Easter Monday 2024 are public holidays in Germany; a team calendar stands
+    # alone (as in cspm.calendar), so Billing's, without a country, works on Easter Monday
+    is_billing = agent["team"] == "Billing"
+    assert not local[~is_billing].dt.date.isin([date(2024, 3, 29), date(2024, 4, 1)]).any()
+    assert local[is_billing].dt.date.isin([date(2024, 4, 1)]).any()
+    billing = local[is_billing]
+    minutes = billing.dt.hour * 60 + billing.dt.minute + billing.dt.second / 60
+    assert len(billing) > 200
+    assert ((billing.dt.dayofweek <= 3) & (minutes >= 600) & (minutes <= 960)).all()
+    others = local[agent["team"] != "Billing"]
+    assert (others.dt.dayofweek == 4).any() and (others.dt.hour == 8).any()
+    assert truth.summary["calendar"]["country"] == "DE"
