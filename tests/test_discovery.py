@@ -1,0 +1,160 @@
+"""Discovery summaries: exact figures on a hand-made log, and equality with pm4py on Helpdesk."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import cspm
+from cspm.discovery import activity_stats, directly_follows, discover, variants
+
+H = 3600.0
+
+
+def _log(rows: list[tuple[str, str, str]]) -> cspm.TicketLog:
+    df = pd.DataFrame(rows, columns=["ticket", "step", "time"])
+    return cspm.read(df, case_id="ticket", activity="step", timestamp="time")
+
+
+@pytest.fixture(scope="module")
+def small() -> cspm.TicketLog:
+    return _log(
+        [
+            ("c1", "A", "2024-03-04 08:00:00"), ("c1", "B", "2024-03-04 09:00:00"), ("c1", "C", "2024-03-04 11:00:00"),
+            ("c2", "A", "2024-03-04 08:00:00"), ("c2", "C", "2024-03-04 08:30:00"),
+            ("c3", "A", "2024-03-05 08:00:00"), ("c3", "B", "2024-03-05 10:00:00"),
+            ("c3", "B", "2024-03-05 10:10:00"), ("c3", "C", "2024-03-05 12:50:00"),
+            ("c4", "C", "2024-03-06 11:00:00"), ("c4", "B", "2024-03-06 09:00:00"), ("c4", "A", "2024-03-06 08:00:00"),
+        ]
+    )  # fmt: skip
+
+
+def test_directly_follows_exact(small):
+    dfg = directly_follows(small)
+    assert dfg.counts() == {("A", "B"): 3, ("B", "C"): 3, ("A", "C"): 1, ("B", "B"): 1}
+    e = dfg.edges.set_index(["source", "target"])
+    ab = e.loc[("A", "B")]
+    assert (ab["cases"], ab.wait_median, ab.wait_mean, ab.wait_min, ab.wait_max, ab.wait_total) == (
+        3, H, 4800.0, H, 2 * H, 4 * H,
+    )
+    assert ab.wait_p90 == pytest.approx(pd.Series([H, 2 * H, H]).quantile(0.9))
+    assert e.loc[("B", "C")].wait_median == 2 * H and e.loc[("B", "C")].wait_max == 2 * H + 40 * 60
+    assert e.loc[("B", "B")].wait_median == 600.0
+    assert dfg.start_activities == {"A": 4} and dfg.end_activities == {"C": 4}
+    assert list(dfg.slowest(1)[["source", "target"]].iloc[0]) == ["B", "C"]
+
+
+def test_variants_exact(small):
+    v = variants(small)
+    assert v.counts() == {("A", "B", "C"): 2, ("A", "B", "B", "C"): 1, ("A", "C"): 1}
+    t = v.table
+    assert list(t.activities) == [("A", "B", "C"), ("A", "B", "B", "C"), ("A", "C")]
+    assert list(t["share"]) == [0.5, 0.25, 0.25] and list(t.cumulative_share) == [0.5, 0.75, 1.0]
+    assert list(t.lead_time_median) == [3 * H, 4 * H + 50 * 60, 0.5 * H]
+    assert list(t.length) == [3, 4, 2]
+
+
+def test_activity_stats_exact(small):
+    a = activity_stats(small).table.set_index("activity")
+    assert a.loc["B"][["events", "cases", "starts", "ends"]].tolist() == [4, 3, 0, 0]
+    assert a.loc["A", "share"] == pytest.approx(4 / 12)
+    # waits before B: 1 h (c1), 2 h (c3), 10 min (c3, self-loop), 1 h (c4)
+    assert a.loc["B", "wait_before_median"] == H
+    assert pd.isna(a.loc["A", "wait_before_median"]) and a.loc["A", "starts"] == 4
+    assert pd.isna(a.loc["C", "wait_after_median"]) and a.loc["A", "wait_after_median"] == H
+
+
+def test_ties_follow_source_row_order():
+    log = _log([("x", "P", "2024-01-01 10:00"), ("x", "R", "2024-01-01 10:00"), ("x", "Q", "2024-01-01 10:00")])
+    assert variants(log).counts() == {("P", "R", "Q"): 1}
+    assert directly_follows(log).counts() == {("P", "R"): 1, ("R", "Q"): 1}
+
+
+def test_start_timestamps_give_wait_to_next_start():
+    df = pd.DataFrame(
+        {
+            "ticket": ["t", "t", "t"],
+            "step": ["A", "B", "C"],
+            "start": ["2024-01-01 08:00", "2024-01-01 09:30", "2024-01-01 10:00"],
+            "end": ["2024-01-01 09:00", "2024-01-01 11:00", "2024-01-01 10:30"],
+        }
+    )
+    log = cspm.read(df, case_id="ticket", activity="step", timestamp="end", start_timestamp="start")
+    d = discover(log)
+    # A ends 09:00, B starts 09:30 → 30 min; C starts (10:00) before B ends (11:00) → 0 (never negative)
+    # order is by completion: A 09:00, C 10:30, B 11:00
+    assert d.dfg.waits() == {("A", "C"): 3600.0, ("C", "B"): 0.0}
+    acts = d.activities.table.set_index("activity")
+    assert acts.loc["B", "duration_median"] == 1.5 * H
+    assert d.lead_time["median"] == 3 * H  # 08:00 (first start) → 11:00 (last completion)
+
+
+def test_discovery_overview_and_summary(small):
+    d = discover(small)
+    ov = d.overview()
+    assert (ov["events"], ov["cases"], ov["activities"], ov["variants"], ov["edges"]) == (12, 4, 3, 3, 4)
+    assert ov["top_variant_share"] == 0.5
+    assert ov["median_lead_time_seconds"] == 3 * H
+    s = d.summary()
+    assert s["variants"]["top"][0]["activities"] == ["A", "B", "C"]
+    assert s["slowest_transitions"][0]["source"] == "B"
+    assert "<table>" in d._repr_html_()
+
+
+# --- Helpdesk against pm4py ----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def helpdesk_pm4py_df(helpdesk_log):
+    df = helpdesk_log.to_pandas()[["case_id", "activity", "timestamp"]]
+    return df.rename(columns={"case_id": "case:concept:name", "activity": "concept:name", "timestamp": "time:timestamp"})
+
+
+@pytest.fixture(scope="module")
+def helpdesk_discovery(helpdesk_log):
+    return discover(helpdesk_log)
+
+
+def test_helpdesk_dfg_equals_pm4py(helpdesk_discovery, helpdesk_pm4py_df):
+    import pm4py
+
+    dfg, starts, ends = pm4py.discover_dfg(helpdesk_pm4py_df)
+    d = helpdesk_discovery
+    assert d.dfg.counts() == {k: int(v) for k, v in dfg.items()}
+    assert d.dfg.start_activities == starts and d.dfg.end_activities == ends
+    perf, _, _ = pm4py.discover_performance_dfg(helpdesk_pm4py_df)
+    mine = d.dfg.edges.set_index(["source", "target"])
+    assert set(perf) == set(mine.index)
+    for edge, stats in perf.items():
+        for theirs, ours in [("median", "wait_median"), ("mean", "wait_mean"), ("min", "wait_min"),
+                             ("max", "wait_max"), ("sum", "wait_total")]:  # fmt: skip
+            assert mine.loc[edge, ours] == pytest.approx(stats[theirs], rel=1e-9), (edge, theirs)
+
+
+def test_helpdesk_variants_equal_pm4py(helpdesk_discovery, helpdesk_pm4py_df):
+    import pm4py
+
+    theirs = pm4py.get_variants(helpdesk_pm4py_df)
+    assert helpdesk_discovery.variants.counts() == {k: int(v) for k, v in theirs.items()}
+    assert len(helpdesk_discovery.variants) == 226
+    assert helpdesk_discovery.cases == 4580 and helpdesk_discovery.events == 21348
+
+
+def test_helpdesk_activity_and_lead_time_against_pandas(helpdesk_discovery, helpdesk_log):
+    df = helpdesk_log.to_pandas()
+    counts = df.activity.value_counts().to_dict()
+    assert helpdesk_discovery.activities.counts() == counts
+    span = df.groupby("case_id").timestamp.agg(["min", "max"])
+    lead = (span["max"] - span["min"]).dt.total_seconds()
+    assert helpdesk_discovery.lead_time["median"] == pytest.approx(lead.median())
+    assert helpdesk_discovery.lead_time["p90"] == pytest.approx(lead.quantile(0.9))
+    seq = df.groupby("case_id").activity.agg(tuple)
+    top = helpdesk_discovery.variants.table.iloc[0]
+    members = seq[seq == top.activities].index
+    assert top.lead_time_median == pytest.approx(lead.loc[members].median())
+
+
+def test_helpdesk_inductive_tree_equals_pm4py(helpdesk_discovery, helpdesk_pm4py_df):
+    import pm4py
+
+    model = helpdesk_discovery.model(noise=0.2)
+    assert str(model.tree) == str(pm4py.discover_process_tree_inductive(helpdesk_pm4py_df, noise_threshold=0.2))
+    assert model.summary()["visible_transitions"] == 14
