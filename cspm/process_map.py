@@ -39,7 +39,8 @@ def label_text(value: Any) -> str:
     """Text as the body of a quoted DOT label: backslashes and quotes escaped, control characters
     and line breaks removed (the WebAssembly Graphviz has no HTML-like labels, so plain labels)."""
     text = _CONTROL.sub("", str(value)).replace("\r", " ").replace("\n", " ")
-    return text.replace("\\", "\\\\").replace('"', '\\"')
+    # Graphviz reads '&name;' in labels as an entity: spell '&' out so names render as written.
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
 
 
 def _mix(low: tuple[int, int, int], high: tuple[int, int, int], x: float) -> str:
