@@ -38,6 +38,11 @@ class RawSource:
     rows_in: int
     info: dict[str, Any] = field(default_factory=dict)
     has_lines: bool = False  # the source has file lines (CSV): errors name them
+    drop: list[str] = field(default_factory=list)  # SQL that frees the raw data afterwards
+
+    def __post_init__(self) -> None:
+        if not self.drop:
+            self.drop = [f"DROP TABLE IF EXISTS {self.table}"]
 
 
 def q(name: str) -> str:
@@ -306,6 +311,7 @@ def _load_csv(
     raw.execute(f"DROP TABLE IF EXISTS {rejects}_csv")
     raw.execute(f"DROP TABLE IF EXISTS {scan}")
     bad_lines = sorted({r[0] for r in rej_rows})
+    drop = [f"DROP TABLE IF EXISTS {table}"]
     total = kept + len(bad_lines)
     if total == 0:
         raise InputError("has a header but no data rows.", path=path, expected="a header row and events")
@@ -331,8 +337,10 @@ def _load_csv(
                 [line - 1, line, column, reason, (csv_line or "")[:500]],
             )
     else:
-        raw.execute(f"ALTER TABLE {table} ADD COLUMN {ROWCOL} BIGINT")
-        raw.execute(f"UPDATE {table} SET {ROWCOL} = rowid + 1")
+        # records come out of the reader in file order: the row number is the table's rowid + 1
+        raw.execute(f"ALTER TABLE {table} RENAME TO {table}_data")
+        raw.execute(f"CREATE VIEW {table} AS SELECT *, rowid + 1 AS {ROWCOL} FROM {table}_data")
+        drop = [f"DROP VIEW IF EXISTS {table}", f"DROP TABLE IF EXISTS {table}_data"]
     if len(columns) == 1:
         only = columns[0]
         other = next((d for d in _DELIMS if d != delim and d in only), None)
@@ -346,7 +354,7 @@ def _load_csv(
             )
     if read_path != str(path):
         os.unlink(read_path)
-    return RawSource(table, columns, str(path), "csv", total, info, has_lines=True)
+    return RawSource(table, columns, str(path), "csv", total, info, has_lines=True, drop=drop)
 
 
 def _unique_headers(names: list[str]) -> list[str]:
@@ -388,7 +396,7 @@ def _load_parquet(raw: Any, path: Path) -> RawSource:
     columns = [r[0] for r in raw.execute(f"DESCRIBE {table}").fetchall() if r[0] != ROWCOL]
     if rows == 0:
         raise InputError("has no rows.", path=path, expected="events")
-    return RawSource(table, columns, str(path), "parquet", rows)
+    return RawSource(table, columns, str(path), "parquet", rows, drop=[f"DROP VIEW IF EXISTS {table}"])
 
 
 def _load_arrow(raw: Any, arrow: pa.Table, path: str, kind: str, info: dict | None = None) -> RawSource:

@@ -78,6 +78,22 @@ def _family_sql(fam: _Family, x: str, dayfirst: bool | None, tz: str) -> str:
     return f"timezone({lit(tz)}, {naive})"
 
 
+def _family_counts(
+    raw: Any, table: str, col: str, x: str, families: list[_Family], first: str, second: str, slash: str,
+    *, sample: bool,
+) -> tuple:
+    """Non-empty values, matches per family, and slash dates with a day / a month above 12."""
+    counts_sql = ", ".join(
+        f"count(*) FILTER (WHERE regexp_full_match({x}, {lit(f.pattern)}))" for f in families
+    )
+    source = f"(SELECT * FROM {table} LIMIT 50000)" if sample else table
+    return raw.execute(
+        f"SELECT count({col}) FILTER (WHERE {x} <> ''), {counts_sql}, "
+        f"count(*) FILTER (WHERE regexp_full_match({x}, {slash}) AND {first} > 12), "
+        f"count(*) FILTER (WHERE regexp_full_match({x}, {slash}) AND {second} > 12) FROM {source}"
+    ).fetchone()
+
+
 def _fmt_list(fmts: list[str]) -> str:
     return "[" + ", ".join(lit(f) for f in fmts) + "]"
 
@@ -119,17 +135,20 @@ def parse_expression(
         parsed = f"try_strptime({x}, {_fmt_list(formats)})"
         report.formats["given: " + " | ".join(formats)] = -1
         return (parsed if aware else f"timezone({lit(timezone)}, {parsed})"), report
-    counts_sql = ", ".join(
-        f"count(*) FILTER (WHERE regexp_full_match({x}, {lit(f.pattern)}))" for f in FAMILIES
-    )
     first = f"TRY_CAST(regexp_extract({x}, '^(\\d{{1,2}})[/-]', 1) AS INT)"
     second = f"TRY_CAST(regexp_extract({x}, '^\\d{{1,2}}[/-](\\d{{1,2}})[/-]', 1) AS INT)"
     slash = lit(next(f.pattern for f in FAMILIES if f.key == "slash"))
-    row = raw.execute(
-        f"SELECT count({col}) FILTER (WHERE {x} <> ''), {counts_sql}, "
-        f"count(*) FILTER (WHERE regexp_full_match({x}, {slash}) AND {first} > 12), "
-        f"count(*) FILTER (WHERE regexp_full_match({x}, {slash}) AND {second} > 12) FROM {table}"
-    ).fetchone()
+    row = _family_counts(raw, table, col, x, FAMILIES, first, second, slash, sample=True)
+    sample_found = [f for f, c in zip(FAMILIES, row[1 : 1 + len(FAMILIES)], strict=True) if c]
+    if len(sample_found) == 1 and sample_found[0].key != "slash":
+        # the usual case: one format in the first rows; one regex over the whole column confirms it
+        row = _family_counts(raw, table, col, x, sample_found, first, second, slash, sample=False)
+        if row[1] == row[0]:
+            row = (row[0], *[row[1] if f is sample_found[0] else 0 for f in FAMILIES], 0, 0)
+        else:
+            row = _family_counts(raw, table, col, x, FAMILIES, first, second, slash, sample=False)
+    else:
+        row = _family_counts(raw, table, col, x, FAMILIES, first, second, slash, sample=False)
     nonnull, counts, day_gt, month_gt = row[0], row[1 : 1 + len(FAMILIES)], row[-2], row[-1]
     found = {f: c for f, c in zip(FAMILIES, counts, strict=True) if c}
     matched = sum(found.values())

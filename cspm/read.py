@@ -15,7 +15,18 @@ from cspm._timestamps import FAMILIES, TimestampReport, parse_expression
 from cspm.config import Config, load_config
 from cspm.engine import duckdb_backend, unique_name
 from cspm.errors import InputError, RoleDetectionError
-from cspm.log import ACTIVITY, AGENT, CASE, OPTIONAL_ROLES, ROW, START, TEAM, TIMESTAMP, Roles, TicketLog
+from cspm.log import (
+    ACTIVITY,
+    AGENT,
+    CASE,
+    OPTIONAL_ROLES,
+    ROW,
+    START,
+    TEAM,
+    TIMESTAMP,
+    Roles,
+    TicketLog,
+)
 from cspm.quality import DataQuality, IngestInfo
 
 _START_VALUES = ("start", "started", "begin")
@@ -87,7 +98,8 @@ def read(
     try:
         return _build(backend, src, rejects, given, tz, dayfirst, formats, cols.activity_separator, pair_lifecycle)
     finally:
-        raw.execute(f"DROP {'VIEW' if src.kind == 'parquet' else 'TABLE'} IF EXISTS {src.table}")
+        for statement in src.drop:
+            raw.execute(statement)
 
 
 def _build(
@@ -201,60 +213,57 @@ def _build(
         select.append(f"{q(col)} AS {q(name)}")
         attributes.append(name)
 
-    # Why a row is rejected (first problem wins), with the column and raw value.
-    ts_raw = text(roles.timestamp)
+    # Why a row is rejected (first problem wins), with the column and raw value. The checks read
+    # the parsed columns of the inner select, so every value is parsed once.
+    select.append(f"{text(roles.timestamp)} AS __ts_raw")
+    extra = ["__ts_raw"]
     checks = [
-        (f"{text(roles.case_id)} IS NULL", "missing case id", roles.case_id, "NULL"),
-        (f"({act_expr}) IS NULL", "missing activity", act_cols[0], "NULL"),
-        (f"{ts_raw} IS NULL", "missing timestamp", roles.timestamp, "NULL"),
-        (f"({ts_expr}) IS NULL", "unparsable timestamp", roles.timestamp, ts_raw),
+        (f"{CASE} IS NULL", "missing case id", roles.case_id, "NULL"),
+        (f"{ACTIVITY} IS NULL", "missing activity", act_cols[0], "NULL"),
+        ("__ts_raw IS NULL", "missing timestamp", roles.timestamp, "NULL"),
+        (f"{TIMESTAMP} IS NULL", "unparsable timestamp", roles.timestamp, "__ts_raw"),
     ]
     if start_expr:
-        st_raw = text(roles.start_timestamp)
+        select.append(f"{text(roles.start_timestamp)} AS __st_raw")
+        extra.append("__st_raw")
         checks.append(
-            (f"{st_raw} IS NOT NULL AND ({start_expr}) IS NULL", "unparsable start timestamp", roles.start_timestamp, st_raw)
+            (f"__st_raw IS NOT NULL AND {START} IS NULL", "unparsable start timestamp", roles.start_timestamp, "__st_raw")
         )
     field_col = _roles.field_column(src.columns)
     if field_col and _roles.normalise(act_cols[0]) in ("to", "newvalue", "new value", "to status"):
         status = ", ".join(lit(s) for s in _roles.STATUS_FIELDS)
-        checks.insert(
-            0,
-            (
-                f"lower(trim(CAST({q(field_col)} AS VARCHAR))) NOT IN ({status}) OR {q(field_col)} IS NULL",
-                "not a status change",
-                field_col,
-                text(field_col),
-            ),
-        )
+        select.append(f"lower({text(field_col)}) AS __field")
+        extra.append("__field")
+        checks.insert(0, (f"__field IS NULL OR __field NOT IN ({status})", "not a status change", field_col, "__field"))
     if pairing:
         allowed = ", ".join(lit(v) for v in _START_VALUES + _COMPLETE_VALUES)
         checks.append(
             (
-                f"lower(trim(CAST({q(roles.lifecycle)} AS VARCHAR))) NOT IN ({allowed}) OR {q(roles.lifecycle)} IS NULL",
+                f"__lifecycle IS NULL OR __lifecycle NOT IN ({allowed})",
                 "lifecycle transition other than start/complete",
                 roles.lifecycle,
-                text(roles.lifecycle),
+                "__lifecycle",
             )
         )
     reason = "CASE " + " ".join(f"WHEN {c} THEN {lit(r)}" for c, r, _, _ in checks) + " END"
     rcol = "CASE " + " ".join(f"WHEN {c} THEN {lit(col)}" for c, _, col, _ in checks) + " END"
     rval = "CASE " + " ".join(f"WHEN {c} THEN CAST({v} AS VARCHAR)" for c, _, _, v in checks) + " END"
-    staged = unique_name("staged")
+    # One pass: parse every row once into the events table with its reason (NULL = kept), move the
+    # rejected rows to the rejects table, then drop them and the bookkeeping columns.
+    events = unique_name("events")
+    inner = ", ".join(select)
     raw.execute(
-        f"CREATE TEMP VIEW {staged} AS SELECT {', '.join(select)}, {reason} AS __reason, "
-        f"{rcol} AS __rcol, {rval} AS __rval FROM {src.table}"
+        f"CREATE TABLE {events} AS SELECT *, {reason} AS __reason, {rcol} AS __rcol, {rval} AS __rval "
+        f"FROM (SELECT {inner} FROM {src.table})"
     )
     line = f"{ROW} + 1" if src.has_lines else "NULL"
     raw.execute(
-        f"INSERT INTO {rejects} SELECT {ROW}, {line}, __rcol, __reason, __rval FROM {staged} "
+        f"INSERT INTO {rejects} SELECT {ROW}, {line}, __rcol, __reason, __rval FROM {events} "
         "WHERE __reason IS NOT NULL"
     )
-    events = unique_name("events")
-    raw.execute(
-        f"CREATE TABLE {events} AS SELECT * EXCLUDE (__reason, __rcol, __rval) FROM {staged} "
-        f"WHERE __reason IS NULL ORDER BY {ROW}"
-    )
-    raw.execute(f"DROP VIEW {staged}")
+    raw.execute(f"DELETE FROM {events} WHERE __reason IS NOT NULL")
+    for col in ("__reason", "__rcol", "__rval", *extra):
+        raw.execute(f"ALTER TABLE {events} DROP COLUMN {col}")
     rows_kept = raw.execute(f"SELECT count(*) FROM {events}").fetchone()[0]
     pairing_stats: dict[str, int] = {}
     if pairing:

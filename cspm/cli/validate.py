@@ -9,9 +9,25 @@ import typer
 from rich.table import Table
 
 from cspm.cli._app import (
-    ActivityOpt, AgentOpt, CaseOpt, ConfigOpt, DayFirstOpt, DelimOpt, EncodingOpt, FormatOpt,
-    FormatTsOpt, OutputFormat, SheetOpt, StartOpt, TeamOpt, TimestampOpt, TzOpt, app, console,
-    print_json, read_log,
+    ActivityOpt,
+    AgentOpt,
+    CaseOpt,
+    ConfigOpt,
+    DayFirstOpt,
+    DelimOpt,
+    EncodingOpt,
+    FormatOpt,
+    FormatTsOpt,
+    OutputFormat,
+    SheetOpt,
+    StartOpt,
+    TeamOpt,
+    TimestampOpt,
+    TzOpt,
+    app,
+    console,
+    print_json,
+    read_log,
 )  # fmt: skip
 
 
