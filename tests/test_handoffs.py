@@ -243,3 +243,13 @@ def test_names_are_escaped_in_section_and_network():
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html
     svg = a.handoffs.to_svg()
     assert "<script>" not in svg and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in svg
+
+
+def test_section_goes_into_the_report(tiny, tmp_path):
+    from cspm.report import build_report
+
+    a = analyse_handoffs(tiny)
+    report = build_report(tiny, [a], tmp_path / "report.html")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert 'id="handoffs"' in html and "Handoffs and loops" in html
+    assert report.sections[-1] is a

@@ -1,0 +1,116 @@
+"""Handoffs, ping-pong, rework and approval loops against the simulator's ground truth and against
+independent pandas computations on the Helpdesk log (agent level)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import cspm
+from cspm.handoffs import analyse_handoffs, handoffs
+from cspm.pingpong import ping_pong
+from cspm.rework import approval_loops, rework
+from cspm.simulate import SimulationSettings, simulate
+
+
+@pytest.fixture(scope="module", params=["en", "zh"])
+def simulated(request):
+    settings = SimulationSettings(
+        n_tickets=2500, seed=23, language=request.param, direct_ping_pong=0.15, indirect_ping_pong=0.1,
+        self_loop=0.1, reopen=0.08,
+    )  # fmt: skip
+    df, truth = simulate(settings)
+    return cspm.read(df), truth.cases
+
+
+def test_ping_pong_equals_ground_truth(simulated):
+    log, truth = simulated
+    pp = ping_pong(log, "team")
+    assert pp.tickets() == set(truth.loc[truth["ping_pong"], "ticket_id"])
+    assert len(pp.tickets()) > 100
+    for kind in ("direct", "indirect"):
+        assert pp.tickets(kind) == set(truth.loc[truth["ping_pong_kind"] == kind, "ticket_id"])
+    mine = {(r.case_id, r.team, r.via) for r in pp.returns.itertuples()}
+    expected = {(r.ticket_id, a, b) for r in truth.itertuples() for a, b in r.ping_pong_teams}
+    assert mine == expected
+    # the collapsed team sequence equals the truth's `teams`
+    h = handoffs(log, "team")
+    visits = dict(zip(h.per_case["case_id"], h.per_case["visits"], strict=True))
+    assert visits == {r.ticket_id: len(r.teams) for r in truth.itertuples()}
+
+
+def test_rework_and_self_loops_equal_ground_truth(simulated):
+    log, truth = simulated
+    rw = rework(log)
+    assert rw.tickets("repetitions") == set(truth.loc[truth["rework_repetitions"] > 0, "ticket_id"])
+    assert rw.tickets("self_loops") == set(truth.loc[truth["self_loops"] > 0, "ticket_id"])
+    m = rw.per_case.merge(truth, left_on="case_id", right_on="ticket_id", suffixes=("", "_truth"))
+    assert len(m) == len(truth)
+    assert (m["repetitions"] == m["rework_repetitions"]).all()
+    assert (m["self_loops"] == m["self_loops_truth"]).all()
+
+
+def test_approval_rounds_equal_ground_truth(simulated):
+    log, truth = simulated
+    ap = approval_loops(log)
+    assert ap.tickets(2) == set(truth.loc[truth["approval_rounds"] >= 2, "ticket_id"])
+    assert len(ap.tickets(2)) > 20
+    rounds = dict(zip(ap.per_case["case_id"], ap.per_case["approval_rounds"], strict=True))
+    assert rounds == dict(zip(truth["ticket_id"], truth["approval_rounds"], strict=True))
+    assert len(ap.rejection_activities) == 1 and len(ap.resubmission_activities) == 1
+
+
+def test_bundle_on_simulated_log(simulated):
+    log, truth = simulated
+    a = analyse_handoffs(log)
+    assert a.summary()["ping_pong"]["tickets_with_ping_pong"] == int(truth["ping_pong"].sum())
+    assert 0 < a.redundancy.redundant_step_share < 1
+    assert a.loops.cycles["tickets"].max() > 0
+
+
+# --------------------------------------------------------------------- Helpdesk, agent level
+@pytest.fixture(scope="module")
+def helpdesk_frame(helpdesk_log) -> pd.DataFrame:
+    df = helpdesk_log.events.select("case_id", "activity", "timestamp", "source_row", "agent").to_pandas()
+    return df.sort_values(["case_id", "timestamp", "source_row"], kind="stable").reset_index(drop=True)
+
+
+def test_helpdesk_agent_handoffs_equal_pandas(helpdesk_log, helpdesk_frame):
+    df = helpdesk_frame
+    known = df[df["agent"].notna() & (df["agent"].str.strip() != "")]
+    new_visit = (known["agent"] != known.groupby("case_id")["agent"].shift()).astype(int)
+    visits = new_visit.groupby(known["case_id"]).sum()
+    expected = (visits - 1).reindex(df["case_id"].unique(), fill_value=0).clip(lower=0)
+    h = handoffs(helpdesk_log, "agent")
+    got = h.per_case.set_index("case_id")["handoffs"]
+    assert len(got) == 4_580
+    assert got.sort_index().to_dict() == expected.sort_index().to_dict()
+    assert h.total == int(expected.sum()) and h.total > 0
+    # pairs of consecutive visits by agent, counted in pandas
+    seq = known[new_visit.astype(bool)]
+    prev = seq.groupby("case_id")["agent"].shift()
+    pairs = pd.DataFrame({"f": prev, "t": seq["agent"]}).dropna().value_counts()
+    edges = {(r.from_unit, r.to_unit): r.handoffs for r in h.edges.itertuples()}
+    assert edges == {k: int(v) for k, v in pairs.items()}
+
+
+def test_helpdesk_repetitions_equal_pandas(helpdesk_log, helpdesk_frame):
+    df = helpdesk_frame
+    prev = df.groupby("case_id")["activity"].shift()
+    self_loop = prev.eq(df["activity"])
+    occurrence = df.groupby(["case_id", "activity"]).cumcount()
+    repetition = (occurrence > 0) & ~self_loop
+    original = df.groupby(["case_id", "activity"])["agent"].transform(lambda s: s.iloc[0])
+    prev_agent = df.groupby("case_id")["agent"].shift()
+    compared = original.where(repetition, prev_agent)
+    redundant = repetition | self_loop
+    repeat = redundant & df["agent"].notna() & compared.notna() & (df["agent"] == compared)
+    redo = redundant & df["agent"].notna() & compared.notna() & (df["agent"] != compared)
+    rw = rework(helpdesk_log)
+    s = rw.summary()
+    assert s["repetitions"] == int(repetition.sum()) and s["repetitions"] > 0
+    assert s["self_loops"] == int(self_loop.sum()) and s["self_loops"] > 0
+    assert (s["repeats"], s["redos"]) == (int(repeat.sum()), int(redo.sum()))
+    per_case = repetition.groupby(df["case_id"]).sum()
+    got = rw.per_case.set_index("case_id")["repetitions"]
+    assert got.sort_index().to_dict() == per_case.sort_index().astype(int).to_dict()
