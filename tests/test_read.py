@@ -106,6 +106,23 @@ def test_servicenow_and_jira_headers(tmp_path):
     assert log.quality.rejected_by_reason == {"not a status change": 1}
 
 
+def test_servicenow_audit_history(tmp_path):
+    audit = (
+        "documentkey,fieldname,oldvalue,newvalue,sys_created_on,user\n"
+        "INC1,state,,New,2024-03-05 10:00:00,sd.agent\n"
+        "INC1,assignment_group,,Network,2024-03-05 10:05:00,sd.agent\n"
+        "INC1,state,New,In Progress,2024-03-05 11:00:00,net.agent\n"
+        "INC1,state,In Progress,Resolved,2024-03-05 15:00:00,net.agent\n"
+    )
+    log = cspm.read(_write(tmp_path / "sys_audit.csv", audit))
+    assert (log.roles.case_id, log.roles.activity, log.roles.timestamp, log.roles.agent) == (
+        "documentkey", ("newvalue",), "sys_created_on", "user"
+    )
+    assert list(log.to_pandas()["activity"]) == ["New", "In Progress", "Resolved"]
+    q = log.quality
+    assert (q.rows_read, q.rows_kept, q.rejected_by_reason) == (4, 3, {"not a status change": 1})
+
+
 def test_explicit_mapping_wins(tmp_path):
     log = cspm.read(_write(tmp_path / "z.csv", ZENDESK), activity="via", team="assignee")
     assert log.roles.activity == ("via",) and log.roles.team == "assignee"
