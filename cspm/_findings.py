@@ -33,7 +33,8 @@ def handoff_findings(a: HandoffAnalysis) -> list[str]:
     unit = h.level
     if h.tickets:
         line = (
-            f"A ticket is handed over {h.mean_per_ticket:.1f} times on average between {unit}s; "
+            f"A ticket is handed over {h.mean_per_ticket:.{1 if h.mean_per_ticket >= 0.1 else 2}f} times on "
+            f"average between {unit}s; "
             f"{_pct(h.share_at_least(2))} of tickets are handed over twice or more and "
             f"{_pct(h.single_unit_tickets / h.tickets)} stay with a single {unit}."
         )

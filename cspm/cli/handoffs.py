@@ -1,0 +1,113 @@
+"""``cspm handoffs LOG``: handoffs, ping-pong, rework, approval loops and what they cost."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from cspm.cli._app import (
+    ActivityOpt,
+    AgentOpt,
+    CaseOpt,
+    ConfigOpt,
+    DayFirstOpt,
+    DelimOpt,
+    EncodingOpt,
+    FormatOpt,
+    FormatTsOpt,
+    OutputFormat,
+    SheetOpt,
+    StartOpt,
+    TeamOpt,
+    TimestampOpt,
+    TzOpt,
+    app,
+    console,
+    print_json,
+    read_log,
+)  # fmt: skip
+
+
+class HandoffLevel(StrEnum):
+    team = "team"
+    agent = "agent"
+
+
+class MissingRule(StrEnum):
+    skip = "skip"
+    break_ = "break"
+
+
+@app.command()
+def handoffs(
+    log: Annotated[Path, typer.Argument(help="The event log: CSV/TSV, XLSX, Parquet, XES or .xes.gz.")],
+    level: Annotated[HandoffLevel, typer.Option("--level", help="Count handoffs between teams or agents.")] = HandoffLevel.team,
+    missing: Annotated[
+        MissingRule, typer.Option("--missing", help="Events without a team/agent: skip them, or let them break a visit.")
+    ] = MissingRule.skip,
+    html: Annotated[Path | None, typer.Option("--html", help="Also write the report section to this HTML file.")] = None,
+    network: Annotated[Path | None, typer.Option("--network", help="Also write the handover network (SVG) here.")] = None,
+    case_id: CaseOpt = None,
+    activity: ActivityOpt = None,
+    timestamp: TimestampOpt = None,
+    start_timestamp: StartOpt = None,
+    agent: AgentOpt = None,
+    team: TeamOpt = None,
+    config: ConfigOpt = None,
+    timezone: TzOpt = None,
+    dayfirst: DayFirstOpt = None,
+    timestamp_format: FormatTsOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimOpt = None,
+    sheet: SheetOpt = None,
+    format: FormatOpt = OutputFormat.table,
+) -> None:
+    """Find handoffs, ping-pong, rework and approval loops in LOG, and what they cost (--team-column
+    names the column holding the team; the hourly rate comes from the config's costs.hourly_rate)."""
+    from cspm.config import load_config
+    from cspm.handoffs import analyse_handoffs
+    from cspm.units import format_duration
+
+    result = read_log(
+        log, case_id=case_id, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
+        agent=agent, team=team, config=config, timezone=timezone, dayfirst=dayfirst,
+        timestamp_format=timestamp_format, encoding=encoding, delimiter=delimiter, sheet=sheet,
+    )  # fmt: skip
+    cfg = load_config(config) if config else None
+    analysis = analyse_handoffs(result, cfg, level.value, missing=missing.value)
+    if html is not None:
+        analysis.save(html)
+    if network is not None:
+        analysis.handoffs.save_svg(network)
+    if format is OutputFormat.json:
+        print_json(analysis.summary())
+        return
+    console.print(f"[bold]Handoffs and loops[/bold] — {log.name} ({level.value} level)")
+    for finding in analysis.findings():
+        console.print(f"• {finding}", soft_wrap=True, highlight=False, markup=False)
+    busiest = analysis.handoffs.busiest(5)
+    if not busiest.empty:
+        table = Table(title="Busiest handoffs", header_style="bold")
+        for col in ("from", "to", "handoffs", "median wait"):
+            table.add_column(col, justify="right" if col in ("handoffs", "median wait") else "left")
+        for r in busiest.itertuples():
+            table.add_row(Text(str(r.from_unit)), Text(str(r.to_unit)), f"{r.handoffs:,}", format_duration(r.median_wait_s))
+        console.print(table)
+    pairs = analysis.ping_pong.pairs_undirected().head(5)
+    if not pairs.empty:
+        table = Table(title="Ping-pong pairs", header_style="bold")
+        table.add_column("pair")
+        table.add_column("bounces", justify="right")
+        table.add_column("tickets", justify="right")
+        for r in pairs.itertuples():
+            table.add_row(Text(str(r.pair)), f"{r.bounces:,}", f"{r.tickets:,}")
+        console.print(table)
+    if html is not None:
+        console.print(f"section written to {html}")
+    if network is not None:
+        console.print(f"handover network written to {network}")
