@@ -176,14 +176,15 @@ def milestone_cases(
     log: TicketLog,
     intervals: ir.Table,
     calendar: BusinessCalendar,
-    start: str,
-    end: str,
+    start: str | list[str],
+    end: str | list[str],
     *,
     segment: dict[str, str] | None = None,
     key: str = "targets.milestones",
 ) -> ir.Table:
     """One row per case (in the segment): first ``start`` → first ``end`` at or after it.
 
+    ``start`` / ``end`` may be a list of activities (the first of any of them counts).
     ``start`` may be ``'case start'`` (first event), ``end`` ``'case end'`` (last event). Columns:
     ``case_id``, ``t_a``, ``t_b`` (null when not reached), ``dur_s``/``dur_bs`` (calendar /
     business seconds), ``paused_s``/``paused_bs`` (SLA-paused time between them).
@@ -195,15 +196,17 @@ def milestone_cases(
         members = ev.group_by(CASE).aggregate(_cspm_in=cond.any())
         members = members.filter(members._cspm_in).select(CASE)
         cases = cases.semi_join(members, CASE)
-    if start.strip().casefold() == CASE_START:
+    starts = [start] if isinstance(start, str) else list(start)
+    ends = [end] if isinstance(end, str) else list(end)
+    if len(starts) == 1 and starts[0].strip().casefold() == CASE_START:
         a = cases.select(CASE, t_a=cases.case_first)
     else:
-        sel = ev.filter(ev[ACTIVITY] == start)
+        sel = ev.filter(ev[ACTIVITY].isin(starts))
         a = sel.group_by(CASE).aggregate(t_a=sel[TIMESTAMP].min())
-    if end.strip().casefold() == CASE_END:
+    if len(ends) == 1 and ends[0].strip().casefold() == CASE_END:
         b = cases.select(CASE, t_b=cases.case_last)
     else:
-        j = ev.filter(ev[ACTIVITY] == end).join(a, CASE)
+        j = ev.filter(ev[ACTIVITY].isin(ends)).join(a, CASE)
         j = j.filter(j[TIMESTAMP] >= j.t_a)
         b = j.group_by(CASE).aggregate(t_b=j[TIMESTAMP].min())
     out = cases.select(CASE).left_join(a, CASE).select(CASE, "t_a")

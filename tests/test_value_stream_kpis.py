@@ -1,0 +1,110 @@
+"""Value stream and service KPIs on a tiny hand-computed log (UTC, Mon–Fri 08:00–18:00)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import cspm
+from cspm.config import config_from_dict
+from cspm.kpis import kpis
+from cspm.value_stream import classify, value_stream
+
+ROWS = [
+    # case, activity, time (2024-03-04 is a Monday), team, customer
+    ("A", "Ticket created", "2024-03-04 09:00", "SD", "C1"),
+    ("A", "First response", "2024-03-04 09:30", "SD", "C1"),
+    ("A", "Resolve ticket", "2024-03-04 11:00", "SD", "C1"),
+    ("A", "Close ticket", "2024-03-04 12:00", "SD", "C1"),
+    ("B", "Ticket created", "2024-03-04 13:00", "SD", "C1"),
+    ("B", "First response", "2024-03-04 15:00", "SD", "C1"),
+    ("B", "Escalate to L2", "2024-03-04 16:00", "SD", "C1"),
+    ("B", "Assign L2", "2024-03-04 17:00", "L2", "C1"),
+    ("B", "Resolve ticket", "2024-03-05 10:00", "L2", "C1"),
+    ("B", "Close ticket", "2024-03-05 11:00", "L2", "C1"),
+    ("B", "Reopen ticket", "2024-03-05 12:00", "L2", "C1"),
+    ("B", "Resolve ticket", "2024-03-05 13:00", "L2", "C1"),
+    ("B", "Close ticket", "2024-03-05 14:00", "L2", "C1"),
+    ("C", "Ticket created", "2024-03-06 09:00", "SD", "C2"),
+    ("C", "First response", "2024-03-06 09:10", "SD", "C2"),
+]
+
+
+@pytest.fixture(scope="module")
+def log() -> cspm.TicketLog:
+    df = pd.DataFrame(ROWS, columns=["case", "act", "ts", "team", "cust"])
+    return cspm.read(df, case_id="case", activity="act", timestamp="ts", team="team", customer="cust")
+
+
+def test_default_classes_english_and_chinese():
+    got = classify(["Pending customer", "Transfer", "Approve", "Reopen ticket", "Close ticket", "Investigate",
+                    "等待客户", "转派", "升级至二线", "审批通过", "复核", "挂起", "问题排查"])  # fmt: skip
+    assert got["value_class"].tolist() == [
+        "waiting", "handoff", "approval", "rework", "necessary", "value_adding",
+        "waiting", "handoff", "handoff", "approval", "approval", "waiting", "value_adding",
+    ]  # fmt: skip
+    cfg = config_from_dict({"value_classes": {"necessary": ["investigate"]}})
+    assert classify(["Investigate"], cfg)[["value_class", "source"]].iloc[0].tolist() == ["necessary", "config"]
+
+
+def test_value_stream_calendar(log):
+    vs = value_stream(log)
+    assert vs.semantics == "complete"
+    c = vs.cases().set_index("case_id")
+    # A: 0.5 h + 1.5 h value-adding, 1 h necessary (close) of a 3 h lead time
+    assert c.loc["A", ["lead_h", "value_adding_h", "necessary_h"]].tolist() == [3.0, 2.0, 1.0]
+    assert c.loc["A", "flow_efficiency"] == pytest.approx(2 / 3)
+    # B: VA 2 h + 17 h; handoff 1 h (escalate); necessary 1 h (assign) + 1 h (close);
+    # rework 3 h (reopen, repeated resolve, repeated close); lead 25 h
+    assert c.loc["B", ["lead_h", "value_adding_h", "handoff_h", "necessary_h", "rework_h"]].tolist() == [
+        25.0, 19.0, 1.0, 2.0, 3.0]  # fmt: skip
+    o = vs.overall
+    assert o["cases"] == 3
+    assert o["total_lead_h"] == pytest.approx(28 + 1 / 6)
+    assert o["flow_efficiency"] == pytest.approx((21 + 1 / 6) / (28 + 1 / 6))
+    assert o["median_lead_h"] == 3.0
+    assert vs.main_path["step"].tolist() == ["Ticket created", "First response", "Resolve ticket", "Close ticket"]
+    assert vs.main_path.set_index("step").loc["Resolve ticket", "median_wait_h"] == pytest.approx(1.5)
+    html = vs._repr_html_()
+    assert "<svg" in html and "flow efficiency" in html
+
+
+def test_value_stream_business(log):
+    c = value_stream(log, clock="business").cases().set_index("case_id")
+    # B's resolve waits Mon 17:00 → Tue 10:00 = 1 h + 2 h business; the night is not lead time
+    assert c.loc["B", ["lead_h", "value_adding_h"]].tolist() == [11.0, 5.0]
+
+
+def test_kpis(log):
+    k = kpis(log)
+    f = k.figures
+    assert k.activities["first_response"] == ["First response"]
+    assert k.activities["fcr_breakers"] == ["Escalate to L2"]
+    assert f["cases"] == 3
+    assert f["first_response_median_h"] == 0.5  # 0.5 h, 2 h, 10 min
+    assert f["responded_within_target"] == pytest.approx(2 / 3)
+    assert (f["resolution_median_h"], f["resolution_rate"]) == (11.5, pytest.approx(2 / 3))  # 2 h, 21 h
+    assert f["closed_within"] == pytest.approx(2 / 3)  # A 3 h, B 22 h, C never
+    assert f["fcr_rate"] == 0.5  # A yes; B escalated
+    assert f["reopen_rate"] == 0.5  # B reopened after its first resolution
+    assert f["customer_return_rate"] == pytest.approx(1 / 3)  # C1 back 1 h after A
+    assert (f["steps_mean"], f["steps_median"]) == (5.0, 4.0)
+    assert f["handoffs_mean"] == pytest.approx(1 / 3)  # B: SD → L2
+    curve = k.step_curve.set_index("steps")
+    assert curve["cases"].tolist() == [1, 1, 1]
+    assert curve.loc[9, ["median_resolution_h", "resolution_rate", "reopen_rate"]].tolist() == [21.0, 1.0, 1.0]
+    assert curve.loc[2, "resolution_rate"] == 0.0
+    arrivals = k.arrivals_heatmap
+    assert arrivals.loc["Mon", 9] == 1 and arrivals.loc["Mon", 13] == 1 and arrivals.loc["Wed", 9] == 1
+    assert arrivals.to_numpy().sum() == 3
+    html = k._repr_html_()
+    assert "first-contact resolution" in html and html.count("<svg") == 3
+
+
+def test_kpis_business_clock_and_config(log):
+    cfg = config_from_dict({"kpis": {"clock": "business", "fcr_breakers": [], "fcr_team_change": False,
+                                     "close_within": "4h"}})  # fmt: skip
+    f = kpis(log, cfg).figures
+    assert f["resolution_median_h"] == (2 + 7) / 2  # A 2 h; B Mon 13–18 + Tue 08–10 = 7 h
+    assert f["fcr_rate"] == 1.0
+    assert f["closed_within"] == pytest.approx(1 / 3)
