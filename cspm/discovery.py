@@ -47,6 +47,7 @@ __all__ = [
 ]
 
 _STATS = ("mean", "median", "p90", "min", "max")
+SLOWEST_MIN_COUNT = 5  # transitions taken fewer times are left out of "slowest transitions"
 
 
 # --- engine expressions ------------------------------------------------------------------------
@@ -250,9 +251,12 @@ class DirectlyFollows:
         col = self.edges[f"wait_{stat}"]
         return {(s, t): float(v) for s, t, v in zip(self.edges.source, self.edges.target, col, strict=True)}
 
-    def slowest(self, n: int = 10, by: str = "median") -> pd.DataFrame:
-        """The ``n`` transitions with the longest wait (by median unless told otherwise)."""
-        return self.edges.sort_values([f"wait_{by}", "count"], ascending=[False, False]).head(n)
+    def slowest(self, n: int = 10, by: str = "median", min_count: int = 1) -> pd.DataFrame:
+        """The ``n`` transitions with the longest wait (by median unless told otherwise), among
+        those taken at least ``min_count`` times (all of them when none is)."""
+        edges = self.edges[self.edges["count"] >= min_count]
+        edges = edges if len(edges) else self.edges
+        return edges.sort_values([f"wait_{by}", "count"], ascending=[False, False]).head(n)
 
     def to_pandas(self) -> pd.DataFrame:
         return self.edges.copy()
@@ -493,7 +497,7 @@ class Discovery:
             "activities": _records(self.activities.table),
             "start_activities": dict(self.dfg.start_activities),
             "end_activities": dict(self.dfg.end_activities),
-            "slowest_transitions": _records(self.dfg.slowest(10)),
+            "slowest_transitions": _records(self.dfg.slowest(10, min_count=SLOWEST_MIN_COUNT)),
             "variants": self.variants.summary(top_variants),
         }
 

@@ -42,6 +42,8 @@ def test_directly_follows_exact(small):
     assert e.loc[("B", "B")].wait_median == 600.0
     assert dfg.start_activities == {"A": 4} and dfg.end_activities == {"C": 4}
     assert list(dfg.slowest(1)[["source", "target"]].iloc[0]) == ["B", "C"]
+    assert list(dfg.slowest(1, min_count=2)[["source", "target"]].iloc[0]) == ["B", "C"]
+    assert list(dfg.slowest(1, by="max", min_count=5)[["source", "target"]].iloc[0]) == ["B", "C"]
 
 
 def test_variants_exact(small):

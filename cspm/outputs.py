@@ -1,0 +1,137 @@
+"""Everything ``cspm discover`` writes into its output folder, as one library call.
+
+Files (names fixed, see ``docs/summary_schema.md``): ``map_frequency.svg``, ``map_performance.svg``
+(``.dot`` instead when no Graphviz renderer works), ``model.bpmn``, ``model.pnml``,
+``variants.csv``, ``edges.csv``, ``activities.csv``, ``summary.json``, ``report.html``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import cspm
+from cspm.config import Config
+from cspm.discovery import Discovery, discover
+from cspm.log import TicketLog
+from cspm.report import ReportSection, build_report
+
+__all__ = ["SUMMARY_SCHEMA", "DiscoveryOutputs", "target_breaches", "write_discovery"]
+
+SUMMARY_SCHEMA = "cspm.discover.summary/1"
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class DiscoveryOutputs:
+    """What was written: file paths by name, the summary dict, the discovery and notes."""
+
+    out_dir: Path
+    files: dict[str, Path]
+    summary: dict[str, Any]
+    discovery: Discovery
+    notes: list[str] = field(default_factory=list)
+
+
+def target_breaches(log: TicketLog, config: Config | None) -> tuple[ReportSection | None, list[str], list[tuple[str, str]], list[str]]:
+    """Waiting-time targets (``cspm.waiting``, when installed) → (report section, breaching steps,
+    breaching edges, notes). Nothing when the config has no step, milestone or lead-time targets."""
+    if config is None:
+        return None, [], [], []
+    t = config.targets
+    if not (t.steps or t.milestones or t.lead_time):
+        return None, [], [], []
+    try:
+        waiting = importlib.import_module("cspm.waiting")
+    except ImportError:
+        return None, [], [], ["targets are configured but cspm.waiting is not available; maps show no breaches"]
+    analyse = getattr(waiting, "analyse_waiting", None) or getattr(waiting, "waiting", None)
+    if analyse is None:
+        return None, [], [], ["cspm.waiting has no analyse_waiting(log, config); maps show no breaches"]
+    analysis = analyse(log, config)
+    steps = list(analysis.breaching_steps()) if hasattr(analysis, "breaching_steps") else []
+    edges = [tuple(e) for e in analysis.breaching_edges()] if hasattr(analysis, "breaching_edges") else []
+    section = analysis if isinstance(analysis, ReportSection) else None
+    return section, steps, edges, []  # type: ignore[return-value]
+
+
+def write_discovery(
+    log: TicketLog,
+    out_dir: str | Path,
+    *,
+    config: Config | None = None,
+    noise: float = 0.2,
+    miner: str = "inductive",
+    activities: float = 1.0,
+    paths: float = 0.0,
+    filters: Sequence[str] = (),
+    sections: Iterable[ReportSection] = (),
+    progress: Progress | None = None,
+) -> DiscoveryOutputs:
+    """Discover ``log`` and write maps, model, tables, ``summary.json`` and ``report.html``."""
+    step = progress or (lambda _msg: None)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    notes: list[str] = []
+
+    step("discovering edges, activities and variants")
+    d = discover(log)
+    if d.events == 0:
+        from cspm.errors import InputError
+
+        raise InputError("no events left to discover (after filtering)", path=log.source)
+
+    step("checking targets")
+    target_section, warn_steps, warn_edges, target_notes = target_breaches(log, config)
+    notes += target_notes
+
+    step("drawing the process maps")
+    maps = []
+    for measure in ("performance", "frequency"):
+        m = d.process_map(measure, activities=activities, paths=paths).highlight(warn_steps, warn_edges)
+        maps.append(m)
+        rendered = m.save(out / f"map_{measure}.svg")
+        files[f"map_{measure}"] = rendered.path
+        if rendered.message:
+            notes.append(rendered.message)
+
+    step(f"mining the process model ({miner})")
+    model = d.model(noise=noise, miner=miner)
+    files["bpmn"] = model.save_bpmn(out / "model.bpmn")
+    files["pnml"] = model.save_pnml(out / "model.pnml")
+
+    step("writing tables")
+    files["variants"] = d.variants.save(out / "variants.csv")
+    files["edges"] = d.dfg.save(out / "edges.csv")
+    files["activities"] = d.activities.save(out / "activities.csv")
+
+    step("writing the report")
+    extra = ([target_section] if target_section is not None else []) + list(sections)
+    files["report"] = out / "report.html"
+    build_report(log, extra, files["report"], discovery=d, maps=maps)
+
+    files["summary"] = out / "summary.json"
+    summary = {
+        "schema": SUMMARY_SCHEMA,
+        "cspm_version": cspm.__version__,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "filters": list(filters),
+        "settings": {"noise_threshold": noise, "miner": miner, "map_activities": activities, "map_paths": paths},
+        **d.summary(),
+        "model": model.summary(),
+        "targets": {"breaching_steps": sorted(warn_steps), "breaching_edges": sorted([list(e) for e in warn_edges])}
+        if target_section is not None
+        else None,
+        "quality": log.quality.summary() if log.quality is not None else None,
+        "files": {k: p.name for k, p in sorted(files.items())},
+        "notes": notes,
+    }
+    files["summary"].write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    return DiscoveryOutputs(out, files, summary, d, notes)
