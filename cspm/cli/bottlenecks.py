@@ -1,0 +1,116 @@
+"""``cspm bottlenecks LOG --config FILE``: the bottleneck ranking against the configured targets."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cspm.cli._app import (
+    ActivityOpt,
+    AgentOpt,
+    CaseOpt,
+    ConfigOpt,
+    DayFirstOpt,
+    DelimOpt,
+    EncodingOpt,
+    FormatOpt,
+    FormatTsOpt,
+    OutputFormat,
+    SheetOpt,
+    StartOpt,
+    TeamOpt,
+    TimestampOpt,
+    TzOpt,
+    app,
+    console,
+    print_json,
+    read_log,
+)  # fmt: skip
+
+
+class ClockChoice(StrEnum):
+    business = "business"
+    calendar = "calendar"
+
+
+class SemanticsChoice(StrEnum):
+    complete = "complete"
+    status = "status"
+    start_complete = "start_complete"
+
+
+@app.command()
+def bottlenecks(
+    log: Annotated[Path, typer.Argument(help="The event log: CSV/TSV, XLSX, Parquet, XES or .xes.gz.")],
+    config: ConfigOpt = None,
+    clock: Annotated[
+        ClockChoice | None,
+        typer.Option("--clock", help="Evaluate every target in business or calendar time (default: each target's own)."),
+    ] = None,
+    semantics: Annotated[
+        SemanticsChoice | None, typer.Option("--semantics", help="What timestamps mean (default: config, else detected).")
+    ] = None,
+    case_id: CaseOpt = None,
+    activity: ActivityOpt = None,
+    timestamp: TimestampOpt = None,
+    start_timestamp: StartOpt = None,
+    agent: AgentOpt = None,
+    team: TeamOpt = None,
+    timezone: TzOpt = None,
+    dayfirst: DayFirstOpt = None,
+    timestamp_format: FormatTsOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimOpt = None,
+    sheet: SheetOpt = None,
+    format: FormatOpt = OutputFormat.table,
+) -> None:
+    """Rank the steps by total excess waiting hours over their targets (the config's ``targets``)."""
+    from cspm.config import load_config
+    from cspm.waiting import waiting
+
+    cfg = load_config(config) if config is not None else None
+    result = read_log(
+        log, case_id=case_id, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
+        agent=agent, team=team, config=config, timezone=timezone, dayfirst=dayfirst,
+        timestamp_format=timestamp_format, encoding=encoding, delimiter=delimiter, sheet=sheet,
+    )  # fmt: skip
+    analysis = waiting(
+        result, cfg, clock=clock.value if clock else None, time_semantics=semantics.value if semantics else None
+    )
+    if format is OutputFormat.json:
+        print_json(analysis.summary())
+        return
+    r = analysis.ranking
+    table = Table(title=f"Bottlenecks of {log.name} ({analysis.ranking_basis})", header_style="bold")
+    if analysis.ranking_basis == "excess over target":
+        table.add_column("#", justify="right")
+        table.add_column("target", no_wrap=True)
+        for h in ["attained / req.", "P at req.", "× target", "breaches", "excess h"]:
+            table.add_column(h, justify="right", no_wrap=True)
+        for row in r.itertuples():
+            table.add_row(
+                str(row.rank), f"{row.name} ≤ {row.target_h:g} h ({row.clock[:3]}.)",
+                f"{_pct(row.attained)} / {row.required:.0%}", _num(row.level_h, " h"), _num(row.ratio, "×"),
+                str(row.breaching_events), _num(row.excess_h, "", 1),
+            )  # fmt: skip
+    else:
+        for h in ["#", "step", "waits", "median h", "P90 h", "total h"]:
+            table.add_column(h, justify="left" if h == "step" else "right")
+        for row in r.itertuples():
+            table.add_row(str(row.rank), str(row.step), str(row.n), _num(row.median_h), _num(row.p90_h), _num(row.total_h))
+    console.print(table)
+    console.print(f"[dim]{analysis.headline()} Time semantics: {analysis.semantics}.[/dim]", soft_wrap=True)
+    if analysis.sla_pause:
+        console.print(f"[dim]SLA clock paused in: {', '.join(analysis.sla_pause)}[/dim]", soft_wrap=True)
+
+
+def _num(value: float, suffix: str = "", digits: int = 2) -> str:
+    return "–" if value != value else f"{value:,.{digits}f}{suffix}"  # NaN check
+
+
+def _pct(value: float) -> str:
+    return "–" if value != value else f"{value:.1%}"
