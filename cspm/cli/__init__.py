@@ -8,6 +8,7 @@ from cspm.cli._app import app, main
 from cspm.cli import validate as _validate  # noqa: E402,F401
 from cspm.cli import simulate as _simulate  # noqa: E402,F401
 from cspm.cli import handoffs as _handoffs  # noqa: E402,F401
+from cspm.cli import bottlenecks as _bottlenecks  # noqa: E402,F401
 from cspm.cli import discover as _discover  # noqa: E402,F401
 
 __all__ = ["app", "main"]
