@@ -362,7 +362,11 @@ def process_loops(log: TicketLog, max_length: int = 4, top: int = 15) -> Process
 
 
 def _cycle_usage(events: ir.Table, cycles: list[list[str]], max_length: int) -> pd.DataFrame:
-    """Traversals (consecutive runs a1 … ak a1, any rotation), tickets and time of each cycle."""
+    """Traversals (consecutive runs a1 … ak a1, any rotation), tickets and time of each cycle.
+
+    A position matches at most one simple cycle (the first return to its activity fixes the cycle),
+    so each event gets one cycle id and a single grouped aggregate counts them all.
+    """
     w = case_window()
     k_max = max(len(c) for c in cycles)
     t = events.select(CASE, ACTIVITY, TIMESTAMP, ROW)
@@ -371,36 +375,43 @@ def _cycle_usage(events: ir.Table, cycles: list[list[str]], max_length: int) -> 
         **{f"s{k}": seconds(t[TIMESTAMP].lead(k).over(w)) for k in range(1, k_max + 1)},
         s0=seconds(t[TIMESTAMP]),
     )
-    aggs = {}
+    branches = []
     for i, cyc in enumerate(cycles):
         k = len(cyc)
-        cond = None
         for r in range(k):
             rot = cyc[r:] + cyc[:r]
-            c = t[ACTIVITY] == rot[0]
+            cond = t[ACTIVITY] == rot[0]
             for j in range(1, k + 1):
-                c = c & (t[f"a{j}"] == rot[j % k])
-            cond = c if cond is None else cond | c
-        dur = t[f"s{k}"] - t.s0
-        aggs[f"n{i}"] = cond.cast("int64").sum()
-        aggs[f"c{i}"] = t[CASE].nunique(where=cond)
-        aggs[f"t{i}"] = dur.sum(where=cond)
-        aggs[f"m{i}"] = dur.median(where=cond)
-    row = t.aggregate(**aggs).to_pandas().iloc[0]
+                cond = cond & (t[f"a{j}"] == rot[j % k])
+            branches.append((cond, i, t[f"s{k}"] - t.s0))
+    t = t.mutate(
+        cycle_id=ibis.cases(*[(c, i) for c, i, _ in branches], else_=ibis.null("int64")),
+        duration_s=ibis.cases(*[(c, d) for c, _, d in branches], else_=ibis.null("int64")),
+    )
+    hit = t.filter(t.cycle_id.notnull())
+    agg = hit.group_by("cycle_id").aggregate(
+        traversals=hit.count(),
+        tickets=hit[CASE].nunique(),
+        total_s=hit.duration_s.sum(),
+        median_s=hit.duration_s.median(),
+    )
+    found = {int(r.cycle_id): r for r in agg.to_pandas().itertuples(index=False)}
     rows = []
     for i, cyc in enumerate(cycles):
+        r = found.get(i)
+        if r is None:
+            continue  # a cycle of the graph that no ticket runs through in one go
         rows.append(
             {
                 "cycle": " → ".join([*cyc, cyc[0]]),
                 "length": len(cyc),
-                "traversals": as_int(row[f"n{i}"]),
-                "tickets": as_int(row[f"c{i}"]),
-                "total_s": as_int(row[f"t{i}"]),
-                "median_s": _f(row[f"m{i}"]),
+                "traversals": as_int(r.traversals),
+                "tickets": as_int(r.tickets),
+                "total_s": as_int(r.total_s),
+                "median_s": _f(r.median_s),
             }
         )
-    df = pd.DataFrame(rows)
-    df = df[df["traversals"] > 0]  # cycles of the graph that no ticket runs through in one go
+    df = pd.DataFrame(rows, columns=["cycle", "length", "traversals", "tickets", "total_s", "median_s"])
     return df.sort_values(["tickets", "traversals", "cycle"], ascending=[False, False, True], kind="stable").reset_index(drop=True)
 
 
