@@ -63,26 +63,33 @@ def _case_window(events: ir.Table) -> Any:
 def steps(events: ir.Table) -> ir.Table:
     """Each event with its position in the case, the next activity and the waits around it.
 
-    Added columns: ``position`` (1-based), ``next_activity`` (null at the end of the case),
-    ``wait_after`` (seconds to the next event's start, see the module docstring),
-    ``wait_before`` (the same for the previous edge; null at the start of the case) and
-    ``duration`` (completion − start, only when the log has start times).
+    Columns: ``case_id``, ``activity``, ``timestamp``, ``source_row``, ``position`` (1-based),
+    ``next_activity`` (null at the end of the case), ``wait_after`` (seconds to the next event's
+    start, see the module docstring), ``wait_before`` (the same for the previous edge; null at the
+    start of the case) and ``duration`` (completion − start, only when the log has start times).
+    One window pass over the case order.
     """
-    w = _case_window(events)
-    start = events[START].coalesce(events[TIMESTAMP]) if START in events.columns else events[TIMESTAMP]
-    next_start = start.lead().over(w)
-    wait = seconds(ibis.greatest(next_start, events[TIMESTAMP])) - seconds(events[TIMESTAMP])
+    has_start = START in events.columns
+    ts = events[TIMESTAMP]
+    cols: dict[str, Any] = {"_t": seconds(ts)}  # one timestamp conversion per column, reused below
+    if has_start:
+        cols["_s"] = seconds(events[START].coalesce(ts))
+    e = events.select(CASE, ACTIVITY, TIMESTAMP, ROW, **cols)
+    w = _case_window(e)
+    t = e._t
+    s = e._s if has_start else t
+    next_start = s.lead().over(w)
+    prev_end = t.lag().over(w)
+    # greatest() skips nulls on some engines, hence the explicit null where there is no neighbour
     added: dict[str, Any] = {
         "position": ibis.row_number().over(w) + 1,
-        "next_activity": events[ACTIVITY].lead().over(w),
-        # greatest() skips nulls on some engines: no next event, no wait
-        "wait_after": next_start.isnull().ifelse(ibis.null("float64"), wait),
+        "next_activity": e[ACTIVITY].lead().over(w),
+        "wait_after": next_start.isnull().ifelse(ibis.null("float64"), ibis.greatest(next_start, t) - t),
+        "wait_before": prev_end.isnull().ifelse(ibis.null("float64"), ibis.greatest(s, prev_end) - prev_end),
     }
-    if START in events.columns:
-        added["duration"] = seconds(events[TIMESTAMP]) - seconds(start)
-    t = events.mutate(**added)
-    w2 = ibis.window(group_by=t[CASE], order_by=[t[TIMESTAMP], t[ROW]])
-    return t.mutate(wait_before=t.wait_after.lag().over(w2))
+    if has_start:
+        added["duration"] = t - s
+    return e.mutate(**added).drop("_t", *(["_s"] if has_start else []))
 
 
 def _time_stats(col: ir.NumericColumn, prefix: str) -> dict[str, Any]:
@@ -95,9 +102,11 @@ def _time_stats(col: ir.NumericColumn, prefix: str) -> dict[str, Any]:
     }
 
 
-def edge_table(events: ir.Table) -> ir.Table:
-    """Directly-follows edges: source, target, count (events), cases and wait statistics (s)."""
-    s = steps(events)
+def edge_table(events: ir.Table, *, step_table: ir.Table | None = None) -> ir.Table:
+    """Directly-follows edges: source, target, count (events), cases and wait statistics (s).
+
+    ``step_table``: the :func:`steps` of ``events`` when already computed (e.g. cached)."""
+    s = step_table if step_table is not None else steps(events)
     pairs = s.filter(s.next_activity.notnull())
     return pairs.group_by(source=pairs[ACTIVITY], target=pairs.next_activity).aggregate(
         count=pairs.count(),
@@ -107,9 +116,9 @@ def edge_table(events: ir.Table) -> ir.Table:
     )
 
 
-def activity_table(events: ir.Table) -> ir.Table:
+def activity_table(events: ir.Table, *, step_table: ir.Table | None = None) -> ir.Table:
     """Per activity: events, cases, case starts/ends, waits before/after it, duration."""
-    s = steps(events)
+    s = step_table if step_table is not None else steps(events)
     aggs: dict[str, Any] = {
         "events": s.count(),
         "cases": s[CASE].nunique(),
@@ -160,9 +169,11 @@ def case_table(events: ir.Table) -> ir.Table:
     )
 
 
-def variant_table(events: ir.Table) -> ir.Table:
-    """Variants by key: count (cases), events per case and lead-time statistics (s)."""
-    c = case_table(events)
+def variant_table(events: ir.Table, *, cases: ir.Table | None = None) -> ir.Table:
+    """Variants by key: count (cases), events per case and lead-time statistics (s).
+
+    ``cases``: the :func:`case_table` of ``events`` when already computed (e.g. cached)."""
+    c = cases if cases is not None else case_table(events)
     return c.group_by(variant_key=c.variant_key).aggregate(
         count=c.count(),
         length=c.events.max(),
@@ -326,8 +337,8 @@ class Variants:
     table: pd.DataFrame
 
     @classmethod
-    def compute(cls, log: TicketLog) -> Variants:
-        vt = variant_table(log.events).to_pandas()
+    def compute(cls, log: TicketLog, *, cases: ir.Table | None = None) -> Variants:
+        vt = variant_table(log.events, cases=cases).to_pandas()
         codes = activity_codes(log.events).to_pandas()
         return cls._from_tables(vt, codes)
 
@@ -388,9 +399,11 @@ class Cases:
     lead_time: dict[str, float]
     events_per_case: dict[str, float]
 
+    cases: int = 0
+
     @classmethod
-    def compute(cls, log: TicketLog) -> Cases:
-        c = case_table(log.events)
+    def compute(cls, log: TicketLog, *, cases: ir.Table | None = None) -> Cases:
+        c = cases if cases is not None else case_table(log.events)
         stats = c.aggregate(
             cases=c.count(),
             mean=c.lead_time.mean(),
@@ -405,7 +418,7 @@ class Cases:
         ).to_pandas().iloc[0]
         lead = {k: _json_ready(stats[k]) for k in ("mean", "median", "p85", "p90", "min", "max")}
         per_case = {"mean": _json_ready(stats.ev_mean), "median": _json_ready(stats.ev_median), "max": _json_ready(stats.ev_max)}
-        return cls(table=c.drop("variant_key"), lead_time=lead, events_per_case=per_case)
+        return cls(table=c.drop("variant_key"), lead_time=lead, events_per_case=per_case, cases=int(stats.cases))
 
     def to_pandas(self, limit: int | None = None) -> pd.DataFrame:
         t = self.table.order_by(CASE)
@@ -516,13 +529,18 @@ class Discovery:
 
 
 def discover(log: TicketLog) -> Discovery:
-    """Discover the process of ``log``: edges, activities, variants and lead times (on its engine)."""
+    """Discover the process of ``log``: edges, activities, variants and lead times (on its engine).
+
+    The per-event steps and the case table are each computed once (cached on the engine).
+    """
     events = log.events
     base = events.aggregate(n=events.count(), first=events[TIMESTAMP].min(), last=events[TIMESTAMP].max())
     row = base.to_pandas().iloc[0]
-    acts = activity_table(events).to_pandas()
-    edges = edge_table(events).to_pandas()
-    cases = Cases.compute(log)
+    with steps(events).cache() as st:
+        acts = activity_table(events, step_table=st).to_pandas()
+        edges = edge_table(events, step_table=st).to_pandas()
+    ct = case_table(events).cache()  # kept: Cases.table refers to it
+    cases = Cases.compute(log, cases=ct)
 
     def when(v: Any) -> datetime | None:
         return None if pd.isna(v) else pd.Timestamp(v).to_pydatetime()
@@ -530,12 +548,12 @@ def discover(log: TicketLog) -> Discovery:
     return Discovery(
         source=log.source,
         events=int(row.n),
-        cases=int(cases.table.count().to_pyarrow().as_py()),
+        cases=cases.cases,
         first_event=when(row["first"]),
         last_event=when(row["last"]),
         dfg=DirectlyFollows._from_tables(edges, acts[["activity", "starts", "ends"]]),
         activities=Activities._from_table(acts),
-        variants=Variants.compute(log),
+        variants=Variants.compute(log, cases=ct),
         cases_=cases,
         log=log,
     )
