@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,12 +63,14 @@ def render_svg(dot_source: str, fmt: str = "svg") -> str:
     raise RenderUnavailable("; ".join(errors))
 
 
-def save_graph(dot_source: str, path: str | Path) -> Rendered:
+def save_graph(
+    dot_source: str, path: str | Path, render: Callable[[str], str] = render_svg
+) -> Rendered:
     """Write ``path`` (``.svg``) rendered, or, when no renderer works, ``path`` with ``.dot`` and a hint."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        svg = render_svg(dot_source)
+        svg = render(dot_source)
     except RenderUnavailable as exc:
         dot_path = path.with_suffix(".dot")
         dot_path.write_text(dot_source, encoding="utf-8")

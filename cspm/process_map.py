@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -227,7 +228,7 @@ class ProcessMap:
 
     def to_svg(self) -> str:
         """The map as an SVG document (Graphviz ``dot`` binary or its WebAssembly build)."""
-        return render_svg(self.to_dot())
+        return _svg_of(self.to_dot())
 
     def svg_inline(self) -> str:
         """The ``<svg>`` element for embedding in HTML."""
@@ -239,7 +240,7 @@ class ProcessMap:
         if path.suffix.lower() == ".dot":
             path.write_text(self.to_dot(), encoding="utf-8")
             return Rendered(path, "dot", None)
-        return save_graph(self.to_dot(), path)
+        return save_graph(self.to_dot(), path, render=_svg_of)
 
     # --- tables ------------------------------------------------------------------------------
     def to_pandas(self) -> pd.DataFrame:
@@ -259,6 +260,12 @@ class ProcessMap:
 
     def _repr_html_(self) -> str:
         return f"<div class='cspm-map'>{self.svg_inline()}</div>"
+
+
+@lru_cache(maxsize=8)
+def _svg_of(dot: str) -> str:
+    """Rendered SVG, remembered for the same DOT source (a map is saved and shown in the report)."""
+    return render_svg(dot)
 
 
 def process_map(

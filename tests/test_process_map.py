@@ -13,7 +13,7 @@ import pytest
 import cspm
 from cspm import _render
 from cspm.discovery import discover
-from cspm.process_map import END_NODE, START_NODE, ProcessMap, process_map
+from cspm.process_map import END_NODE, START_NODE, ProcessMap, _svg_of, process_map
 
 WEIRD = ['Say "hi"', "back\\slash", "<script>alert(1)</script>", "处理工单", "R&D &lt; 50%"]
 
@@ -34,6 +34,7 @@ def no_dot(monkeypatch, tmp_path):
     dirs = [d for d in os.environ.get("PATH", "").split(os.pathsep) if d and not (Path(d) / "dot").exists()]
     monkeypatch.setenv("PATH", os.pathsep.join(dirs + [str(tmp_path)]))
     assert shutil.which("dot") is None
+    _svg_of.cache_clear()  # no SVG remembered from a render with another PATH
     return dirs
 
 
