@@ -134,3 +134,25 @@ def test_sample_logs(name, tmp_path):
     # every simulated ticket starts with its creation and ends closed
     assert summary["start_activities"] == {names["Ticket created"]: truth["n_cases"]}
     assert set(summary["end_activities"]) == {names["Close ticket"]}
+
+
+def test_where_and_duration_filters_against_pandas(tmp_path):
+    path = SAMPLES / "tickets_en.csv"
+    if not path.exists():
+        pytest.skip(f"sample log {path} not generated yet")
+    result = run("discover", str(path), "--out", str(tmp_path), "--format", "json",
+                 "--where", "channel=phone,chat", "--min-duration", "1d", "--from", "2024-03-13", "--window", "starting")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    df = pd.read_csv(path)
+    df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True, format="ISO8601")
+    channel_cases = set(df.loc[df.channel.isin(["phone", "chat"]), "ticket_id"])
+    span = df.groupby("ticket_id").timestamp.agg(["min", "max"])
+    long_cases = set(span.index[(span["max"] - span["min"]).dt.total_seconds() >= 86_400])
+    start = pd.Timestamp("2024-03-13", tz="UTC")  # the sample log's time zone is read from the offsets
+    started = set(span.index[span["min"] >= start])
+    expected = channel_cases & long_cases & started
+    assert 0 < len(expected) < len(started) < len(span)  # every filter removes cases
+    assert summary["overview"]["cases"] == len(expected)
+    assert summary["overview"]["events"] == int(df.ticket_id.isin(expected).sum())
+    assert len(summary["filters"]) == 3

@@ -160,3 +160,43 @@ def test_helpdesk_inductive_tree_equals_pm4py(helpdesk_discovery, helpdesk_pm4py
     model = helpdesk_discovery.model(noise=0.2)
     assert str(model.tree) == str(pm4py.discover_process_tree_inductive(helpdesk_pm4py_df, noise_threshold=0.2))
     assert model.summary()["visible_transitions"] == 14
+
+
+def test_start_complete_waits_equal_pm4py_on_simulated_log():
+    """With start times pm4py's performance DFG measures previous completion → next start: so do we."""
+    import pm4py
+
+    from cspm.simulate import SimulationSettings, simulate
+
+    df, truth = simulate(SimulationSettings(n_tickets=300, seed=3, lifecycle="start_complete"))
+    log = cspm.read(df)
+    assert log.has_start
+    d = discover(log)
+    ev = log.to_pandas()[["case_id", "activity", "timestamp", "start_timestamp"]].rename(
+        columns={"case_id": "case:concept:name", "activity": "concept:name", "timestamp": "time:timestamp"}
+    )
+    perf, _, _ = pm4py.discover_performance_dfg(ev)
+    mine = d.dfg.edges.set_index(["source", "target"])
+    assert set(perf) == set(mine.index)
+    for edge, stats in perf.items():
+        assert mine.loc[edge, "wait_median"] == pytest.approx(stats["median"], abs=1e-6), edge
+        assert mine.loc[edge, "wait_mean"] == pytest.approx(stats["mean"], rel=1e-9), edge
+    assert d.cases == truth.summary["n_cases"] == 300
+    # processing time per activity = completion − start, as in the log
+    ev["work"] = (ev["time:timestamp"] - ev["start_timestamp"]).dt.total_seconds()
+    expected = ev.groupby("concept:name").work.median()
+    acts = d.activities.table.set_index("activity")
+    for name, value in expected.items():
+        assert acts.loc[name, "duration_median"] == pytest.approx(value), name
+
+
+def test_heuristics_model_on_helpdesk(helpdesk_discovery, tmp_path):
+    model = helpdesk_discovery.model(miner="heuristics")
+    s = model.summary()
+    assert s["miner"] == "heuristics" and s["visible_transitions"] == 14 and s["process_tree"] is None
+    from cspm._pm4py import read_bpmn, read_pnml
+
+    bpmn = read_bpmn(model.save_bpmn(tmp_path / "h.bpmn"))
+    assert {n.get_name() for n in bpmn.get_nodes()} >= {"Assign seriousness", "Closed"}
+    net, im, fm = read_pnml(model.save_pnml(tmp_path / "h.pnml"))
+    assert len(net.transitions) == s["transitions"]
