@@ -1,0 +1,112 @@
+"""``cspm conformance LOG --model to_be.bpmn|spec.yaml``: fitness, deviations and rules against a to-be model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cspm.cli._app import (
+    ActivityOpt,
+    AgentOpt,
+    CaseOpt,
+    ConfigOpt,
+    DayFirstOpt,
+    DelimOpt,
+    EncodingOpt,
+    FormatOpt,
+    FormatTsOpt,
+    OutputFormat,
+    SheetOpt,
+    StartOpt,
+    TeamOpt,
+    TimestampOpt,
+    TzOpt,
+    app,
+    console,
+    err_console,
+    print_json,
+    read_log,
+)  # fmt: skip
+from cspm.units import format_duration
+
+
+@app.command()
+def conformance(
+    log: Annotated[Path, typer.Argument(help="The event log: CSV/TSV, XLSX, Parquet, XES or .xes.gz.")],
+    model: Annotated[Path, typer.Option("--model", "-m", help="To-be model: BPMN 2.0 (.bpmn), PNML or a YAML happy-path spec.")],
+    alignments: Annotated[bool, typer.Option("--alignments", help="Exact fitness by alignments instead of token replay.")] = False,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per variant for alignments.", min=0.001)] = 10.0,
+    workers: Annotated[int, typer.Option("--workers", help="Processes for alignments.", min=1)] = 2,
+    save: Annotated[Path | None, typer.Option("--save", help="Write the summary (.json) or the variant table (.csv).")] = None,
+    case_id: CaseOpt = None,
+    activity: ActivityOpt = None,
+    timestamp: TimestampOpt = None,
+    start_timestamp: StartOpt = None,
+    agent: AgentOpt = None,
+    team: TeamOpt = None,
+    config: ConfigOpt = None,
+    timezone: TzOpt = None,
+    dayfirst: DayFirstOpt = None,
+    timestamp_format: FormatTsOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimOpt = None,
+    sheet: SheetOpt = None,
+    format: FormatOpt = OutputFormat.table,
+) -> None:
+    """Check LOG against a to-be MODEL: fitting tickets, skipped and unexpected steps, rules from the config."""
+    from cspm.config import load_config
+    from cspm.conformance import check_conformance
+
+    data = read_log(
+        log, case_id=case_id, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
+        agent=agent, team=team, config=config, timezone=timezone, dayfirst=dayfirst,
+        timestamp_format=timestamp_format, encoding=encoding, delimiter=delimiter, sheet=sheet,
+    )  # fmt: skip
+    rules = load_config(config).rules if config is not None else None
+    with err_console.status("Checking conformance …"):
+        result = check_conformance(
+            data, model, "alignments" if alignments else "token_replay", time_limit=time_limit,
+            workers=workers, rules=rules,
+        )  # fmt: skip
+    if save is not None:
+        result.save(save)
+    if format is OutputFormat.json:
+        print_json(result.summary())
+        return
+    s = result.summary()
+    precision = f", precision {s['precision']:.4f}" if s["precision"] is not None else ""
+    console.print(
+        f"[bold]{s['fitting_share']:.1%}[/bold] of {s['tickets']:,} tickets fit [bold]{result.model.name}[/bold] "
+        f"({'alignments' if alignments else 'token replay'}); log fitness {s['fitness']['log_fitness']:.4f}{precision}",
+        soft_wrap=True, highlight=False, markup=True,
+    )  # fmt: skip
+    if len(result.unaligned):
+        console.print(
+            f"[yellow]{len(result.unaligned)} variant(s) ({s['unaligned_tickets']:,} tickets) not aligned within "
+            f"{time_limit:g} s[/yellow]", soft_wrap=True,
+        )  # fmt: skip
+    for title, df, cols in (
+        ("Skipped steps", result.skipped, ["step"]),
+        ("Unexpected steps", result.inserted, ["step", "before", "after"]),
+    ):
+        if df.empty:
+            continue
+        table = Table(title=title, header_style="bold")
+        for c in [*cols, "tickets", "share", "vs conforming"]:
+            table.add_column(c, justify="right" if c in ("tickets", "share", "vs conforming") else "left")
+        for r in df.head(15).itertuples():
+            vals = [str(getattr(r, c)) for c in cols]
+            table.add_row(*vals, f"{r.tickets:,}", f"{r.share:.1%}", format_duration(r.lead_time_difference))
+        console.print(table)
+    if result.rules is not None:
+        table = Table(title="Rules", header_style="bold")
+        for c in ("rule", "applies", "violations", "share"):
+            table.add_column(c)
+        for r in result.rules.table.itertuples():
+            table.add_row(r.rule, f"{r.applies:,}", f"{r.violations:,}", f"{r.share:.1%}")
+        console.print(table)
+    if save is not None:
+        console.print(f"written: {save}")
