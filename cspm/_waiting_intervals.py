@@ -79,6 +79,8 @@ def step_intervals(
     semantics: str,
     calendar: BusinessCalendar,
     pause: list[str],
+    *,
+    cache: bool = True,
 ) -> ir.Table:
     """The interval table (see the module docstring), seconds as int64.
 
@@ -148,7 +150,9 @@ def step_intervals(
             proc_s=_clip0(sec - start_sec),
             proc_bs=_clip0(t.pos - t.start_pos),
         )  # fmt: skip
-    return t.drop(*[c for c in ("start_pos",) if c in t.columns])
+    t = t.drop(*[c for c in ("start_pos",) if c in t.columns])
+    # materialised once: every figure of an analysis aggregates this table
+    return t.cache() if cache else t
 
 
 def _clip0(x: ir.IntegerValue) -> ir.IntegerValue:

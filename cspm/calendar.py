@@ -150,7 +150,8 @@ class BusinessCalendar:
         fall in (inclusive); ``team`` an optional column choosing a team calendar. Null timestamps
         give null positions. Subtract two positions for a business duration.
         """
-        cal = ibis.memtable(self.frames(span[0] - timedelta(days=1), span[1] + timedelta(days=1)))
+        frame = self.frames(span[0] - timedelta(days=1), span[1] + timedelta(days=1)).drop(columns="day_start")
+        cal = small_table(table, frame)
         width = sum(c.startswith("s") and c[1:].isdigit() for c in cal.columns)
         teams = list(self.config.teams)
         if team is not None and teams:
@@ -190,6 +191,18 @@ class BusinessCalendar:
         first = datetime.fromtimestamp(s, ZoneInfo("UTC")).date() - timedelta(days=1)
         last = datetime.fromtimestamp(e, ZoneInfo("UTC")).date() + timedelta(days=1)
         return sum(max(0, min(e, b) - max(s, a)) for a, b in self.working_spans(first, last))
+
+
+def small_table(like: ir.Table, frame: pd.DataFrame) -> ir.Table:
+    """A small pandas table as a temporary table on the backend of ``like`` (DuckDB or Spark)."""
+    from cspm.engine import unique_name
+
+    backend = like._find_backend(use_default=True)
+    name = unique_name("cal")
+    if backend.name == "pyspark":  # Ibis has no temporary tables on Spark: a temporary view
+        backend._session.createDataFrame(frame).createOrReplaceTempView(name)
+        return backend.table(name)
+    return backend.create_table(name, frame, temp=True)
 
 
 def timestamp_span(table: ir.Table, *columns: str) -> tuple[date, date] | None:

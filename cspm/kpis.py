@@ -48,7 +48,7 @@ from cspm._waiting_intervals import (
     sla_pause_activities,
     step_intervals,
 )
-from cspm.calendar import BusinessCalendar, epoch_seconds, timestamp_span
+from cspm.calendar import BusinessCalendar, epoch_seconds, small_table, timestamp_span
 from cspm.config import Config, load_config
 from cspm.log import AGENT, CASE, ROW, TEAM, TIMESTAMP, TicketLog
 from cspm.value_stream import classify
@@ -322,7 +322,7 @@ def _heatmaps(log: TicketLog, iv: ir.Table, calendar: BusinessCalendar, suf: str
     start = pd.Timestamp(span[0] - timedelta(days=1), tz="UTC")
     hours = pd.date_range(start, pd.Timestamp(span[1] + timedelta(days=2), tz="UTC"), freq="h", inclusive="left")
     local = hours.tz_convert(ZoneInfo(calendar.timezone))
-    table = ibis.memtable(pd.DataFrame({
+    table = small_table(iv, pd.DataFrame({
         "_hk": (hours.as_unit("s").asi8 // 3600).astype("int64"),
         "weekday": local.weekday.astype("int64"),
         "hour": local.hour.astype("int64"),
@@ -333,7 +333,7 @@ def _heatmaps(log: TicketLog, iv: ir.Table, calendar: BusinessCalendar, suf: str
     q = iv.filter(iv[f"wait_{suf}"].notnull() & ~iv.paused & iv.prev_ts.notnull())
     q = q.mutate(_hk=epoch_seconds(q.prev_ts) // 3600)
     jw = q.join(table, "_hk")
-    wt = jw.group_by(["weekday", "hour"]).aggregate(m=jw[f"wait_{suf}"].median() / 3600.0).to_pandas()
+    wt = jw.group_by(["weekday", "hour"]).aggregate(m=jw[f"wait_{suf}"].median().cast("float64") / 3600.0).to_pandas()
     arrivals = empty.copy().fillna(0)
     for r in arr.itertuples():
         arrivals.iat[int(r.weekday), int(r.hour)] = int(r.n)

@@ -271,8 +271,8 @@ def _main_path(log: TicketLog, iv: ir.Table, suf: str, semantics: str, share: fl
     per = t.group_by(ACTIVITY).aggregate(
         cases=t[CASE].nunique(),
         median_position=t._pos.median(),
-        median_wait_h=queue_wait.median() / 3600.0,
-        median_processing_h=t[f"proc_{suf}"].median() / 3600.0,
+        median_wait_h=queue_wait.median().cast("float64") / 3600.0,
+        median_processing_h=t[f"proc_{suf}"].median().cast("float64") / 3600.0,
     ).to_pandas()
     n_cases = log.count_cases()
     per["case_share"] = per["cases"] / n_cases if n_cases else 0.0

@@ -68,12 +68,12 @@ def _stats(table: ir.Table, value: str, by: list[str]) -> pd.DataFrame:
     x = table[value]
     agg = table.group_by(by).aggregate(
         n=x.count(),
-        mean_h=x.mean() / 3600.0,
-        median_h=x.median() / 3600.0,
-        p85_h=x.quantile(0.85) / 3600.0,
-        p90_h=x.quantile(0.90) / 3600.0,
-        max_h=x.max() / 3600.0,
-        total_h=x.sum() / 3600.0,
+        mean_h=x.mean().cast("float64") / 3600.0,
+        median_h=x.median().cast("float64") / 3600.0,
+        p85_h=x.quantile(0.85).cast("float64") / 3600.0,
+        p90_h=x.quantile(0.90).cast("float64") / 3600.0,
+        max_h=x.max().cast("float64") / 3600.0,
+        total_h=x.sum().cast("float64") / 3600.0,
     )
     out = agg.to_pandas()
     for c in _STATS[1:]:
@@ -275,7 +275,7 @@ def _step_table(iv: ir.Table, semantics: str) -> pd.DataFrame:
         stats = _stats(queue, col, [ACTIVITY])
         paused = iv.filter(iv[col].notnull() & iv.paused)
         p = paused.group_by(ACTIVITY).aggregate(
-            n_paused=paused[col].count(), paused_total_h=paused[col].sum() / 3600.0
+            n_paused=paused[col].count(), paused_total_h=paused[col].sum().cast("float64") / 3600.0
         ).to_pandas()
         allsteps = iv.group_by(ACTIVITY).aggregate(events=iv.count()).to_pandas()
         out = allsteps.merge(stats, on=ACTIVITY, how="left").merge(p, on=ACTIVITY, how="left")
@@ -317,14 +317,15 @@ def _attainment(table: ir.Table, value: str, target_s: float, required: float) -
         n=x.count(),
         ok=(x <= target_s).cast("int64").sum(),
         level=x.quantile(required),
-        excess=ibis.greatest(x - target_s, 0).sum(),
+        excess=ibis.greatest(x - target_s, 0).sum().cast("float64"),
         breaching_events=over.cast("int64").sum(),
         breaching_cases=table[CASE].nunique(where=over),
     ).to_pandas().iloc[0]
     n = int(agg["n"])
     level = float(agg["level"]) / 3600.0 if n else float("nan")
+    ok = _num0(agg["ok"])
     target_h = target_s / 3600.0
-    attained = float(agg["ok"]) / n if n else float("nan")
+    attained = ok / n if n else float("nan")
     return {
         "target_h": target_h,
         "required": required,
@@ -333,10 +334,15 @@ def _attainment(table: ir.Table, value: str, target_s: float, required: float) -
         "meets": bool(attained >= required - 1e-12) if n else None,
         "level_h": level,
         "ratio": level / target_h if n and target_h > 0 else float("nan"),
-        "breaching_events": int(agg["breaching_events"] or 0),
-        "breaching_cases": int(agg["breaching_cases"] or 0),
-        "excess_h": float(agg["excess"] or 0) / 3600.0,
+        "breaching_events": int(_num0(agg["breaching_events"])),
+        "breaching_cases": int(_num0(agg["breaching_cases"])),
+        "excess_h": float(_num0(agg["excess"])) / 3600.0,
     }
+
+
+def _num0(value: Any) -> float:
+    """An aggregate that may be null (empty input) as a number, 0 when null."""
+    return 0.0 if value is None or pd.isna(value) else float(value)
 
 
 def _evaluate_targets(
@@ -372,9 +378,11 @@ def _evaluate_targets(
                 x = e[col]
                 per = e.group_by(["_ef", "_et"]).aggregate(
                     n=x.count(), ok=(x <= target_s).cast("int64").sum(),
-                    excess_h=ibis.greatest(x - target_s, 0).sum() / 3600.0,
+                    excess_h=ibis.greatest(x - target_s, 0).sum().cast("float64") / 3600.0,
                 ).to_pandas()  # fmt: skip
                 per = per.rename(columns={"_ef": "edge_from", "_et": "edge_to"})
+                per["excess_h"] = per["excess_h"].astype(float)
+                per = per.sort_values(["excess_h", "edge_from", "edge_to"], ascending=[False, True, True])
                 per["attained"] = per["ok"] / per["n"]
                 per["required"] = st.attainment
                 per.insert(0, "step", st.step)
