@@ -24,12 +24,12 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from cspm._events import activity_names, seconds, to_frame
+from cspm._events import activity_names, case_window, seconds, to_frame
 from cspm.errors import InputError
 from cspm.handoffs import VISIT, Level, Missing, lead_times, unit_column, visit_events, visits
 from cspm.log import CASE, ROW, START, TIMESTAMP
 from cspm.pingpong import returns
-from cspm.rework import approval_events, rework_events
+from cspm.rework import approval_events, repeated_events
 
 if TYPE_CHECKING:
     from cspm.config import Config
@@ -38,9 +38,11 @@ if TYPE_CHECKING:
 SECONDS_PER_MONTH = 30.4375 * 86400
 
 
-def pingpong_events(events: ir.Table, column: str, missing: Missing) -> ir.Table:
-    """``case_id, source_row, on_detour, return_event`` for the events with a team/agent value."""
-    vis = visits(events, column, missing)
+def pingpong_events(
+    events: ir.Table, column: str, missing: Missing, visit_table: ir.Table | None = None
+) -> ir.Table:
+    """The events on a ping-pong detour: ``case_id, source_row, interval_s, return_event``."""
+    vis = visit_table if visit_table is not None else visits(events, column, missing)
     ret = returns(vis).select(CASE, VISIT, "left_visit")
     v = vis.select(CASE, VISIT).left_join(ret, [CASE, VISIT]).select(CASE, VISIT, "left_visit")
     after = ibis.window(group_by=CASE, order_by=VISIT, rows=(1, None))
@@ -49,13 +51,15 @@ def pingpong_events(events: ir.Table, column: str, missing: Missing) -> ir.Table
         detour=v.later_left.notnull() & (v.later_left < v[VISIT]),
         is_return=v.left_visit.notnull(),
     )
-    ev = visit_events(events, column, missing)
+    v = v.filter(v.detour | v.is_return).select(CASE, VISIT, "detour", "is_return")
+    events = events.semi_join(v.select(CASE).distinct(), CASE)  # only the tickets with a ping-pong
+    timed = events.mutate(interval_s=seconds(events[TIMESTAMP]) - seconds(events[TIMESTAMP].lag().over(case_window())))
+    ev = visit_events(timed, column, missing, keep=("interval_s",))
     ev = ev.mutate(_first=ibis.row_number().over(ibis.window(group_by=[CASE, VISIT], order_by=[TIMESTAMP, ROW])))
-    j = ev.join(v, [CASE, VISIT]).select(
-        ev[CASE], ev[ROW], v.detour, v.is_return, ev._first
-    )
+    j = ev.join(v, [CASE, VISIT])
     ret_first = j.is_return & (j._first == 0)
-    return j.select(CASE, ROW, on_detour=j.detour | ret_first, return_event=ret_first)
+    j = j.filter(j.detour | ret_first)
+    return j.select(CASE, ROW, "interval_s", return_event=ret_first)
 
 
 def redundancy_events(
@@ -65,32 +69,29 @@ def redundancy_events(
     approval: list[str],
     reject: list[str],
     resub: list[str],
+    visit_table: ir.Table | None = None,
+    repeated: ir.Table | None = None,
 ) -> ir.Table:
-    """Every event with its interval and the flags ``pingpong``, ``rework``, ``approval``, ``redundant_step``."""
-    rw = rework_events(events).select(CASE, ROW, "interval_s", "repetition", "self_loop")
-    ap = approval_events(events, approval, reject, resub).select(CASE, ROW, "extra_round")
-    t = rw.join(ap, [CASE, ROW]).select(rw[CASE], rw[ROW], rw.interval_s, rw.repetition, rw.self_loop, ap.extra_round)
+    """The redundant events only: ``case_id, source_row, interval_s`` and the flags ``pingpong``,
+    ``rework``, ``approval``, ``redundant_step`` (each small part is filtered before it is combined)."""
+    schema = {"pingpong": False, "rework": False, "approval": False, "redundant_step": False}
+
+    def part(t: ir.Table, **flags: Any) -> ir.Table:
+        values = {k: flags.get(k, ibis.literal(v)) for k, v in schema.items()}
+        return t.select(CASE, ROW, t.interval_s.cast("int64").name("interval_s"), **values)
+
+    rw = repeated if repeated is not None else repeated_events(events)
+    parts = [part(rw, rework=ibis.literal(True), redundant_step=ibis.literal(True))]
+    if approval:
+        ap = approval_events(events, approval, reject, resub)
+        parts.append(part(ap.filter(ap.extra_round), approval=ibis.literal(True)))
     if column is not None:
-        pp = pingpong_events(events, column, missing)
-        t = t.left_join(pp, [CASE, ROW]).select(
-            t[CASE], t[ROW], t.interval_s, t.repetition, t.self_loop, t.extra_round,
-            on_detour=pp.on_detour.fill_null(False), return_event=pp.return_event.fill_null(False),
-        )  # fmt: skip
-    else:
-        t = t.mutate(on_detour=ibis.literal(False), return_event=ibis.literal(False))
-    if START in events.columns:
-        proc = events.select(CASE, ROW, processing_s=seconds(events[TIMESTAMP]) - seconds(events[START]))
-        t = t.left_join(proc, [CASE, ROW]).drop(f"{CASE}_right", f"{ROW}_right")
-    else:
-        t = t.mutate(processing_s=ibis.null("int64"))
-    rework_flag = t.repetition | t.self_loop
-    return t.mutate(
-        interval_s=t.interval_s.fill_null(0),
-        pingpong=t.on_detour,
-        rework=rework_flag,
-        approval=t.extra_round,
-        redundant=t.on_detour | rework_flag | t.extra_round,
-        redundant_step=rework_flag | t.return_event,
+        pp = pingpong_events(events, column, missing, visit_table)
+        parts.append(part(pp, pingpong=ibis.literal(True), redundant_step=pp.return_event))
+    u = ibis.union(*parts, distinct=False) if len(parts) > 1 else parts[0]
+    return u.group_by([CASE, ROW]).aggregate(
+        interval_s=u.interval_s.max(),
+        **{k: u[k].cast("int64").max() for k in schema},
     )
 
 
@@ -174,6 +175,9 @@ class Redundancy:
             "lead_time_reduction": self.lead_time_reduction(),
         }
 
+    def __repr__(self) -> str:
+        return f"Redundancy(redundant_step_share={self.redundant_step_share:.4f}, hours={self.hours()})"
+
     def _repr_html_(self) -> str:
         from cspm.units import format_duration
 
@@ -194,6 +198,9 @@ def redundancy(
     column: str | None = None,
     missing: Missing = "skip",
     names: tuple[list[str], list[str], list[str]] | None = None,
+    visit_table: ir.Table | None = None,
+    lead_table: ir.Table | None = None,
+    repeated: ir.Table | None = None,
 ) -> Redundancy:
     """Redundant steps and time per ticket, their cost per month and the lead-time estimate."""
     from cspm.config import Config
@@ -205,31 +212,34 @@ def redundancy(
         col: str | None = unit_column(log, level, column)
     except InputError:
         col = None  # no team/agent column: no ping-pong part
-    t = redundancy_events(log.events, col, missing, appr, rej, res)
-
-    def part(flag: ir.BooleanValue, value: ir.NumericValue) -> ir.NumericValue:
-        return ibis.ifelse(flag, value, 0).sum()
-
-    proc = t.processing_s.fill_null(0)
-    aggs: dict[str, Any] = {
-        "events": t.count(),
-        "redundant_events": t.redundant_step.cast("int64").sum(),
-    }
+    events = log.events
+    t = redundancy_events(events, col, missing, appr, rej, res, visit_table, repeated)
+    has_start = START in events.columns
+    if has_start:
+        proc = events.select(CASE, ROW, processing_s=seconds(events[TIMESTAMP]) - seconds(events[START]))
+        t = t.left_join(proc, [CASE, ROW]).select(t, proc.processing_s)
+        processing = t.processing_s.fill_null(0)
+    else:
+        processing = t.interval_s * 0  # no start times: processing unknown
+    aggs: dict[str, Any] = {"redundant_events": t.redundant_step.sum()}
     for k in ("pingpong", "rework", "approval", "redundant"):
-        aggs[f"{k}_s"] = part(t[k], t.interval_s)
-        aggs[f"{k}_processing_s"] = part(t[k], proc)
+        flag = (t[k] == 1) if k != "redundant" else ibis.literal(True)
+        aggs[f"{k}_s"] = ibis.ifelse(flag, t.interval_s, 0).sum()
+        aggs[f"{k}_processing_s"] = ibis.ifelse(flag, processing, 0).sum()
     per = t.group_by(CASE).aggregate(**aggs)
-    leads = lead_times(log.events)
-    per = per.join(leads, CASE).drop("first", "last")
-    df = to_frame(per, [CASE])
+    leads = lead_table if lead_table is not None else lead_times(events)
+    counts = events.group_by(CASE).aggregate(events=events.count())
+    base = leads.join(counts, CASE).select(CASE, "events", "lead_time_s")
+    joined = base.left_join(per, CASE).select(base[CASE], base.events, *[per[c] for c in aggs], base.lead_time_s)
+    df = to_frame(joined, [CASE])
     for c in df.columns:
         if c != CASE:
             df[c] = df[c].fillna(0).astype("int64")
-    span = log.events.aggregate(a=seconds(log.events[TIMESTAMP].min()), b=seconds(log.events[TIMESTAMP].max())).to_pandas().iloc[0]
+    span = events.aggregate(a=seconds(events[TIMESTAMP].min()), b=seconds(events[TIMESTAMP].max())).to_pandas().iloc[0]
     return Redundancy(
         per_case=df,
         span_s=float(span["b"] - span["a"]) if not pd.isna(span["a"]) else 0.0,
         hourly_rate=cfg.costs.hourly_rate,
         currency=cfg.costs.currency,
-        has_processing=START in log.events.columns,
+        has_processing=has_start,
     )

@@ -66,11 +66,14 @@ def unit_column(log: TicketLog, level: Level = "team", column: str | None = None
     return name
 
 
-def visit_events(events: ir.Table, column: str, missing: Missing = "skip") -> ir.Table:
-    """Events numbered by visit: ``case_id, source_row, timestamp, activity, unit, visit`` (1-based)."""
+def visit_events(
+    events: ir.Table, column: str, missing: Missing = "skip", keep: tuple[str, ...] = ()
+) -> ir.Table:
+    """Events numbered by visit: ``case_id, source_row, timestamp, activity, unit, visit`` (1-based)
+    plus the columns named in ``keep``."""
     if missing not in ("skip", "break"):
         raise InputError(f"unknown missing-value rule {missing!r}.", expected="'skip' or 'break'")
-    t = events.select(CASE, ACTIVITY, TIMESTAMP, ROW, **{UNIT: clean_text(events[column])})
+    t = events.select(CASE, ACTIVITY, TIMESTAMP, ROW, *keep, **{UNIT: clean_text(events[column])})
     if missing == "skip":
         t = t.filter(t[UNIT].notnull())
     else:
@@ -236,6 +239,12 @@ class Handoffs:
             "distribution": {str(int(r.handoffs)): int(r.tickets) for r in self.distribution().itertuples()},
         }
 
+    def __repr__(self) -> str:
+        return (
+            f"Handoffs(level={self.level!r}, tickets={self.tickets}, handoffs={self.total}, "
+            f"mean_per_ticket={self.mean_per_ticket:.2f}, routes={len(self.edges)})"
+        )
+
     def _repr_html_(self) -> str:
         s = self.summary()
         head = (
@@ -257,15 +266,21 @@ def handoffs(
     *,
     column: str | None = None,
     missing: Missing = "skip",
+    visit_table: ir.Table | None = None,
+    lead_table: ir.Table | None = None,
 ) -> Handoffs:
-    """Handoffs per ticket, handoff waits and the handover-of-work network at ``level``."""
+    """Handoffs per ticket, handoff waits and the handover-of-work network at ``level``.
+
+    ``visit_table``/``lead_table``: :func:`visits`/:func:`lead_times` already computed (and cached)
+    for the same arguments, to share them between analyses.
+    """
     col = unit_column(log, level, column)
     events = log.events
-    vis = visits(events, col, missing)
+    vis = visit_table if visit_table is not None else visits(events, col, missing).cache()
     hand = handoff_rows(vis)
     per_visit = vis.group_by(CASE).aggregate(visits=vis.count())
     per_hand = hand.group_by(CASE).aggregate(handoffs=hand.count(), handoff_wait_s=hand.wait_s.sum())
-    leads = lead_times(events)
+    leads = lead_table if lead_table is not None else lead_times(events)
     per_case = (
         leads.left_join(per_visit, CASE)
         .select(leads[CASE], leads.lead_time_s, per_visit.visits)
@@ -374,6 +389,11 @@ class HandoffAnalysis:
         )
         return path
 
+    def __repr__(self) -> str:
+        return f"HandoffAnalysis(source={self.source!r}, level={self.handoffs.level!r}):\n" + "\n".join(
+            f"  • {f}" for f in self.findings()
+        )
+
     def _repr_html_(self) -> str:
         return self.render_html()
 
@@ -396,14 +416,20 @@ def analyse_handoffs(
     from cspm._redundancy import redundancy
     from cspm.config import Config
     from cspm.pingpong import ping_pong
-    from cspm.rework import approval_loops, process_loops, rework
+    from cspm.rework import approval_loops, process_loops, repeated_events, rework
 
     cfg = config or Config()
-    h = handoffs(log, level, column=column, missing=missing)
-    pp = ping_pong(log, level, column=column, missing=missing)
-    rw = rework(log)
+    col = unit_column(log, level, column)
+    shared = {
+        "visit_table": visits(log.events, col, missing).cache(),
+        "lead_table": lead_times(log.events).cache(),
+    }
+    h = handoffs(log, level, column=column, missing=missing, **shared)
+    pp = ping_pong(log, level, column=column, missing=missing, **shared)
+    repeated = repeated_events(log.events).cache()
+    rw = rework(log, repeated=repeated)
     ap = approval_loops(log, cfg)
     lp = process_loops(log, max_length=max_cycle_length)
     names = (ap.approval_activities, ap.rejection_activities, ap.resubmission_activities)
-    rd = redundancy(log, cfg, level, column=column, missing=missing, names=names)
+    rd = redundancy(log, cfg, level, column=column, missing=missing, names=names, repeated=repeated, **shared)
     return HandoffAnalysis(h, pp, rw, ap, lp, rd, source=log.source)

@@ -140,6 +140,9 @@ class PingPong:
             "impact": self.impact(),
         }
 
+    def __repr__(self) -> str:
+        return f"PingPong(level={self.level!r}, tickets={int(self.per_case['ping_pong'].sum())}, bounces={len(self.returns)})"
+
     def _repr_html_(self) -> str:
         s = self.summary()
         imp = s["impact"]
@@ -162,17 +165,21 @@ def ping_pong(
     *,
     column: str | None = None,
     missing: Missing = "skip",
+    visit_table: ir.Table | None = None,
+    lead_table: ir.Table | None = None,
 ) -> PingPong:
-    """Direct and indirect ping-pong at ``level`` (or on ``column``)."""
+    """Direct and indirect ping-pong at ``level`` (or on ``column``); ``visit_table``/``lead_table``
+    as in :func:`cspm.handoffs.handoffs`."""
     col = unit_column(log, level, column)
-    ret = returns(visits(log.events, col, missing))
+    vis = visit_table if visit_table is not None else visits(log.events, col, missing)
+    ret = returns(vis).cache()
     per = ret.group_by(CASE).aggregate(
         direct=(ret.kind == "direct").sum(),
         indirect=(ret.kind == "indirect").sum(),
         bounces=ret.count(),
         away_s=ret.away_s.sum(),
     )
-    leads = lead_times(log.events)
+    leads = lead_table if lead_table is not None else lead_times(log.events)
     joined = leads.left_join(per, CASE).select(
         leads[CASE], per.direct, per.indirect, per.bounces, per.away_s, leads.lead_time_s
     )

@@ -125,6 +125,10 @@ class Rework:
             ],
         }
 
+    def __repr__(self) -> str:
+        s = self.summary()
+        return f"Rework(repetitions={s['repetitions']}, self_loops={s['self_loops']}, repeats={s['repeats']}, redos={s['redos']})"
+
     def _repr_html_(self) -> str:
         s = self.summary()
         return (
@@ -135,32 +139,29 @@ class Rework:
         )
 
 
-def rework(log: TicketLog) -> Rework:
-    """Repetitions and self-loops, split into repeats and redos (edeaR's definitions)."""
-    t = rework_events(log.events)
-    rs = ibis.ifelse(t.repetition | t.self_loop, t.interval_s, 0)
+def repeated_events(events: ir.Table) -> ir.Table:
+    """The repetitions and self-loops only (see :func:`rework_events`)."""
+    t = rework_events(events)
+    return t.filter(t.repetition | t.self_loop)
+
+
+def rework(log: TicketLog, *, repeated: ir.Table | None = None) -> Rework:
+    """Repetitions and self-loops, split into repeats and redos (edeaR's definitions).
+
+    ``repeated``: :func:`repeated_events` already computed (and cached) for this log.
+    """
+    red = repeated if repeated is not None else repeated_events(log.events).cache()
     metrics = {
-        "repetitions": t.repetition.cast("int64").sum(),
-        "self_loops": t.self_loop.cast("int64").sum(),
-        "repeats": t.repeat.cast("int64").sum(),
-        "redos": t.redo.cast("int64").sum(),
+        "repetitions": red.repetition.cast("int64").sum(),
+        "self_loops": red.self_loop.cast("int64").sum(),
+        "repeats": red.repeat.cast("int64").sum(),
+        "redos": red.redo.cast("int64").sum(),
     }
-    per_case = t.group_by(CASE).aggregate(**metrics, rework_s=rs.sum())
-    red = t.filter(t.repetition | t.self_loop)
-    per_activity = red.group_by(ACTIVITY).aggregate(
-        repetitions=red.repetition.cast("int64").sum(),
-        self_loops=red.self_loop.cast("int64").sum(),
-        repeats=red.repeat.cast("int64").sum(),
-        redos=red.redo.cast("int64").sum(),
-        tickets=red[CASE].nunique(),
-        rework_s=red.interval_s.sum(),
-    )
-    per_agent = red.filter(red.agent.notnull()).group_by("agent").aggregate(
-        repetitions=red.repetition.cast("int64").sum(),
-        self_loops=red.self_loop.cast("int64").sum(),
-        repeats=red.repeat.cast("int64").sum(),
-        redos=red.redo.cast("int64").sum(),
-    )
+    per_red = red.group_by(CASE).aggregate(**metrics, rework_s=red.interval_s.sum())
+    cases = log.events.select(CASE).distinct()
+    per_case = cases.left_join(per_red, CASE).select(cases[CASE], *[per_red[c] for c in (*metrics, "rework_s")])
+    per_activity = red.group_by(ACTIVITY).aggregate(**metrics, tickets=red[CASE].nunique(), rework_s=red.interval_s.sum())
+    per_agent = red.filter(red.agent.notnull()).group_by("agent").aggregate(**metrics)
     redo = red.filter(red.redo)
     referral = redo.group_by(
         [redo.compared_agent.name("original_agent"), redo.agent.name("redo_agent"),
@@ -227,6 +228,9 @@ class ApprovalLoops:
             },
         }
 
+    def __repr__(self) -> str:
+        return f"ApprovalLoops(activities={self.approval_activities}, tickets_with_loops={len(self.tickets(2))})"
+
     def _repr_html_(self) -> str:
         s = self.summary()
         names = ", ".join(html.escape(a) for a in self.approval_activities) or "none found"
@@ -248,9 +252,16 @@ def approval_names(names: list[str], config: Config | None = None) -> tuple[list
 
 
 def approval_events(events: ir.Table, approval: list[str], reject: list[str], resub: list[str]) -> ir.Table:
-    """Events with ``is_approval``, ``is_entry`` (a round starts), ``entry_seen``, ``entries``, ``cycle``."""
+    """Events of the cases with an approval-class event or a rejection, with ``is_approval``,
+    ``is_entry`` (a round starts), ``entry_seen``, ``entries``, ``cycle``, ``extra_round``."""
     w = case_window()
     cum = ibis.cumulative_window(group_by=CASE, order_by=[TIMESTAMP, ROW])
+    relevant = [*approval, *reject]
+    if not relevant:
+        events = events.filter(ibis.literal(False))
+    else:
+        cases = events.filter(events[ACTIVITY].isin(relevant)).select(CASE).distinct()
+        events = events.semi_join(cases, CASE)
     t = events.select(CASE, ACTIVITY, TIMESTAMP, ROW)
     is_appr = t[ACTIVITY].isin(approval) if approval else ibis.literal(False)
     is_rej = t[ACTIVITY].isin(reject) if reject else ibis.literal(False)
@@ -288,6 +299,8 @@ def approval_loops(log: TicketLog, config: Config | None = None) -> ApprovalLoop
         extra_rounds_s=ibis.ifelse(t.extra_round, t.interval_s, 0).sum(),
         entry=t.entry.max(),
     )
+    cases = log.events.select(CASE).distinct()
+    per = cases.left_join(per, CASE).select(cases[CASE], *[per[c] for c in per.columns if c != CASE])
     df = to_frame(per, [CASE])
     for c in ("approval_steps", "approval_rounds", "rejection_cycles", "extra_rounds_s"):
         df[c] = df[c].fillna(0).astype("int64")
@@ -322,6 +335,9 @@ class ProcessLoops:
                 for r in self.cycles.head(5).itertuples()
             ],
         }
+
+    def __repr__(self) -> str:
+        return f"ProcessLoops(cycles={len(self.cycles)}, max_length={self.max_length})"
 
     def _repr_html_(self) -> str:
         df = self.cycles.assign(median=self.cycles["median_s"].map(format_duration)).drop(columns=["median_s"])

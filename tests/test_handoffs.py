@@ -230,6 +230,7 @@ def test_analysis_bundle_findings_and_section(tiny):
     s = a.summary()
     assert s["ping_pong"]["bounces"] == 2 and s["handoffs"]["handoffs"] == 6
     assert set(a.to_pandas()["case_id"]) == {"c1", "c2", "c3"}
+    assert "A ↔ B is the most frequent pair" in repr(a) and repr(a.handoffs).startswith("Handoffs(level='team'")
     assert math.isclose(a.to_pandas().set_index("case_id").loc["c1", "redundant_s"], 6 * H)
 
 
