@@ -484,14 +484,24 @@ class Discovery:
         }
 
     def process_map(
-        self, measure: str = "frequency", *, activities: float = 1.0, paths: float = 0.0
+        self,
+        measure: str = "frequency",
+        *,
+        activities: float = 1.0,
+        paths: float = 0.0,
+        highlight_steps: Iterable[str] = (),
+        highlight_edges: Iterable[tuple[str, str]] = (),
     ) -> ProcessMap:
-        """The process map (``frequency`` or ``performance``), simplified Disco-style."""
+        """The process map (``frequency`` or ``performance``), simplified Disco-style: with
+        ``activities < 1`` the log is projected on the most frequent activities and their edges
+        re-discovered; highlighted steps/edges (e.g. target breaches) survive the ``paths`` cut."""
         from cspm.process_map import ProcessMap
 
         if activities < 1.0 and self.log is not None:
-            return ProcessMap.from_log(self.log, measure, activities=activities, paths=paths)  # type: ignore[arg-type]
-        return ProcessMap.from_discovery(self, measure=measure).simplify(activities=activities, paths=paths)
+            base = ProcessMap._projected(self.log, measure, activities)  # type: ignore[arg-type]
+        else:
+            base = ProcessMap.from_discovery(self, measure=measure).simplify(activities=activities)  # type: ignore[arg-type]
+        return base.highlight(highlight_steps, highlight_edges).simplify(paths=paths)
 
     def model(self, noise: float = 0.2, miner: str = "inductive") -> ProcessModel:
         """A process model mined by pm4py from the variants (inductive) or the DFG (heuristics)."""

@@ -95,7 +95,9 @@ def write_discovery(
     step("drawing the process maps")
     maps = []
     for measure in ("performance", "frequency"):
-        m = d.process_map(measure, activities=activities, paths=paths).highlight(warn_steps, warn_edges)
+        m = d.process_map(
+            measure, activities=activities, paths=paths, highlight_steps=warn_steps, highlight_edges=warn_edges
+        )
         maps.append(m)
         rendered = m.save(out / f"map_{measure}.svg")
         files[f"map_{measure}"] = rendered.path

@@ -77,6 +77,10 @@ class ProcessMap:
     ) -> ProcessMap:
         """The map of ``log``; with ``activities < 1`` the log is first projected on the activities
         covering that share of events (so the edges between the kept activities are re-discovered)."""
+        return cls._projected(log, measure, activities).simplify(paths=paths)
+
+    @classmethod
+    def _projected(cls, log: TicketLog, measure: Measure, activities: float) -> ProcessMap:
         from cspm.discovery import Activities, DirectlyFollows, activity_table, edge_table
         from cspm.log import ACTIVITY
 
@@ -88,8 +92,7 @@ class ProcessMap:
         acts_df = activity_table(events).to_pandas()
         edges = DirectlyFollows._from_tables(edge_table(events).to_pandas(), acts_df).edges
         nodes = Activities._from_table(acts_df).table
-        m = cls(nodes=nodes, edges=edges, measure=_check_measure(measure), title=log.source)
-        return m.simplify(paths=paths)
+        return cls(nodes=nodes, edges=edges, measure=_check_measure(measure), title=log.source)
 
     # --- what is shown -----------------------------------------------------------------------
     def with_measure(self, measure: Measure) -> ProcessMap:
@@ -109,7 +112,8 @@ class ProcessMap:
         """Keep the most frequent activities covering ``activities`` of all events, and the edges
         whose count is at least ``paths`` × the most frequent edge's count; then add back the
         strongest edges needed so that every kept activity is reachable from the start and reaches
-        the end (when the unsimplified graph allows it)."""
+        the end (when the unsimplified graph allows it). Highlighted edges between kept activities
+        are always kept."""
         if not 0.0 < activities <= 1.0 or not 0.0 <= paths <= 1.0:
             raise ValueError(f"activities must be in (0, 1] and paths in [0, 1]; got {activities}, {paths}")
         keep = set(_covering(self.nodes, activities)) if activities < 1.0 else set(self.nodes.activity)
@@ -121,7 +125,9 @@ class ProcessMap:
             top = max((d["count"] for _, _, d in full.edges(data=True)), default=0)
             chosen = nx.DiGraph()
             chosen.add_nodes_from(full.nodes)
-            chosen.add_edges_from((u, v, d) for u, v, d in full.edges(data=True) if d["count"] >= paths * top)
+            chosen.add_edges_from(
+                (u, v, d) for u, v, d in full.edges(data=True) if d["count"] >= paths * top or (u, v) in self.warn_edges
+            )
             _repair(chosen, full)
         pairs = {(u, v) for u, v in chosen.edges if u not in (START_NODE,) and v not in (END_NODE,)}
         edges = self.edges[[(s, t) in pairs for s, t in zip(self.edges.source, self.edges.target, strict=True)]]

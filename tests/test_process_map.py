@@ -138,3 +138,16 @@ def test_projection_rediscovers_edges_between_kept_activities(helpdesk_log):
     g = ProcessMap._graph(small.nodes, small.edges)
     for a in small.nodes.activity:
         assert nx.has_path(g, START_NODE, a) and nx.has_path(g, a, END_NODE), a
+
+
+def test_highlighted_edges_survive_simplification():
+    # A→B→D (10 cases) and a rare shortcut A→D (1 case), not needed for connectivity
+    nodes = pd.DataFrame({"activity": list("ABD"), "events": [11, 10, 11], "cases": [11, 10, 11],
+                          "starts": [11, 0, 0], "ends": [0, 0, 11], "wait_before_median": [None, 60.0, 60]})  # fmt: skip
+    edges = pd.DataFrame({"source": list("ABA"), "target": list("BDD"), "count": [10, 10, 1],
+                          "cases": [10, 10, 1], "wait_median": [60.0, 60, 600]})  # fmt: skip
+    m = ProcessMap(nodes=nodes, edges=edges, measure="performance")
+    assert ("A", "D") not in set(zip(*[m.simplify(paths=0.5).edges[c] for c in ("source", "target")], strict=True))
+    s = m.highlight(edges=[("A", "D")]).simplify(paths=0.5)
+    assert set(zip(s.edges.source, s.edges.target, strict=True)) == {("A", "B"), ("B", "D"), ("A", "D")}
+    assert s.to_dot().count("cspm-edge cspm-warning") == 1
