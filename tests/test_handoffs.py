@@ -254,3 +254,18 @@ def test_section_goes_into_the_report(tiny, tmp_path):
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert 'id="handoffs"' in html and "Handoffs and loops" in html
     assert report.sections[-1] is a
+
+
+def test_processing_time_when_the_log_has_start_times():
+    df = tiny_frame()
+    df["start"] = df["timestamp"] - pd.Timedelta(minutes=30)
+    log = cspm.read(df, team="team", agent="agent", start_timestamp="start")
+    rd = redundancy(log, Config(costs={"hourly_rate": 10}))
+    # repeated events: c1 Fix, Triage; c2 Work, Work; c3 Approve — 30 min of work each
+    assert rd.processing_hours()["rework"] == 2.5
+    # detours: c1 Fix, Fix, Check; c2 Work, Review, Work — 30 min each
+    assert rd.processing_hours()["pingpong"] == 3.0
+    assert rd.hours()["redundant"] == 15.0  # elapsed time is unchanged
+    cost = rd.cost_per_month()
+    assert cost["basis"] == "processing"
+    assert cost["redundant"] == round(rd.processing_hours()["redundant"] * 10 / (53 * H / SECONDS_PER_MONTH), 2)
