@@ -147,9 +147,11 @@ def section_context(a: HandoffAnalysis) -> dict[str, Any]:
     h = a.handoffs
     dist = h.distribution()
     appr = a.approvals.distribution()
+    from cspm._render import RenderUnavailable
+
     try:
         network_svg = h.to_svg() if not h.edges.empty else ""
-    except Exception as exc:  # rendering is optional; the tables carry the same data
+    except RenderUnavailable as exc:  # no Graphviz at all: the tables carry the same data
         network_svg = ""
         network_error = f"network not rendered: {exc}"
     else:

@@ -168,6 +168,9 @@ def test_repeat_redo_and_self_loops(tiny):
         ("d1", "d2", "repetition"): 1,
     }
     assert rw.referral_matrix().loc["x1", "x2"] == 1
+    # without an agent column the repetitions stand, repeat vs redo is unknown
+    no_agent = rework(cspm.read(tiny_frame().drop(columns=["agent"]), team="team")).summary()
+    assert (no_agent["repetitions"], no_agent["self_loops"], no_agent["repeats"], no_agent["redos"]) == (3, 2, 0, 0)
     assert rw.tickets() == {"c1", "c2", "c3"} and rw.tickets("self_loops") == {"c1", "c2"}
     work = rw.per_activity.set_index("activity").loc["Work"]
     assert (work["repetitions"], work["self_loops"], work["redos"]) == (1, 1, 2)
