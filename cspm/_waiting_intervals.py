@@ -26,7 +26,7 @@ import ibis.expr.types as ir
 
 from cspm.calendar import BusinessCalendar, epoch_seconds, timestamp_span
 from cspm.errors import ConfigError
-from cspm.log import ACTIVITY, CASE, ROW, START, TEAM, TIMESTAMP
+from cspm.log import ACTIVITY, AGENT, CASE, OPTIONAL_ROLES, ROW, START, TEAM, TIMESTAMP
 
 if TYPE_CHECKING:
     from cspm.config import Config
@@ -81,12 +81,15 @@ def step_intervals(
     pause: list[str],
     *,
     cache: bool = True,
+    keep: list[str] | None = None,
 ) -> ir.Table:
     """The interval table (see the module docstring), seconds as int64.
 
     Columns added to the events: ``prev_activity``, ``next_activity``, ``edge_from``, ``edge_to``,
     ``paused`` (of the wait), ``before_paused``, ``after_paused``, ``before_s``/``before_bs``, ``after_s``/``after_bs``, ``wait_s``/``wait_bs``,
     ``proc_s``/``proc_bs`` (null unless start_complete). ``_s`` = calendar, ``_bs`` = business.
+    With ``keep``, only the role columns and these extra source columns are kept (a narrower table
+    to materialise); with ``cache`` the table is materialised on the engine.
     """
     ev = log.events
     w = ibis.window(group_by=ev[CASE], order_by=[ev[TIMESTAMP], ev[ROW]])
@@ -151,6 +154,10 @@ def step_intervals(
             proc_bs=_clip0(t.pos - t.start_pos),
         )  # fmt: skip
     t = t.drop(*[c for c in ("start_pos",) if c in t.columns])
+    if keep is not None:
+        wanted = [CASE, ACTIVITY, TIMESTAMP, ROW, START, TEAM, AGENT, *OPTIONAL_ROLES, *keep]
+        base = [c for c in dict.fromkeys(wanted) if c in ev.columns]
+        t = t.select(*base, *[c for c in t.columns if c not in ev.columns])
     # materialised once: every figure of an analysis aggregates this table
     return t.cache() if cache else t
 

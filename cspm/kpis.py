@@ -181,7 +181,7 @@ def kpis(log: TicketLog, config: Config | str | Path | None = None, *, clock: st
     acts["fcr_breakers"] = list(breakers)
     calendar = BusinessCalendar(cfg.calendar)
     semantics = resolve_semantics(log, cfg, None)
-    iv = step_intervals(log, semantics, calendar, sla_pause_activities(log, cfg))
+    iv = step_intervals(log, semantics, calendar, sla_pause_activities(log, cfg), keep=[])
 
     ev = log.events
     who = TEAM if log.has_team else AGENT if log.has_agent else None

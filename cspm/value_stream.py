@@ -187,7 +187,7 @@ def value_stream(
     semantics = resolve_semantics(log, cfg, time_semantics)
     calendar = BusinessCalendar(cfg.calendar)
     pause = sla_pause_activities(log, cfg)
-    iv = step_intervals(log, semantics, calendar, pause)
+    iv = step_intervals(log, semantics, calendar, pause, keep=[])
     classes = classify(activities(log), cfg)
     by_class = {c: classes.loc[classes.value_class == c, "activity"].tolist() for c in CLASSES}
 

@@ -250,7 +250,8 @@ def waiting(
     semantics = resolve_semantics(log, cfg, time_semantics)
     calendar = BusinessCalendar(cfg.calendar)
     pause = sla_pause_activities(log, cfg)
-    iv = step_intervals(log, semantics, calendar, pause)
+    segments = [c for t in (*cfg.targets.steps, *cfg.targets.milestones, *cfg.targets.lead_time) for c in t.segment]
+    iv = step_intervals(log, semantics, calendar, pause, keep=segments)
     steps = _step_table(iv, semantics)
     edges = _edge_table(iv)
     targets, edge_rows = _evaluate_targets(log, iv, calendar, cfg, semantics, clock)
