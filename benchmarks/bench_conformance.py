@@ -55,10 +55,11 @@ else:
 check = time.perf_counter() - t
 print(json.dumps({"seconds": time.perf_counter() - t0, "check_seconds": check, "fitness": fit}))
 """
+# VmHWM (not ru_maxrss: on Linux that keeps the parent's peak across fork + exec)
 PEAK = """
-import resource
-print(json.dumps({"peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                  "children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+import re, resource
+hwm = int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
+print(json.dumps({"peak_kb": hwm, "children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
 """
 
 

@@ -84,6 +84,7 @@ def section_context(r: ConformanceResult) -> dict[str, Any]:
         "unaligned_total": len(r.unaligned),
         "unaligned_tickets": f"{int(r.unaligned['count'].sum()):,}" if len(r.unaligned) else "0",
         "unknown_steps": r.unknown_steps,
+        "unseen_steps": r.unseen_steps,
         "rules": rules,
     }
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -230,9 +231,13 @@ class ReferenceModel:
 def _check_sound(model: ReferenceModel) -> None:
     problems = pmc.soundness_problems(model.net, model.initial_marking, model.final_marking)
     if problems:
+        element = problems[0]
+        if model.kind == "bpmn":  # pm4py names the places around BPMN element X 'ent_X' / 'exi_X'
+            ids = sorted({m for m in re.findall(r"\b(?:ent|exi)_([\w.-]+)", "; ".join(problems))})
+            element = "BPMN elements " + ", ".join(repr(i) for i in ids) if ids else element
         raise ModelError(
             "the model is not sound (a ticket could get stuck or finish with work left): " + "; ".join(problems),
-            path=model.source, element="; ".join(problems[:1]),
+            path=model.source, element=element,
             expected="a sound workflow net: one start, one end, every path can complete",
         )  # fmt: skip
 
@@ -362,6 +367,8 @@ class ConformanceResult:
     * ``skipped``: per model step: tickets, variants, share, lead-time medians deviating vs conforming and
       their difference (s). ``inserted``: per unexpected step and place (before → step → after), the same.
     * ``unaligned``: variants whose alignment did not finish within ``time_limit`` (or failed).
+    * ``unknown_steps``: log activities the model does not know; ``unseen_steps``: model steps that no
+      ticket has (check their spelling against the log).
     """
 
     source: str
@@ -378,6 +385,7 @@ class ConformanceResult:
     time_limit: float | None
     timings: dict[str, float]
     unknown_steps: list[str]
+    unseen_steps: list[str] = field(default_factory=list)
     rules: RuleResults | None = None
 
     section_id: str = "conformance"
@@ -440,6 +448,7 @@ class ConformanceResult:
             "skipped_steps": recs(self.skipped),
             "inserted_steps": recs(self.inserted),
             "unknown_steps": list(self.unknown_steps),
+            "model_steps_not_in_log": list(self.unseen_steps),
             "rules": self.rules.summary()["rules"] if self.rules is not None else [],
             "timings_seconds": dict(self.timings),
         }
@@ -505,7 +514,9 @@ def check_conformance(
     vt = variants(log).table[["variant", "activities", "count", "lead_time_median", "variant_key"]].copy()
     timings["variants"] = time.perf_counter() - t0
     seqs = list(vt.activities)
-    unknown = sorted({a for s in seqs for a in s} - set(ref.activities))
+    in_log = {a for s in seqs for a in s}
+    unknown = sorted(in_log - set(ref.activities))
+    unseen = sorted(set(ref.activities) - in_log)  # often a typo in the model's step names
     aligned: dict[int, pmc.AlignedVariant] = {}
 
     if method == "token_replay":
@@ -623,7 +634,7 @@ def check_conformance(
         variants=per_variant, cases=variant_case_table(log.events, per_variant), skipped=skipped,
         inserted=inserted, unaligned=unaligned, conforming_lead_time_median=conf_median,
         time_limit=time_limit if aligned or method == "alignments" else None, timings=timings,
-        unknown_steps=unknown, rules=rule_results,
+        unknown_steps=unknown, unseen_steps=unseen, rules=rule_results,
     )  # fmt: skip
 
 

@@ -136,7 +136,9 @@ def test_hand_log_fitness_deviations_and_lead_times():
     assert (s.step, s.tickets, s.lead_time_median, s.lead_time_difference) == ("B", 1, 5 * 3600, 3 * 3600)
     i = r.inserted.iloc[0]
     assert (i.step, i.before, i.after, i.tickets, i.lead_time_difference) == ("X", "B", "C", 1, 8 * 3600)
-    assert r.unknown_steps == ["X"]
+    assert r.unknown_steps == ["X"] and r.unseen_steps == []
+    typo = check_conformance(log, {"steps": ["A", "b", "C"]}, deviations=False)
+    assert typo.unseen_steps == ["b"] and "Model steps that no ticket has" in typo._repr_html_()
     assert r.non_fitting_cases() == ["c3", "c4"]
     # token replay agrees on which tickets fit, and its deviations come from aligning c3 and c4
     t = check_conformance(log, spec)
@@ -251,7 +253,7 @@ BPMN_HEAD = (
          '<exclusiveGateway id="g2"/><endEvent id="e"/><sequenceFlow id="f1" sourceRef="s" targetRef="g1"/>'
          '<sequenceFlow id="f2" sourceRef="g1" targetRef="a"/><sequenceFlow id="f3" sourceRef="g1" targetRef="b"/>'
          '<sequenceFlow id="f4" sourceRef="a" targetRef="g2"/><sequenceFlow id="f5" sourceRef="b" targetRef="g2"/>'
-         '<sequenceFlow id="f6" sourceRef="g2" targetRef="e"/>', "not sound"),
+         '<sequenceFlow id="f6" sourceRef="g2" targetRef="e"/>', "BPMN elements 'a', 'b', 'g2'"),
     ],
 )  # fmt: skip
 def test_bad_bpmn_names_file_and_element(tmp_path, body, needle):
