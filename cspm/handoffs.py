@@ -71,37 +71,54 @@ def visit_events(
 ) -> ir.Table:
     """Events numbered by visit: ``case_id, source_row, timestamp, activity, unit, visit`` (1-based)
     plus the columns named in ``keep``."""
-    if missing not in ("skip", "break"):
-        raise InputError(f"unknown missing-value rule {missing!r}.", expected="'skip' or 'break'")
-    t = events.select(CASE, ACTIVITY, TIMESTAMP, ROW, *keep, **{UNIT: clean_text(events[column])})
-    if missing == "skip":
-        t = t.filter(t[UNIT].notnull())
-    else:
-        t = t.mutate(**{UNIT: t[UNIT].fill_null(NO_VALUE)})
+    t = _units(events, column, missing, keep)
     prev = t[UNIT].lag().over(case_window())
     t = t.mutate(_new=ibis.ifelse(prev.isnull() | (prev != t[UNIT]), 1, 0))
     cum = ibis.cumulative_window(group_by=CASE, order_by=[TIMESTAMP, ROW])
     return t.mutate(**{VISIT: t._new.sum().over(cum)}).drop("_new")
 
 
+def _units(events: ir.Table, column: str, missing: Missing, keep: tuple[str, ...] = ()) -> ir.Table:
+    if missing not in ("skip", "break"):
+        raise InputError(f"unknown missing-value rule {missing!r}.", expected="'skip' or 'break'")
+    t = events.select(CASE, ACTIVITY, TIMESTAMP, ROW, *keep, **{UNIT: clean_text(events[column])})
+    if missing == "skip":
+        return t.filter(t[UNIT].notnull())
+    return t.mutate(**{UNIT: t[UNIT].fill_null(NO_VALUE)})
+
+
 def visits(events: ir.Table, column: str, missing: Missing = "skip") -> ir.Table:
     """One row per visit: ``case_id, visit, unit, start, end, events`` plus the neighbouring visits.
 
     ``prev_unit``/``prev_end`` describe the visit before (the handoff into this one), ``next_unit``
-    the visit after.
+    the visit after. Computed from the first and last event of each run (one ordered pass over the
+    events, then windows over the few boundary rows).
     """
-    ev = visit_events(events, column, missing)
-    v = ev.group_by([CASE, VISIT]).aggregate(
-        **{UNIT: ev[UNIT].max()},
-        start=ev[TIMESTAMP].min(),
-        end=ev[TIMESTAMP].max(),
-        events=ev.count(),
+    t = _units(events, column, missing)
+    w = case_window()
+    t = t.mutate(_prev=t[UNIT].lag().over(w), _next=t[UNIT].lead().over(w), _pos=ibis.row_number().over(w))
+    first = t._prev.isnull() | (t._prev != t[UNIT])
+    last = t._next.isnull() | (t._next != t[UNIT])
+    b = t.filter(first | last).mutate(_first=first, _last=last)
+    wb = ibis.window(group_by=CASE, order_by="_pos")
+    b = b.mutate(
+        end=ibis.ifelse(b._last, b[TIMESTAMP], b[TIMESTAMP].lead().over(wb)),
+        _end_pos=ibis.ifelse(b._last, b._pos, b._pos.lead().over(wb)),
     )
-    w = ibis.window(group_by=CASE, order_by=VISIT)
+    v = b.filter(b._first)
+    v = v.select(
+        CASE,
+        **{VISIT: ibis.row_number().over(wb) + 1},
+        **{UNIT: v[UNIT]},
+        start=v[TIMESTAMP],
+        end=v.end,
+        events=v._end_pos - v._pos + 1,
+    )
+    wv = ibis.window(group_by=CASE, order_by=VISIT)
     return v.mutate(
-        prev_unit=v[UNIT].lag().over(w),
-        prev_end=v.end.lag().over(w),
-        next_unit=v[UNIT].lead().over(w),
+        prev_unit=v[UNIT].lag().over(wv),
+        prev_end=v.end.lag().over(wv),
+        next_unit=v[UNIT].lead().over(wv),
     )
 
 
