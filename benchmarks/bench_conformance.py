@@ -32,7 +32,8 @@ t = time.perf_counter()
 r = check_conformance(log, MODEL, METHOD, time_limit=600, workers=2, deviations=False, precision=False)
 check = time.perf_counter() - t
 print(json.dumps({"seconds": time.perf_counter() - t0, "check_seconds": check, "fitness": r.fitness,
-                  "unaligned": len(r.unaligned)}))
+                  "unaligned": len(r.unaligned), "variants": len(r.variants),
+                  "parts": {k: round(v, 2) for k, v in r.timings.items()}}))
 """
 PM4PY = """
 import time, pandas as pd, pm4py
@@ -90,7 +91,8 @@ def compare(label: str, path: Path, model: Path, method: str) -> bool:
     equal = all(math.isclose(ours["fitness"][k], theirs["fitness"][k], rel_tol=1e-12, abs_tol=1e-12) for k in keys)
     for k in keys:
         print(f"  {k:30s} cspm {ours['fitness'][k]:.12f}  pm4py {theirs['fitness'][k]:.12f}")
-    print(f"  equal fitness: {equal}; unaligned variants (cspm): {ours.get('unaligned', 0)}")
+    print(f"  equal fitness: {equal}; variants {ours['variants']:,}, unaligned (cspm) {ours['unaligned']}; "
+          f"cspm check parts (s): {ours['parts']}")
     return equal
 
 

@@ -22,6 +22,10 @@ def _diff(seconds: float | None) -> str:
     return ("+" if seconds > 0 else "") + format_duration(seconds)
 
 
+def _number(x: float | None) -> float:
+    return float("-inf") if x is None or x != x else float(x)
+
+
 def section_context(r: ConformanceResult) -> dict[str, Any]:
     """Plain values for the template (names from the log are escaped by the template)."""
     svg = ""
@@ -29,7 +33,6 @@ def section_context(r: ConformanceResult) -> dict[str, Any]:
         svg = r.svg()
     except Exception:  # noqa: BLE001 - no Graphviz renderer: the tables carry the same facts
         svg = ""
-    by_time = r.skipped.sort_values("lead_time_difference", ascending=False, na_position="last")
     skipped = [
         {"step": s.step, "tickets": f"{s.tickets:,}", "share": _pct(s.share), "variants": s.variants,
          "lead": format_duration(s.lead_time_median), "diff": _diff(s.lead_time_difference)}
@@ -44,7 +47,7 @@ def section_context(r: ConformanceResult) -> dict[str, Any]:
     for kind, df in (("skipped", r.skipped), ("inserted", r.inserted)):
         for s in df.itertuples():
             where = f" ({s.before} → · → {s.after})" if kind == "inserted" else ""
-            costly.append((s.lead_time_difference if s.lead_time_difference == s.lead_time_difference else float("-inf"),
+            costly.append((_number(s.lead_time_difference),
                            {"what": f"{kind} {s.step}{where}", "tickets": f"{s.tickets:,}", "diff": _diff(s.lead_time_difference)}))
     costly.sort(key=lambda x: x[0], reverse=True)
     unaligned = [
@@ -78,7 +81,6 @@ def section_context(r: ConformanceResult) -> dict[str, Any]:
         "svg": svg,
         "skipped": skipped,
         "inserted": inserted,
-        "skipped_by_time": [s.step for s in by_time.head(3).itertuples()],
         "costly": [c for _, c in costly[:5]],
         "unaligned": unaligned,
         "unaligned_total": len(r.unaligned),

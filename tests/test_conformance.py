@@ -311,3 +311,14 @@ def test_cli_json(tmp_path, simulated):
     assert data["skipped_steps"][0]["step"] == "First response"
     bad = runner.invoke(app, ["conformance", str(csv), "--model", str(tmp_path / "nope.yaml")])
     assert isinstance(bad.exception, ModelError) and "no such file" in str(bad.exception)
+
+
+def test_no_conforming_ticket_still_reports():
+    log = _log({"c1": [("A", 0), ("C", 1)], "c2": [("C", 0), ("A", 2)]})
+    r = check_conformance(log, {"steps": ["A", "B", "C"]})
+    assert r.fitting_tickets == 0 and r.conforming_lead_time_median is None
+    assert r.skipped.set_index("step").loc["B", "tickets"] == 2
+    assert r.skipped.lead_time_difference.isna().all()
+    html = r._repr_html_()
+    assert "0.0% of 2 tickets follow the intended process" in html
+    assert json.loads(json.dumps(r.summary()))["fitting_share"] == 0.0
