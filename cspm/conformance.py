@@ -365,7 +365,8 @@ class ConformanceResult:
     * ``cases``: per-ticket table on the engine (case_id, lead_time, variant_key, fitness, is_fit,
       conforms, status).
     * ``skipped``: per model step: tickets, variants, share, lead-time medians deviating vs conforming and
-      their difference (s). ``inserted``: per unexpected step and place (before → step → after), the same.
+      their difference (s). ``inserted``: per unexpected step and place (before → step → after), the same;
+      ``unexpected``: per unexpected step wherever it occurs.
     * ``unaligned``: variants whose alignment did not finish within ``time_limit`` (or failed).
     * ``unknown_steps``: log activities the model does not know; ``unseen_steps``: model steps that no
       ticket has (check their spelling against the log).
@@ -380,6 +381,7 @@ class ConformanceResult:
     cases: ir.Table = field(repr=False)
     skipped: pd.DataFrame = field(repr=False)
     inserted: pd.DataFrame = field(repr=False)
+    unexpected: pd.DataFrame = field(repr=False)
     unaligned: pd.DataFrame = field(repr=False)
     conforming_lead_time_median: float | None
     time_limit: float | None
@@ -447,6 +449,7 @@ class ConformanceResult:
             "unaligned_tickets": int(self.unaligned["count"].sum()) if len(self.unaligned) else 0,
             "skipped_steps": recs(self.skipped),
             "inserted_steps": recs(self.inserted),
+            "unexpected_steps": recs(self.unexpected),
             "unknown_steps": list(self.unknown_steps),
             "model_steps_not_in_log": list(self.unseen_steps),
             "rules": self.rules.summary()["rules"] if self.rules is not None else [],
@@ -577,9 +580,10 @@ def check_conformance(
         vt.loc[vt.index[i], "deviations"] = "; ".join(
             f"skipped {s}" if k == "skipped" else f"inserted {s} ({b} → {s} → {a})" for k, s, b, a in devs
         )
-        for kind, step, before, after in set(devs):
-            key = f"{kind}|{step}" if kind == "skipped" else f"{kind}|{step}|{before}|{after}"
-            dev_rows.append({"variant_key": vt.variant_key.iloc[i], "group": key})
+        keys = {f"skipped|{s}" for k, s, _, _ in devs if k == "skipped"}
+        keys |= {f"inserted|{s}|{b}|{a}" for k, s, b, a in devs if k == "inserted"}
+        keys |= {f"unexpected|{s}" for k, s, _, _ in devs if k == "inserted"}
+        dev_rows.extend({"variant_key": vt.variant_key.iloc[i], "group": key} for key in sorted(keys))
     dev_map = pd.DataFrame(dev_rows, columns=["variant_key", "group"])
     fit_keys = vt.loc[vt.conforms, "variant_key"]
     conform = pd.DataFrame({"variant_key": fit_keys, "group": "conforming"})
@@ -610,7 +614,7 @@ def check_conformance(
         df = pd.DataFrame(rows, columns=cols)
         return df.sort_values(["tickets", "step"], ascending=[False, True]).reset_index(drop=True)
 
-    skipped, inserted = table("skipped"), table("inserted")
+    skipped, inserted, unexpected = table("skipped"), table("inserted"), table("unexpected")
     timings["deviations"] = time.perf_counter() - t0
 
     bad = [i for i, r in aligned.items() if r.status != "aligned"]
@@ -634,7 +638,7 @@ def check_conformance(
     return ConformanceResult(
         source=log.source, model=ref, method=method, fitness=fitness, precision=prec,
         variants=per_variant, cases=variant_case_table(log.events, per_variant), skipped=skipped,
-        inserted=inserted, unaligned=unaligned, conforming_lead_time_median=conf_median,
+        inserted=inserted, unexpected=unexpected, unaligned=unaligned, conforming_lead_time_median=conf_median,
         time_limit=time_limit if aligned or method == "alignments" else None, timings=timings,
         unknown_steps=unknown, unseen_steps=unseen, rules=rule_results,
     )  # fmt: skip
@@ -647,12 +651,14 @@ def _q(text: str) -> str:
 
 def _model_dot(model: ReferenceModel, result: ConformanceResult | None, top_inserted: int) -> str:
     g = model.step_graph()
-    skipped = {}
-    inserted = pd.DataFrame()
+    skipped: dict[str, int] = {}
+    unexpected = pd.DataFrame(columns=["step", "tickets"])
+    places = pd.DataFrame(columns=["step", "before", "after", "tickets"])
     total = 1
     if result is not None:
         skipped = {r.step: r.tickets for r in result.skipped.itertuples()}
-        inserted = result.inserted.head(top_inserted)
+        unexpected = result.unexpected.head(top_inserted)
+        places = result.inserted[result.inserted.step.isin(set(unexpected.step))].head(3 * top_inserted)
         total = max(1, result.tickets)
     lines = [
         "digraph model {",
@@ -669,16 +675,26 @@ def _model_dot(model: ReferenceModel, result: ConformanceResult | None, top_inse
             lines.append(f'  {ids[n]} [label={_q(n)}, shape=box, style="rounded,filled", fillcolor="#e8f1fb", color="#2c6fbb"];')
     for a, b in g.edges:
         lines.append(f"  {ids[a]} -> {ids[b]};")
-    for k, r in enumerate(inserted.itertuples()):
-        node = f"x{k}"
-        label = f"+ {r.step}\n{r.tickets:,} tickets"
-        lines.append(f'  {node} [label={_q(label)}, shape=box, style="rounded,filled,bold", fillcolor="#fde2e1", color="#c0392b"];')
-        for end, other in ((r.before, True), (r.after, False)):
-            if end not in ids:
-                ids[end] = f"o{len(ids)}"
-                lines.append(f'  {ids[end]} [label={_q(end)}, shape=box, style="rounded,dotted", color="#999999"];')
-            edge = f"{ids[end]} -> {node}" if other else f"{node} -> {ids[end]}"
-            lines.append(f'  {edge} [color="#c0392b", style=dashed, constraint=false];')
+    extra = {r.step: f"x{k}" for k, r in enumerate(unexpected.itertuples())}
+    for r in unexpected.itertuples():
+        label = f"+ {r.step}\nunexpected in {r.tickets:,} tickets ({r.tickets / total:.1%})"
+        lines.append(f'  {extra[r.step]} [label={_q(label)}, shape=box, style="rounded,filled,bold", fillcolor="#fde2e1", color="#c0392b"];')
+    others: dict[str, str] = {}
+
+    def node_of(name: str) -> str:
+        if name in ids:
+            return ids[name]
+        if name in extra:
+            return extra[name]
+        if name not in others:
+            others[name] = f"o{len(others)}"
+            lines.append(f'  {others[name]} [label={_q(name)}, shape=box, style="rounded,dotted", color="#999999"];')
+        return others[name]
+
+    for r in places.itertuples():
+        src, dst = node_of(r.before), node_of(r.after)
+        lines.append(f'  {src} -> {extra[r.step]} [color="#c0392b", style=dashed, constraint=false, label={_q(f"{r.tickets:,}")}, fontcolor="#c0392b", fontsize=9];')
+        lines.append(f'  {extra[r.step]} -> {dst} [color="#c0392b", style=dashed, constraint=false];')
     lines.append("}")
     return "\n".join(lines)
 

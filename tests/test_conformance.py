@@ -104,7 +104,9 @@ def test_injected_deviations_are_exactly_the_non_fitting_tickets(simulated, mode
     reopen = inserted[inserted.step == "Reopen ticket"]
     assert reopen.tickets.sum() == int(c.reopened.sum())
     assert set(reopen.before) == {"Close ticket"}
-    assert inserted[inserted.step == "Reject"].tickets.sum() == int((c.approval_rounds > 1).sum())
+    unexpected = result.unexpected.set_index("step").tickets
+    assert unexpected["Reopen ticket"] == int(c.reopened.sum())
+    assert unexpected["Reject"] == unexpected["Resubmit request"] == int((c.approval_rounds > 1).sum())
 
 
 def test_yaml_and_bpmn_models_agree(simulated):
@@ -136,6 +138,7 @@ def test_hand_log_fitness_deviations_and_lead_times():
     assert (s.step, s.tickets, s.lead_time_median, s.lead_time_difference) == ("B", 1, 5 * 3600, 3 * 3600)
     i = r.inserted.iloc[0]
     assert (i.step, i.before, i.after, i.tickets, i.lead_time_difference) == ("X", "B", "C", 1, 8 * 3600)
+    assert r.unexpected[["step", "tickets", "lead_time_difference"]].values.tolist() == [["X", 1, 8 * 3600]]
     assert r.unknown_steps == ["X"] and r.unseen_steps == []
     typo = check_conformance(log, {"steps": ["A", "b", "C"]}, deviations=False)
     assert typo.unseen_steps == ["b"] and "Model steps that no ticket has" in typo._repr_html_()
@@ -293,7 +296,7 @@ def test_section_escapes_names_and_draws_deviations():
     assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
     dot = r.model.to_dot(r)
     assert "dashed" not in dot.split("+ ")[0] or "skipped" not in dot  # B & co is optional, never skipped
-    assert '"+ <b>x</b>\\n1 tickets"' in dot
+    assert '"+ <b>x</b>\\nunexpected in 1 tickets (50.0%)"' in dot
     assert "<svg" in ctx["svg"] and "<b>x" not in ctx["svg"]
 
 
