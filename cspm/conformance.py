@@ -153,7 +153,9 @@ class ReferenceModel:
             try:
                 tree = pmc.parse_tree(tree)
             except Exception as exc:  # noqa: BLE001 - pm4py's parser raises bare exceptions
-                raise ModelError(f"not a process tree: {exc}", path=source, element=repr(tree[:80])) from None
+                raise ModelError(f"not a process tree ({type(exc).__name__}: {exc})".replace(": )", ")"),
+                                 path=source, element=repr(tree[:80]),
+                                 expected="pm4py's notation, e.g. ->('a', X('b', 'c'), *('d', tau))") from None  # fmt: skip
         net, im, fm = pmc.net_from_tree(tree)
         return cls(name, kind, source, net, im, fm, tree=tree)
 
@@ -264,11 +266,14 @@ def load_model(model: Any) -> ReferenceModel:
         if isinstance(model, str) and not path.suffix and any(op in model for op in ("->(", "X(", "*(", "+(")):
             return ReferenceModel.from_tree(model)
         raise ModelError(f"unknown model format {suffix or '(no suffix)'}", path=path,
-                         expected="a .bpmn, .pnml or .yaml/.yml file")  # fmt: skip
+                         expected="a .bpmn, .pnml or .yaml/.yml file, or a process tree such as ->('a', X('b', 'c'))")  # fmt: skip
     if all(hasattr(model, a) for a in ("net", "initial_marking", "final_marking")):
         tree = getattr(model, "tree", None)
-        return ReferenceModel(getattr(model, "miner", "model"), "model", "<model>", model.net,
-                              model.initial_marking, model.final_marking, tree=tree)  # fmt: skip
+        ref = ReferenceModel(getattr(model, "miner", "model"), "model", "<model>", model.net,
+                             model.initial_marking, model.final_marking, tree=tree)  # fmt: skip
+        if tree is None:  # nets from process trees are sound by construction; others are checked
+            _check_sound(ref)
+        return ref
     if type(model).__name__ == "ProcessTree":
         return ReferenceModel.from_tree(model)
     raise ModelError(f"cannot use a {type(model).__name__} as a reference model",

@@ -284,6 +284,8 @@ def test_bad_files_and_specs(tmp_path):
         load_model(spec)
     with pytest.raises(ModelError, match="unknown model format .txt"):
         load_model(tmp_path / "model.txt")
+    with pytest.raises(ModelError, match=r"not a process tree.*Expected pm4py's notation"):
+        load_model("->('a' 'b')")
 
 
 # --- report section, escaping, CLI -----------------------------------------------------------------
