@@ -223,7 +223,7 @@ def milestone_cases(
     out = cases.select(CASE).left_join(a, CASE).select(CASE, "t_a")
     out = out.left_join(b, CASE).select(CASE, "t_a", "t_b")
     out = out.mutate(t_b=ibis.cases((out.t_a.notnull(), out.t_b), else_=ibis.null("timestamp")).cast(out.t_a.type()))
-    span = timestamp_span(ev, TIMESTAMP)
+    span = timestamp_span(intervals, TIMESTAMP)  # the materialised table: a cheap query
     if span is not None:
         out = calendar.position(out, {"pos_a": "t_a", "pos_b": "t_b"}, span=span)
     else:

@@ -315,7 +315,7 @@ def _extra_step(curve: pd.DataFrame, beyond: int = 4) -> float | None:
 
 
 def _heatmaps(log: TicketLog, iv: ir.Table, calendar: BusinessCalendar, suf: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    span = timestamp_span(log.events, TIMESTAMP)
+    span = timestamp_span(iv, TIMESTAMP)
     empty = pd.DataFrame(np.nan, index=WEEKDAYS, columns=range(24))
     if span is None:
         return empty.fillna(0), empty

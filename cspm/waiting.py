@@ -63,25 +63,6 @@ def _config(config: Config | str | Path | None) -> Config:
     return config if isinstance(config, Config) else load_config(config)
 
 
-def _stats(table: ir.Table, value: str, by: list[str]) -> pd.DataFrame:
-    """count, mean, median, P85, P90, max, total (hours) of ``value`` (seconds) per group."""
-    x = table[value]
-    agg = table.group_by(by).aggregate(
-        n=x.count(),
-        mean_h=x.mean().cast("float64") / 3600.0,
-        median_h=x.median().cast("float64") / 3600.0,
-        p85_h=x.quantile(0.85).cast("float64") / 3600.0,
-        p90_h=x.quantile(0.90).cast("float64") / 3600.0,
-        max_h=x.max().cast("float64") / 3600.0,
-        total_h=x.sum().cast("float64") / 3600.0,
-    )
-    out = agg.to_pandas()
-    for c in _STATS[1:]:
-        out[c] = out[c].astype(float)
-    out["n"] = out["n"].astype("int64")
-    return out
-
-
 @dataclass
 class WaitingAnalysis:
     """Per-step waiting, target attainment and the bottleneck ranking of a log.
@@ -268,26 +249,53 @@ def analyse_waiting(log: TicketLog, config: Config | str | Path | None = None) -
     return waiting(log, config)
 
 
+def _stat_aggs(x: ir.NumericValue, prefix: str = "") -> dict[str, ir.Scalar]:
+    """count, mean, median, P85, P90, max, total (hours) of seconds ``x`` (nulls ignored)."""
+    return {
+        f"{prefix}n": x.count(),
+        f"{prefix}mean_h": x.mean().cast("float64") / 3600.0,
+        f"{prefix}quantiles": x.quantile([0.5, 0.85, 0.9]),  # one sort on Spark for the three
+        f"{prefix}max_h": x.max().cast("float64") / 3600.0,
+        f"{prefix}total_h": x.sum().cast("float64") / 3600.0,
+    }
+
+
+def _split_quantiles(frame: pd.DataFrame) -> pd.DataFrame:
+    """``…quantiles`` array columns (seconds) → ``…median_h``, ``…p85_h``, ``…p90_h``."""
+    for col in [c for c in frame.columns if c.endswith("quantiles")]:
+        prefix = col[: -len("quantiles")]
+        values = frame[col].map(lambda v: list(v) if v is not None and len(v) == 3 else [None] * 3)
+        for k, name in enumerate(("median_h", "p85_h", "p90_h")):
+            frame[prefix + name] = values.map(lambda v, k=k: None if v[k] is None else float(v[k]) / 3600.0)
+        frame = frame.drop(columns=col)
+    return frame
+
+
 def _step_table(iv: ir.Table, semantics: str) -> pd.DataFrame:
+    """One engine query: per step and clock, queue-wait stats, paused time, processing stats."""
+    null = ibis.null("int64")
+    aggs: dict[str, ir.Scalar] = {"events": iv.count()}
+    for suf in _CLOCK_SUFFIX.values():
+        w = iv[f"wait_{suf}"]
+        queue = ibis.cases((iv.paused, null), else_=w)
+        paused = ibis.cases((iv.paused, w), else_=null)
+        aggs.update(_stat_aggs(queue, f"{suf}__"))
+        aggs[f"{suf}__n_paused"] = paused.count()
+        aggs[f"{suf}__paused_total_h"] = paused.sum().cast("float64") / 3600.0
+        if semantics == "start_complete":
+            aggs.update(_stat_aggs(iv[f"proc_{suf}"], f"{suf}__proc_"))
+    wide = _split_quantiles(iv.group_by(ACTIVITY).aggregate(**aggs).to_pandas())
     frames = []
     for clock, suf in _CLOCK_SUFFIX.items():
-        col = f"wait_{suf}"
-        queue = iv.filter(iv[col].notnull() & ~iv.paused)
-        stats = _stats(queue, col, [ACTIVITY])
-        paused = iv.filter(iv[col].notnull() & iv.paused)
-        p = paused.group_by(ACTIVITY).aggregate(
-            n_paused=paused[col].count(), paused_total_h=paused[col].sum().cast("float64") / 3600.0
-        ).to_pandas()
-        allsteps = iv.group_by(ACTIVITY).aggregate(events=iv.count()).to_pandas()
-        out = allsteps.merge(stats, on=ACTIVITY, how="left").merge(p, on=ACTIVITY, how="left")
-        if semantics == "start_complete":
-            pcol = f"proc_{suf}"
-            proc = _stats(iv.filter(iv[pcol].notnull()), pcol, [ACTIVITY])
-            proc = proc.rename(columns={c: f"proc_{c}" for c in _STATS})
-            out = out.merge(proc, on=ACTIVITY, how="left")
-        out["n"] = out["n"].fillna(0).astype("int64")
-        out["n_paused"] = out["n_paused"].fillna(0).astype("int64")
-        out["paused_total_h"] = out["paused_total_h"].fillna(0.0).astype(float)
+        cols = {c: c.split("__", 1)[1] for c in wide.columns if c.startswith(f"{suf}__")}
+        out = wide[[ACTIVITY, "events", *cols]].rename(columns=cols)
+        for c in out.columns:
+            if c.endswith("_h"):
+                out[c] = out[c].astype(float)
+        for c in ("n", "n_paused", "events", "proc_n"):
+            if c in out:
+                out[c] = out[c].fillna(0).astype("int64")
+        out["paused_total_h"] = out["paused_total_h"].fillna(0.0)
         out["total_h"] = out["total_h"].fillna(0.0)
         out.insert(0, "clock", clock)
         frames.append(out.rename(columns={ACTIVITY: "step"}))
@@ -295,13 +303,22 @@ def _step_table(iv: ir.Table, semantics: str) -> pd.DataFrame:
 
 
 def _edge_table(iv: ir.Table) -> pd.DataFrame:
+    """One engine query: per directly-follows pair and clock, queue-wait statistics."""
+    t = iv.filter(iv.edge_from.notnull() & iv.edge_to.notnull() & ~iv.paused)
+    aggs: dict[str, ir.Scalar] = {}
+    for suf in _CLOCK_SUFFIX.values():
+        aggs.update(_stat_aggs(t[f"wait_{suf}"], f"{suf}__"))
+    wide = _split_quantiles(t.group_by(["edge_from", "edge_to"]).aggregate(**aggs).to_pandas())
     frames = []
     for clock, suf in _CLOCK_SUFFIX.items():
-        col = f"wait_{suf}"
-        queue = iv.filter(iv[col].notnull() & ~iv.paused & iv.edge_from.notnull() & iv.edge_to.notnull())
-        stats = _stats(queue, col, ["edge_from", "edge_to"])
-        stats.insert(0, "clock", clock)
-        frames.append(stats)
+        cols = {c: c.split("__", 1)[1] for c in wide.columns if c.startswith(f"{suf}__")}
+        out = wide[["edge_from", "edge_to", *cols]].rename(columns=cols)
+        out = out[out["n"] > 0].copy()
+        out["n"] = out["n"].astype("int64")
+        for c in _STATS[1:]:
+            out[c] = out[c].astype(float)
+        out.insert(0, "clock", clock)
+        frames.append(out)
     return pd.concat(frames, ignore_index=True).sort_values(["clock", "edge_from", "edge_to"]).reset_index(drop=True)
 
 
