@@ -110,6 +110,9 @@ def soundness_problems(net: Any, im: Any, fm: Any) -> list[str]:
         name = str(getattr(key, "value", key))
         if name not in ("uncovered_places_s_component", "diagnostic_messages") or not value:
             continue  # matrices, nets, invariants: not something to show a person
+        if name == "diagnostic_messages":  # keep what went wrong, not "Input is ok."
+            problems.extend(str(m).split(":")[0] for m in value if " not " in str(m))
+            continue
         shown = sorted({str(getattr(x, "label", None) or getattr(x, "name", None) or x) for x in value})
         problems.append(f"{name.replace('_', ' ')}: {', '.join(shown[:10])}")
     return problems or ["not sound (Woflan)"]

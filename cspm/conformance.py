@@ -238,7 +238,7 @@ def _check_sound(model: ReferenceModel) -> None:
             ids = sorted({m for m in re.findall(r"\b(?:ent|exi)_([\w.-]+)", "; ".join(problems))})
             element = "BPMN elements " + ", ".join(repr(i) for i in ids) if ids else element
         raise ModelError(
-            "the model is not sound (a ticket could get stuck or finish with work left): " + "; ".join(problems),
+            "the model is not sound (a ticket could get stuck or finish with work left): " + "; ".join(problems) + ".",
             path=model.source, element=element,
             expected="a sound workflow net: one start, one end, every path can complete",
         )  # fmt: skip
