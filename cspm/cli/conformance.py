@@ -40,6 +40,8 @@ def conformance(
     alignments: Annotated[bool, typer.Option("--alignments", help="Exact fitness by alignments instead of token replay.")] = False,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per variant for alignments.", min=0.001)] = 10.0,
     workers: Annotated[int, typer.Option("--workers", help="Processes for alignments.", min=1)] = 2,
+    deviations: Annotated[bool, typer.Option("--deviations/--no-deviations",
+                          help="Align non-fitting variants to find skipped and unexpected steps (token replay).")] = True,
     save: Annotated[Path | None, typer.Option("--save", help="Write the summary (.json) or the variant table (.csv).")] = None,
     case_id: CaseOpt = None,
     activity: ActivityOpt = None,
@@ -69,7 +71,7 @@ def conformance(
     with err_console.status("Checking conformance …"):
         result = check_conformance(
             data, model, "alignments" if alignments else "token_replay", time_limit=time_limit,
-            workers=workers, rules=rules,
+            workers=workers, deviations=deviations, rules=rules,
         )  # fmt: skip
     if save is not None:
         result.save(save)
