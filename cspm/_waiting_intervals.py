@@ -87,7 +87,8 @@ def step_intervals(
 
     Columns added to the events: ``prev_activity``, ``next_activity``, ``edge_from``, ``edge_to``,
     ``paused`` (of the wait), ``before_paused``, ``after_paused``, ``before_s``/``before_bs``, ``after_s``/``after_bs``, ``wait_s``/``wait_bs``,
-    ``proc_s``/``proc_bs`` (null unless start_complete). ``_s`` = calendar, ``_bs`` = business.
+    ``proc_s``/``proc_bs`` (null unless start_complete), business positions ``pos``, ``prev_pos``,
+    ``next_pos`` (and ``start_pos`` for start_complete). ``_s`` = calendar, ``_bs`` = business.
     With ``keep``, only the role columns and these extra source columns are kept (a narrower table
     to materialise); with ``cache`` the table is materialised on the engine.
     """
@@ -153,7 +154,6 @@ def step_intervals(
             proc_s=_clip0(sec - start_sec),
             proc_bs=_clip0(t.pos - t.start_pos),
         )  # fmt: skip
-    t = t.drop(*[c for c in ("start_pos",) if c in t.columns])
     if keep is not None:
         wanted = [CASE, ACTIVITY, TIMESTAMP, ROW, START, TEAM, AGENT, *OPTIONAL_ROLES, *keep]
         base = [c for c in dict.fromkeys(wanted) if c in ev.columns]

@@ -4,10 +4,11 @@
 ``waiting``, ``handoff``, ``rework``, ``approval``. An activity named in ``config.value_classes``
 (exact, case-insensitive) gets that class; otherwise the first matching keyword rule of
 :data:`DEFAULT_RULES` (English and Chinese) decides; otherwise it is value-adding. A repeated
-occurrence of a value-adding or necessary activity in a case counts as ``rework``; SLA-paused time
-counts as ``waiting``.
+occurrence of a value-adding or necessary activity in a case counts as ``rework`` (not for status
+histories, where statuses recur by nature); SLA-paused time counts as ``waiting``.
 
-**Time attribution** per time semantics (see :mod:`cspm.waiting`):
+**Time attribution** per time semantics (see :mod:`cspm.waiting`); the lead time runs from the first
+event (its start with start/complete timestamps) to the last completion:
 
 * ``status`` — time in a status goes to the status' class (exact partition of the lead time);
 * ``complete`` — the interval before an event (its wait plus work) goes to the event's class, or to
@@ -40,7 +41,7 @@ from cspm._waiting_intervals import (
 )
 from cspm.calendar import BusinessCalendar
 from cspm.config import Config, load_config
-from cspm.log import ACTIVITY, CASE, ROW, TIMESTAMP, TicketLog
+from cspm.log import ACTIVITY, CASE, ROW, START, TIMESTAMP, TicketLog
 
 __all__ = ["CLASSES", "DEFAULT_RULES", "ValueStream", "classify", "value_stream"]
 
@@ -197,9 +198,11 @@ def value_stream(
 
     wocc = ibis.window(group_by=[iv[CASE], iv[ACTIVITY]], order_by=[iv[TIMESTAMP], iv[ROW]])
     iv = iv.mutate(_cls=class_of(iv[ACTIVITY]), _prev_cls=class_of(iv.prev_activity), _occ=ibis.row_number().over(wocc))
-    own = ibis.cases(
-        ((iv._cls.isin(["value_adding", "necessary"])) & (iv._occ > 0), ibis.literal("rework")), else_=iv._cls
-    )
+    if semantics == "status":  # statuses recur by nature (In Progress → On Hold → In Progress)
+        own = iv._cls
+    else:
+        repeated = iv._cls.isin(["value_adding", "necessary"]) & (iv._occ > 0)
+        own = ibis.cases((repeated, ibis.literal("rework")), else_=iv._cls)
     if semantics == "status":
         parts = [(iv[f"after_{suf}"], ibis.cases((iv.after_paused, ibis.literal("waiting")), else_=own))]
     elif semantics == "complete":
@@ -214,8 +217,12 @@ def value_stream(
             term = ibis.cases((cls == c, value.fill_null(0)), else_=ibis.literal(0, "int64")).sum()
             total = term if total is None else total + term
         aggs[f"{c}_h"] = total.cast("float64") / 3600.0
-    first_last = {"_first": iv[TIMESTAMP].min(), "_last": iv[TIMESTAMP].max()}
-    pos_lo, pos_hi = (iv.pos.min(), iv.pos.max())
+    if semantics == "start_complete":  # the case starts when its first work starts
+        first_last = {"_first": iv[START].fill_null(iv[TIMESTAMP]).min(), "_last": iv[TIMESTAMP].max()}
+        pos_lo, pos_hi = (iv.start_pos.fill_null(iv.pos).min(), iv.pos.max())
+    else:
+        first_last = {"_first": iv[TIMESTAMP].min(), "_last": iv[TIMESTAMP].max()}
+        pos_lo, pos_hi = (iv.pos.min(), iv.pos.max())
     per_case = iv.group_by(CASE).aggregate(
         **aggs, **first_last, _pos_lo=pos_lo, _pos_hi=pos_hi, events=iv.count()
     )

@@ -108,3 +108,32 @@ def test_kpis_business_clock_and_config(log):
     assert f["resolution_median_h"] == (2 + 7) / 2  # A 2 h; B Mon 13–18 + Tue 08–10 = 7 h
     assert f["fcr_rate"] == 1.0
     assert f["closed_within"] == pytest.approx(1 / 3)
+
+
+def test_value_stream_status_and_start_complete_semantics():
+    status = pd.DataFrame([
+        ("C", "New", "2024-03-04 09:00"), ("C", "In Progress", "2024-03-04 10:00"),
+        ("C", "Wait - User", "2024-03-04 12:00"), ("C", "In Progress", "2024-03-04 16:00"),
+        ("C", "Resolved", "2024-03-05 10:00"),
+    ], columns=["case", "act", "ts"])  # fmt: skip
+    log = cspm.read(status, case_id="case", activity="act", timestamp="ts")
+    cfg = config_from_dict({"time_semantics": "status", "value_classes": {"necessary": ["New"]}})
+    c = value_stream(log, cfg).cases().set_index("case_id").loc["C"]
+    # New 1 h necessary; In Progress 2 h + 18 h value-adding (a recurring status is not rework);
+    # Wait - User 4 h waiting (SLA pause by default name); lead 25 h
+    assert c[["lead_h", "necessary_h", "value_adding_h", "waiting_h", "rework_h"]].tolist() == [25.0, 1.0, 20.0, 4.0, 0.0]
+    sc = pd.DataFrame([
+        ("D", "Log", "2024-03-04 09:10", "2024-03-04 09:00"), ("D", "Fix", "2024-03-04 11:30", "2024-03-04 10:00"),
+        ("D", "Close", "2024-03-05 08:30", "2024-03-04 17:30"),
+    ], columns=["case", "act", "ts", "start"])  # fmt: skip
+    log = cspm.read(sc, case_id="case", activity="act", timestamp="ts", start_timestamp="start")
+    vs = value_stream(log)
+    c = vs.cases().set_index("case_id").loc["D"]
+    # Log 10 min and Close 15 h necessary; Fix 1.5 h value-adding; waits 50 min + 6 h; lead from 09:00
+    assert vs.semantics == "start_complete"
+    assert c[["lead_h", "value_adding_h", "necessary_h"]].tolist() == pytest.approx([23.5, 1.5, 15 + 1 / 6])
+    assert c["waiting_h"] == pytest.approx(50 / 60 + 6)
+    assert vs.main_path.set_index("step").loc["Fix", "median_processing_h"] == 1.5
+    b = value_stream(log, clock="business").cases().set_index("case_id").loc["D"]
+    # business: Mon 09:00–18:00 = 9 h + Tue 08:00–08:30 = 0.5 h; Close processing 0.5 h + 0.5 h
+    assert b[["lead_h", "necessary_h"]].tolist() == pytest.approx([9.5, 1.0 + 1 / 6])
