@@ -256,6 +256,58 @@ class Costs(_Model):
     currency: str = "EUR"
 
 
+class KpiSettings(_Model):
+    """Which activities mark the service KPIs (unset: detected from the activity names)."""
+
+    first_response: list[str] = Field(default_factory=list, description="e.g. ['First response']")
+    resolution: list[str] = Field(default_factory=list, description="e.g. ['Resolve ticket']")
+    closure: list[str] = Field(default_factory=list, description="e.g. ['Close ticket']")
+    reopen: list[str] = Field(default_factory=list, description="e.g. ['Reopen ticket']")
+    fcr_breakers: list[str] | None = Field(
+        default=None, description="activities that break first-contact resolution (default: handoff class)"
+    )
+    fcr_team_change: bool = Field(default=True, description="a change of team breaks first-contact resolution")
+    response_target: Duration = timedelta(hours=1)
+    close_within: Duration = timedelta(hours=24)
+    customer_return_days: float = Field(default=7.0, gt=0)
+    clock: Clock = "calendar"
+
+
+class AtMostRule(_Model):
+    """``activity`` occurs at most ``times`` times per ticket ("approval at most once")."""
+
+    rule: Literal["at_most"] = "at_most"
+    name: str | None = None
+    activity: str
+    times: int = Field(default=1, ge=0)
+
+
+class PrecedenceRule(_Model):
+    """Whenever ``then`` occurs, ``first`` occurred before it ("no close without resolve")."""
+
+    rule: Literal["before"] = "before"
+    name: str | None = None
+    first: str
+    then: str
+
+
+class WithinRule(_Model):
+    """``activity`` follows the first ``after`` within ``within`` ("first response within 1 h of creation").
+
+    With ``required`` (default) a ticket that has ``after`` but never ``activity`` later violates it too.
+    """
+
+    rule: Literal["within"] = "within"
+    name: str | None = None
+    activity: str
+    after: str
+    within: Duration
+    required: bool = True
+
+
+Rule = Annotated[AtMostRule | PrecedenceRule | WithinRule, Field(discriminator="rule")]
+
+
 class Config(_Model):
     """The whole configuration file."""
 
@@ -266,6 +318,8 @@ class Config(_Model):
     targets: Targets = Field(default_factory=Targets)
     value_classes: ValueClasses = Field(default_factory=ValueClasses)
     costs: Costs = Field(default_factory=Costs)
+    rules: list[Rule] = Field(default_factory=list, description="conformance rules checked per ticket")
+    kpis: KpiSettings = Field(default_factory=KpiSettings)
 
 
 def load_config(path: str | Path) -> Config:
