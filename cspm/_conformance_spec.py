@@ -145,7 +145,7 @@ class PathSpec(BaseModel):
         return seen
 
     def to_nodes(self) -> tuple[Any, ...]:
-        """Nested tuples for :func:`cspm._pm4py_conformance.tree_from_nodes`."""
+        """Nested tuples for :func:`cspm._pm4py.tree_from_nodes`."""
 
         def wrap(core: tuple[Any, ...], node: _Node) -> tuple[Any, ...]:
             if node.repeat is True:

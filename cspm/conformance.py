@@ -35,7 +35,7 @@ import ibis.expr.types as ir
 import networkx as nx
 import pandas as pd
 
-from cspm import _pm4py_conformance as pmc
+from cspm import _pm4py as pmc
 from cspm._conformance_models import check_bpmn, check_pnml
 from cspm._conformance_rules import RuleResults, check_rules
 from cspm._conformance_spec import ModelError, PathSpec, load_spec, spec_from_dict

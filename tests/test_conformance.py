@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 import cspm
-from cspm import _pm4py_conformance as pmc
+from cspm import _pm4py as pmc
 from cspm.config import config_from_dict
 from cspm.conformance import ModelError, ReferenceModel, check_conformance, check_rules, load_model
 from cspm.simulate import SimulationSettings, simulate
