@@ -132,7 +132,7 @@ def hours(seconds: float | None) -> float | None:
 def table_rows(frame: pd.DataFrame, columns: dict[str, str], formats: dict[str, Any]) -> dict[str, Any]:
     """Header and formatted rows for a template table: ``columns`` maps column → header."""
     rows = []
-    for _, rec in frame.iterrows():
+    for rec in frame.to_dict("records"):  # keeps each column's dtype (iterrows turns ints to floats)
         row = []
         for col in columns:
             value = rec.get(col)

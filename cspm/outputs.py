@@ -7,7 +7,6 @@ Files (names fixed, see ``docs/summary_schema.md``): ``map_frequency.svg``, ``ma
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,25 +39,40 @@ class DiscoveryOutputs:
 
 
 def target_breaches(log: TicketLog, config: Config | None) -> tuple[ReportSection | None, list[str], list[tuple[str, str]], list[str]]:
-    """Waiting-time targets (``cspm.waiting``, when installed) → (report section, breaching steps,
-    breaching edges, notes). Nothing when the config has no step, milestone or lead-time targets."""
+    """Waiting-time targets → (report section, breaching steps, breaching edges, notes).
+
+    Nothing when the config has no step, milestone or lead-time targets.
+    """
     if config is None:
         return None, [], [], []
     t = config.targets
     if not (t.steps or t.milestones or t.lead_time):
         return None, [], [], []
-    try:
-        waiting = importlib.import_module("cspm.waiting")
-    except ImportError:
-        return None, [], [], ["targets are configured but cspm.waiting is not available; maps show no breaches"]
-    analyse = getattr(waiting, "analyse_waiting", None) or getattr(waiting, "waiting", None)
-    if analyse is None:
-        return None, [], [], ["cspm.waiting has no analyse_waiting(log, config); maps show no breaches"]
-    analysis = analyse(log, config)
-    steps = list(analysis.breaching_steps()) if hasattr(analysis, "breaching_steps") else []
-    edges = [tuple(e) for e in analysis.breaching_edges()] if hasattr(analysis, "breaching_edges") else []
-    section = analysis if isinstance(analysis, ReportSection) else None
-    return section, steps, edges, []  # type: ignore[return-value]
+    from cspm.waiting import analyse_waiting
+
+    analysis = analyse_waiting(log, config)
+    return analysis, list(analysis.breaching_steps()), [tuple(e) for e in analysis.breaching_edges()], []
+
+
+def diagnosis_sections(
+    log: TicketLog, config: Config | None, model: str | Path | None = None
+) -> list[ReportSection]:
+    """The diagnosis sections of the full report: value stream, service KPIs, handoffs and loops
+    (team level, else agent level) and, with a to-be ``model``, conformance."""
+    from cspm.config import Config as _Config
+    from cspm.handoffs import analyse_handoffs
+    from cspm.kpis import kpis
+    from cspm.value_stream import value_stream
+
+    cfg = config or _Config()
+    sections: list[ReportSection] = [value_stream(log, cfg), kpis(log, cfg)]
+    if log.has_team or log.has_agent:
+        sections.append(analyse_handoffs(log, cfg, level="team" if log.has_team else "agent"))
+    if model is not None:
+        from cspm.conformance import check_conformance, load_model
+
+        sections.append(check_conformance(log, load_model(model), rules=cfg.rules or None))
+    return sections
 
 
 def write_discovery(
@@ -72,9 +86,15 @@ def write_discovery(
     paths: float = 0.0,
     filters: Sequence[str] = (),
     sections: Iterable[ReportSection] = (),
+    model: str | Path | None = None,
+    diagnosis: bool = True,
     progress: Progress | None = None,
 ) -> DiscoveryOutputs:
-    """Discover ``log`` and write maps, model, tables, ``summary.json`` and ``report.html``."""
+    """Discover ``log`` and write maps, model, tables, ``summary.json`` and ``report.html``.
+
+    With ``diagnosis`` (default) the report also has the value stream, service KPIs, handoffs and
+    loops and, when ``model`` (a to-be BPMN/PNML/YAML spec) is given, conformance to it.
+    """
     step = progress or (lambda _msg: None)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -114,8 +134,11 @@ def write_discovery(
     files["edges"] = d.dfg.save(out / "edges.csv")
     files["activities"] = d.activities.save(out / "activities.csv")
 
+    step("diagnosing: value stream, KPIs, handoffs" + (", conformance" if model is not None else ""))
+    diag = diagnosis_sections(log, config, model) if diagnosis else []
+
     step("writing the report")
-    extra = ([target_section] if target_section is not None else []) + list(sections)
+    extra = ([target_section] if target_section is not None else []) + diag + list(sections)
     files["report"] = out / "report.html"
     build_report(log, extra, files["report"], discovery=d, maps=maps)
 

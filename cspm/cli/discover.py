@@ -109,6 +109,12 @@ def discover(
     sheet: SheetOpt = None,
     noise: Annotated[float, typer.Option("--noise", min=0.0, max=1.0, help="Inductive Miner noise threshold (0–1).")] = 0.2,
     miner: Annotated[Miner, typer.Option("--miner", help="Process model miner.")] = Miner.inductive,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="To-be model (BPMN, PNML or YAML spec): adds conformance to the report.")
+    ] = None,
+    diagnosis: Annotated[
+        bool, typer.Option("--diagnosis/--no-diagnosis", help="Add value stream, KPIs, handoffs and loops to the report.")
+    ] = True,
     map_activities: Annotated[float, typer.Option("--activities", min=0.01, max=1.0, help="Map: keep the activities covering this share of events.")] = 1.0,
     map_paths: Annotated[float, typer.Option("--paths", min=0.0, max=1.0, help="Map: keep edges with at least this share of the most frequent edge's count.")] = 0.0,
     since: Annotated[str | None, typer.Option("--from", help="Time window start (log time zone), e.g. 2024-03-01.")] = None,
@@ -143,7 +149,7 @@ def discover(
         task = progress.add_task("discovering", total=None)
         outputs = write_discovery(
             result, out, config=cfg, noise=noise, miner=miner.value, activities=map_activities,
-            paths=map_paths, filters=applied,
+            paths=map_paths, filters=applied, model=model, diagnosis=diagnosis,
             progress=lambda msg: progress.update(task, description=msg),
         )  # fmt: skip
     summary = outputs.summary
