@@ -3,9 +3,10 @@
 pm4py-only: pandas.read_csv, timestamps, format_dataframe, discover_dfg, discover_performance_dfg,
 get_variants, Inductive Miner (noise 0.2) and conversion to a Petri net and BPMN (in memory: pm4py's
 BPMN export needs the Graphviz binary for its layout).
-cspm: the whole ``cspm discover LOG --out DIR`` command (read + validation + data quality, engine
-summaries, two rendered maps, Inductive Miner from the variants, BPMN/PNML/CSV/JSON files and the
-HTML report).
+cspm: the whole ``cspm discover LOG --out DIR --no-diagnosis`` command (read + validation + data
+quality, engine summaries, two rendered maps, Inductive Miner from the variants, BPMN/PNML/CSV/JSON
+files and the HTML report), and the default command, whose report also has the value stream, the
+service KPIs and the handoffs and loops.
 
 Each pipeline runs in its own interpreter; the script prints wall time (inside the pipeline, and of
 the whole process including start-up) and the peak RSS of each, and checks that both found the same
@@ -29,7 +30,7 @@ import time, tempfile
 from cspm.cli import app
 out = tempfile.mkdtemp(prefix="cspm_bench_out_")
 t = time.perf_counter()
-app(["discover", PATH, "--out", out, "--format", "json"], standalone_mode=False)
+app(["discover", PATH, "--out", out, "--format", "json", *EXTRA], standalone_mode=False)
 seconds = time.perf_counter() - t
 s = json.load(open(out + "/summary.json"))
 ov = s["overview"]
@@ -59,9 +60,10 @@ print(json.dumps({"peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
 """
 
 
-def run(code: str, path: Path) -> dict:
+def run(code: str, path: Path, extra: tuple[str, ...] = ()) -> dict:
     """Run one pipeline in a fresh interpreter; its own peak RSS is read at its end."""
-    script = "import json\nPATH = " + repr(str(path)) + "\n" + textwrap.dedent(code) + PEAK
+    head = f"import json\nPATH = {str(path)!r}\nEXTRA = {list(extra)!r}\n"
+    script = head + textwrap.dedent(code) + PEAK
     t = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     if out.returncode != 0:
@@ -84,12 +86,14 @@ def main() -> None:
     if not path.exists():
         write_simulated_log(path, SimulationSettings(n_events=args.events, seed=1))
     pm = run(PM4PY, path)
-    cs = run(CSPM, path)
+    cs = run(CSPM, path, ("--no-diagnosis",))
+    full = run(CSPM, path)
     print(f"log: {path} ({pm['events']:,} events, {pm['cases']:,} cases, {pm['variants']:,} variants)")
     print(f"{'pipeline':<58}{'time (s)':>10}{'process (s)':>13}{'peak RSS (MB)':>16}")
     rows = [
         ("pm4py: read, format, DFG, perf. DFG, variants, IM, BPMN", pm),
-        ("cspm discover (all outputs: maps, model, CSV, report)", cs),
+        ("cspm discover --no-diagnosis (same scope + files, report)", cs),
+        ("cspm discover (+ value stream, KPIs, handoffs in report)", full),
     ]
     for label, r in rows:
         print(f"{label:<58}{r['seconds']:>10.2f}{r['wall_seconds']:>13.2f}{r['peak_mb']:>16.0f}")

@@ -233,7 +233,7 @@ def kpis(log: TicketLog, config: Config | str | Path | None = None, *, clock: st
         cr = cust.group_by(CASE).aggregate(customer_returned=cust.returned.any())
         per = _ljoin(per, cr)
     keep = [c for c in per.columns if not c.startswith("_")]
-    per = per.select(*keep)
+    per = per.select(*keep).cache()  # one small row per case, read by every figure below
 
     rt = ks.response_target.total_seconds() / 3600.0
     cw_h = ks.close_within.total_seconds() / 3600.0
