@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from cspm.errors import CspmError
+
+if TYPE_CHECKING:
+    from cspm.log import TicketLog
 
 app = typer.Typer(
     name="cspm",
@@ -29,46 +35,74 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-# Options shared by every command that reads a log.
-CaseOpt = Annotated[str | None, typer.Option("--case-id", help="Column holding the case (ticket) id.")]
+# Options shared by every command that reads a log (added by @reads_log, shown in their own panel).
+_PANEL = "Reading the log"
+CaseOpt = Annotated[str | None, typer.Option("--case-id", help="Column holding the case (ticket) id.", rich_help_panel=_PANEL)]
 ActivityOpt = Annotated[
     list[str] | None,
-    typer.Option("--activity", help="Column holding the activity; repeat to join several columns."),
+    typer.Option("--activity", help="Column holding the activity; repeat to join several columns.", rich_help_panel=_PANEL),
 ]
-TimestampOpt = Annotated[str | None, typer.Option("--timestamp", help="Column holding the event time.")]
-StartOpt = Annotated[str | None, typer.Option("--start-timestamp", help="Column holding the start time.")]
-AgentOpt = Annotated[str | None, typer.Option("--agent", help="Column holding the agent (resource).")]
-TeamOpt = Annotated[str | None, typer.Option("--team", "--team-column", help="Column holding the team / assignment group.")]
+TimestampOpt = Annotated[str | None, typer.Option("--timestamp", help="Column holding the event time.", rich_help_panel=_PANEL)]
+StartOpt = Annotated[str | None, typer.Option("--start-timestamp", help="Column holding the start time.", rich_help_panel=_PANEL)]
+AgentOpt = Annotated[str | None, typer.Option("--agent", help="Column holding the agent (resource).", rich_help_panel=_PANEL)]
+TeamOpt = Annotated[
+    str | None,
+    typer.Option("--team", "--team-column", help="Column holding the team / assignment group.", rich_help_panel=_PANEL),
+]
+TzOpt = Annotated[str | None, typer.Option("--timezone", help="Time zone of naive timestamps (IANA name).", rich_help_panel=_PANEL)]
+DayFirstOpt = Annotated[
+    bool | None,
+    typer.Option("--dayfirst/--monthfirst", help="Order of dd/mm vs mm/dd dates.", show_default=False, rich_help_panel=_PANEL),
+]
+FormatTsOpt = Annotated[str | None, typer.Option("--timestamp-format", help="strptime format of the timestamps.", rich_help_panel=_PANEL)]
+EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Text encoding (detected when omitted).", rich_help_panel=_PANEL)]
+DelimOpt = Annotated[str | None, typer.Option("--delimiter", help="Field delimiter (detected when omitted).", rich_help_panel=_PANEL)]
+SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name.", rich_help_panel=_PANEL)]
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", help="Configuration file (YAML or TOML).", exists=False)
 ]
-TzOpt = Annotated[str | None, typer.Option("--timezone", help="Time zone of naive timestamps (IANA name).")]
-DayFirstOpt = Annotated[
-    bool | None, typer.Option("--dayfirst/--monthfirst", help="Order of dd/mm vs mm/dd dates.", show_default=False)
-]
-FormatTsOpt = Annotated[str | None, typer.Option("--timestamp-format", help="strptime format of the timestamps.")]
-EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Text encoding (detected when omitted).")]
-DelimOpt = Annotated[str | None, typer.Option("--delimiter", help="Field delimiter (detected when omitted).")]
-SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name.")]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="table for people, json for scripts.")]
+LogArg = Annotated[Path, typer.Argument(help="The event log: CSV/TSV, XLSX, Parquet, XES or .xes.gz.")]
+
+_READ_OPTIONS: dict[str, Any] = {
+    "case_id": CaseOpt, "activity": ActivityOpt, "timestamp": TimestampOpt, "start_timestamp": StartOpt,
+    "agent": AgentOpt, "team": TeamOpt, "timezone": TzOpt, "dayfirst": DayFirstOpt,
+    "timestamp_format": FormatTsOpt, "encoding": EncodingOpt, "delimiter": DelimOpt, "sheet": SheetOpt,
+}  # fmt: skip
+LogReader = Callable[[], "TicketLog"]
+
+
+def reads_log(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Give a command that takes ``log`` (and optionally ``config``) the column and reading options.
+
+    The command declares a ``read`` parameter instead of those options and calls ``read()`` to get
+    the :class:`~cspm.log.TicketLog`, read with them (under a status spinner).
+    """
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for name, p in signature.parameters.items() if name != "read"]
+    added = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+        for name, annotation in _READ_OPTIONS.items()
+    ]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> Any:
+        options = {name: kwargs.pop(name) for name in _READ_OPTIONS}
+        path, config = kwargs["log"], kwargs.get("config")
+        return command(**kwargs, read=lambda: read_log(path, config=config, **options))
+
+    wrapper.__signature__ = signature.replace(parameters=own + added)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in own + added}
+    return wrapper
 
 
 def read_log(
     log: Path,
     *,
-    case_id: str | None = None,
-    activity: list[str] | None = None,
-    timestamp: str | None = None,
-    start_timestamp: str | None = None,
-    agent: str | None = None,
-    team: str | None = None,
     config: Path | None = None,
-    timezone: str | None = None,
-    dayfirst: bool | None = None,
-    timestamp_format: str | None = None,
-    encoding: str | None = None,
+    activity: list[str] | None = None,
     delimiter: str | None = None,
-    sheet: str | None = None,
+    **options: Any,
 ) -> Any:
     """Read a log with the CLI's options (a status spinner while it reads)."""
     from cspm.read import read
@@ -78,22 +112,7 @@ def read_log(
         act = activity[0] if len(activity) == 1 else list(activity)
     delim = {"\\t": "\t", "tab": "\t"}.get(delimiter or "", delimiter)
     with err_console.status(f"Reading {log} …"):
-        return read(
-            log,
-            case_id=case_id,
-            activity=act,
-            timestamp=timestamp,
-            start_timestamp=start_timestamp,
-            agent=agent,
-            team=team,
-            config=config,
-            timezone=timezone,
-            dayfirst=dayfirst,
-            timestamp_format=timestamp_format,
-            encoding=encoding,
-            delimiter=delim,
-            sheet=sheet,
-        )
+        return read(log, config=config, activity=act, delimiter=delim, **options)
 
 
 def print_json(data: Any) -> None:

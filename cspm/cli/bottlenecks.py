@@ -3,33 +3,22 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from cspm.cli._app import (
-    ActivityOpt,
-    AgentOpt,
-    CaseOpt,
     ConfigOpt,
-    DayFirstOpt,
-    DelimOpt,
-    EncodingOpt,
     FormatOpt,
-    FormatTsOpt,
+    LogArg,
+    LogReader,
     OutputFormat,
-    SheetOpt,
-    StartOpt,
-    TeamOpt,
-    TimestampOpt,
-    TzOpt,
     app,
     console,
     print_json,
-    read_log,
-)  # fmt: skip
+    reads_log,
+)
 
 
 class ClockChoice(StrEnum):
@@ -44,8 +33,10 @@ class SemanticsChoice(StrEnum):
 
 
 @app.command()
+@reads_log
 def bottlenecks(
-    log: Annotated[Path, typer.Argument(help="The event log: CSV/TSV, XLSX, Parquet, XES or .xes.gz.")],
+    log: LogArg,
+    read: LogReader,
     config: ConfigOpt = None,
     clock: Annotated[
         ClockChoice | None,
@@ -54,18 +45,6 @@ def bottlenecks(
     semantics: Annotated[
         SemanticsChoice | None, typer.Option("--semantics", help="What timestamps mean (default: config, else detected).")
     ] = None,
-    case_id: CaseOpt = None,
-    activity: ActivityOpt = None,
-    timestamp: TimestampOpt = None,
-    start_timestamp: StartOpt = None,
-    agent: AgentOpt = None,
-    team: TeamOpt = None,
-    timezone: TzOpt = None,
-    dayfirst: DayFirstOpt = None,
-    timestamp_format: FormatTsOpt = None,
-    encoding: EncodingOpt = None,
-    delimiter: DelimOpt = None,
-    sheet: SheetOpt = None,
     format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Rank the steps by total excess waiting hours over their targets (the config's ``targets``)."""
@@ -73,11 +52,7 @@ def bottlenecks(
     from cspm.waiting import waiting
 
     cfg = load_config(config) if config is not None else None
-    result = read_log(
-        log, case_id=case_id, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
-        agent=agent, team=team, config=config, timezone=timezone, dayfirst=dayfirst,
-        timestamp_format=timestamp_format, encoding=encoding, delimiter=delimiter, sheet=sheet,
-    )  # fmt: skip
+    result = read()
     analysis = waiting(
         result, cfg, clock=clock.value if clock else None, time_semantics=semantics.value if semantics else None
     )

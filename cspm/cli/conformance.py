@@ -9,33 +9,25 @@ import typer
 from rich.table import Table
 
 from cspm.cli._app import (
-    ActivityOpt,
-    AgentOpt,
-    CaseOpt,
     ConfigOpt,
-    DayFirstOpt,
-    DelimOpt,
-    EncodingOpt,
     FormatOpt,
-    FormatTsOpt,
+    LogArg,
+    LogReader,
     OutputFormat,
-    SheetOpt,
-    StartOpt,
-    TeamOpt,
-    TimestampOpt,
-    TzOpt,
     app,
     console,
     err_console,
     print_json,
-    read_log,
-)  # fmt: skip
+    reads_log,
+)
 from cspm.units import format_duration
 
 
 @app.command()
+@reads_log
 def conformance(
-    log: Annotated[Path, typer.Argument(help="The event log: CSV/TSV, XLSX, Parquet, XES or .xes.gz.")],
+    log: LogArg,
+    read: LogReader,
     model: Annotated[Path, typer.Option("--model", "-m", help="To-be model: BPMN 2.0 (.bpmn), PNML or a YAML happy-path spec.")],
     alignments: Annotated[bool, typer.Option("--alignments", help="Exact fitness by alignments instead of token replay.")] = False,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per variant for alignments.", min=0.001)] = 10.0,
@@ -43,30 +35,14 @@ def conformance(
     deviations: Annotated[bool, typer.Option("--deviations/--no-deviations",
                           help="Align non-fitting variants to find skipped and unexpected steps (token replay).")] = True,
     save: Annotated[Path | None, typer.Option("--save", help="Write the summary (.json) or the variant table (.csv).")] = None,
-    case_id: CaseOpt = None,
-    activity: ActivityOpt = None,
-    timestamp: TimestampOpt = None,
-    start_timestamp: StartOpt = None,
-    agent: AgentOpt = None,
-    team: TeamOpt = None,
     config: ConfigOpt = None,
-    timezone: TzOpt = None,
-    dayfirst: DayFirstOpt = None,
-    timestamp_format: FormatTsOpt = None,
-    encoding: EncodingOpt = None,
-    delimiter: DelimOpt = None,
-    sheet: SheetOpt = None,
     format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Check LOG against a to-be MODEL: fitting tickets, skipped and unexpected steps, rules from the config."""
     from cspm.config import load_config
     from cspm.conformance import check_conformance
 
-    data = read_log(
-        log, case_id=case_id, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
-        agent=agent, team=team, config=config, timezone=timezone, dayfirst=dayfirst,
-        timestamp_format=timestamp_format, encoding=encoding, delimiter=delimiter, sheet=sheet,
-    )  # fmt: skip
+    data = read()
     rules = load_config(config).rules if config is not None else None
     with err_console.status("Checking conformance …"):
         result = check_conformance(

@@ -11,27 +11,17 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from cspm.cli._app import (
-    ActivityOpt,
-    AgentOpt,
-    CaseOpt,
     ConfigOpt,
-    DayFirstOpt,
-    DelimOpt,
-    EncodingOpt,
     FormatOpt,
-    FormatTsOpt,
+    LogArg,
+    LogReader,
     OutputFormat,
-    SheetOpt,
-    StartOpt,
-    TeamOpt,
-    TimestampOpt,
-    TzOpt,
     app,
     console,
     err_console,
     print_json,
-    read_log,
-)  # fmt: skip
+    reads_log,
+)
 from cspm.errors import InputError
 from cspm.units import format_duration
 
@@ -91,22 +81,12 @@ def _apply_filters(log, *, since, until, window, where, with_activity, without_a
 
 
 @app.command()
+@reads_log
 def discover(
-    log: Annotated[Path, typer.Argument(help="The event log: CSV/TSV, XLSX, Parquet, XES or .xes.gz.")],
+    log: LogArg,
+    read: LogReader,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created if needed).")],
-    case_id: CaseOpt = None,
-    activity: ActivityOpt = None,
-    timestamp: TimestampOpt = None,
-    start_timestamp: StartOpt = None,
-    agent: AgentOpt = None,
-    team: TeamOpt = None,
     config: ConfigOpt = None,
-    timezone: TzOpt = None,
-    dayfirst: DayFirstOpt = None,
-    timestamp_format: FormatTsOpt = None,
-    encoding: EncodingOpt = None,
-    delimiter: DelimOpt = None,
-    sheet: SheetOpt = None,
     noise: Annotated[float, typer.Option("--noise", min=0.0, max=1.0, help="Inductive Miner noise threshold (0–1).")] = 0.2,
     miner: Annotated[Miner, typer.Option("--miner", help="Process model miner.")] = Miner.inductive,
     model: Annotated[
@@ -133,11 +113,7 @@ def discover(
     from cspm.config import load_config
     from cspm.outputs import write_discovery
 
-    result = read_log(
-        log, case_id=case_id, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
-        agent=agent, team=team, config=config, timezone=timezone, dayfirst=dayfirst,
-        timestamp_format=timestamp_format, encoding=encoding, delimiter=delimiter, sheet=sheet,
-    )  # fmt: skip
+    result = read()
     cfg = load_config(config) if config else None
     result, applied = _apply_filters(
         result, since=since, until=until, window=window, where=where, with_activity=with_activity,

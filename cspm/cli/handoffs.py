@@ -11,26 +11,16 @@ from rich.table import Table
 from rich.text import Text
 
 from cspm.cli._app import (
-    ActivityOpt,
-    AgentOpt,
-    CaseOpt,
     ConfigOpt,
-    DayFirstOpt,
-    DelimOpt,
-    EncodingOpt,
     FormatOpt,
-    FormatTsOpt,
+    LogArg,
+    LogReader,
     OutputFormat,
-    SheetOpt,
-    StartOpt,
-    TeamOpt,
-    TimestampOpt,
-    TzOpt,
     app,
     console,
     print_json,
-    read_log,
-)  # fmt: skip
+    reads_log,
+)
 
 
 class HandoffLevel(StrEnum):
@@ -44,27 +34,17 @@ class MissingRule(StrEnum):
 
 
 @app.command()
+@reads_log
 def handoffs(
-    log: Annotated[Path, typer.Argument(help="The event log: CSV/TSV, XLSX, Parquet, XES or .xes.gz.")],
+    log: LogArg,
+    read: LogReader,
     level: Annotated[HandoffLevel, typer.Option("--level", help="Count handoffs between teams or agents.")] = HandoffLevel.team,
     missing: Annotated[
         MissingRule, typer.Option("--missing", help="Events without a team/agent: skip them, or let them break a visit.")
     ] = MissingRule.skip,
     html: Annotated[Path | None, typer.Option("--html", help="Also write the report section to this HTML file.")] = None,
     network: Annotated[Path | None, typer.Option("--network", help="Also write the handover network (SVG) here.")] = None,
-    case_id: CaseOpt = None,
-    activity: ActivityOpt = None,
-    timestamp: TimestampOpt = None,
-    start_timestamp: StartOpt = None,
-    agent: AgentOpt = None,
-    team: TeamOpt = None,
     config: ConfigOpt = None,
-    timezone: TzOpt = None,
-    dayfirst: DayFirstOpt = None,
-    timestamp_format: FormatTsOpt = None,
-    encoding: EncodingOpt = None,
-    delimiter: DelimOpt = None,
-    sheet: SheetOpt = None,
     format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Find handoffs, ping-pong, rework and approval loops in LOG, and what they cost (--team-column
@@ -73,11 +53,7 @@ def handoffs(
     from cspm.handoffs import analyse_handoffs
     from cspm.units import format_duration
 
-    result = read_log(
-        log, case_id=case_id, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
-        agent=agent, team=team, config=config, timezone=timezone, dayfirst=dayfirst,
-        timestamp_format=timestamp_format, encoding=encoding, delimiter=delimiter, sheet=sheet,
-    )  # fmt: skip
+    result = read()
     cfg = load_config(config) if config else None
     analysis = analyse_handoffs(result, cfg, level.value, missing=missing.value)
     if html is not None:

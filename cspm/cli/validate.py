@@ -9,44 +9,24 @@ import typer
 from rich.table import Table
 
 from cspm.cli._app import (
-    ActivityOpt,
-    AgentOpt,
-    CaseOpt,
     ConfigOpt,
-    DayFirstOpt,
-    DelimOpt,
-    EncodingOpt,
     FormatOpt,
-    FormatTsOpt,
+    LogArg,
+    LogReader,
     OutputFormat,
-    SheetOpt,
-    StartOpt,
-    TeamOpt,
-    TimestampOpt,
-    TzOpt,
     app,
     console,
     print_json,
-    read_log,
-)  # fmt: skip
+    reads_log,
+)
 
 
 @app.command()
+@reads_log
 def validate(
-    log: Annotated[Path, typer.Argument(help="The event log: CSV/TSV, XLSX, Parquet, XES or .xes.gz.")],
-    case_id: CaseOpt = None,
-    activity: ActivityOpt = None,
-    timestamp: TimestampOpt = None,
-    start_timestamp: StartOpt = None,
-    agent: AgentOpt = None,
-    team: TeamOpt = None,
+    log: LogArg,
+    read: LogReader,
     config: ConfigOpt = None,
-    timezone: TzOpt = None,
-    dayfirst: DayFirstOpt = None,
-    timestamp_format: FormatTsOpt = None,
-    encoding: EncodingOpt = None,
-    delimiter: DelimOpt = None,
-    sheet: SheetOpt = None,
     rejects: Annotated[
         Path | None, typer.Option("--rejects", help="Write rejected rows (row, line, column, reason, value) here.")
     ] = None,
@@ -54,11 +34,7 @@ def validate(
     format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Read LOG, check it and report its data quality (rows read, kept, rejected by reason, …)."""
-    result = read_log(
-        log, case_id=case_id, activity=activity, timestamp=timestamp, start_timestamp=start_timestamp,
-        agent=agent, team=team, config=config, timezone=timezone, dayfirst=dayfirst,
-        timestamp_format=timestamp_format, encoding=encoding, delimiter=delimiter, sheet=sheet,
-    )  # fmt: skip
+    result = read()
     quality = result.quality
     if rejects is not None:
         quality.write_rejects(rejects)
