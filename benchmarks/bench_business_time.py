@@ -15,13 +15,9 @@ Usage: python benchmarks/bench_business_time.py [--events 1000000]
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
-import tempfile
-import textwrap
-import time
 from pathlib import Path
+
+from _harness import run_pipeline, simulated_log
 
 CSPM = """
 import time, cspm
@@ -60,24 +56,7 @@ m = dfg[("Escalate to L2", "Assign L2")]
 print(json.dumps({"seconds": t2 - t0, "business_seconds": t2 - t1, "events": len(df), "edges": len(dfg),
                   "bottleneck_median_s": float(m["median"])}))
 """
-PEAK = """
-import resource
-print(json.dumps({"peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
-"""
 
-
-def run(code: str, path: Path) -> dict:
-    """Run one pipeline in a fresh interpreter; its own peak RSS is read at its end."""
-    config = Path(__file__).resolve().parents[1] / "sample_logs" / "cspm.example.yaml"
-    script = f"import json\nPATH = {str(path)!r}\nCONFIG = {str(config)!r}\n" + textwrap.dedent(code) + PEAK
-    t = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    if out.returncode:
-        raise SystemExit(out.stderr[-3000:])
-    lines = out.stdout.strip().splitlines()
-    result = json.loads(lines[-2])
-    result.update(wall_seconds=time.perf_counter() - t, peak_mb=json.loads(lines[-1])["peak_kb"] / 1024)
-    return result
 
 
 def main() -> None:
@@ -85,14 +64,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--skip-pm4py", action="store_true")
     args = parser.parse_args()
-    from cspm.simulate import SimulationSettings, write_simulated_log
-
-    folder = Path(tempfile.gettempdir()) / "cspm_bench"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"tickets_{args.events}.csv"
-    if not path.exists():
-        write_simulated_log(path, SimulationSettings(n_events=args.events, seed=1))
-    cs = run(CSPM, path)
+    path = simulated_log(args.events)
+    config = Path(__file__).resolve().parents[1] / "sample_logs" / "cspm.example.yaml"
+    cs = run_pipeline(CSPM, PATH=str(path), CONFIG=str(config))
     print(f"log: {path} ({cs['events']:,} events)")
     print(f"{'pipeline':<46}{'total (s)':>10}{'business step (s)':>19}{'peak RSS (MB)':>15}")
     print(f"{'cspm (DuckDB, calendar table + Ibis)':<46}{cs['seconds']:>10.2f}{cs['business_seconds']:>19.2f}"
@@ -100,7 +74,7 @@ def main() -> None:
     print(f"cspm full waiting analysis (example config: 5 step targets, 5 milestones, lead time, both "
           f"clocks): {cs['analysis_seconds']:.2f} s; worst bottleneck {cs['top']}")
     if not args.skip_pm4py:
-        pm = run(PM4PY, path)
+        pm = run_pipeline(PM4PY, PATH=str(path), CONFIG=str(config))
         print(f"{'pandas + pm4py performance DFG, business_hours':<46}{pm['seconds']:>10.2f}"
               f"{pm['business_seconds']:>19.2f}{pm['peak_mb']:>15.0f}")  # fmt: skip
         print(f"bottleneck median business wait: cspm {cs['bottleneck_median_s'] / 3600:.4f} h, "

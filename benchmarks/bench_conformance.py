@@ -12,14 +12,11 @@ Usage: python benchmarks/bench_conformance.py [--log PATH] [--noise 0.2] [--even
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import subprocess
-import sys
 import tempfile
-import textwrap
-import time
 from pathlib import Path
+
+from _harness import run_pipeline
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,32 +53,12 @@ else:
 check = time.perf_counter() - t
 print(json.dumps({"seconds": time.perf_counter() - t0, "check_seconds": check, "fitness": fit}))
 """
-# VmHWM (not ru_maxrss: on Linux that keeps the parent's peak across fork + exec)
-PEAK = """
-import re, resource
-hwm = int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read()).group(1))
-print(json.dumps({"peak_kb": hwm, "children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
-"""
 
-
-def run(code: str, path: Path, model: Path, method: str) -> dict:
-    """Run one pipeline in a fresh interpreter; peak RSS is read at its end."""
-    head = f"import json\nPATH = {str(path)!r}\nMODEL = {str(model)!r}\nMETHOD = {method!r}\n"
-    t = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", head + textwrap.dedent(code) + PEAK], capture_output=True, text=True)
-    if out.returncode:
-        raise RuntimeError(out.stderr[-3000:])
-    lines = out.stdout.strip().splitlines()
-    result = json.loads(lines[-2])
-    peak = json.loads(lines[-1])
-    result.update(wall_seconds=time.perf_counter() - t, peak_mb=peak["peak_kb"] / 1024,
-                  children_peak_mb=peak["children_kb"] / 1024)  # fmt: skip
-    return result
 
 
 def compare(label: str, path: Path, model: Path, method: str) -> bool:
-    ours = run(CSPM, path, model, method)
-    theirs = run(PM4PY, path, model, method)
+    ours = run_pipeline(CSPM, PATH=str(path), MODEL=str(model), METHOD=method)
+    theirs = run_pipeline(PM4PY, PATH=str(path), MODEL=str(model), METHOD=method)
     print(f"\n== {label}: {method} ==")
     for name, r in (("cspm", ours), ("pm4py", theirs)):
         kids = f", workers peak {r['children_peak_mb']:.0f} MB" if name == "cspm" and method == "alignments" else ""

@@ -17,13 +17,8 @@ Usage: python benchmarks/bench_discover.py [--events 1000000]
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
-import tempfile
-import textwrap
-import time
-from pathlib import Path
+
+from _harness import run_pipeline, simulated_log
 
 CSPM = """
 import time, tempfile
@@ -54,40 +49,17 @@ print(json.dumps({"seconds": time.perf_counter() - t, "events": len(df),
                   "cases": df["case:concept:name"].nunique(), "variants": len(variants), "edges": len(dfg)}))
 """
 
-PEAK = """
-import resource
-print(json.dumps({"peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
-"""
 
-
-def run(code: str, path: Path, extra: tuple[str, ...] = ()) -> dict:
-    """Run one pipeline in a fresh interpreter; its own peak RSS is read at its end."""
-    head = f"import json\nPATH = {str(path)!r}\nEXTRA = {list(extra)!r}\n"
-    script = head + textwrap.dedent(code) + PEAK
-    t = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    if out.returncode != 0:
-        raise SystemExit(f"pipeline failed:\n{out.stderr[-3000:]}")
-    lines = [line for line in out.stdout.strip().splitlines() if line.startswith("{")]
-    result = json.loads(lines[-2])
-    result.update(wall_seconds=time.perf_counter() - t, peak_mb=json.loads(lines[-1])["peak_kb"] / 1024)
-    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1_000_000)
     args = parser.parse_args()
-    from cspm.simulate import SimulationSettings, write_simulated_log
-
-    folder = Path(tempfile.gettempdir()) / "cspm_bench"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"tickets_{args.events}.csv"
-    if not path.exists():
-        write_simulated_log(path, SimulationSettings(n_events=args.events, seed=1))
-    pm = run(PM4PY, path)
-    cs = run(CSPM, path, ("--no-diagnosis",))
-    full = run(CSPM, path)
+    path = simulated_log(args.events)
+    pm = run_pipeline(PM4PY, PATH=str(path))
+    cs = run_pipeline(CSPM, PATH=str(path), EXTRA=["--no-diagnosis"])
+    full = run_pipeline(CSPM, PATH=str(path), EXTRA=[])
     print(f"log: {path} ({pm['events']:,} events, {pm['cases']:,} cases, {pm['variants']:,} variants)")
     print(f"{'pipeline':<58}{'time (s)':>10}{'process (s)':>13}{'peak RSS (MB)':>16}")
     rows = [

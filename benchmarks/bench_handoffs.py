@@ -10,13 +10,8 @@ ground truth. Usage: python benchmarks/bench_handoffs.py [--events 1000000]
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
-import sys
-import tempfile
-import textwrap
-import time
-from pathlib import Path
+
+from _harness import run_pipeline, simulated_log
 
 CSPM = """
 import time, cspm
@@ -71,37 +66,19 @@ print(json.dumps({
 }))
 """
 
-PEAK = """
-import resource
-print(json.dumps({"peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
-"""
 
-
-def run(code: str, path: Path) -> dict:
-    """Run one pipeline in a fresh interpreter; its own peak RSS is read at its end."""
-    script = "import json\nPATH = " + repr(str(path)) + "\n" + textwrap.dedent(code) + PEAK
-    t = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    lines = out.stdout.strip().splitlines()
-    result = json.loads(lines[-2])
-    result.update(wall_seconds=time.perf_counter() - t, peak_mb=json.loads(lines[-1])["peak_kb"] / 1024)
-    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1_000_000)
     args = parser.parse_args()
-    from cspm.simulate import SimulationSettings, load_ground_truth, write_simulated_log
+    from cspm.simulate import load_ground_truth
 
-    folder = Path(tempfile.gettempdir()) / "cspm_bench"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"tickets_{args.events}.csv"
-    if not path.exists():
-        write_simulated_log(path, SimulationSettings(n_events=args.events, seed=1))
+    path = simulated_log(args.events)
     truth = load_ground_truth(path).cases
-    pm = run(PM4PY, path)
-    cs = run(CSPM, path)
+    pm = run_pipeline(PM4PY, PATH=str(path))
+    cs = run_pipeline(CSPM, PATH=str(path))
     print(f"log: {path} ({int(truth['n_events'].sum()):,} events, {len(truth):,} tickets)")
     print(f"{'pipeline':<58}{'read (s)':>10}{'analysis (s)':>14}{'peak RSS (MB)':>16}")
     name = "pandas + pm4py (handover network, DFG) + pandas loops"
