@@ -36,6 +36,17 @@ class DiscoveryOutputs:
     summary: dict[str, Any]
     discovery: Discovery
     notes: list[str] = field(default_factory=list)
+    sections: list[ReportSection] = field(default_factory=list)  # the diagnosis sections of the report
+
+    def findings(self) -> list[str]:
+        """The headline findings of the diagnosis sections (worst bottleneck, ping-pong, …)."""
+        lines: list[str] = []
+        for section in self.sections:
+            if hasattr(section, "headline"):
+                lines.append(section.headline())
+            elif hasattr(section, "findings"):
+                lines.extend(section.findings()[:2])
+        return lines
 
 
 def target_breaches(log: TicketLog, config: Config | None) -> tuple[ReportSection | None, list[str], list[tuple[str, str]], list[str]]:
@@ -159,4 +170,4 @@ def write_discovery(
         "notes": notes,
     }
     files["summary"].write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    return DiscoveryOutputs(out, files, summary, d, notes)
+    return DiscoveryOutputs(out, files, summary, d, notes, extra)

@@ -21,6 +21,9 @@ def test_discover_with_config_and_model_writes_the_full_diagnosis(tmp_path):
          "--model", str(SAMPLES / "to_be.bpmn"), "--out", str(out)],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
+    # the findings are printed under the summary table too
+    assert "• Worst bottleneck: Assign L2" in result.output
+    assert "bounce between teams" in result.output
     html = (out / "report.html").read_text(encoding="utf-8")
     ids = re.findall(r'<section class="cspm-section" id="(\w+)"', html)
     assert ids == [

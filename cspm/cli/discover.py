@@ -147,6 +147,8 @@ def discover(
             f"slowest transition {i}", f"{edge['source']} → {edge['target']}: {format_duration(edge['wait_median'])}"
         )
     console.print(table)
+    for finding in outputs.findings():
+        console.print(f"• {finding}", soft_wrap=True, highlight=False)
     for item in applied:
         console.print(f"[dim]filter: {item}[/dim]", soft_wrap=True, highlight=False)
     for note in outputs.notes:
