@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cspm.units import format_duration
@@ -77,6 +78,7 @@ def section_context(r: ConformanceResult) -> dict[str, Any]:
         "headline": headline,
         "model_name": r.model.name,
         "model_kind": r.model.kind,
+        "model_file": None if r.model.source.startswith("<") else Path(r.model.source).name,
         "figures": figures,
         "svg": svg,
         "skipped": skipped,

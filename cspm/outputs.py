@@ -1,8 +1,9 @@
 """Everything ``cspm discover`` writes into its output folder, as one library call.
 
 Files (names fixed, see ``docs/summary_schema.md``): ``map_frequency.svg``, ``map_performance.svg``
-(``.dot`` instead when no Graphviz renderer works), ``model.bpmn``, ``model.pnml``,
-``variants.csv``, ``edges.csv``, ``activities.csv``, ``summary.json``, ``report.html``.
+(``.dot`` instead when no Graphviz renderer works), ``model.bpmn``, ``model.pnml`` (the model mined
+from the log), ``variants.csv``, ``edges.csv``, ``activities.csv``, ``summary.json``, ``report.html``.
+Conformance is checked only against a to-be model the user gives (never against the mined model).
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from typing import Any
 import cspm
 from cspm.config import Config
 from cspm.discovery import Discovery, discover
+from cspm.errors import InputError
 from cspm.log import TicketLog
 from cspm.report import ReportSection, build_report
 
-__all__ = ["SUMMARY_SCHEMA", "DiscoveryOutputs", "target_breaches", "write_discovery"]
+__all__ = ["SUMMARY_SCHEMA", "DiscoveryOutputs", "conformance_summary", "target_breaches", "write_discovery"]
 
 SUMMARY_SCHEMA = "cspm.discover.summary/1"
 
@@ -86,6 +88,30 @@ def diagnosis_sections(
     return sections
 
 
+def conformance_summary(result: Any) -> dict[str, Any]:
+    """The ``conformance`` entry of ``summary.json``: the to-be model (name, kind, file) and the
+    figures of :func:`cspm.check_conformance` (the same as ``cspm conformance --format json``)."""
+    model = result.model
+    file = None if model.source.startswith("<") else Path(model.source).name  # "<spec>", "<tree>": not a file
+    s = result.summary()
+    return {
+        "model": {"name": model.name, "kind": model.kind, "file": file},
+        **{k: s[k] for k in ("method", "tickets", "fitting_tickets", "fitting_share", "fitness", "precision",
+                             "unknown_steps", "model_steps_not_in_log")},
+    }  # fmt: skip
+
+
+def check_output_folder(out: str | Path) -> Path:
+    """The output folder: an existing folder, or a path where one can be created (no file on the way)."""
+    out = Path(out)
+    blocking = next((p for p in (out, *out.parents) if p.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        where = "is a file" if blocking == out else f"is inside {blocking}, which is a file"
+        raise InputError(f"the output folder {where}, not a folder.", path=out,
+                         expected="a folder for the outputs (created when missing)")  # fmt: skip
+    return out
+
+
 def write_discovery(
     log: TicketLog,
     out_dir: str | Path,
@@ -104,10 +130,19 @@ def write_discovery(
     """Discover ``log`` and write maps, model, tables, ``summary.json`` and ``report.html``.
 
     With ``diagnosis`` (default) the report also has the value stream, service KPIs, handoffs and
-    loops and, when ``model`` (a to-be BPMN/PNML/YAML spec) is given, conformance to it.
+    loops. ``model`` (a to-be BPMN/PNML/YAML spec, see :func:`cspm.load_model`) adds conformance to
+    it: a report section and ``summary["conformance"]`` (None without a model). The model is loaded
+    and the output folder checked before any work, so a missing model file fails at once.
     """
+    from cspm.conformance import load_model
+
     step = progress or (lambda _msg: None)
-    out = Path(out_dir)
+    out = check_output_folder(out_dir)
+    reference = load_model(model) if model is not None else None
+    if config is not None:
+        from cspm.waiting import check_target_steps
+
+        check_target_steps(log, config)  # a target on a step the log does not have
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     notes: list[str] = []
@@ -115,8 +150,6 @@ def write_discovery(
     step("discovering edges, activities and variants")
     d = discover(log)
     if d.events == 0:
-        from cspm.errors import InputError
-
         raise InputError("no events left to discover (after filtering)", path=log.source)
 
     step("checking targets")
@@ -136,17 +169,27 @@ def write_discovery(
             notes.append(rendered.message)
 
     step(f"mining the process model ({miner})")
-    model = d.model(noise=noise, miner=miner)
-    files["bpmn"] = model.save_bpmn(out / "model.bpmn")
-    files["pnml"] = model.save_pnml(out / "model.pnml")
+    mined = d.model(noise=noise, miner=miner)
+    files["bpmn"] = mined.save_bpmn(out / "model.bpmn")
+    files["pnml"] = mined.save_pnml(out / "model.pnml")
 
     step("writing tables")
     files["variants"] = d.variants.save(out / "variants.csv")
     files["edges"] = d.dfg.save(out / "edges.csv")
     files["activities"] = d.activities.save(out / "activities.csv")
 
-    step("diagnosing: value stream, KPIs, handoffs" + (", conformance" if model is not None else ""))
-    diag = diagnosis_sections(log, config, model) if diagnosis else []
+    diag: list[ReportSection] = []
+    if diagnosis:
+        step("diagnosing: value stream, KPIs, handoffs")
+        diag = diagnosis_sections(log, config)
+    conformance = None
+    if reference is not None:
+        from cspm.conformance import check_conformance
+
+        step(f"checking conformance to {reference.name}")
+        rules = config.rules if config is not None else None
+        conformance = check_conformance(log, reference, rules=rules or None)
+        diag.append(conformance)
 
     step("writing the report")
     extra = ([target_section] if target_section is not None else []) + diag + list(sections)
@@ -161,7 +204,8 @@ def write_discovery(
         "filters": list(filters),
         "settings": {"noise_threshold": noise, "miner": miner, "map_activities": activities, "map_paths": paths},
         **d.summary(),
-        "model": model.summary(),
+        "model": mined.summary(),
+        "conformance": conformance_summary(conformance) if conformance is not None else None,
         "targets": {"breaching_steps": sorted(warn_steps), "breaching_edges": sorted([list(e) for e in warn_edges])}
         if target_section is not None
         else None,

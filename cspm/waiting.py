@@ -31,6 +31,7 @@ excess hours (without step targets: the steps by total queue waiting hours).
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ import pandas as pd
 
 from cspm._waiting_charts import fmt_h, fmt_pct, pareto_svg, render_section, table_rows
 from cspm._waiting_intervals import (
+    CASE_START,
     milestone_cases,
     resolve_semantics,
     segment_filter,
@@ -49,9 +51,10 @@ from cspm._waiting_intervals import (
 )
 from cspm.calendar import BusinessCalendar
 from cspm.config import Config, load_config
+from cspm.errors import ConfigError
 from cspm.log import ACTIVITY, CASE, TicketLog
 
-__all__ = ["WaitingAnalysis", "analyse_waiting", "waiting"]
+__all__ = ["WaitingAnalysis", "analyse_waiting", "check_target_steps", "waiting"]
 
 _STATS = ("n", "mean_h", "median_h", "p85_h", "p90_h", "max_h", "total_h")
 _CLOCK_SUFFIX = {"calendar": "s", "business": "bs"}
@@ -228,6 +231,7 @@ def waiting(
     cfg = _config(config)
     if clock not in (None, "calendar", "business"):
         raise ValueError(f"clock must be 'calendar' or 'business', not {clock!r}")
+    check_target_steps(log, cfg)
     semantics = resolve_semantics(log, cfg, time_semantics)
     calendar = BusinessCalendar(cfg.calendar)
     pause = sla_pause_activities(log, cfg)
@@ -242,6 +246,30 @@ def waiting(
         ranking=ranking, ranking_basis=basis, breaching_edge_table=edge_rows, sla_pause=pause,
         intervals=iv, calendar=calendar,
     )  # fmt: skip
+
+
+def check_target_steps(log: TicketLog, config: Config) -> None:
+    """Raise :class:`~cspm.errors.ConfigError` when a step target or a milestone's ``start`` names a
+    step the log does not have (a typo would otherwise give a target without waits: attainment and
+    percentiles NaN), naming the target's key, the step and the log's closest steps. A milestone's
+    ``end`` may be absent: its tickets are then counted as not reached."""
+    t = config.targets
+    named = [(f"targets.steps.{i}.step", st.step) for i, st in enumerate(t.steps)]
+    named += [(f"targets.milestones.{i}.start", ms.start) for i, ms in enumerate(t.milestones)
+              if ms.start.strip().casefold() != CASE_START]  # fmt: skip
+    if not named:
+        return
+    steps = sorted(str(a) for a in log.events.select(ACTIVITY).distinct().to_pandas()[ACTIVITY].dropna())
+    by_folded = {s.casefold(): s for s in steps}
+    problems = []
+    for key, step in named:
+        if step in by_folded.values():
+            continue
+        close = [by_folded[c] for c in difflib.get_close_matches(step.casefold(), list(by_folded), n=3, cutoff=0.6)]
+        hint = f"closest: {', '.join(repr(c) for c in close)}" if close else f"its steps: {', '.join(repr(s) for s in steps[:20])}"
+        problems.append((key, step, f"the log has no step {step!r}; {hint}"))
+    if problems:
+        raise ConfigError(None, problems)
 
 
 def analyse_waiting(log: TicketLog, config: Config | str | Path | None = None) -> WaitingAnalysis:

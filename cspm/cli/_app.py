@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from cspm.errors import CspmError
+from cspm.errors import ConfigError, CspmError, InputError
 
 if TYPE_CHECKING:
     from cspm.log import TicketLog
@@ -111,8 +114,66 @@ def read_log(
     if activity:
         act = activity[0] if len(activity) == 1 else list(activity)
     delim = {"\\t": "\t", "tab": "\t"}.get(delimiter or "", delimiter)
-    with err_console.status(f"Reading {log} …"):
+    with err_console.status(f"Reading {esc(log)} …"):
         return read(log, config=config, activity=act, delimiter=delim, **options)
+
+
+def esc(value: Any) -> str:
+    """``value`` as text that Rich prints literally (names from logs and files may contain ``[…]``)."""
+    return escape(str(value))
+
+
+# --- options checked before any work starts -------------------------------------------------------
+@contextlib.contextmanager
+def config_named(path: Path | None) -> Iterator[None]:
+    """Name the ``--config`` file in a :class:`ConfigError` the library raised without a path (e.g. a
+    target on a step the log does not have)."""
+    try:
+        yield
+    except ConfigError as exc:
+        if exc.path is None and path is not None:
+            raise ConfigError(path, exc.problems) from None
+        raise
+
+
+def output_file(path: Path | None, option: str) -> Path | None:
+    """Check a file the command will write: not an existing folder, no file where a folder must be."""
+    if path is None:
+        return None
+    if path.is_dir():
+        raise InputError(f"{option} names a folder, not a file.", path=path, expected="a file name to write")
+    parent = next((p for p in path.parents if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise InputError(f"{option}: {parent} is a file, not a folder.", path=path, expected="a path inside a folder")
+    return path
+
+
+def model_option(path: Path, option: str = "--model") -> Any:
+    """The to-be model file of ``option``, loaded (a :class:`~cspm.conformance.ReferenceModel`)."""
+    from cspm.conformance import ModelError, load_model
+
+    if not path.is_file():
+        what = "a folder, not a model file" if path.is_dir() else "no such file"
+        raise ModelError(f"{option} names {what}.", path=path,
+                         expected="a to-be model: BPMN 2.0 (.bpmn), PNML (.pnml) or a YAML happy-path spec (.yaml/.yml)")  # fmt: skip
+    return load_model(path)
+
+
+def time_option(value: str | None, option: str) -> str | None:
+    """A date/time option in ISO 8601 (``2024-03-01``, ``2024-03-01T08:00``, with or without offset),
+    returned in the canonical form ``YYYY-MM-DDTHH:MM:SS[+HH:MM]``."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        detail = "" if str(exc).startswith("Invalid isoformat") else f" ({exc})"
+        raise InputError(
+            f"{option} {value!r} is not a date or time{detail}.",
+            expected="an ISO 8601 date or time such as 2024-03-01 or 2024-03-01T08:00 "
+            "(without an offset it is in the log's time zone)",
+        ) from None
+    return parsed.isoformat()
 
 
 def print_json(data: Any) -> None:
@@ -124,5 +185,5 @@ def main() -> None:
     try:
         app()
     except CspmError as exc:
-        err_console.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/bold red] {esc(exc)}", highlight=False, soft_wrap=True)
         raise SystemExit(exc.exit_code) from None

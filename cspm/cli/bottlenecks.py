@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from cspm.cli._app import (
     ConfigOpt,
@@ -15,7 +16,9 @@ from cspm.cli._app import (
     LogReader,
     OutputFormat,
     app,
+    config_named,
     console,
+    esc,
     print_json,
     reads_log,
 )
@@ -53,14 +56,15 @@ def bottlenecks(
 
     cfg = load_config(config) if config is not None else None
     result = read()
-    analysis = waiting(
-        result, cfg, clock=clock.value if clock else None, time_semantics=semantics.value if semantics else None
-    )
+    with config_named(config):
+        analysis = waiting(
+            result, cfg, clock=clock.value if clock else None, time_semantics=semantics.value if semantics else None
+        )
     if format is OutputFormat.json:
         print_json(analysis.summary())
         return
     r = analysis.ranking
-    table = Table(title=f"Bottlenecks of {log.name} ({analysis.ranking_basis})", header_style="bold")
+    table = Table(title=f"Bottlenecks of {esc(log.name)} ({analysis.ranking_basis})", header_style="bold")
     if analysis.ranking_basis == "excess over target":
         table.add_column("#", justify="right")
         table.add_column("target", no_wrap=True)
@@ -68,7 +72,7 @@ def bottlenecks(
             table.add_column(h, justify="right", no_wrap=True)
         for row in r.itertuples():
             table.add_row(
-                str(row.rank), f"{row.name} ≤ {row.target_h:g} h ({row.clock[:3]}.)",
+                str(row.rank), Text(f"{row.name} ≤ {row.target_h:g} h ({row.clock[:3]}.)"),
                 f"{_pct(row.attained)} / {row.required:.0%}", _num(row.level_h, " h"), _num(row.ratio, "×"),
                 str(row.breaching_events), _num(row.excess_h, "", 1),
             )  # fmt: skip
@@ -76,11 +80,11 @@ def bottlenecks(
         for h in ["#", "step", "waits", "median h", "P90 h", "total h"]:
             table.add_column(h, justify="left" if h == "step" else "right")
         for row in r.itertuples():
-            table.add_row(str(row.rank), str(row.step), str(row.n), _num(row.median_h), _num(row.p90_h), _num(row.total_h))
+            table.add_row(str(row.rank), Text(str(row.step)), str(row.n), _num(row.median_h), _num(row.p90_h), _num(row.total_h))
     console.print(table)
-    console.print(f"[dim]{analysis.headline()} Time semantics: {analysis.semantics}.[/dim]", soft_wrap=True)
+    console.print(f"[dim]{esc(analysis.headline())} Time semantics: {analysis.semantics}.[/dim]", soft_wrap=True)
     if analysis.sla_pause:
-        console.print(f"[dim]SLA clock paused in: {', '.join(analysis.sla_pause)}[/dim]", soft_wrap=True)
+        console.print(f"[dim]SLA clock paused in: {esc(', '.join(analysis.sla_pause))}[/dim]", soft_wrap=True)
 
 
 def _num(value: float, suffix: str = "", digits: int = 2) -> str:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from cspm.cli._app import (
     ConfigOpt,
@@ -17,6 +18,9 @@ from cspm.cli._app import (
     app,
     console,
     err_console,
+    esc,
+    model_option,
+    output_file,
     print_json,
     reads_log,
 )
@@ -42,14 +46,18 @@ def conformance(
     from cspm.config import load_config
     from cspm.conformance import check_conformance
 
-    data = read()
+    # options first: a missing model or config fails before the log is read
     rules = load_config(config).rules if config is not None else None
+    reference = model_option(model)
+    output_file(save, "--save")
+    data = read()
     with err_console.status("Checking conformance …"):
         result = check_conformance(
-            data, model, "alignments" if alignments else "token_replay", time_limit=time_limit,
+            data, reference, "alignments" if alignments else "token_replay", time_limit=time_limit,
             workers=workers, deviations=deviations, rules=rules,
         )  # fmt: skip
     if save is not None:
+        save.parent.mkdir(parents=True, exist_ok=True)
         result.save(save)
     if format is OutputFormat.json:
         print_json(result.summary())
@@ -57,7 +65,7 @@ def conformance(
     s = result.summary()
     precision = f", precision {s['precision']:.4f}" if s["precision"] is not None else ""
     console.print(
-        f"[bold]{s['fitting_share']:.1%}[/bold] of {s['tickets']:,} tickets fit [bold]{result.model.name}[/bold] "
+        f"[bold]{s['fitting_share']:.1%}[/bold] of {s['tickets']:,} tickets fit [bold]{esc(result.model.name)}[/bold] "
         f"({'alignments' if alignments else 'token replay'}); log fitness {s['fitness']['log_fitness']:.4f}{precision}",
         soft_wrap=True, highlight=False, markup=True,
     )  # fmt: skip
@@ -76,7 +84,7 @@ def conformance(
         for c in [*cols, "tickets", "share", "vs conforming"]:
             table.add_column(c, justify="right" if c in ("tickets", "share", "vs conforming") else "left")
         for r in df.head(15).itertuples():
-            vals = [str(getattr(r, c)) for c in cols]
+            vals = [Text(str(getattr(r, c))) for c in cols]
             table.add_row(*vals, f"{r.tickets:,}", f"{r.share:.1%}", format_duration(r.lead_time_difference))
         console.print(table)
     if result.rules is not None:
@@ -84,7 +92,7 @@ def conformance(
         for c in ("rule", "applies", "violations", "share"):
             table.add_column(c)
         for r in result.rules.table.itertuples():
-            table.add_row(r.rule, f"{r.applies:,}", f"{r.violations:,}", f"{r.share:.1%}")
+            table.add_row(Text(str(r.rule)), f"{r.applies:,}", f"{r.violations:,}", f"{r.share:.1%}")
         console.print(table)
     if save is not None:
-        console.print(f"written: {save}")
+        console.print(f"written: {esc(save)}", highlight=False)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import difflib
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
+import ibis
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from cspm.cli._app import (
     ConfigOpt,
@@ -17,10 +21,14 @@ from cspm.cli._app import (
     LogReader,
     OutputFormat,
     app,
+    config_named,
     console,
     err_console,
+    esc,
+    model_option,
     print_json,
     reads_log,
+    time_option,
 )
 from cspm.errors import InputError
 from cspm.units import format_duration
@@ -41,25 +49,17 @@ class Window(StrEnum):
 
 def _apply_filters(log, *, since, until, window, where, with_activity, without_activity, top_variants,
                    variant_coverage, min_duration, max_duration):  # fmt: skip
-    """The CLI's filter options, applied in a fixed order; returns the log and what was applied."""
+    """The CLI's filter options (checked by :func:`_check_filter_values`), applied in a fixed order;
+    returns the log and what was applied. ``where``: (column, values) pairs."""
     from cspm import filters as f
 
     applied: list[str] = []
     if since or until:
         log = f.filter_time_window(log, since, until, mode=window.value)
         applied.append(f"time window [{since or '…'}, {until or '…'}) ({window.value})")
-    for item in where or []:
-        column, sep, value = item.partition("=")
-        if not sep or not column.strip():
-            raise InputError(f"--where {item!r} is not COLUMN=VALUE", expected="e.g. --where channel=phone")
-        if column.strip() not in log.events.columns:
-            raise InputError(
-                f"--where names column {column.strip()!r}, which the log does not have",
-                column=column.strip(), expected="one of " + ", ".join(log.events.columns),
-            )  # fmt: skip
-        values = [v.strip() for v in value.split(",")]
-        log = f.filter_attribute(log, column.strip(), values)
-        applied.append(f"{column.strip()} in {values}")
+    for column, values in where:
+        log = f.filter_attribute(log, column, values)
+        applied.append(f"{column} in {values}")
     if with_activity:
         log = f.filter_activity(log, with_activity, contains=True)
         applied.append(f"cases with {with_activity}")
@@ -90,15 +90,17 @@ def discover(
     noise: Annotated[float, typer.Option("--noise", min=0.0, max=1.0, help="Inductive Miner noise threshold (0–1).")] = 0.2,
     miner: Annotated[Miner, typer.Option("--miner", help="Process model miner.")] = Miner.inductive,
     model: Annotated[
-        Path | None, typer.Option("--model", help="To-be model (BPMN, PNML or YAML spec): adds conformance to the report.")
+        Path | None,
+        typer.Option("--model", help="To-be model (BPMN, PNML or YAML spec): adds conformance to it to the report and "
+                     "summary.json, the same figures as `cspm conformance`. Without it there is no conformance."),
     ] = None,
     diagnosis: Annotated[
         bool, typer.Option("--diagnosis/--no-diagnosis", help="Add value stream, KPIs, handoffs and loops to the report.")
     ] = True,
     map_activities: Annotated[float, typer.Option("--activities", min=0.01, max=1.0, help="Map: keep the activities covering this share of events.")] = 1.0,
     map_paths: Annotated[float, typer.Option("--paths", min=0.0, max=1.0, help="Map: keep edges with at least this share of the most frequent edge's count.")] = 0.0,
-    since: Annotated[str | None, typer.Option("--from", help="Time window start (log time zone), e.g. 2024-03-01.")] = None,
-    until: Annotated[str | None, typer.Option("--to", help="Time window end (exclusive).")] = None,
+    since: Annotated[str | None, typer.Option("--from", help="Time window start, ISO 8601 (naive: log time zone), e.g. 2024-03-01.")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="Time window end (exclusive), ISO 8601, e.g. 2024-04-01T00:00.")] = None,
     window: Annotated[Window, typer.Option("--window", help="Which cases the time window keeps.")] = Window.intersecting,
     where: Annotated[list[str] | None, typer.Option("--where", help="Keep cases with COLUMN=VALUE[,VALUE…]; repeatable.")] = None,
     with_activity: Annotated[list[str] | None, typer.Option("--with-activity", help="Keep cases containing this activity; repeatable.")] = None,
@@ -111,29 +113,40 @@ def discover(
 ) -> None:
     """Discover the actual process of LOG: maps, model (BPMN, PNML), variants, tables and report."""
     from cspm.config import load_config
-    from cspm.outputs import write_discovery
+    from cspm.outputs import check_output_folder, write_discovery
+    from cspm.waiting import check_target_steps
 
-    result = read()
+    # every option is checked before the log is read: mistakes fail at once, not after the work
+    check_output_folder(out)
     cfg = load_config(config) if config else None
-    result, applied = _apply_filters(
-        result, since=since, until=until, window=window, where=where, with_activity=with_activity,
-        without_activity=without_activity, top_variants=top_variants, variant_coverage=variant_coverage,
-        min_duration=min_duration, max_duration=max_duration,
-    )  # fmt: skip
-    columns = [SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()]
-    with Progress(*columns, console=err_console, transient=True) as progress:
-        task = progress.add_task("discovering", total=None)
-        outputs = write_discovery(
-            result, out, config=cfg, noise=noise, miner=miner.value, activities=map_activities,
-            paths=map_paths, filters=applied, model=model, diagnosis=diagnosis,
-            progress=lambda msg: progress.update(task, description=msg),
+    reference = model_option(model) if model is not None else None
+    since, until = _time_window(since, until)
+    _check_durations(min_duration, max_duration)
+    where_pairs = _where_pairs(where)
+    result = read()
+    _check_filter_values(result, where_pairs, with_activity, without_activity)
+    with config_named(config):
+        result, applied = _apply_filters(
+            result, since=since, until=until, window=window, where=where_pairs, with_activity=with_activity,
+            without_activity=without_activity, top_variants=top_variants, variant_coverage=variant_coverage,
+            min_duration=min_duration, max_duration=max_duration,
         )  # fmt: skip
+        if cfg is not None:
+            check_target_steps(result, cfg)
+        columns = [SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()]
+        with Progress(*columns, console=err_console, transient=True) as progress:
+            task = progress.add_task("discovering", total=None)
+            outputs = write_discovery(
+                result, out, config=cfg, noise=noise, miner=miner.value, activities=map_activities,
+                paths=map_paths, filters=applied, model=reference, diagnosis=diagnosis,
+                progress=lambda msg: progress.update(task, description=esc(msg)),
+            )  # fmt: skip
     summary = outputs.summary
     if format is OutputFormat.json:
         print_json(summary)
         return
     ov = summary["overview"]
-    table = Table(title=f"Discovery of {log.name}", show_header=True, header_style="bold")
+    table = Table(title=f"Discovery of {esc(log.name)}", show_header=True, header_style="bold")
     table.add_column("figure")
     table.add_column("value", justify="right")
     table.add_row("cases", f"{ov['cases']:,}")
@@ -144,13 +157,89 @@ def discover(
     table.add_row("median lead time", format_duration(ov["median_lead_time_seconds"]))
     for i, edge in enumerate(summary["slowest_transitions"][:3], start=1):
         table.add_row(
-            f"slowest transition {i}", f"{edge['source']} → {edge['target']}: {format_duration(edge['wait_median'])}"
+            f"slowest transition {i}",
+            Text(f"{edge['source']} → {edge['target']}: {format_duration(edge['wait_median'])}"),
         )
+    conf = summary["conformance"]
+    if conf is not None:
+        fit = conf["fitness"]["log_fitness"]
+        table.add_row(
+            "conformance", Text(f"{conf['fitting_share']:.1%} fit {conf['model']['file'] or conf['model']['name']}; "
+                                f"log fitness {fit:.4f}"),
+        )  # fmt: skip
     console.print(table)
     for finding in outputs.findings():
-        console.print(f"• {finding}", soft_wrap=True, highlight=False)
+        console.print(f"• {finding}", soft_wrap=True, highlight=False, markup=False)
     for item in applied:
-        console.print(f"[dim]filter: {item}[/dim]", soft_wrap=True, highlight=False)
+        console.print(f"[dim]filter: {esc(item)}[/dim]", soft_wrap=True, highlight=False)
     for note in outputs.notes:
-        console.print(f"[yellow]note:[/yellow] {note}", soft_wrap=True, highlight=False)
-    console.print(f"wrote {len(outputs.files)} files to {out}: report {outputs.files['report']}", highlight=False)
+        console.print(f"[yellow]note:[/yellow] {esc(note)}", soft_wrap=True, highlight=False)
+    console.print(
+        f"wrote {len(outputs.files)} files to {esc(out)}: report {esc(outputs.files['report'])}", highlight=False
+    )
+
+
+def _where_pairs(where: list[str] | None) -> list[tuple[str, list[str]]]:
+    """The --where COLUMN=VALUE[,VALUE…] options as (column, values)."""
+    pairs = []
+    for item in where or []:
+        column, sep, value = item.partition("=")
+        if not sep or not column.strip():
+            raise InputError(f"--where {item!r} is not COLUMN=VALUE.", expected="e.g. --where channel=phone")
+        pairs.append((column.strip(), [v.strip() for v in value.split(",")]))
+    return pairs
+
+
+def _check_filter_values(log: Any, where: list[tuple[str, list[str]]], with_activity: list[str] | None,
+                         without_activity: list[str] | None) -> None:  # fmt: skip
+    """A filter on a value the log does not have is an error naming the option and the closest
+    values (a typo would otherwise keep no case, or every case, without a word)."""
+    from cspm.log import ACTIVITY
+
+    wanted: list[tuple[str, str, str]] = []  # (how the user wrote it, column, value)
+    for option, names in (("--with-activity", with_activity), ("--without-activity", without_activity)):
+        wanted += [(f"{option} {name!r}", ACTIVITY, name) for name in names or []]
+    for column, values in where:
+        if column not in log.events.columns:
+            raise InputError(f"--where names column {column!r}, which the log does not have.", column=column,
+                             expected="one of " + ", ".join(log.events.columns))  # fmt: skip
+        wanted += [(f"--where {column}={v}", column, v) for v in values]
+    ev = log.events
+    for column in dict.fromkeys(c for _, c, _ in wanted):
+        text = ev[column].cast("string")
+        asked = sorted({v for _, c, v in wanted if c == column})
+        found = set(ev.filter(text.isin(asked)).select(v=text).distinct().to_pandas()["v"])
+        for written, _, value in (w for w in wanted if w[1] == column and w[2] not in found):
+            counts = ev.select(v=text).filter(lambda t: t.v.notnull()).group_by("v").aggregate(n=lambda t: t.count())
+            known = [str(v) for v in counts.order_by([ibis.desc("n"), "v"]).limit(10_000).to_pandas()["v"]]
+            close = difflib.get_close_matches(value, known, n=3, cutoff=0.6)
+            hint = "closest: " + ", ".join(map(repr, close)) if close else "its values: " + ", ".join(map(repr, sorted(known)[:20]))
+            what = "activity" if column == ACTIVITY else f"{column!r} value"
+            raise InputError(f"{written}: the log has no {what} {value!r}; {hint}.")
+
+
+def _time_window(since: str | None, until: str | None) -> tuple[str | None, str | None]:
+    """--from/--to in ISO 8601; --to after --from."""
+    lo, hi = time_option(since, "--from"), time_option(until, "--to")
+    if lo is not None and hi is not None:
+        a, b = datetime.fromisoformat(lo), datetime.fromisoformat(hi)
+        if (a.tzinfo is None) == (b.tzinfo is None) and b <= a:
+            raise InputError(f"--to {until!r} is not after --from {since!r}.", expected="a window [--from, --to) that is not empty")
+    return lo, hi
+
+
+def _check_durations(min_duration: str | None, max_duration: str | None) -> None:
+    """--min-duration/--max-duration are durations, the minimum not above the maximum."""
+    from cspm.config import parse_duration
+
+    parsed = {}
+    for option, value in (("--min-duration", min_duration), ("--max-duration", max_duration)):
+        if value is None:
+            continue
+        try:
+            parsed[option] = parse_duration(value)
+        except ValueError:
+            raise InputError(f"{option} {value!r} is not a duration.", expected="a number with a unit, e.g. 30min, 4h, 2d") from None
+    if len(parsed) == 2 and parsed["--min-duration"] > parsed["--max-duration"]:
+        raise InputError(f"--min-duration {min_duration!r} is above --max-duration {max_duration!r}.",
+                         expected="a minimum lead time not above the maximum")  # fmt: skip

@@ -17,7 +17,10 @@ from cspm.cli._app import (
     LogReader,
     OutputFormat,
     app,
+    config_named,
     console,
+    esc,
+    output_file,
     print_json,
     reads_log,
 )
@@ -53,9 +56,15 @@ def handoffs(
     from cspm.handoffs import analyse_handoffs
     from cspm.units import format_duration
 
-    result = read()
     cfg = load_config(config) if config else None
-    analysis = analyse_handoffs(result, cfg, level.value, missing=missing.value)
+    output_file(html, "--html")
+    output_file(network, "--network")
+    result = read()
+    with config_named(config):
+        analysis = analyse_handoffs(result, cfg, level.value, missing=missing.value)
+    for path in (html, network):
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
     if html is not None:
         analysis.save(html)
     if network is not None:
@@ -63,7 +72,7 @@ def handoffs(
     if format is OutputFormat.json:
         print_json(analysis.summary())
         return
-    console.print(f"[bold]Handoffs and loops[/bold] — {log.name} ({level.value} level)")
+    console.print(f"[bold]Handoffs and loops[/bold] — {esc(log.name)} ({level.value} level)", highlight=False)
     for finding in analysis.findings():
         console.print(f"• {finding}", soft_wrap=True, highlight=False, markup=False)
     busiest = analysis.handoffs.busiest(5)
@@ -84,6 +93,6 @@ def handoffs(
             table.add_row(Text(str(r.pair)), f"{r.bounces:,}", f"{r.tickets:,}")
         console.print(table)
     if html is not None:
-        console.print(f"section written to {html}")
+        console.print(f"section written to {esc(html)}", highlight=False)
     if network is not None:
-        console.print(f"handover network written to {network}")
+        console.print(f"handover network written to {esc(network)}", highlight=False)

@@ -2,34 +2,68 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cspm.cli._app import app, console
+from cspm.cli._app import app, console, esc, output_file
+from cspm.errors import InputError
+
+# the suffixes write_simulated_log tells the format from
+SUFFIXES = (".csv", ".parquet", ".pq", ".xes", ".xes.gz")
+# SimulationSettings field → the option that sets it
+_OPTIONS = {"n_tickets": "--tickets", "n_events": "--events", "seed": "--seed", "language": "--language",
+            "lifecycle": "--start-complete"}  # fmt: skip
+
+
+class Language(StrEnum):
+    en = "en"
+    zh = "zh"
 
 
 @app.command()
 def simulate(
     out: Annotated[Path, typer.Argument(help="Output file: .csv, .parquet, .xes or .xes.gz.")],
-    tickets: Annotated[int | None, typer.Option("--tickets", help="Number of tickets.")] = None,
-    events: Annotated[int | None, typer.Option("--events", help="Approximate number of events (instead of --tickets).")] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same log.")] = 7,
-    language: Annotated[str, typer.Option("--language", help="en or zh (Chinese headers and names, GB18030).")] = "en",
+    tickets: Annotated[int | None, typer.Option("--tickets", min=1, help="Number of tickets.")] = None,
+    events: Annotated[
+        int | None, typer.Option("--events", min=1, help="Approximate number of events (instead of --tickets).")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed: same seed, same log.")] = 7,
+    language: Annotated[
+        Language, typer.Option("--language", help="en, or zh (Chinese headers and names, GB18030).")
+    ] = Language.en,
     start_complete: Annotated[bool, typer.Option("--start-complete", help="Emit start and complete timestamps.")] = False,
 ) -> None:
     """Simulate a help-desk ticket process and write the log and its ground truth."""
+    from pydantic import ValidationError
+
     from cspm.simulate import SimulationSettings, write_simulated_log
 
-    kwargs: dict = {"seed": seed, "language": language}
+    if not out.name.lower().endswith(SUFFIXES):
+        raise InputError(
+            "cannot tell the log format from the file name.", path=out,
+            expected="a file name ending in " + ", ".join(SUFFIXES),
+        )  # fmt: skip
+    output_file(out, "OUT")
+    if tickets is not None and events is not None:
+        raise InputError("give --tickets or --events, not both")
+    kwargs: dict = {"seed": seed, "language": language.value}
     if tickets is not None:
         kwargs["n_tickets"] = tickets
     if events is not None:
         kwargs["n_events"] = events
     if start_complete:
         kwargs["lifecycle"] = "start_complete"
-    settings = SimulationSettings(**kwargs)
-    with console.status(f"Simulating into {out} …"):
+    try:
+        settings = SimulationSettings(**kwargs)
+    except ValidationError as exc:  # the options above are checked by Typer; this names any other
+        problems = "; ".join(
+            f"{_OPTIONS.get(str(e['loc'][0]), e['loc'][0]) if e['loc'] else 'settings'} {e.get('input')!r}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise InputError(f"invalid simulation settings: {problems}") from None
+    with console.status(f"Simulating into {esc(out)} …"):
         paths = write_simulated_log(out, settings)
-    console.print(f"wrote {paths}")
+    console.print(f"wrote {esc(paths)}", highlight=False)
