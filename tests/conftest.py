@@ -40,6 +40,14 @@ def helpdesk_log(helpdesk_path: Path) -> cspm.TicketLog:
     return cspm.read(helpdesk_path)
 
 
+@pytest.fixture(scope="session")
+def helpdesk_pm4py(helpdesk_path: Path):
+    """The Helpdesk log as pm4py reads it (a pandas DataFrame), for independent computations."""
+    import pm4py
+
+    return pm4py.read_xes(str(helpdesk_path))
+
+
 def _spark_unavailable() -> str | None:
     try:
         import pyspark  # noqa: F401
