@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import tempfile
 from pathlib import Path
 
@@ -75,11 +76,15 @@ def compare(label: str, path: Path, model: Path, method: str) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--log", default=str(ROOT.parent / "shared" / "logs" / "helpdesk.xes.gz"))
+    shared = Path(os.environ.get("CSPM_SHARED_LOGS") or ROOT.parent / "shared" / "logs")
+    parser.add_argument("--log", default=str(shared / "helpdesk.xes.gz"),
+                        help="the real log (default: helpdesk.xes.gz in ../shared/logs or $CSPM_SHARED_LOGS)")
     parser.add_argument("--noise", type=float, default=0.2)
     parser.add_argument("--events", type=int, default=0, help="also a simulated log of this many events")
     parser.add_argument("--skip-alignments", action="store_true")
     args = parser.parse_args()
+    if not Path(args.log).is_file():
+        parser.error(f"{args.log}: no such file; give the real log with --log PATH (or set CSPM_SHARED_LOGS)")
     import cspm
     from cspm import _pm4py
     from cspm.discovery import variants

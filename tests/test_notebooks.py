@@ -1,8 +1,12 @@
 """Every notebook in notebooks/ runs top to bottom (nbclient, this interpreter's kernel) and is
-stored without outputs."""
+stored without outputs. Notebooks run from the repository alone: they read sample_logs/, never the
+shared real log next to the clone, so they are executed from a copy of notebooks/ and sample_logs/
+in a temporary folder (a fresh clone, as far as the notebooks can tell)."""
 
 from __future__ import annotations
 
+import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -10,12 +14,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+# a quoted relative path in a notebook's code: '../sample_logs/x.csv', "./out"
+RELATIVE_PATH = re.compile(r"""['"](\.{1,2}/[^'"]*)['"]""")
+
+
+def _code(path: Path) -> list[str]:
+    import nbformat
+
+    return [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
 
 
 @pytest.fixture(scope="session")
 def kernel_name(tmp_path_factory) -> str:
     """A kernel that runs this interpreter (the venv's ipykernel), registered in a temp dir if needed."""
-    pytest.importorskip("ipykernel")
+    import ipykernel  # noqa: F401  (a test dependency: the notebooks must run, never skip)
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     try:
@@ -41,15 +53,40 @@ def kernel_name(tmp_path_factory) -> str:
 
 
 def test_there_are_notebooks():
-    assert any(p.name == "01_discover.ipynb" for p in NOTEBOOKS)
+    assert [p.name for p in NOTEBOOKS] == [
+        "01_discover.ipynb", "02_waiting_vs_targets.ipynb", "03_handoffs_and_loops.ipynb", "04_conformance.ipynb",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_reads_only_files_of_the_repository(path: Path):
+    """Every relative path a notebook opens exists inside the repository (a fresh clone has no ../shared)."""
+    sources = _code(path)
+    assert not any("shared/" in s or "helpdesk.xes" in s for s in sources), f"{path.name} reads the shared real log"
+    paths = [m for s in sources for m in RELATIVE_PATH.findall(s)]
+    assert paths, f"{path.name} opens no sample log"
+    for rel in paths:
+        target = (path.parent / rel).resolve()
+        assert target.is_relative_to(ROOT) and target.exists(), f"{path.name}: {rel!r} is not a file of the repository"
+
+
+@pytest.fixture(scope="session")
+def clone(tmp_path_factory) -> Path:
+    """notebooks/ and sample_logs/ copied to a temporary folder with nothing next to it."""
+    base = tmp_path_factory.mktemp("fresh") / "cspm"
+    for folder in ("notebooks", "sample_logs"):
+        shutil.copytree(ROOT / folder, base / folder)
+    assert not (base.parent / "shared").exists()
+    return base
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def test_notebook_runs(path: Path, kernel_name: str):
+def test_notebook_runs(path: Path, kernel_name: str, clone: Path):
     import nbformat
     from nbclient import NotebookClient
 
+    path = clone / "notebooks" / path.name
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
