@@ -197,6 +197,8 @@ def kpis(log: TicketLog, config: Config | str | Path | None = None, *, clock: st
     acts = {
         role: (list(getattr(ks, role)) or [a for a in names if rx.search(a)]) for role, rx in _DETECT.items()
     }
+    absent = {role: [a for a in acts[role] if a not in names] for role in _DETECT}  # configured, not in the log
+    acts = {role: [a for a in v if a in names] for role, v in acts.items()}
     classes = classify(names, cfg)
     breakers = ks.fcr_breakers if ks.fcr_breakers is not None else classes.loc[
         classes.value_class == "handoff", "activity"].tolist()  # fmt: skip
@@ -318,16 +320,20 @@ def kpis(log: TicketLog, config: Config | str | Path | None = None, *, clock: st
         curve["resolution_rate"] = np.nan
     figures["extra_step_resolution_h"] = _extra_step(curve)
     arrivals, waits = _heatmaps(log, iv, calendar, suf)
-    notes = _missing_notes(log, acts, who, team_change)
+    notes = _missing_notes(log, acts, who, team_change, absent)
     return ServiceKPIs(clock, acts, figures, curve, arrivals, waits, per, notes)
 
 
-def _missing_notes(log: TicketLog, acts: dict[str, list[str]], who: str | None, team_change: bool) -> list[str]:
+def _missing_notes(log: TicketLog, acts: dict[str, list[str]], who: str | None, team_change: bool,
+                   absent: dict[str, list[str]]) -> list[str]:  # fmt: skip
     """One line per KPI without data (or resting on an assumption): what is missing, what it
     blocks, which config key provides it."""
     notes = []
     for role, (label, pattern, blocks) in _NAMES.items():
-        if not acts[role]:
+        if absent[role]:
+            notes.append(f"kpis.{role} names {', '.join(absent[role])}, which the log does not have"
+                         + ("." if acts[role] else f", so {blocks} cannot be measured."))  # fmt: skip
+        elif not acts[role]:
             notes.append(f"No {label} step: no activity matches {pattern}, so {blocks} cannot be measured; "
                          f"name it in the config (kpis.{role}).")  # fmt: skip
     if acts["reopen"] and not acts["resolution"]:

@@ -294,3 +294,14 @@ def test_helpdesk_kpis_missing_steps_and_valid_values(helpdesk, helpdesk_df):
     assert (k.wait_heatmap.stack().dropna() >= 0).all()
     ticks = re.findall(r">\s*([−-]\d+(?:\.\d+)?)\s*</text>", k.step_curve_svg())
     assert ticks == []
+
+
+def test_kpis_configured_step_missing_from_the_log():
+    from cspm.config import config_from_dict
+
+    k = kpis(_log(NO_RESOLVE), config_from_dict({"kpis": {"resolution": ["Resolve ticket"]}}))
+    assert k.figures["resolution_rate"] is None and k.activities["resolution"] == []
+    assert k.notes[0] == (
+        "kpis.resolution names Resolve ticket, which the log does not have, so resolution time, resolution "
+        "rate, first-contact resolution and the step curve cannot be measured."
+    )
