@@ -26,6 +26,10 @@ def _n(x: float) -> str:
     return f"{x:,.0f}"
 
 
+def _count(x: int, noun: str) -> str:
+    return f"{_n(x)} {noun}{'' if x == 1 else 's'}"
+
+
 def handoff_findings(a: HandoffAnalysis) -> list[str]:
     """The top findings, one sentence each, most important first."""
     out: list[str] = []
@@ -65,13 +69,19 @@ def handoff_findings(a: HandoffAnalysis) -> list[str]:
     r = rw.summary()
     if r["repetitions"] or r["self_loops"]:
         line = (
-            f"{_pct(r['share_tickets_with_rework'])} of tickets contain rework: {_n(r['repetitions'])} repeated "
-            f"activities and {_n(r['self_loops'])} immediate repeats (self-loops); {_n(r['redos'])} of them are "
-            f"redone by another agent."
+            f"{_pct(r['share_tickets_with_rework'])} of tickets contain rework (a step done again after "
+            f"other steps: {_count(r['repetitions'], 'repetition')}); {_pct(r['share_tickets_with_self_loops'])} "
+            f"repeat a step immediately ({_count(r['self_loops'], 'self-loop')})"
         )
+        if r["repeats"] or r["redos"]:  # agents known
+            line += f"; {_n(r['redos'])} of these repeats are done by another agent"
+        line += "."
         if r["most_repeated"]:
             m = r["most_repeated"][0]
             line += f" Most repeated: {m['activity']} ({_n(m['repetitions'] + m['self_loops'])})."
+        if r["waiting_repeats"]:
+            waits = ", ".join(f"{k} ({_n(v)})" for k, v in r["waiting_repeats"].items())
+            line += f" Repeats of waiting steps are not counted as rework: {waits}."
         out.append(line)
     q = ap.summary()
     if q["tickets_with_approval"]:
@@ -88,21 +98,39 @@ def handoff_findings(a: HandoffAnalysis) -> list[str]:
             f"{format_duration(c['median_s'])} per pass)."
         )
     d = rd.summary()
-    lt = d["lead_time_reduction"]
     cost = d["cost_per_month"]
     line = (
         f"{_pct(d['redundant_step_share'])} of steps are redundant (repetitions, self-loops, ping-pong returns); "
-        f"ping-pong detours, rework and extra approval rounds take {_n(d['hours']['redundant'])} hours "
-        f"({_n(cost['hours_per_month']['redundant'])} per month)"
+        f"ping-pong detours, rework and extra approval rounds take {_n(d['hours']['redundant'])} hours of "
+        f"elapsed time, waiting included ({_n(d['hours']['redundant'] / rd.months)} per month)"
     )
-    if rd.hourly_rate > 0:
-        line += f", about {_n(cost['redundant'])} {rd.currency} per month on {cost['basis']} time"
-    line += (
-        f". Removing them would cut the median lead time from {format_duration(lt['median_before_s'])} to an "
-        f"estimated {format_duration(lt['median_after_s'])}."
-    )
-    out.append(line)
+    if cost["redundant"] is not None:
+        line += (
+            f"; their processing time ({_n(cost['hours_per_month']['redundant'])} hours per month) costs about "
+            f"{_n(cost['redundant'])} {rd.currency} per month at {rd.hourly_rate:g} {rd.currency}/h"
+        )
+    elif rd.hourly_rate > 0:
+        line += f"; no cost in {rd.currency}: {cost['reason']}"
+    out.append(line + ". " + lead_time_sentence(rd.lead_time_reduction()))
     return out
+
+
+def lead_time_sentence(lt: dict[str, Any]) -> str:
+    """The lead-time estimate with its method in one sentence (see :mod:`cspm._redundancy`)."""
+    before = format_duration(lt["median_before_s"])
+    if lt["median_after_s"] is None:
+        return f"The lead time saved by removing them is not estimated: {lt['reason']}."
+    after = lt["median_after_s"]
+    head = (
+        f"Removing them would cut the median lead time from {before} to an estimated {format_duration(after)}"
+        if after < lt["median_before_s"]
+        else f"Removing them would not shorten the median lead time of {before}"
+    )
+    return (
+        f"{head} (estimate: their time taken out of each ticket, but no ticket below "
+        f"{format_duration(lt['floor_s'])}, the median lead time of the "
+        f"{_count(lt['tickets_without_redundancy'], 'ticket')} without any)."
+    )
 
 
 # ----------------------------------------------------------------------------------- charts
@@ -178,12 +206,13 @@ def section_context(a: HandoffAnalysis) -> dict[str, Any]:
         "rework": _rows(a.rework.per_activity, {"activity": "activity", "repetitions": "repetitions", "self_loops": "self-loops", "repeats": "repeats (same agent)", "redos": "redos (other agent)", "tickets": "tickets"}),
         "cycles": _rows(a.loops.cycles, {"cycle": "loop", "tickets": "tickets", "traversals": "passes", "median_s": "median per pass"}),
         "hours": red["hours"],
+        "hours_per_month": {k: v / a.redundancy.months for k, v in red["hours"].items()},
         "cost": red["cost_per_month"],
         "currency": a.redundancy.currency,
         "hourly_rate": a.redundancy.hourly_rate,
         "lead_time": {
-            "before": format_duration(red["lead_time_reduction"]["median_before_s"]),
-            "after": format_duration(red["lead_time_reduction"]["median_after_s"]),
+            "sentence": lead_time_sentence(red["lead_time_reduction"]),
+            "estimated": red["lead_time_reduction"]["median_after_s"] is not None,
             "mean_reduction": _pct(red["lead_time_reduction"]["mean_reduction_share"]),
         },
         "method": a.redundancy.METHOD,

@@ -5,14 +5,23 @@ wait for and the work on it), so these intervals partition every ticket's lead t
 
 * **ping-pong** when it lies on a detour: in a visit between leaving a team and coming back to it,
   or it is the first event of the return visit (the intervals add up to the away time);
-* **rework** when it is a repetition or a self-loop (:mod:`cspm.rework`);
+* **rework** when it is a repetition or a self-loop (:mod:`cspm.rework`; repeats of waiting steps
+  are not counted);
 * **extra approval** when it lies after the first approval round started and up to the start of
   the last round.
 
-Redundant time = the intervals of events in any of the three (each counted once). Removing them is
-the lead-time estimate: ``lead time - redundant time`` per ticket (an upper bound on the saving:
-it assumes the remaining steps would not take longer). Redundant steps (the "x% of steps are
-redundant" figure) = repetitions, self-loops and the first events of ping-pong returns.
+Redundant time = the intervals of events in any of the three (each counted once); its **cost** is
+processing time × ``costs.hourly_rate``, only when the log has start times (elapsed time includes
+waiting, which no agent is paid for). Redundant steps
+(the "x% of steps are redundant" figure) = repetitions, self-loops and the first events of
+ping-pong returns, as a share of all events.
+
+**Lead-time estimate** (:meth:`Redundancy.lead_time_reduction`): per ticket ``lead time −
+redundant time``, but never below ``min(lead time, floor)`` where the floor is the median lead time
+of the tickets without any redundant event (and a lead time above zero): removing the waste makes a
+ticket at best like the tickets that had none, and a ticket already faster keeps its lead time.
+Without such tickets there is no floor and no estimate. It is an estimate and an upper bound on
+the saving: it assumes the remaining steps would not take longer.
 """
 
 from __future__ import annotations
@@ -29,7 +38,7 @@ from cspm.errors import InputError
 from cspm.handoffs import VISIT, Level, Missing, lead_times, unit_column, visit_events, visits
 from cspm.log import CASE, ROW, START, TIMESTAMP
 from cspm.pingpong import returns
-from cspm.rework import approval_events, repeated_events
+from cspm.rework import approval_events, repeated_events, status_steps
 
 if TYPE_CHECKING:
     from cspm.config import Config
@@ -71,6 +80,7 @@ def redundancy_events(
     resub: list[str],
     visit_table: ir.Table | None = None,
     repeated: ir.Table | None = None,
+    not_counted: list[str] | tuple[str, ...] = (),
 ) -> ir.Table:
     """The redundant events only: ``case_id, source_row, interval_s`` and the flags ``pingpong``,
     ``rework``, ``approval``, ``redundant_step`` (each small part is filtered before it is combined)."""
@@ -80,7 +90,7 @@ def redundancy_events(
         values = {k: flags.get(k, ibis.literal(v)) for k, v in schema.items()}
         return t.select(CASE, ROW, t.interval_s.cast("int64").name("interval_s"), **values)
 
-    rw = repeated if repeated is not None else repeated_events(events)
+    rw = repeated if repeated is not None else repeated_events(events, not_counted)
     parts = [part(rw, rework=ibis.literal(True), redundant_step=ibis.literal(True))]
     if approval:
         ap = approval_events(events, approval, reject, resub)
@@ -99,7 +109,7 @@ def redundancy_events(
 class Redundancy:
     """Redundant steps, the hours they take, their cost and the lead-time saving if removed."""
 
-    per_case: pd.DataFrame  # case_id, events, redundant_events, redundant_s, pingpong_s, rework_s, approval_s, ..., lead_time_s
+    per_case: pd.DataFrame  # case_id, events, redundant_events, flagged_events, redundant_s, pingpong_s, rework_s, approval_s, ..., lead_time_s
     span_s: float  # first to last event of the log
     hourly_rate: float
     currency: str
@@ -108,8 +118,9 @@ class Redundancy:
     METHOD = (
         "Each event owns the time since the previous event of its ticket; the time of events on a "
         "ping-pong detour, of repetitions and self-loops, and of extra approval rounds is removed "
-        "once per ticket, and the lead time without it is compared with the actual one. This is an "
-        "estimate and an upper bound: it assumes the remaining steps would not take longer."
+        "once per ticket, but no ticket is estimated faster than the median lead time of the tickets "
+        "without any of them (a ticket already faster keeps its lead time). This is an estimate and "
+        "an upper bound on the saving: it assumes the remaining steps would not take longer."
     )
 
     @property
@@ -133,33 +144,73 @@ class Redundancy:
         return {k: round(float(pc[f"{k}_processing_s"].sum()) / 3600, 2) for k in ("pingpong", "rework", "approval", "redundant")}
 
     def cost_per_month(self) -> dict[str, Any]:
-        """Hours × hourly rate per month of log; on processing time when the log has start times."""
+        """Hours per month of log and, when the log has start times, their cost: processing hours ×
+        hourly rate per month.
+
+        Without start times only elapsed time is known, which includes the waiting between steps
+        (nights, queues, customers): costing it at an agent's hourly rate would overstate the
+        saving many times over, so the money figures are ``None`` and ``reason`` says why.
+        """
         basis = "processing" if self.has_processing else "elapsed"
         hours = self.processing_hours() if self.has_processing else self.hours()
         assert hours is not None
+        money = self.has_processing and self.hourly_rate > 0
+        reason = None
+        if not self.has_processing:
+            reason = ("the log has no start times, so the working time in these steps is unknown "
+                      "(elapsed time includes waiting)")  # fmt: skip
+        elif self.hourly_rate <= 0:
+            reason = "no hourly rate: set costs.hourly_rate in the config"
         return {
             "basis": basis,
             "currency": self.currency,
             "hourly_rate": self.hourly_rate,
             "months_in_log": round(self.months, 3),
-            **{k: round(v * self.hourly_rate / self.months, 2) for k, v in hours.items()},
+            **{k: (round(v * self.hourly_rate / self.months, 2) if money else None) for k, v in hours.items()},
             "hours_per_month": {k: round(v / self.months, 2) for k, v in hours.items()},
+            "reason": reason,
         }
 
-    def lead_time_reduction(self) -> dict[str, Any]:
-        """Estimated lead time if the redundant segments were removed (see :attr:`METHOD`)."""
+    def lead_time_floor(self) -> tuple[float | None, int]:
+        """(median lead time of the tickets without any redundant event and a lead time above 0,
+        their number): the fastest a ticket is estimated to become (``None`` without such tickets)."""
         pc = self.per_case
-        after = (pc["lead_time_s"] - pc["redundant_s"]).clip(lower=0)
-        med_b, med_a = float(pc["lead_time_s"].median()), float(after.median())
-        mean_b, mean_a = float(pc["lead_time_s"].mean()), float(after.mean())
-        return {
+        clean = pc.loc[(pc["flagged_events"] == 0) & (pc["lead_time_s"] > 0), "lead_time_s"]
+        return (float(clean.median()) if len(clean) else None), int(len(clean))
+
+    def lead_time_reduction(self) -> dict[str, Any]:
+        """Estimated lead time if the redundant segments were removed (module docstring, :attr:`METHOD`).
+
+        ``median_after_s``, ``mean_after_s`` and ``mean_reduction_share`` are ``None`` when no
+        ticket is free of redundant events (nothing bounds the estimate; ``reason`` says so).
+        """
+        pc = self.per_case
+        lead = pc["lead_time_s"].astype(float)
+        med_b = float(lead.median()) if len(lead) else None
+        mean_b = float(lead.mean()) if len(lead) else None
+        floor, clean = self.lead_time_floor()
+        out: dict[str, Any] = {
             "median_before_s": med_b,
-            "median_after_s": med_a,
+            "median_after_s": None,
             "mean_before_s": mean_b,
-            "mean_after_s": mean_a,
-            "mean_reduction_share": round(1 - mean_a / mean_b, 4) if mean_b else None,
+            "mean_after_s": None,
+            "mean_reduction_share": None,
+            "floor_s": floor,
+            "tickets_without_redundancy": clean,
             "method": self.METHOD,
+            "reason": None,
         }
+        if floor is None:
+            out["reason"] = "no ticket is free of redundant steps, so there is nothing to bound an estimate by"
+            return out
+        after = (lead - pc["redundant_s"]).clip(lower=lead.clip(upper=floor))
+        mean_a = float(after.mean())
+        out.update(
+            median_after_s=float(after.median()),
+            mean_after_s=mean_a,
+            mean_reduction_share=round(1 - mean_a / mean_b, 4) if mean_b else None,
+        )
+        return out
 
     def to_pandas(self) -> pd.DataFrame:
         return self.per_case
@@ -183,10 +234,17 @@ class Redundancy:
 
         s = self.summary()
         lt = s["lead_time_reduction"]
+        if lt["median_after_s"] is None:
+            estimate = f"Lead time without it: not estimated ({lt['reason']})."
+        else:
+            estimate = (
+                f"Estimated median lead time without it: {format_duration(lt['median_after_s'])} (now "
+                f"{format_duration(lt['median_before_s'])}; no ticket below {format_duration(lt['floor_s'])}, "
+                f"the median of the {lt['tickets_without_redundancy']:,} tickets without redundant steps)."
+            )
         return (
             f"<h4>Redundant steps</h4><p>{s['redundant_step_share']:.1%} of events are repetitions, self-loops "
-            f"or ping-pong returns. Redundant time: {s['hours']['redundant']} h. Estimated median lead time "
-            f"without it: {format_duration(lt['median_after_s'])} (now {format_duration(lt['median_before_s'])}).</p>"
+            f"or ping-pong returns. Redundant time: {s['hours']['redundant']} h. {estimate}</p>"
         )
 
 
@@ -201,8 +259,13 @@ def redundancy(
     visit_table: ir.Table | None = None,
     lead_table: ir.Table | None = None,
     repeated: ir.Table | None = None,
+    not_counted: list[str] | None = None,
 ) -> Redundancy:
-    """Redundant steps and time per ticket, their cost per month and the lead-time estimate."""
+    """Redundant steps and time per ticket, their cost per month and the lead-time estimate.
+
+    ``not_counted``: steps whose repeats are not rework (default :func:`cspm.rework.status_steps`);
+    ``repeated`` must have been computed with the same list.
+    """
     from cspm.config import Config
     from cspm.rework import approval_names as classify
 
@@ -213,7 +276,11 @@ def redundancy(
     except InputError:
         col = None  # no team/agent column: no ping-pong part
     events = log.events
-    t = redundancy_events(events, col, missing, appr, rej, res, visit_table, repeated)
+    if not_counted is not None:
+        skip = list(not_counted)
+    else:  # only needed to find the repeats here
+        skip = status_steps(log, cfg) if repeated is None else []
+    t = redundancy_events(events, col, missing, appr, rej, res, visit_table, repeated, skip)
     has_start = START in events.columns
     if has_start:
         proc = events.select(CASE, ROW, processing_s=seconds(events[TIMESTAMP]) - seconds(events[START]))
@@ -221,7 +288,7 @@ def redundancy(
         processing = t.processing_s.fill_null(0)
     else:
         processing = t.interval_s * 0  # no start times: processing unknown
-    aggs: dict[str, Any] = {"redundant_events": t.redundant_step.sum()}
+    aggs: dict[str, Any] = {"redundant_events": t.redundant_step.sum(), "flagged_events": t.count()}
     for k in ("pingpong", "rework", "approval", "redundant"):
         flag = (t[k] == 1) if k != "redundant" else ibis.literal(True)
         aggs[f"{k}_s"] = ibis.ifelse(flag, t.interval_s, 0).sum()

@@ -59,10 +59,12 @@ def pareto_svg(labels: Sequence[str], values: Sequence[float], unit: str = "exce
     return _svg(fig)
 
 
-def value_stream_svg(steps: pd.DataFrame, lead_h: float, va_h: float) -> str:
-    """Per step of the main path: median wait and processing (h) against its target; totals below.
+def value_stream_svg(steps: pd.DataFrame, lead_h: float, flow_efficiency: float | None) -> str:
+    """Per step of the main path: median wait and processing (h) against its target.
 
-    ``steps`` columns: ``step``, ``wait_h``, ``proc_h`` (may be NaN), ``target_h`` (may be NaN).
+    ``steps`` columns: ``step``, ``wait_h``, ``proc_h`` (may be NaN), ``target_h`` (may be NaN). The
+    title gives the median lead time and ``flow_efficiency`` as computed by the value stream (left out
+    when ``None``), so the chart shows the same figure as the table.
     """
     n = len(steps)
     fig, ax = _figure(max(5.0, 1.1 * n + 2), 3.8)
@@ -78,14 +80,19 @@ def value_stream_svg(steps: pd.DataFrame, lead_h: float, va_h: float) -> str:
                    linewidths=2.5, label="target", zorder=3)  # fmt: skip
     ax.set_xticks(x, [str(s) for s in steps["step"]], rotation=30, ha="right")
     ax.set_ylabel("hours")
-    eff = va_h / lead_h * 100 if lead_h else float("nan")
-    ax.set_title(
-        f"Value stream of the main path — median lead time {lead_h:.1f} h, "
-        f"value-adding {va_h:.1f} h (flow efficiency {eff:.0f}%)",
-        fontsize=9,
-    )
+    _nonnegative(ax)
+    title = f"Value stream of the main path — median lead time {lead_h:.1f} h"
+    if flow_efficiency is not None:
+        title += f", flow efficiency {fmt_pct(flow_efficiency)}"
+    ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8)
     return _svg(fig)
+
+
+def _nonnegative(ax: Any) -> None:
+    """Durations, counts and rates are never negative: the axis starts at 0 (matplotlib would
+    otherwise centre an all-zero series on 0 and label the axis with negative values)."""
+    ax.set_ylim(bottom=0)
 
 
 def heatmap_svg(matrix: pd.DataFrame, title: str, unit: str) -> str:
@@ -103,15 +110,17 @@ def heatmap_svg(matrix: pd.DataFrame, title: str, unit: str) -> str:
 
 def curve_svg(x: Sequence[float], y: Sequence[float], y2: Sequence[float] | None, xlabel: str,
               ylabel: str, y2label: str | None, title: str) -> str:  # fmt: skip
-    """A line chart with an optional second axis."""
+    """A line chart of non-negative values (durations, rates) with an optional second axis."""
     fig, ax = _figure(6, 3.2)
     ax.plot(list(x), list(y), marker="o", color=_COLOURS["line"])
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    _nonnegative(ax)
     if y2 is not None:
         ax2 = ax.twinx()
         ax2.plot(list(x), list(y2), marker="s", color=_COLOURS["bar"])
         ax2.set_ylabel(y2label or "")
+        _nonnegative(ax2)
     ax.set_title(title)
     return _svg(fig)
 

@@ -427,13 +427,13 @@ def analyse_handoffs(
     """Everything of the "Handoffs and loops" section in one call.
 
     ``level`` ``"team"`` or ``"agent"`` (or any ``column``); ``missing`` decides whether events
-    without a value are skipped or break a visit; ``config`` supplies the approval value class and
-    the hourly cost rate.
+    without a value are skipped or break a visit; ``config`` supplies the approval and waiting value
+    classes (repeats of waiting steps are not rework) and the hourly cost rate.
     """
     from cspm._redundancy import redundancy
     from cspm.config import Config
     from cspm.pingpong import ping_pong
-    from cspm.rework import approval_loops, process_loops, repeated_events, rework
+    from cspm.rework import approval_loops, process_loops, repeated_events, rework, status_steps
 
     cfg = config or Config()
     col = unit_column(log, level, column)
@@ -443,10 +443,12 @@ def analyse_handoffs(
     }
     h = handoffs(log, level, column=column, missing=missing, **shared)
     pp = ping_pong(log, level, column=column, missing=missing, **shared)
-    repeated = repeated_events(log.events).cache()
-    rw = rework(log, repeated=repeated)
+    skip = status_steps(log, cfg)  # waiting steps: their repeats are not rework
+    repeated = repeated_events(log.events, skip).cache()
+    rw = rework(log, cfg, repeated=repeated, not_counted=skip)
     ap = approval_loops(log, cfg)
     lp = process_loops(log, max_length=max_cycle_length)
     names = (ap.approval_activities, ap.rejection_activities, ap.resubmission_activities)
-    rd = redundancy(log, cfg, level, column=column, missing=missing, names=names, repeated=repeated, **shared)
+    rd = redundancy(log, cfg, level, column=column, missing=missing, names=names, repeated=repeated,
+                    not_counted=skip, **shared)  # fmt: skip
     return HandoffAnalysis(h, pp, rw, ap, lp, rd, source=log.source)

@@ -21,6 +21,11 @@ name: "first response"/首次响应, "resolve"/"solved"/解决, "close"/关闭, 
 
 Durations are in ``kpis.clock`` time (calendar or business) without SLA pauses subtracted.
 
+**Missing data**: a figure whose step is neither configured nor found by name (or whose column the
+log lacks) is ``None``, never 0: without a resolution step there is no resolution time, rate or
+first-contact resolution, and no step curve. :attr:`ServiceKPIs.notes` says in one line each what is
+missing and which config key provides it; the report shows those lines instead of the figures.
+
 **Workload heatmap**: case arrivals and median queue waits by local weekday × hour of the business
 calendar's time zone (events are bucketed by UTC hour and each UTC hour mapped to its local weekday
 and hour through a small table, so zones with half-hour offsets are approximated to the hour).
@@ -62,6 +67,12 @@ _DETECT = {
     "reopen": re.compile(r"re-?open|重开|重新打开", re.I),
 }
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+_NAMES = {
+    "first_response": ("first-response", '"first response" or 首次响应', "first response time and the share responded within target"),
+    "resolution": ("resolution", '"resol", "solved" or 解决', "resolution time, resolution rate, first-contact resolution and the step curve"),
+    "closure": ("closure", '"clos", 关闭 or 结案', "the share closed within target"),
+    "reopen": ("reopen", '"reopen" or 重开', "the reopen rate"),
+}  # fmt: skip
 
 
 def _config(config: Config | str | Path | None) -> Config:
@@ -81,6 +92,7 @@ class ServiceKPIs:
     arrivals_heatmap: pd.DataFrame
     wait_heatmap: pd.DataFrame
     per_case: ir.Table = field(repr=False)
+    notes: list[str] = field(default_factory=list)  # one line per figure without data: why, and the key
 
     section_id = "kpis"
     section_title = "Service KPIs"
@@ -98,12 +110,14 @@ class ServiceKPIs:
             "clock": self.clock,
             "activities": self.activities,
             "figures": self.figures,
+            "notes": list(self.notes),
             "step_curve": self.step_curve.replace({np.nan: None}).to_dict("records"),
         }
 
     def step_curve_svg(self) -> str:
-        c = self.step_curve[self.step_curve["cases"] > 0]
-        if c.empty:
+        """The step curve chart; empty when there is no resolution data to draw."""
+        c = self.step_curve[(self.step_curve["cases"] > 0) & self.step_curve["median_resolution_h"].notna()]
+        if c.empty or not self.activities["resolution"]:
             return ""
         return curve_svg(c["steps"], c["median_resolution_h"], c["resolution_rate"] * 100, "steps per ticket",
                          "median resolution time (h)", "resolution rate (%)",
@@ -131,22 +145,30 @@ class ServiceKPIs:
             "customer_return_rate": ("same customer back within the return window", fmt_pct),
             "steps_mean": ("steps per ticket (mean)", lambda v: f"{v:.1f}"),
             "handoffs_mean": ("handoffs per ticket (mean)", lambda v: f"{v:.2f}"),
-            "extra_step_resolution_h": ("each extra step beyond 4 adds (median resolution)", fmt_h),
+            "extra_step_resolution_h": ("change of median resolution time per extra step beyond 4", fmt_h),
         }
         rows = []
         for key, (label, fmt) in labels.items():
             v = f.get(key)
-            rows.append((label, "–" if v is None or (isinstance(v, float) and np.isnan(v)) else fmt(v)))
+            if v is None or (isinstance(v, float) and np.isnan(v)):
+                continue  # no data: the notes say why
+            rows.append((label, fmt(v)))
+        columns = {"steps": "steps", "cases": "tickets"}
+        if self.activities["resolution"]:  # without it the other columns have no data
+            columns |= {"median_resolution_h": "median resolution", "resolution_rate": "resolution rate"}
+            if self.activities["reopen"]:
+                columns["reopen_rate"] = "reopen rate"
         curve = table_rows(
-            self.step_curve,
-            {"steps": "steps", "cases": "tickets", "median_resolution_h": "median resolution",
-             "resolution_rate": "resolution rate", "reopen_rate": "reopen rate"},
+            self.step_curve, columns,
             {"median_resolution_h": fmt_h, "resolution_rate": fmt_pct, "reopen_rate": fmt_pct},
         )  # fmt: skip
+        curve_note = "" if self.activities["resolution"] else "Resolution by number of steps: no resolution step (see above)."
         return {
             "title": self.section_title,
             "clock": self.clock,
             "figures": rows,
+            "notes": list(self.notes),
+            "curve_note": curve_note,
             "activities": {k: ", ".join(v) or "–" for k, v in self.activities.items()},
             "curve": curve,
             "curve_svg": self.step_curve_svg(),
@@ -175,6 +197,8 @@ def kpis(log: TicketLog, config: Config | str | Path | None = None, *, clock: st
     acts = {
         role: (list(getattr(ks, role)) or [a for a in names if rx.search(a)]) for role, rx in _DETECT.items()
     }
+    absent = {role: [a for a in acts[role] if a not in names] for role in _DETECT}  # configured, not in the log
+    acts = {role: [a for a in v if a in names] for role, v in acts.items()}
     classes = classify(names, cfg)
     breakers = ks.fcr_breakers if ks.fcr_breakers is not None else classes.loc[
         classes.value_class == "handoff", "activity"].tolist()  # fmt: skip
@@ -194,8 +218,8 @@ def kpis(log: TicketLog, config: Config | str | Path | None = None, *, clock: st
         aggs["teams"] = e[TEAM].nunique()
     aggs["_breakers"] = e.activity.isin(breakers).cast("int64").sum() if breakers else ibis.literal(0, "int64")
     per = e.group_by(CASE).aggregate(**aggs)
-    if not who:
-        per = per.mutate(handoffs=ibis.literal(0, "int64"))
+    if not who:  # unknown, not zero
+        per = per.mutate(handoffs=ibis.null("int64"))
 
     def milestone(role: str, out: str) -> None:
         nonlocal per
@@ -211,7 +235,8 @@ def kpis(log: TicketLog, config: Config | str | Path | None = None, *, clock: st
     milestone("closure", "closure_h")
     resolved = per.resolution_h.notnull()
     fcr = resolved & (per._breakers == 0)
-    if ks.fcr_team_change and log.has_team:
+    team_change = ks.fcr_team_change and log.has_team
+    if team_change:
         fcr = fcr & (per.teams <= 1)
     per = per.mutate(resolved=resolved, fcr=fcr)
     if acts["reopen"] and acts["resolution"]:
@@ -272,10 +297,10 @@ def kpis(log: TicketLog, config: Config | str | Path | None = None, *, clock: st
         "responded_within_target": ratio(a["fr_ok"], fr_n),
         "resolution_median_h": _f(a["res_med"]),
         "resolution_p90_h": _f(a["res_p90"]),
-        "resolution_rate": ratio(res_n, n),
+        "resolution_rate": ratio(res_n, n) if acts["resolution"] else None,
         "close_within_h": cw_h,
         "closed_within": ratio(a["closed_ok"], n) if acts["closure"] else None,
-        "fcr_rate": ratio(a["fcr_n"], res_n),
+        "fcr_rate": ratio(a["fcr_n"], res_n) if breakers or team_change else None,
         "reopen_rate": ratio(a["reopen_n"], res_n) if acts["reopen"] else None,
         "customer_return_rate": ratio(a["returned_n"], n) if "returned_n" in a else None,
         "steps_mean": _f(a["steps_mean"]),
@@ -291,9 +316,39 @@ def kpis(log: TicketLog, config: Config | str | Path | None = None, *, clock: st
     ).order_by("steps").to_pandas()
     for c in ("median_resolution_h", "resolution_rate", "reopen_rate"):
         curve[c] = curve[c].astype(float)
+    if not acts["resolution"]:  # no resolution step: rates unknown, not 0
+        curve["resolution_rate"] = np.nan
     figures["extra_step_resolution_h"] = _extra_step(curve)
     arrivals, waits = _heatmaps(log, iv, calendar, suf)
-    return ServiceKPIs(clock, acts, figures, curve, arrivals, waits, per)
+    notes = _missing_notes(log, acts, who, team_change, absent)
+    return ServiceKPIs(clock, acts, figures, curve, arrivals, waits, per, notes)
+
+
+def _missing_notes(log: TicketLog, acts: dict[str, list[str]], who: str | None, team_change: bool,
+                   absent: dict[str, list[str]]) -> list[str]:  # fmt: skip
+    """One line per KPI without data (or resting on an assumption): what is missing, what it
+    blocks, which config key provides it."""
+    notes = []
+    for role, (label, pattern, blocks) in _NAMES.items():
+        if absent[role]:
+            notes.append(f"kpis.{role} names {', '.join(absent[role])}, which the log does not have"
+                         + ("." if acts[role] else f", so {blocks} cannot be measured."))  # fmt: skip
+        elif not acts[role]:
+            notes.append(f"No {label} step: no activity matches {pattern}, so {blocks} cannot be measured; "
+                         f"name it in the config (kpis.{role}).")  # fmt: skip
+    if acts["reopen"] and not acts["resolution"]:
+        notes.append("The reopen rate needs a resolution step too (kpis.resolution).")
+    if acts["resolution"] and not acts["fcr_breakers"]:
+        notes.append(
+            "First-contact resolution: no transfer or escalation step is known (kpis.fcr_breakers or "
+            "value_classes.handoff), so "
+            + ("only a change of team breaks it." if team_change else "nothing breaks it and it is not shown.")
+        )
+    if "customer" not in log.events.columns:
+        notes.append("No customer column: the customer return rate needs one (columns.customer).")
+    if who is None:
+        notes.append("No team or agent column: handoffs per ticket cannot be counted (columns.team or columns.agent).")
+    return notes
 
 
 def _ljoin(left: ir.Table, right: ir.Table) -> ir.Table:

@@ -4,6 +4,12 @@ Definitions (bupaR/edeaR), each event of a case in ``(timestamp, source_row)`` o
 
 * **self-loop**: the event's activity equals the activity immediately before it;
 * **repetition** (rework): the activity occurred earlier in the case, but not immediately before;
+* **rework** (the headline "x% of tickets contain rework") counts repetitions only; self-loops are
+  reported beside it (an immediate repeat is often one piece of work recorded twice);
+* **waiting steps are not counted**: a repeated status-like step (value class ``waiting`` — Wait,
+  Pending, On hold, 等待 … — or an SLA-pause step, see :mod:`cspm.value_stream`) is the ticket
+  waiting again, not work done again, so it is neither a repetition nor a self-loop (its time is
+  waiting time); :func:`status_steps` names them and :attr:`Rework.not_counted` lists them;
 * a repetition is a **repeat** when its agent is the agent of the activity's first (original)
   occurrence in the case and a **redo** when another agent does it; a self-loop is a repeat when
   the agent is the one of the event immediately before. The **redo referral matrix** counts redos
@@ -23,7 +29,7 @@ processing in an activity log).
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -45,8 +51,22 @@ RESUBMISSION_KEYWORDS = ("resubmit", "re-submit", "resubmission", "重新提交"
 
 
 # ----------------------------------------------------------------------------- engine expressions
-def rework_events(events: ir.Table) -> ir.Table:
-    """Events with ``self_loop``, ``repetition``, ``repeat``/``redo`` flags and ``interval_s``."""
+def status_steps(log: TicketLog, config: Config | None = None) -> list[str]:
+    """The waiting and SLA-pause steps of the log, whose repeats are not rework (module docstring)."""
+    from cspm._waiting_intervals import activities, sla_pause_activities
+    from cspm.value_stream import classify
+
+    names = activities(log)
+    classes = classify(names, config)
+    waiting = set(classes.loc[classes["value_class"] == "waiting", "activity"])
+    return sorted(waiting | set(sla_pause_activities(log, config)))
+
+
+def rework_events(events: ir.Table, not_counted: list[str] | tuple[str, ...] = ()) -> ir.Table:
+    """Events with ``self_loop``, ``repetition``, ``repeat``/``redo`` flags and ``interval_s``.
+
+    Events of the ``not_counted`` activities (see :func:`status_steps`) are never flagged.
+    """
     w = case_window()
     wa = case_window(ACTIVITY)
     has_agent = AGENT in events.columns
@@ -59,8 +79,9 @@ def rework_events(events: ir.Table) -> ir.Table:
         occurrence=ibis.row_number().over(wa),  # 0-based
         original_agent=t.agent.first().over(wa),
     )
-    self_loop = t.prev_activity.notnull() & (t.prev_activity == t[ACTIVITY])
-    repetition = (t.occurrence > 0) & ~self_loop
+    counted = ~t[ACTIVITY].isin(list(not_counted)) if not_counted else ibis.literal(True)
+    self_loop = counted & t.prev_activity.notnull() & (t.prev_activity == t[ACTIVITY])
+    repetition = counted & (t.occurrence > 0) & ~self_loop
     compare = ibis.ifelse(self_loop, t.prev_agent, t.original_agent)
     known = t.agent.notnull() & compare.notnull()
     t = t.mutate(
@@ -86,6 +107,8 @@ class Rework:
     per_agent: pd.DataFrame  # agent, repetitions, self_loops, repeats, redos
     referral: pd.DataFrame  # original_agent, redo_agent, kind, redos
     events: int = 0
+    not_counted: list[str] = field(default_factory=list)  # waiting steps whose repeats are not rework
+    waiting_repeats: dict[str, int] = field(default_factory=dict)  # not-counted step → its repeats (> 0)
 
     def tickets(self, kind: str = "repetitions") -> set[str]:
         """Ids of tickets with at least one repetition (or ``kind='self_loops'``, 'redos', ...)."""
@@ -117,12 +140,15 @@ class Rework:
             "redos": int(pc["redos"].sum()),
             "tickets_with_repetitions": int((pc["repetitions"] > 0).sum()),
             "tickets_with_self_loops": int((pc["self_loops"] > 0).sum()),
-            "share_tickets_with_rework": round(float(((pc["repetitions"] + pc["self_loops"]) > 0).sum() / n), 4),
+            "share_tickets_with_rework": round(float((pc["repetitions"] > 0).sum() / n), 4),
+            "share_tickets_with_self_loops": round(float((pc["self_loops"] > 0).sum() / n), 4),
             "rework_hours": round(float(pc["rework_s"].sum()) / 3600, 2),
             "most_repeated": [
                 {"activity": r.activity, "repetitions": int(r.repetitions), "self_loops": int(r.self_loops)}
                 for r in self.per_activity.head(3).itertuples()
             ],
+            "not_counted": list(self.not_counted),
+            "waiting_repeats": dict(self.waiting_repeats),
         }
 
     def __repr__(self) -> str:
@@ -132,25 +158,52 @@ class Rework:
     def _repr_html_(self) -> str:
         s = self.summary()
         return (
-            f"<h4>Rework</h4><p>{s['repetitions']} repetitions and {s['self_loops']} self-loops "
-            f"({s['repeats']} repeats by the same agent, {s['redos']} redos by another) in "
-            f"{s['share_tickets_with_rework']:.1%} of tickets.</p>"
+            f"<h4>Rework</h4><p>{s['share_tickets_with_rework']:.1%} of tickets repeat a step after other "
+            f"steps ({s['repetitions']} repetitions), {s['share_tickets_with_self_loops']:.1%} repeat one "
+            f"immediately ({s['self_loops']} self-loops); {s['repeats']} repeats by the same agent, "
+            f"{s['redos']} redos by another.{_not_counted_html(self.waiting_repeats)}</p>"
             + self.per_activity.head(10).to_html(index=False, escape=True, border=0)
         )
 
 
-def repeated_events(events: ir.Table) -> ir.Table:
+def _not_counted_html(repeats: dict[str, int]) -> str:
+    if not repeats:
+        return ""
+    return " Repeats of waiting steps are not counted: " + ", ".join(
+        f"{html.escape(n)} ({k:,})" for n, k in repeats.items()) + "."  # fmt: skip
+
+
+def waiting_repeats(events: ir.Table, steps: list[str]) -> dict[str, int]:
+    """Per step of ``steps``: its occurrences after the first in a case (the repeats not counted)."""
+    if not steps:
+        return {}
+    e = events.filter(events[ACTIVITY].isin(list(steps)))
+    g = e.group_by([CASE, ACTIVITY]).aggregate(n=e.count())
+    r = g.group_by(ACTIVITY).aggregate(repeats=(g.n - 1).sum()).to_pandas()
+    return {str(a): int(n) for a, n in sorted(zip(r[ACTIVITY], r["repeats"], strict=True)) if n > 0}
+
+
+def repeated_events(events: ir.Table, not_counted: list[str] | tuple[str, ...] = ()) -> ir.Table:
     """The repetitions and self-loops only (see :func:`rework_events`)."""
-    t = rework_events(events)
+    t = rework_events(events, not_counted)
     return t.filter(t.repetition | t.self_loop)
 
 
-def rework(log: TicketLog, *, repeated: ir.Table | None = None) -> Rework:
-    """Repetitions and self-loops, split into repeats and redos (edeaR's definitions).
+def rework(
+    log: TicketLog,
+    config: Config | None = None,
+    *,
+    repeated: ir.Table | None = None,
+    not_counted: list[str] | None = None,
+) -> Rework:
+    """Repetitions and self-loops, split into repeats and redos (edeaR's definitions), without the
+    repeats of waiting steps (``not_counted``, default :func:`status_steps` of ``config``).
 
-    ``repeated``: :func:`repeated_events` already computed (and cached) for this log.
+    ``repeated``: :func:`repeated_events` already computed (and cached) for this log with the same
+    ``not_counted``.
     """
-    red = repeated if repeated is not None else repeated_events(log.events).cache()
+    skip = status_steps(log, config) if not_counted is None else list(not_counted)
+    red = repeated if repeated is not None else repeated_events(log.events, skip).cache()
     metrics = {
         "repetitions": red.repetition.cast("int64").sum(),
         "self_loops": red.self_loop.cast("int64").sum(),
@@ -180,6 +233,8 @@ def rework(log: TicketLog, *, repeated: ir.Table | None = None) -> Rework:
         per_agent=pg.reset_index(drop=True),
         referral=to_frame(referral, ["original_agent", "redo_agent", "kind"]),
         events=log.count_events(),
+        not_counted=skip,
+        waiting_repeats=waiting_repeats(log.events, skip),
     )
 
 
@@ -442,4 +497,5 @@ __all__ = [
     "process_loops",
     "rework",
     "rework_events",
+    "status_steps",
 ]

@@ -1,11 +1,13 @@
 """Value-stream analysis: value classes of steps, lead time vs value-adding time, flow efficiency.
 
-**Value classes**: ``value_adding``, ``necessary`` (necessary non-value-adding), and waste:
-``waiting``, ``handoff``, ``rework``, ``approval``. An activity named in ``config.value_classes``
-(exact, case-insensitive) gets that class; otherwise the first matching keyword rule of
-:data:`DEFAULT_RULES` (English and Chinese) decides; otherwise it is value-adding. A repeated
-occurrence of a value-adding or necessary activity in a case counts as ``rework`` (not for status
-histories, where statuses recur by nature); SLA-paused time counts as ``waiting``.
+**Value classes**: ``value_adding``, ``necessary`` (necessary non-value-adding), waste
+(``waiting``, ``handoff``, ``rework``, ``approval``) and ``unclassified``. An activity named in
+``config.value_classes`` (exact, case-insensitive) gets that class; otherwise the first matching
+keyword rule of :data:`DEFAULT_RULES` (English and Chinese) decides; otherwise it is
+``unclassified``: which steps add value is an assumption, so an unknown step never counts as
+value-adding. A repeated occurrence of a value-adding, necessary or unclassified activity in a case
+counts as ``rework`` (not for status histories, where statuses recur by nature); SLA-paused time
+counts as ``waiting``.
 
 **Time attribution** per time semantics (see :mod:`cspm.waiting`); the lead time runs from the first
 event (its start with start/complete timestamps) to the last completion:
@@ -17,10 +19,12 @@ event (its start with start/complete timestamps) to the last completion:
   efficiency are **upper bounds** (``basis`` says so);
 * ``start_complete`` — processing goes to the event's class, the wait before it to ``waiting``.
 
-Per case: lead time (first to last event), time per class, flow efficiency (process cycle
-efficiency) = value-adding time / lead time. Overall: the sums and the ratio of sums, plus medians.
+Per case: lead time (first to last event), time per class. **Flow efficiency** (process cycle
+efficiency) is one figure: Σ value-adding time / Σ lead time over all cases (``overall``, computed
+once; the report and the chart show this value). It is ``None`` when no step is value-adding by
+the config or a keyword rule: there is then nothing to measure it by (``value_classes.value_adding``
+provides it). The per-case ratio (``cases()``) is that ticket's own value, not a second summary.
 """
-
 from __future__ import annotations
 
 import re
@@ -45,7 +49,7 @@ from cspm.log import ACTIVITY, CASE, ROW, START, TIMESTAMP, TicketLog
 
 __all__ = ["CLASSES", "DEFAULT_RULES", "ValueStream", "classify", "value_stream"]
 
-CLASSES = ("value_adding", "necessary", "waiting", "handoff", "rework", "approval")
+CLASSES = ("value_adding", "necessary", "waiting", "handoff", "rework", "approval", "unclassified")
 WASTE = ("waiting", "handoff", "rework", "approval")
 
 DEFAULT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -56,8 +60,10 @@ DEFAULT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("necessary", re.compile(
         r"creat|insert|register|regist|log(ged)?\b|assign|close|closed|confirm|replied|reply|"
         r"创建|登记|受理|分派|关闭|确认|回复", re.I)),
+    ("value_adding", re.compile(
+        r"resol|solve|solution|fix|repair|investigat|diagnos|troubleshoot|解决|排查|修复|诊断", re.I)),
 )  # fmt: skip
-"""Keyword rules, tried in order (the first match wins)."""
+"""Keyword rules, tried in order (the first match wins); a step no rule matches is ``unclassified``."""
 
 
 def _config(config: Config | str | Path | None) -> Config:
@@ -67,11 +73,12 @@ def _config(config: Config | str | Path | None) -> Config:
 
 
 def classify(names: list[str], config: Config | None = None) -> pd.DataFrame:
-    """Value class of each activity: columns ``activity``, ``value_class``, ``source``."""
+    """Value class of each activity: columns ``activity``, ``value_class``, ``source`` (``config``,
+    ``keyword``, or ``none`` for an ``unclassified`` step)."""
     vc = config.value_classes if config is not None else None
     explicit: dict[str, str] = {}
     if vc is not None:
-        for cls in CLASSES:
+        for cls in CLASSES[:-1]:  # every class but "unclassified" has a config key
             for name in getattr(vc, cls):
                 explicit[name.casefold()] = cls
     rows = []
@@ -84,7 +91,7 @@ def classify(names: list[str], config: Config | None = None) -> pd.DataFrame:
                 rows.append((name, cls, "keyword"))
                 break
         else:
-            rows.append((name, "value_adding", "default"))
+            rows.append((name, "unclassified", "none"))
     return pd.DataFrame(rows, columns=["activity", "value_class", "source"])
 
 
@@ -112,13 +119,40 @@ class ValueStream:
     def to_pandas(self) -> pd.DataFrame:
         return self.main_path.copy()
 
+    @property
+    def flow_efficiency(self) -> float | None:
+        """Σ value-adding time / Σ lead time (the one flow-efficiency figure; module docstring)."""
+        return self.overall["flow_efficiency"]
+
+    def value_adding_steps(self) -> pd.DataFrame:
+        """The steps counted as value-adding and where that comes from (``config`` / ``keyword``)."""
+        return self.classes.loc[self.classes["value_class"] == "value_adding", ["activity", "source"]]
+
+    def assumption(self) -> str:
+        """One line: which steps count as value-adding and from where, or what provides them."""
+        va = self.value_adding_steps()
+        if va.empty:
+            return ("Flow efficiency is not shown: no step is known to add value. Name the value-adding "
+                    "steps in the config (value_classes.value_adding).")  # fmt: skip
+        parts = []
+        for source, label in (("config", "from the config"), ("keyword", "by keyword defaults")):
+            names = va.loc[va["source"] == source, "activity"].tolist()
+            if names:
+                parts.append(f"{', '.join(names)} ({label})")
+        line = "Value-adding steps: " + "; ".join(parts) + "."
+        unknown = self.classes.loc[self.classes["value_class"] == "unclassified", "activity"].tolist()
+        if unknown:
+            line += (f" Not classified, so not counted as value-adding: {', '.join(unknown)} "
+                     "(set value_classes in the config).")  # fmt: skip
+        return line
+
     def chart_svg(self) -> str:
         if self.main_path.empty:
             return ""
         return value_stream_svg(
             self.main_path.rename(columns={"median_wait_h": "wait_h", "median_processing_h": "proc_h"}),
             self.overall["median_lead_h"] or 0.0,
-            self.overall["median_value_adding_h"] or 0.0,
+            self.flow_efficiency,
         )
 
     def summary(self) -> dict[str, Any]:
@@ -127,6 +161,7 @@ class ValueStream:
             "clock": self.clock,
             "basis": self.basis,
             "overall": self.overall,
+            "assumption": self.assumption(),
             "classes": self.classes.to_dict("records"),
             "main_path": [
                 {k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in r.items()}
@@ -139,15 +174,19 @@ class ValueStream:
         figures = [
             ("cases", f"{o['cases']:,}"),
             ("median lead time", fmt_h(o["median_lead_h"] or 0)),
-            ("median value-adding time", fmt_h(o["median_value_adding_h"] or 0)),
-            ("flow efficiency (Σ value-adding / Σ lead time)", fmt_pct(o["flow_efficiency"] or 0)),
-            ("median flow efficiency per case", fmt_pct(o["median_flow_efficiency"] or 0)),
-        ] + [(f"share of lead time: {c.replace('_', ' ')}", fmt_pct(o["share"][c])) for c in CLASSES]
+        ]
+        if self.flow_efficiency is not None:
+            figures += [
+                ("median value-adding time", fmt_h(o["median_value_adding_h"] or 0)),
+                ("flow efficiency (Σ value-adding time / Σ lead time)", fmt_pct(self.flow_efficiency)),
+            ]
+        figures += [(f"share of lead time: {c.replace('_', ' ')}", fmt_pct(o["share"][c])) for c in CLASSES]
         return {
             "title": self.section_title,
             "semantics": self.semantics,
             "clock": self.clock,
             "basis": self.basis,
+            "assumption": self.assumption(),
             "figures": figures,
             "classes": table_rows(self.classes, {"activity": "step", "value_class": "class", "source": "from"}, {}),
             "main_path": table_rows(
@@ -194,14 +233,14 @@ def value_stream(
 
     def class_of(col: ir.StringValue) -> ir.StringValue:
         branches = [(col.isin(names), ibis.literal(c)) for c, names in by_class.items() if names]
-        return ibis.cases(*branches, else_=ibis.literal("value_adding")) if branches else ibis.literal("value_adding")
+        return ibis.cases(*branches, else_=ibis.literal("unclassified")) if branches else ibis.literal("unclassified")
 
     wocc = ibis.window(group_by=[iv[CASE], iv[ACTIVITY]], order_by=[iv[TIMESTAMP], iv[ROW]])
     iv = iv.mutate(_cls=class_of(iv[ACTIVITY]), _prev_cls=class_of(iv.prev_activity), _occ=ibis.row_number().over(wocc))
     if semantics == "status":  # statuses recur by nature (In Progress → On Hold → In Progress)
         own = iv._cls
     else:
-        repeated = iv._cls.isin(["value_adding", "necessary"]) & (iv._occ > 0)
+        repeated = iv._cls.isin(["value_adding", "necessary", "unclassified"]) & (iv._occ > 0)
         own = ibis.cases((repeated, ibis.literal("rework")), else_=iv._cls)
     if semantics == "status":
         parts = [(iv[f"after_{suf}"], ibis.cases((iv.after_paused, ibis.literal("waiting")), else_=own))]
@@ -233,16 +272,16 @@ def value_stream(
     else:
         lead = (per_case._pos_hi - per_case._pos_lo).cast("float64") / 3600.0
     per_case = per_case.mutate(lead_h=lead).drop("_first", "_last", "_pos_lo", "_pos_hi")
+    has_va = bool(by_class["value_adding"])  # without value-adding steps there is no flow efficiency
     per_case = per_case.mutate(
         flow_efficiency=ibis.cases((per_case.lead_h > 0, per_case.value_adding_h / per_case.lead_h),
-                                   else_=ibis.null("float64"))
+                                   else_=ibis.null("float64")) if has_va else ibis.null("float64")
     )  # fmt: skip
     tot = per_case.aggregate(
         cases=per_case.count(),
         lead=per_case.lead_h.sum(),
         median_lead=per_case.lead_h.median(),
         median_va=per_case.value_adding_h.median(),
-        median_fe=per_case.flow_efficiency.median(),
         **{f"sum_{c}": per_case[f"{c}_h"].sum() for c in CLASSES},
     ).to_pandas().iloc[0]
     lead_total = float(tot["lead"] or 0.0)
@@ -251,8 +290,7 @@ def value_stream(
         "total_lead_h": lead_total,
         "median_lead_h": _f(tot["median_lead"]),
         "median_value_adding_h": _f(tot["median_va"]),
-        "median_flow_efficiency": _f(tot["median_fe"]),
-        "flow_efficiency": float(tot["sum_value_adding"]) / lead_total if lead_total else None,
+        "flow_efficiency": float(tot["sum_value_adding"]) / lead_total if lead_total and has_va else None,
         "hours": {c: float(tot[f"sum_{c}"] or 0.0) for c in CLASSES},
         "share": {c: (float(tot[f"sum_{c}"] or 0.0) / lead_total if lead_total else 0.0) for c in CLASSES},
     }

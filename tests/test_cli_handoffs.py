@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 from test_handoffs import tiny_frame
 from typer.testing import CliRunner
 
@@ -47,6 +48,25 @@ def test_cli_levels_columns_missing_rule_and_outputs(tmp_path):
 def test_cli_rate_from_config(tmp_path):
     cfg = tmp_path / "cspm.yaml"
     cfg.write_text("costs:\n  hourly_rate: 10\n  currency: EUR\n", encoding="utf-8")
-    r = runner.invoke(app, ["handoffs", str(_csv(tmp_path)), "--config", str(cfg), "--format", "json"])
+    # every step of the tiny log takes 30 min of work (start 30 min before its completion)
+    df = tiny_frame()
+    df["start_timestamp"] = df["timestamp"] - pd.Timedelta(minutes=30)
+    path = tmp_path / "tiny_sc.csv"
+    df.to_csv(path, index=False)
+    r = runner.invoke(app, ["handoffs", str(path), "--config", str(cfg), "--format", "json"])
+    assert r.exit_code == 0, r.output
     cost = json.loads(r.stdout)["redundancy"]["cost_per_month"]
-    assert cost["hourly_rate"] == 10 and cost["redundant"] > 0
+    # redundant events, each counted once: c1 Fix, Fix, Check (detour / return), Triage (repetition);
+    # c2 Work, Review (detour), Work (return, repetition); c3 Reject, Resubmit, Approve (extra round)
+    # = 10 events × 0.5 h = 5 processing hours in a log of 53 h; a month is 30.4375 days
+    months = 53 / (30.4375 * 24)
+    assert cost["basis"] == "processing" and cost["hourly_rate"] == 10
+    assert cost["hours_per_month"]["redundant"] == round(5 / months, 2) == 68.92
+    assert cost["redundant"] == round(5 * 10 / months, 2) == 689.15
+    assert cost["rework"] == round(2.5 * 10 / months, 2)  # Fix, Triage, Work, Work, Approve
+    assert cost["reason"] is None
+    # without start times the elapsed hours are not costed, and the finding says why
+    r = runner.invoke(app, ["handoffs", str(_csv(tmp_path)), "--config", str(cfg), "--format", "json"])
+    data = json.loads(r.stdout)
+    assert data["redundancy"]["cost_per_month"]["redundant"] is None
+    assert any("no cost in EUR: the log has no start times" in f for f in data["findings"])

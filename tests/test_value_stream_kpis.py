@@ -38,11 +38,12 @@ def log() -> cspm.TicketLog:
 
 def test_default_classes_english_and_chinese():
     got = classify(["Pending customer", "Transfer", "Approve", "Reopen ticket", "Close ticket", "Investigate",
-                    "等待客户", "转派", "升级至二线", "审批通过", "复核", "挂起", "问题排查"])  # fmt: skip
+                    "等待客户", "转派", "升级至二线", "审批通过", "复核", "挂起", "问题排查", "Take in charge ticket"])  # fmt: skip
     assert got["value_class"].tolist() == [
         "waiting", "handoff", "approval", "rework", "necessary", "value_adding",
-        "waiting", "handoff", "handoff", "approval", "approval", "waiting", "value_adding",
+        "waiting", "handoff", "handoff", "approval", "approval", "waiting", "value_adding", "unclassified",
     ]  # fmt: skip
+    assert got["source"].tolist() == ["keyword"] * 13 + ["none"]  # an unknown step is not value-adding
     cfg = config_from_dict({"value_classes": {"necessary": ["investigate"]}})
     assert classify(["Investigate"], cfg)[["value_class", "source"]].iloc[0].tolist() == ["necessary", "config"]
 
@@ -51,28 +52,33 @@ def test_value_stream_calendar(log):
     vs = value_stream(log)
     assert vs.semantics == "complete"
     c = vs.cases().set_index("case_id")
-    # A: 0.5 h + 1.5 h value-adding, 1 h necessary (close) of a 3 h lead time
-    assert c.loc["A", ["lead_h", "value_adding_h", "necessary_h"]].tolist() == [3.0, 2.0, 1.0]
-    assert c.loc["A", "flow_efficiency"] == pytest.approx(2 / 3)
-    # B: VA 2 h + 17 h; handoff 1 h (escalate); necessary 1 h (assign) + 1 h (close);
-    # rework 3 h (reopen, repeated resolve, repeated close); lead 25 h
-    assert c.loc["B", ["lead_h", "value_adding_h", "handoff_h", "necessary_h", "rework_h"]].tolist() == [
-        25.0, 19.0, 1.0, 2.0, 3.0]  # fmt: skip
+    # A: resolve 1.5 h value-adding (keyword), close 1 h necessary, first response 0.5 h unclassified
+    assert c.loc["A", ["lead_h", "value_adding_h", "necessary_h", "unclassified_h"]].tolist() == [3.0, 1.5, 1.0, 0.5]
+    assert c.loc["A", "flow_efficiency"] == pytest.approx(1.5 / 3)
+    # B: VA 17 h (resolve); unclassified 2 h (first response); handoff 1 h (escalate);
+    # necessary 1 h (assign) + 1 h (close); rework 3 h (reopen, repeated resolve, repeated close); lead 25 h
+    assert c.loc["B", ["lead_h", "value_adding_h", "unclassified_h", "handoff_h", "necessary_h", "rework_h"]].tolist() == [
+        25.0, 17.0, 2.0, 1.0, 2.0, 3.0]  # fmt: skip
     o = vs.overall
     assert o["cases"] == 3
     assert o["total_lead_h"] == pytest.approx(28 + 1 / 6)
-    assert o["flow_efficiency"] == pytest.approx((21 + 1 / 6) / (28 + 1 / 6))
+    assert o["flow_efficiency"] == vs.flow_efficiency == pytest.approx(18.5 / (28 + 1 / 6))
+    assert o["share"]["unclassified"] == pytest.approx((2.5 + 1 / 6) / (28 + 1 / 6))
     assert o["median_lead_h"] == 3.0
     assert vs.main_path["step"].tolist() == ["Ticket created", "First response", "Resolve ticket", "Close ticket"]
     assert vs.main_path.set_index("step").loc["Resolve ticket", "median_wait_h"] == pytest.approx(1.5)
     html = vs._repr_html_()
     assert "<svg" in html and "flow efficiency" in html
+    assert vs.assumption() == (
+        "Value-adding steps: Resolve ticket (by keyword defaults). Not classified, so not counted as "
+        "value-adding: First response (set value_classes in the config)."
+    )
 
 
 def test_value_stream_business(log):
     c = value_stream(log, clock="business").cases().set_index("case_id")
     # B's resolve waits Mon 17:00 → Tue 10:00 = 1 h + 2 h business; the night is not lead time
-    assert c.loc["B", ["lead_h", "value_adding_h"]].tolist() == [11.0, 5.0]
+    assert c.loc["B", ["lead_h", "value_adding_h", "unclassified_h"]].tolist() == [11.0, 3.0, 2.0]
 
 
 def test_kpis(log):
@@ -104,9 +110,12 @@ def test_kpis(log):
 def test_kpis_business_clock_and_config(log):
     cfg = config_from_dict({"kpis": {"clock": "business", "fcr_breakers": [], "fcr_team_change": False,
                                      "close_within": "4h"}})  # fmt: skip
-    f = kpis(log, cfg).figures
+    k = kpis(log, cfg)
+    f = k.figures
     assert f["resolution_median_h"] == (2 + 7) / 2  # A 2 h; B Mon 13–18 + Tue 08–10 = 7 h
-    assert f["fcr_rate"] == 1.0
+    # neither a breaking step nor a team change breaks first-contact resolution: no figure
+    assert f["fcr_rate"] is None
+    assert "nothing breaks it and it is not shown" in k.notes[-1]
     assert f["closed_within"] == pytest.approx(1 / 3)
 
 
@@ -117,7 +126,8 @@ def test_value_stream_status_and_start_complete_semantics():
         ("C", "Resolved", "2024-03-05 10:00"),
     ], columns=["case", "act", "ts"])  # fmt: skip
     log = cspm.read(status, case_id="case", activity="act", timestamp="ts")
-    cfg = config_from_dict({"time_semantics": "status", "value_classes": {"necessary": ["New"]}})
+    cfg = config_from_dict({"time_semantics": "status",
+                            "value_classes": {"necessary": ["New"], "value_adding": ["In Progress"]}})  # fmt: skip
     c = value_stream(log, cfg).cases().set_index("case_id").loc["C"]
     # New 1 h necessary; In Progress 2 h + 18 h value-adding (a recurring status is not rework);
     # Wait - User 4 h waiting (SLA pause by default name); lead 25 h
