@@ -31,7 +31,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from cspm.config import Calendar
+from cspm.config import Calendar, working_span
 
 DAY = 86400
 DEFAULT_KEY = ""  # calendar key of the main calendar in the frame's ``calendar`` column
@@ -81,8 +81,7 @@ class BusinessCalendar:
         while day <= last:
             if day not in closed:
                 for a, b in self._hours[day.weekday()]:
-                    s = int(datetime.combine(day, a, tzinfo=tz).timestamp())
-                    e = int(datetime.combine(day, b, tzinfo=tz).timestamp())
+                    s, e = working_span(day, a, b, tz)
                     if e > s:
                         spans.append((s, e))
             day += timedelta(days=1)

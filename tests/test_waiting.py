@@ -217,8 +217,10 @@ def test_per_team_calendar():
     cal = dict(CAL, teams={"night": {"timezone": "Europe/Berlin", "working_hours": {"mon-sun": "00:00-24:00"}}})
     w = waiting(log, config_from_dict({"calendar": cal}))
     iv = w.intervals.filter(w.intervals.activity == "b").order_by("case_id").to_pandas()
-    # E's step b belongs to the night team (works around the clock): 16 h; F's to x: 1 h + 1 h
-    assert iv["wait_bs"].tolist() == [16 * H - 60 * 1, 2 * H]
+    # E's step b belongs to the night team (works around the clock, 00:00-24:00 each day):
+    # Mon 17:00 → 24:00 = 7 h, Tue 00:00 → 09:00 = 9 h, 16 h in all (no minute lost at midnight);
+    # F's to x (08:00-18:00): Mon 17:00 → 18:00 = 1 h + Tue 08:00 → 09:00 = 1 h
+    assert iv["wait_bs"].tolist() == [16 * H, 2 * H]
 
 
 def test_no_targets_ranks_by_total_waiting_and_analyse_waiting_alias():
