@@ -1,4 +1,4 @@
-"""Small engine helpers shared by the handoff, ping-pong and rework analyses (Ibis, any backend)."""
+"""Small engine helpers shared by the analyses (Ibis, any backend), among them the one epoch conversion."""
 
 from __future__ import annotations
 
@@ -16,9 +16,18 @@ def case_window(*extra_group: str) -> Any:
     return ibis.window(group_by=[CASE, *extra_group], order_by=[TIMESTAMP, ROW])
 
 
-def seconds(expr: ir.TimestampValue) -> ir.IntegerValue:
-    """Whole seconds since the epoch (same value on DuckDB and Spark)."""
-    return expr.epoch_seconds()
+def epoch_seconds(ts: ir.TimestampValue) -> ir.FloatingValue:
+    """Seconds since 1970-01-01 00:00 UTC as float64, exact to the millisecond, on every engine.
+
+    The one conversion of timestamps to numbers in cspm: every duration is a difference of two of
+    these (so durations have millisecond precision; digits below the millisecond are dropped).
+    Ibis's ``epoch_seconds()`` alone is not portable: on DuckDB it compiles to ``epoch(ts)``, which
+    keeps the fraction (``1704067201.5`` for ``2024-01-01 00:00:01.5``), on Spark to
+    ``unix_timestamp(ts)``, which drops it (``1704067201``). Whole seconds of the timestamp truncated
+    to the second plus its millisecond field give the same value on both (and before 1970).
+    """
+    whole = ts.truncate("s").epoch_seconds().cast("int64")
+    return (whole * 1000 + ts.millisecond().cast("int64")).cast("float64") / 1000.0
 
 
 def clean_text(expr: ir.Value) -> ir.StringValue:

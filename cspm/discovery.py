@@ -24,6 +24,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from cspm._events import epoch_seconds
 from cspm.log import ACTIVITY, CASE, ROW, START, TIMESTAMP, TicketLog
 from cspm.units import format_duration
 
@@ -51,11 +52,6 @@ SLOWEST_MIN_COUNT = 5  # transitions taken fewer times are left out of "slowest 
 
 
 # --- engine expressions ------------------------------------------------------------------------
-def seconds(ts: ir.TimestampValue) -> ir.FloatingValue:
-    """Seconds since the epoch with millisecond precision (portable across engines)."""
-    return ts.epoch_seconds().cast("float64") + ts.millisecond().cast("float64") / 1000.0
-
-
 def _case_window(events: ir.Table) -> Any:
     return ibis.window(group_by=events[CASE], order_by=[events[TIMESTAMP], events[ROW]])
 
@@ -71,9 +67,9 @@ def steps(events: ir.Table) -> ir.Table:
     """
     has_start = START in events.columns
     ts = events[TIMESTAMP]
-    cols: dict[str, Any] = {"_t": seconds(ts)}  # one timestamp conversion per column, reused below
+    cols: dict[str, Any] = {"_t": epoch_seconds(ts)}  # one timestamp conversion per column, reused below
     if has_start:
-        cols["_s"] = seconds(events[START].coalesce(ts))
+        cols["_s"] = epoch_seconds(events[START].coalesce(ts))
     e = events.select(CASE, ACTIVITY, TIMESTAMP, ROW, **cols)
     w = _case_window(e)
     t = e._t
@@ -164,7 +160,7 @@ def case_table(events: ir.Table) -> ir.Table:
         "events",
         "start",
         "end",
-        lead_time=seconds(agg.end) - seconds(agg.start),
+        lead_time=epoch_seconds(agg.end) - epoch_seconds(agg.start),
         variant_key=agg._seq.sort().map(lambda x: x.c.cast("string")).join(","),
     )
 

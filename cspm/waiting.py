@@ -273,7 +273,7 @@ def _split_quantiles(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _step_table(iv: ir.Table, semantics: str) -> pd.DataFrame:
     """One engine query: per step and clock, queue-wait stats, paused time, processing stats."""
-    null = ibis.null("int64")
+    null = ibis.null("float64")
     aggs: dict[str, ir.Scalar] = {"events": iv.count()}
     for suf in _CLOCK_SUFFIX.values():
         w = iv[f"wait_{suf}"]

@@ -230,6 +230,28 @@ def test_no_targets_ranks_by_total_waiting_and_analyse_waiting_alias():
     assert w.breaching_steps() == [] and w.breaching_edges() == []
 
 
+def test_subsecond_waits_calendar_and_business():
+    """a at 00:00:00.000, b at 00:00:01.500: a wait of 1.5 s on both clocks (not truncated to 1 s)."""
+    rows = [("S", "a", "2024-01-01 00:00:00.000"), ("S", "b", "2024-01-01 00:00:01.500"),
+            ("T", "a", "2024-01-01 23:59:59.999"), ("T", "b", "2024-01-02 00:00:00.001")]  # fmt: skip
+    around_the_clock = {"calendar": {"timezone": "Europe/Berlin", "working_hours": {"mon-sun": "00:00-24:00"}}}
+    w = waiting(_log(rows), config_from_dict(around_the_clock))
+    iv = w.intervals.filter(w.intervals.activity == "b").order_by("case_id").to_pandas()
+    assert iv["wait_s"].tolist()[0] == 1.5 and iv["wait_bs"].tolist()[0] == 1.5
+    # T crosses local midnight: 0.002 s of calendar and of business time
+    assert iv["wait_s"].tolist()[1] == pytest.approx(0.002, abs=1e-6)
+    assert iv["wait_bs"].tolist()[1] == pytest.approx(0.002, abs=1e-6)
+    for clock in ("calendar", "business"):
+        b = w.step_table(clock).set_index("step").loc["b"]
+        assert b["max_h"] * H == pytest.approx(1.5, abs=1e-9) and b["total_h"] * H == pytest.approx(1.502, abs=1e-6)
+    # a milestone a → b measures the same interval
+    ms = config_from_dict({**around_the_clock, "targets": {"milestones": [
+        {"name": "ab", "start": "a", "end": "b", "within": "1s", "clock": "business"}]}})  # fmt: skip
+    t = waiting(_log(rows), ms).targets.set_index("name").loc["ab"]
+    assert (t["n"], t["attained"], t["breaching_cases"]) == (2, 0.5, 1)
+    assert t["excess_h"] * H == pytest.approx(0.5, abs=1e-6)
+
+
 def test_segment_targets_and_errors():
     log = _log(EASTER)
     bad = config_from_dict({"targets": {"steps": [{"step": "First response", "max_wait": "1h",
