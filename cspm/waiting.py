@@ -244,9 +244,18 @@ def waiting(
     )  # fmt: skip
 
 
-def analyse_waiting(log: TicketLog, config: Config | str | Path | None = None) -> WaitingAnalysis:
-    """The waiting analysis with the config's targets (used by ``cspm discover --config``)."""
-    return waiting(log, config)
+def analyse_waiting(
+    log: TicketLog,
+    config: Config | str | Path | None = None,
+    *,
+    time_semantics: str | None = None,
+    clock: str | None = None,
+) -> WaitingAnalysis:
+    """The waiting analysis with the config's targets (used by ``cspm discover --config``).
+
+    ``time_semantics`` and ``clock`` as in :func:`waiting` (they override the config).
+    """
+    return waiting(log, config, time_semantics=time_semantics, clock=clock)
 
 
 def _stat_aggs(x: ir.NumericValue, prefix: str = "") -> dict[str, ir.Scalar]:

@@ -252,6 +252,27 @@ def test_subsecond_waits_calendar_and_business():
     assert t["excess_h"] * H == pytest.approx(0.5, abs=1e-6)
 
 
+def test_analyse_waiting_takes_time_semantics_and_clock():
+    cfg = config_from_dict({
+        "calendar": CAL, "targets": {"steps": [{"step": "First response", "max_wait": "1h", "attainment": "50%"}]},
+    })  # fmt: skip
+    log = _log(EASTER)
+    default = analyse_waiting(log, cfg)
+    assert default.semantics == "complete" and default.clock == "calendar"
+    assert default.step_table().set_index("step").loc["Ticket created", "n"] == 0
+    # as status changes, "Ticket created" is a status held A 1.5 h and B Fri 17:00 → Mon 08:30 = 63.5 h
+    status = analyse_waiting(log, cfg, time_semantics="status")
+    assert status.semantics == "status"
+    assert status.step_table().set_index("step").loc["Ticket created", ["n", "total_h"]].tolist() == [2, 65.0]
+    # the business clock: First response waited 1.5 h (A) and 1 h + 0.5 h (B) of business time
+    business = analyse_waiting(log, cfg, clock="business")
+    assert business.clock == "business"
+    assert business.step_table().set_index("step").loc["First response", ["median_h", "max_h"]].tolist() == [1.5, 1.5]
+    target = business.targets.iloc[0]
+    assert (target["clock"], target["level_h"], target["excess_h"]) == ("business", 1.5, 1.0)
+    assert default.targets.iloc[0]["level_h"] == 32.5
+
+
 def test_segment_targets_and_errors():
     log = _log(EASTER)
     bad = config_from_dict({"targets": {"steps": [{"step": "First response", "max_wait": "1h",
