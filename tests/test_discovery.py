@@ -106,6 +106,18 @@ def test_subsecond_lead_time_and_edge_wait():
     assert lead["x"] == 1.5 and lead["y"] == pytest.approx(59.999, abs=1e-6)
 
 
+def test_model_accepts_only_the_supported_miners(small):
+    from cspm.errors import CspmError
+
+    d = discover(small)
+    with pytest.raises(CspmError, match=r"unknown process-model miner 'heuristic'; the supported miners are "
+                                         r"'inductive', 'heuristics'"):  # fmt: skip
+        d.model(miner="heuristic")  # type: ignore[arg-type]
+    with pytest.raises(CspmError, match="'Inductive'"):
+        d.model(miner="Inductive")  # type: ignore[arg-type]
+    assert d.model(miner="heuristics").summary()["miner"] == "heuristics"
+
+
 def test_discovery_overview_and_summary(small):
     d = discover(small)
     ov = d.overview()
