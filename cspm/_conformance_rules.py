@@ -14,6 +14,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from cspm._events import epoch_seconds
 from cspm.config import AtMostRule, PrecedenceRule, Rule, WithinRule
 from cspm.log import ACTIVITY, CASE, ROW, TIMESTAMP, TicketLog
 from cspm.units import format_duration
@@ -36,10 +37,6 @@ def describe_rule(rule: Rule) -> str:
 def _positioned(events: ir.Table) -> ir.Table:
     w = ibis.window(group_by=events[CASE], order_by=[events[TIMESTAMP], events[ROW]])
     return events.select(CASE, ACTIVITY, TIMESTAMP, _pos=ibis.row_number().over(w))
-
-
-def _seconds(ts: ir.TimestampValue) -> ir.FloatingValue:
-    return ts.epoch_seconds().cast("float64") + ts.millisecond().cast("float64") / 1000.0
 
 
 def rule_violations(events: ir.Table, rule: Rule) -> tuple[ir.Table, ir.Table]:
@@ -66,7 +63,7 @@ def rule_violations(events: ir.Table, rule: Rule) -> tuple[ir.Table, ir.Table]:
     follow = e.join(anchor_t, CASE)
     follow = follow.filter((follow[ACTIVITY] == rule.activity) & (follow._pos > follow.a_pos))
     first_follow = follow.group_by(CASE).aggregate(
-        delay=(_seconds(follow[TIMESTAMP]) - _seconds(follow.a_time)).min()
+        delay=(epoch_seconds(follow[TIMESTAMP]) - epoch_seconds(follow.a_time)).min()
     )
     joined = anchor_t.left_join(first_follow, anchor_t[CASE] == first_follow[CASE]).select(
         anchor_t[CASE], first_follow.delay

@@ -24,10 +24,20 @@ def _html_safe(text: str) -> str:
 
 
 def network_dot(graph: nx.DiGraph, title: str = "", max_edges: int = 60) -> str:
-    """DOT source: nodes sized by visits, edges labelled 'count · median wait'."""
-    edges = sorted(graph.edges(data=True), key=lambda e: (-e[2].get("count", 0), str(e[0]), str(e[1])))
-    edges = edges[:max_edges]
-    keep = {u for u, _, _ in edges} | {v for _, v, _ in edges} | set(graph.nodes)
+    """DOT source: nodes sized by visits, edges labelled 'count · median wait'.
+
+    Only the ``max_edges`` most frequent edges are drawn; when that cuts edges, the nodes left
+    without an edge are dropped too and the title says how many edges are shown. A graph without
+    any edge keeps all its nodes.
+    """
+    ranked = sorted(graph.edges(data=True), key=lambda e: (-e[2].get("count", 0), str(e[0]), str(e[1])))
+    edges = ranked[:max_edges]
+    if len(edges) < len(ranked):
+        keep = {u for u, _, _ in edges} | {v for _, v, _ in edges}
+        shown = f"the {len(edges):,} most frequent of {len(ranked):,} edges"
+        title = f"{title} ({shown})" if title else shown
+    else:
+        keep = set(graph.nodes)
     top = max((d.get("count", 0) for _, _, d in edges), default=1) or 1
     lines = [
         "digraph handover {",

@@ -33,7 +33,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from cspm._events import activity_names, case_window, seconds, to_frame
+from cspm._events import activity_names, case_window, epoch_seconds, to_frame
 from cspm.errors import InputError
 from cspm.handoffs import VISIT, Level, Missing, lead_times, unit_column, visit_events, visits
 from cspm.log import CASE, ROW, START, TIMESTAMP
@@ -62,7 +62,7 @@ def pingpong_events(
     )
     v = v.filter(v.detour | v.is_return).select(CASE, VISIT, "detour", "is_return")
     events = events.semi_join(v.select(CASE).distinct(), CASE)  # only the tickets with a ping-pong
-    timed = events.mutate(interval_s=seconds(events[TIMESTAMP]) - seconds(events[TIMESTAMP].lag().over(case_window())))
+    timed = events.mutate(interval_s=epoch_seconds(events[TIMESTAMP]) - epoch_seconds(events[TIMESTAMP].lag().over(case_window())))
     ev = visit_events(timed, column, missing, keep=("interval_s",))
     ev = ev.mutate(_first=ibis.row_number().over(ibis.window(group_by=[CASE, VISIT], order_by=[TIMESTAMP, ROW])))
     j = ev.join(v, [CASE, VISIT])
@@ -283,7 +283,7 @@ def redundancy(
     t = redundancy_events(events, col, missing, appr, rej, res, visit_table, repeated, skip)
     has_start = START in events.columns
     if has_start:
-        proc = events.select(CASE, ROW, processing_s=seconds(events[TIMESTAMP]) - seconds(events[START]))
+        proc = events.select(CASE, ROW, processing_s=epoch_seconds(events[TIMESTAMP]) - epoch_seconds(events[START]))
         t = t.left_join(proc, [CASE, ROW]).select(t, proc.processing_s)
         processing = t.processing_s.fill_null(0)
     else:
@@ -301,8 +301,8 @@ def redundancy(
     df = to_frame(joined, [CASE])
     for c in df.columns:
         if c != CASE:
-            df[c] = df[c].fillna(0).astype("int64")
-    span = events.aggregate(a=seconds(events[TIMESTAMP].min()), b=seconds(events[TIMESTAMP].max())).to_pandas().iloc[0]
+            df[c] = df[c].fillna(0).astype("float64" if c.endswith("_s") else "int64")
+    span = events.aggregate(a=epoch_seconds(events[TIMESTAMP].min()), b=epoch_seconds(events[TIMESTAMP].max())).to_pandas().iloc[0]
     return Redundancy(
         per_case=df,
         span_s=float(span["b"] - span["a"]) if not pd.isna(span["a"]) else 0.0,

@@ -8,9 +8,11 @@ business seconds and measuring business time between two instants are two binary
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+from cspm.config import working_span
 
 if TYPE_CHECKING:
     from cspm.config import Calendar
@@ -56,8 +58,7 @@ class BusinessClock:
             spans = self._hours[day.weekday()]
             if spans and not self.is_holiday(day):
                 for a, b in spans:
-                    s = int(datetime.combine(day, a, tzinfo=tz).timestamp())
-                    e = int(datetime.combine(day, b, tzinfo=tz).timestamp())
+                    s, e = working_span(day, a, b, tz)
                     if e <= s:
                         continue
                     self.starts.append(s)

@@ -24,7 +24,8 @@ from typing import TYPE_CHECKING, Literal
 import ibis
 import ibis.expr.types as ir
 
-from cspm.calendar import BusinessCalendar, epoch_seconds, timestamp_span
+from cspm._events import epoch_seconds
+from cspm.calendar import BusinessCalendar, timestamp_span
 from cspm.errors import ConfigError
 from cspm.log import ACTIVITY, AGENT, CASE, OPTIONAL_ROLES, ROW, START, TEAM, TIMESTAMP
 
@@ -83,7 +84,7 @@ def step_intervals(
     cache: bool = True,
     keep: list[str] | None = None,
 ) -> ir.Table:
-    """The interval table (see the module docstring), seconds as int64.
+    """The interval table (see the module docstring), seconds as float64 (exact to the millisecond).
 
     Columns added to the events: ``prev_activity``, ``next_activity``, ``edge_from``, ``edge_to``,
     ``paused`` (of the wait), ``before_paused``, ``after_paused``, ``before_s``/``before_bs``, ``after_s``/``after_bs``, ``wait_s``/``wait_bs``,
@@ -130,19 +131,19 @@ def step_intervals(
     def is_pause(col: ir.StringValue) -> ir.BooleanValue:
         return col.isin(list(pause)).fill_null(False) if pause else ibis.literal(False)
 
-    null_int = ibis.null("int64")
+    null_s = ibis.null("float64")
     t = t.mutate(before_paused=is_pause(t.prev_activity), after_paused=is_pause(t[ACTIVITY]))
     if semantics == "status":
         t = t.mutate(
             edge_from=t[ACTIVITY], edge_to=t.next_activity,
             paused=is_pause(t[ACTIVITY]),
-            wait_s=t.after_s, wait_bs=t.after_bs, proc_s=null_int, proc_bs=null_int,
+            wait_s=t.after_s, wait_bs=t.after_bs, proc_s=null_s, proc_bs=null_s,
         )  # fmt: skip
     elif semantics == "complete":
         t = t.mutate(
             edge_from=t.prev_activity, edge_to=t[ACTIVITY],
             paused=is_pause(t.prev_activity),
-            wait_s=t.before_s, wait_bs=t.before_bs, proc_s=null_int, proc_bs=null_int,
+            wait_s=t.before_s, wait_bs=t.before_bs, proc_s=null_s, proc_bs=null_s,
         )  # fmt: skip
     else:
         start_sec = epoch_seconds(t[START])
@@ -162,9 +163,9 @@ def step_intervals(
     return t.cache() if cache else t
 
 
-def _clip0(x: ir.IntegerValue) -> ir.IntegerValue:
+def _clip0(x: ir.FloatingValue) -> ir.FloatingValue:
     """max(0, x), null stays null (greatest() skips nulls on DuckDB and Spark)."""
-    return ibis.cases((x.isnull(), ibis.null("int64")), (x < 0, ibis.literal(0, "int64")), else_=x)
+    return ibis.cases((x.isnull(), ibis.null("float64")), (x < 0, ibis.literal(0.0, "float64")), else_=x)
 
 
 CASE_START = "case start"
@@ -227,7 +228,7 @@ def milestone_cases(
     if span is not None:
         out = calendar.position(out, {"pos_a": "t_a", "pos_b": "t_b"}, span=span)
     else:
-        out = out.mutate(pos_a=ibis.null("int64"), pos_b=ibis.null("int64"))
+        out = out.mutate(pos_a=ibis.null("float64"), pos_b=ibis.null("float64"))
     out = out.mutate(dur_s=epoch_seconds(out.t_b) - epoch_seconds(out.t_a), dur_bs=out.pos_b - out.pos_a)
     iv = intervals.filter(intervals.before_paused).select(CASE, "prev_ts", TIMESTAMP, "before_s", "before_bs")
     win = iv.join(out.select(CASE, "t_a", "t_b").filter(lambda r: r.t_b.notnull()), CASE)
@@ -236,8 +237,8 @@ def milestone_cases(
     out = out.left_join(paused, CASE).select(
         CASE, "t_a", "t_b", "dur_s", "dur_bs", "paused_s", "paused_bs"
     )
-    zero = ibis.literal(0, "int64")
+    zero = ibis.literal(0.0, "float64")
     return out.mutate(
-        paused_s=ibis.cases((out.t_b.notnull(), out.paused_s.fill_null(0)), else_=ibis.null("int64")).cast("int64"),
-        paused_bs=ibis.cases((out.t_b.notnull(), out.paused_bs.fill_null(zero)), else_=ibis.null("int64")).cast("int64"),
+        paused_s=ibis.cases((out.t_b.notnull(), out.paused_s.fill_null(zero)), else_=ibis.null("float64")).cast("float64"),
+        paused_bs=ibis.cases((out.t_b.notnull(), out.paused_bs.fill_null(zero)), else_=ibis.null("float64")).cast("float64"),
     )

@@ -11,7 +11,8 @@ computes the **business position** of an instant::
     position(t) = cum_at_day_start + Σ_k max(0, min(t, span_end_k) − span_start_k)
 
 so the business duration between two instants is ``position(t2) − position(t1)``: no Python per
-event. Positions are integer seconds (timestamps are truncated to the second).
+event. Positions are seconds as float64, exact to the millisecond like every duration of cspm
+(:func:`cspm._events.epoch_seconds`); the working spans themselves are whole seconds.
 
 Holidays are the explicit ``holidays`` dates plus the public holidays of ``country`` (and
 ``subdivision``) from the ``holidays`` library; a holiday has no working hours. With ``teams``, each
@@ -31,15 +32,12 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from cspm.config import Calendar
+from cspm._events import epoch_seconds
+from cspm.config import Calendar, working_span
 
 DAY = 86400
 DEFAULT_KEY = ""  # calendar key of the main calendar in the frame's ``calendar`` column
-
-
-def epoch_seconds(ts: ir.TimestampValue) -> ir.IntegerValue:
-    """Unix seconds of a timestamp column (truncated to the second), as int64, on any engine."""
-    return ts.truncate("s").epoch_seconds().cast("int64")
+_EPOCH = datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
 
 
 @dataclass(frozen=True)
@@ -81,8 +79,7 @@ class BusinessCalendar:
         while day <= last:
             if day not in closed:
                 for a, b in self._hours[day.weekday()]:
-                    s = int(datetime.combine(day, a, tzinfo=tz).timestamp())
-                    e = int(datetime.combine(day, b, tzinfo=tz).timestamp())
+                    s, e = working_span(day, a, b, tz)
                     if e > s:
                         spans.append((s, e))
             day += timedelta(days=1)
@@ -144,7 +141,7 @@ class BusinessCalendar:
         span: tuple[date, date],
         team: str | None = None,
     ) -> ir.Table:
-        """Add business positions (int64 business seconds) of timestamp columns to ``table``.
+        """Add business positions (float64 business seconds, exact to the ms) of timestamp columns.
 
         ``columns`` maps output column → timestamp column; ``span`` the UTC dates the timestamps
         fall in (inclusive); ``team`` an optional column choosing a team calendar. Null timestamps
@@ -162,7 +159,7 @@ class BusinessCalendar:
         for out, col in columns.items():
             t = f"_cspm_t_{out}"
             base = base.mutate(**{t: epoch_seconds(base[col])})
-            base = base.mutate(_cspm_day=base[t] // DAY)
+            base = base.mutate(_cspm_day=(base[t] // DAY).cast("int64"))
             right = cal.select(
                 _cspm_rcal=cal.calendar, _cspm_rday=cal.day, _cspm_cum=cal.cum,
                 **{f"_cspm_s{k}": cal[f"s{k}"] for k in range(width)},
@@ -175,22 +172,28 @@ class BusinessCalendar:
             pos = joined._cspm_cum
             for k in range(width):
                 s, e = joined[f"_cspm_s{k}"], joined[f"_cspm_e{k}"]
-                pos = pos + ibis.greatest(ibis.literal(0, "int64"), ibis.least(tt, e) - s)
-            joined = joined.mutate(**{out: pos.cast("int64")})
+                pos = pos + ibis.greatest(ibis.literal(0.0, "float64"), ibis.least(tt, e) - s)
+            joined = joined.mutate(**{out: pos.cast("float64")})
             base = joined.drop(
                 t, "_cspm_day", "_cspm_rday", "_cspm_rcal", "_cspm_cum",
                 *[f"_cspm_s{k}" for k in range(width)], *[f"_cspm_e{k}" for k in range(width)],
             )  # fmt: skip
         return base.drop("_cspm_cal")
 
-    def business_seconds(self, start: datetime, end: datetime) -> int:
-        """Business seconds of the main calendar between two aware instants (for small checks)."""
-        s, e = int(start.timestamp()), int(end.timestamp())
+    def business_seconds(self, start: datetime, end: datetime) -> float:
+        """Business seconds of the main calendar between two aware instants (for small checks),
+        exact to the millisecond like :meth:`position`."""
+        s, e = _unix_seconds(start), _unix_seconds(end)
         if e < s:
             return -self.business_seconds(end, start)
         first = datetime.fromtimestamp(s, ZoneInfo("UTC")).date() - timedelta(days=1)
         last = datetime.fromtimestamp(e, ZoneInfo("UTC")).date() + timedelta(days=1)
-        return sum(max(0, min(e, b) - max(s, a)) for a, b in self.working_spans(first, last))
+        return float(sum(max(0.0, min(e, b) - max(s, a)) for a, b in self.working_spans(first, last)))
+
+
+def _unix_seconds(instant: datetime) -> float:
+    """Unix seconds of an aware instant, truncated to the millisecond (as the engine's)."""
+    return (instant - _EPOCH) // timedelta(milliseconds=1) / 1000.0
 
 
 def small_table(like: ir.Table, frame: pd.DataFrame) -> ir.Table:

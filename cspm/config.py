@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -118,7 +118,11 @@ _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
 def _parse_hours(value: Any) -> list[tuple[time, time]]:
-    """'08:00-18:00', ['08:00-12:00', '13:00-18:00'] or [] (closed) → list of (start, end)."""
+    """'08:00-18:00', ['08:00-12:00', '13:00-18:00'] or [] (closed) → list of (start, end).
+
+    An end of ``24:00`` (the end of the day) is stored as ``time(0)``: a span can end at 00:00 only
+    at the next midnight, so :func:`working_span` reads it that way.
+    """
     if value is None or value == "closed":
         return []
     items = [value] if isinstance(value, str) else list(value)
@@ -128,15 +132,28 @@ def _parse_hours(value: Any) -> list[tuple[time, time]]:
         if not m:
             raise ValueError(f"not working hours: {item!r}; write e.g. '08:00-18:00'")
         h1, m1, h2, m2 = map(int, m.groups())
-        if h2 == 24 and m2 == 0:
-            h2, m2 = 23, 59
+        end_of_day = h2 == 24 and m2 == 0
+        if end_of_day:
+            h2 = 0
         if not (0 <= h1 < 24 and 0 <= h2 < 24 and m1 < 60 and m2 < 60):
             raise ValueError(f"not working hours: {item!r}; hours are 00:00-24:00")
         start, end = time(h1, m1), time(h2, m2)
-        if end <= start:
+        if end <= start and not end_of_day:
             raise ValueError(f"working hours {item!r} end before they start")
         spans.append((start, end))
     return sorted(spans)
+
+
+def working_span(day: date, start: time, end: time, tz: ZoneInfo) -> tuple[int, int]:
+    """Unix seconds of a working span on the local ``day`` (an end of 00:00 is the day's 24:00).
+
+    Local wall-clock times in ``tz``: a day around the clock on a DST change has 23 or 25 hours.
+    """
+    end_day = day + timedelta(days=1) if end == time(0) else day
+    return (
+        int(datetime.combine(day, start, tzinfo=tz).timestamp()),
+        int(datetime.combine(end_day, end, tzinfo=tz).timestamp()),
+    )
 
 
 class Calendar(_Model):

@@ -18,12 +18,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from cspm._events import epoch_seconds
+from cspm.errors import CspmError
 from cspm.log import ACTIVITY, CASE, ROW, START, TIMESTAMP, TicketLog
 from cspm.units import format_duration
 
@@ -36,6 +38,7 @@ __all__ = [
     "Cases",
     "DirectlyFollows",
     "Discovery",
+    "Miner",
     "Variants",
     "activity_stats",
     "case_table",
@@ -47,15 +50,12 @@ __all__ = [
 ]
 
 _STATS = ("mean", "median", "p90", "min", "max")
+Miner = Literal["inductive", "heuristics"]
+MINERS: tuple[str, ...] = get_args(Miner)
 SLOWEST_MIN_COUNT = 5  # transitions taken fewer times are left out of "slowest transitions"
 
 
 # --- engine expressions ------------------------------------------------------------------------
-def seconds(ts: ir.TimestampValue) -> ir.FloatingValue:
-    """Seconds since the epoch with millisecond precision (portable across engines)."""
-    return ts.epoch_seconds().cast("float64") + ts.millisecond().cast("float64") / 1000.0
-
-
 def _case_window(events: ir.Table) -> Any:
     return ibis.window(group_by=events[CASE], order_by=[events[TIMESTAMP], events[ROW]])
 
@@ -71,9 +71,9 @@ def steps(events: ir.Table) -> ir.Table:
     """
     has_start = START in events.columns
     ts = events[TIMESTAMP]
-    cols: dict[str, Any] = {"_t": seconds(ts)}  # one timestamp conversion per column, reused below
+    cols: dict[str, Any] = {"_t": epoch_seconds(ts)}  # one timestamp conversion per column, reused below
     if has_start:
-        cols["_s"] = seconds(events[START].coalesce(ts))
+        cols["_s"] = epoch_seconds(events[START].coalesce(ts))
     e = events.select(CASE, ACTIVITY, TIMESTAMP, ROW, **cols)
     w = _case_window(e)
     t = e._t
@@ -164,7 +164,7 @@ def case_table(events: ir.Table) -> ir.Table:
         "events",
         "start",
         "end",
-        lead_time=seconds(agg.end) - seconds(agg.start),
+        lead_time=epoch_seconds(agg.end) - epoch_seconds(agg.start),
         variant_key=agg._seq.sort().map(lambda x: x.c.cast("string")).join(","),
     )
 
@@ -503,10 +503,16 @@ class Discovery:
             base = ProcessMap.from_discovery(self, measure=measure).simplify(activities=activities)  # type: ignore[arg-type]
         return base.highlight(highlight_steps, highlight_edges).simplify(paths=paths)
 
-    def model(self, noise: float = 0.2, miner: str = "inductive") -> ProcessModel:
-        """A process model mined by pm4py from the variants (inductive) or the DFG (heuristics)."""
+    def model(self, noise: float = 0.2, miner: Miner = "inductive") -> ProcessModel:
+        """A process model mined by pm4py from the variants (inductive) or the DFG (heuristics).
+
+        ``noise`` is the Inductive Miner's noise threshold; any other ``miner`` is a CspmError.
+        """
         from cspm import _pm4py
 
+        if miner not in MINERS:
+            supported = ", ".join(repr(m) for m in MINERS)
+            raise CspmError(f"unknown process-model miner {miner!r}; the supported miners are {supported}.")
         if miner == "heuristics":
             return _pm4py.heuristics_model(self.dfg, self.activities)
         return _pm4py.inductive_model(self.variants.counts(), noise=noise)

@@ -27,7 +27,7 @@ import ibis.expr.types as ir
 import networkx as nx
 import pandas as pd
 
-from cspm._events import as_int, case_window, clean_text, seconds, to_frame
+from cspm._events import as_int, case_window, clean_text, epoch_seconds, to_frame
 from cspm.errors import InputError
 from cspm.log import ACTIVITY, AGENT, CASE, ROW, TEAM, TIMESTAMP
 from cspm.units import format_duration
@@ -130,14 +130,14 @@ def handoff_rows(visit_table: ir.Table) -> ir.Table:
         VISIT,
         from_unit=h.prev_unit,
         to_unit=h[UNIT],
-        wait_s=seconds(h.start) - seconds(h.prev_end),
+        wait_s=epoch_seconds(h.start) - epoch_seconds(h.prev_end),
     )
 
 
 def lead_times(events: ir.Table) -> ir.Table:
     """Per case: first and last event time and the lead time in seconds."""
     g = events.group_by(CASE).aggregate(first=events[TIMESTAMP].min(), last=events[TIMESTAMP].max())
-    return g.mutate(lead_time_s=seconds(g["last"]) - seconds(g["first"]))
+    return g.mutate(lead_time_s=epoch_seconds(g["last"]) - epoch_seconds(g["first"]))
 
 
 def missing_values(events: ir.Table, column: str) -> dict[str, int]:

@@ -45,6 +45,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from cspm._events import epoch_seconds
 from cspm._waiting_charts import curve_svg, fmt_h, fmt_pct, heatmap_svg, render_section, table_rows
 from cspm._waiting_intervals import (
     activities,
@@ -53,7 +54,7 @@ from cspm._waiting_intervals import (
     sla_pause_activities,
     step_intervals,
 )
-from cspm.calendar import BusinessCalendar, epoch_seconds, small_table, timestamp_span
+from cspm.calendar import BusinessCalendar, small_table, timestamp_span
 from cspm.config import Config, load_config
 from cspm.log import AGENT, CASE, ROW, TEAM, TIMESTAMP, TicketLog
 from cspm.value_stream import classify
@@ -383,10 +384,10 @@ def _heatmaps(log: TicketLog, iv: ir.Table, calendar: BusinessCalendar, suf: str
         "hour": local.hour.astype("int64"),
     }))  # fmt: skip
     first = iv.group_by(CASE).aggregate(_t=iv[TIMESTAMP].min())
-    first = first.mutate(_hk=epoch_seconds(first._t) // 3600)
+    first = first.mutate(_hk=(epoch_seconds(first._t) // 3600).cast("int64"))
     arr = first.join(table, "_hk").group_by(["weekday", "hour"]).aggregate(n=lambda t: t.count()).to_pandas()
     q = iv.filter(iv[f"wait_{suf}"].notnull() & ~iv.paused & iv.prev_ts.notnull())
-    q = q.mutate(_hk=epoch_seconds(q.prev_ts) // 3600)
+    q = q.mutate(_hk=(epoch_seconds(q.prev_ts) // 3600).cast("int64"))
     jw = q.join(table, "_hk")
     wt = jw.group_by(["weekday", "hour"]).aggregate(m=jw[f"wait_{suf}"].median().cast("float64") / 3600.0).to_pandas()
     arrivals = empty.copy().fillna(0)

@@ -18,7 +18,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from cspm._events import seconds, to_frame
+from cspm._events import epoch_seconds, to_frame
 from cspm.handoffs import NO_VALUE, UNIT, VISIT, Level, Missing, lead_times, unit_column, visits
 from cspm.log import CASE
 from cspm.units import format_duration
@@ -44,7 +44,7 @@ def returns(visit_table: ir.Table) -> ir.Table:
         team=r[UNIT],
         via=r.via,
         kind=ibis.ifelse(r[VISIT] - r.left_visit == 2, "direct", "indirect"),
-        away_s=seconds(r.start) - seconds(r.left_end),
+        away_s=epoch_seconds(r.start) - epoch_seconds(r.left_end),
     )
 
 

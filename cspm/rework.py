@@ -37,7 +37,7 @@ import ibis.expr.types as ir
 import networkx as nx
 import pandas as pd
 
-from cspm._events import activity_names, as_int, case_window, matching, seconds, to_frame
+from cspm._events import activity_names, as_int, case_window, epoch_seconds, matching, to_frame
 from cspm.log import ACTIVITY, AGENT, CASE, ROW, TIMESTAMP
 from cspm.units import format_duration
 
@@ -88,7 +88,7 @@ def rework_events(events: ir.Table, not_counted: list[str] | tuple[str, ...] = (
         self_loop=self_loop,
         repetition=repetition,
         compared_agent=ibis.ifelse(self_loop | repetition, compare, ibis.null("string")),
-        interval_s=seconds(t[TIMESTAMP]) - seconds(t.prev_ts),
+        interval_s=epoch_seconds(t[TIMESTAMP]) - epoch_seconds(t.prev_ts),
     )
     redundant = t.self_loop | t.repetition
     return t.mutate(
@@ -225,8 +225,9 @@ def rework(
     pg = to_frame(per_agent, ["agent"])
     pg = pg.sort_values(["redos", "agent"], ascending=[False, True], kind="stable")
     pc = to_frame(per_case, [CASE])
-    for c in (*metrics, "rework_s"):
+    for c in metrics:
         pc[c] = pc[c].fillna(0).astype("int64")
+    pc["rework_s"] = pc["rework_s"].fillna(0).astype("float64")
     return Rework(
         per_case=pc,
         per_activity=pa.reset_index(drop=True),
@@ -339,7 +340,7 @@ def approval_events(events: ir.Table, approval: list[str], reject: list[str], re
     return t.mutate(
         extra_round=extra,
         cycle=t.is_rejection & (t.resubs > t.resub_seen),
-        interval_s=seconds(t[TIMESTAMP]) - seconds(t[TIMESTAMP].lag().over(w)),
+        interval_s=epoch_seconds(t[TIMESTAMP]) - epoch_seconds(t[TIMESTAMP].lag().over(w)),
     )
 
 
@@ -357,8 +358,9 @@ def approval_loops(log: TicketLog, config: Config | None = None) -> ApprovalLoop
     cases = log.events.select(CASE).distinct()
     per = cases.left_join(per, CASE).select(cases[CASE], *[per[c] for c in per.columns if c != CASE])
     df = to_frame(per, [CASE])
-    for c in ("approval_steps", "approval_rounds", "rejection_cycles", "extra_rounds_s"):
+    for c in ("approval_steps", "approval_rounds", "rejection_cycles"):
         df[c] = df[c].fillna(0).astype("int64")
+    df["extra_rounds_s"] = df["extra_rounds_s"].fillna(0).astype("float64")
     return ApprovalLoops(approval, reject, resub, df)
 
 
@@ -443,8 +445,8 @@ def _cycle_usage(events: ir.Table, cycles: list[list[str]], max_length: int) -> 
     t = events.select(CASE, ACTIVITY, TIMESTAMP, ROW)
     t = t.mutate(
         **{f"a{k}": t[ACTIVITY].lead(k).over(w) for k in range(1, k_max + 1)},
-        **{f"s{k}": seconds(t[TIMESTAMP].lead(k).over(w)) for k in range(1, k_max + 1)},
-        s0=seconds(t[TIMESTAMP]),
+        **{f"s{k}": epoch_seconds(t[TIMESTAMP].lead(k).over(w)) for k in range(1, k_max + 1)},
+        s0=epoch_seconds(t[TIMESTAMP]),
     )
     branches = []
     for i, cyc in enumerate(cycles):
@@ -457,7 +459,7 @@ def _cycle_usage(events: ir.Table, cycles: list[list[str]], max_length: int) -> 
             branches.append((cond, i, t[f"s{k}"] - t.s0))
     t = t.mutate(
         cycle_id=ibis.cases(*[(c, i) for c, i, _ in branches], else_=ibis.null("int64")),
-        duration_s=ibis.cases(*[(c, d) for c, _, d in branches], else_=ibis.null("int64")),
+        duration_s=ibis.cases(*[(c, d) for c, _, d in branches], else_=ibis.null("float64")),
     )
     hit = t.filter(t.cycle_id.notnull())
     agg = hit.group_by("cycle_id").aggregate(
@@ -478,7 +480,7 @@ def _cycle_usage(events: ir.Table, cycles: list[list[str]], max_length: int) -> 
                 "length": len(cyc),
                 "traversals": as_int(r.traversals),
                 "tickets": as_int(r.tickets),
-                "total_s": as_int(r.total_s),
+                "total_s": _f(r.total_s),
                 "median_s": _f(r.median_s),
             }
         )

@@ -266,7 +266,7 @@ def value_stream(
         **aggs, **first_last, _pos_lo=pos_lo, _pos_hi=pos_hi, events=iv.count()
     )
     if clock == "calendar":
-        from cspm.calendar import epoch_seconds
+        from cspm._events import epoch_seconds
 
         lead = (epoch_seconds(per_case._last) - epoch_seconds(per_case._first)).cast("float64") / 3600.0
     else:

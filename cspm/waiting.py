@@ -272,9 +272,18 @@ def check_target_steps(log: TicketLog, config: Config) -> None:
         raise ConfigError(None, problems)
 
 
-def analyse_waiting(log: TicketLog, config: Config | str | Path | None = None) -> WaitingAnalysis:
-    """The waiting analysis with the config's targets (used by ``cspm discover --config``)."""
-    return waiting(log, config)
+def analyse_waiting(
+    log: TicketLog,
+    config: Config | str | Path | None = None,
+    *,
+    time_semantics: str | None = None,
+    clock: str | None = None,
+) -> WaitingAnalysis:
+    """The waiting analysis with the config's targets (used by ``cspm discover --config``).
+
+    ``time_semantics`` and ``clock`` as in :func:`waiting` (they override the config).
+    """
+    return waiting(log, config, time_semantics=time_semantics, clock=clock)
 
 
 def _stat_aggs(x: ir.NumericValue, prefix: str = "") -> dict[str, ir.Scalar]:
@@ -301,7 +310,7 @@ def _split_quantiles(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _step_table(iv: ir.Table, semantics: str) -> pd.DataFrame:
     """One engine query: per step and clock, queue-wait stats, paused time, processing stats."""
-    null = ibis.null("int64")
+    null = ibis.null("float64")
     aggs: dict[str, ir.Scalar] = {"events": iv.count()}
     for suf in _CLOCK_SUFFIX.values():
         w = iv[f"wait_{suf}"]

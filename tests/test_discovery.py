@@ -91,6 +91,33 @@ def test_start_timestamps_give_wait_to_next_start():
     assert d.lead_time["median"] == 3 * H  # 08:00 (first start) → 11:00 (last completion)
 
 
+def test_subsecond_lead_time_and_edge_wait():
+    """a at 00:00:00.000, b at 00:00:01.500: 1.5 s, not 2.0 s (the fraction counted once)."""
+    log = _log([("x", "a", "2024-01-01 00:00:00.000"), ("x", "b", "2024-01-01 00:00:01.500"),
+                ("y", "a", "2024-01-01 00:00:00.000"), ("y", "b", "2024-01-01 00:00:59.999")])  # fmt: skip
+    d = discover(log)
+    assert d.lead_time["min"] == 1.5 and d.lead_time["max"] == pytest.approx(59.999, abs=1e-6)
+    e = d.dfg.edges.set_index(["source", "target"]).loc[("a", "b")]
+    assert e.wait_min == 1.5 and e.wait_max == pytest.approx(59.999, abs=1e-6)
+    assert e.wait_total == pytest.approx(61.499, abs=1e-6)
+    acts = d.activities.table.set_index("activity")
+    assert acts.loc["b", "wait_before_median"] == pytest.approx((1.5 + 59.999) / 2, abs=1e-6)
+    lead = d.cases_.to_pandas().set_index("case_id")["lead_time"].to_dict()
+    assert lead["x"] == 1.5 and lead["y"] == pytest.approx(59.999, abs=1e-6)
+
+
+def test_model_accepts_only_the_supported_miners(small):
+    from cspm.errors import CspmError
+
+    d = discover(small)
+    with pytest.raises(CspmError, match=r"unknown process-model miner 'heuristic'; the supported miners are "
+                                         r"'inductive', 'heuristics'"):  # fmt: skip
+        d.model(miner="heuristic")  # type: ignore[arg-type]
+    with pytest.raises(CspmError, match="'Inductive'"):
+        d.model(miner="Inductive")  # type: ignore[arg-type]
+    assert d.model(miner="heuristics").summary()["miner"] == "heuristics"
+
+
 def test_discovery_overview_and_summary(small):
     d = discover(small)
     ov = d.overview()

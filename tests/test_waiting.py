@@ -217,8 +217,10 @@ def test_per_team_calendar():
     cal = dict(CAL, teams={"night": {"timezone": "Europe/Berlin", "working_hours": {"mon-sun": "00:00-24:00"}}})
     w = waiting(log, config_from_dict({"calendar": cal}))
     iv = w.intervals.filter(w.intervals.activity == "b").order_by("case_id").to_pandas()
-    # E's step b belongs to the night team (works around the clock): 16 h; F's to x: 1 h + 1 h
-    assert iv["wait_bs"].tolist() == [16 * H - 60 * 1, 2 * H]
+    # E's step b belongs to the night team (works around the clock, 00:00-24:00 each day):
+    # Mon 17:00 → 24:00 = 7 h, Tue 00:00 → 09:00 = 9 h, 16 h in all (no minute lost at midnight);
+    # F's to x (08:00-18:00): Mon 17:00 → 18:00 = 1 h + Tue 08:00 → 09:00 = 1 h
+    assert iv["wait_bs"].tolist() == [16 * H, 2 * H]
 
 
 def test_no_targets_ranks_by_total_waiting_and_analyse_waiting_alias():
@@ -226,6 +228,49 @@ def test_no_targets_ranks_by_total_waiting_and_analyse_waiting_alias():
     assert w.ranking_basis == "total waiting"
     assert w.ranking["step"].tolist()[:2] == ["Pending customer", "First response"]
     assert w.breaching_steps() == [] and w.breaching_edges() == []
+
+
+def test_subsecond_waits_calendar_and_business():
+    """a at 00:00:00.000, b at 00:00:01.500: a wait of 1.5 s on both clocks (not truncated to 1 s)."""
+    rows = [("S", "a", "2024-01-01 00:00:00.000"), ("S", "b", "2024-01-01 00:00:01.500"),
+            ("T", "a", "2024-01-01 23:59:59.999"), ("T", "b", "2024-01-02 00:00:00.001")]  # fmt: skip
+    around_the_clock = {"calendar": {"timezone": "Europe/Berlin", "working_hours": {"mon-sun": "00:00-24:00"}}}
+    w = waiting(_log(rows), config_from_dict(around_the_clock))
+    iv = w.intervals.filter(w.intervals.activity == "b").order_by("case_id").to_pandas()
+    assert iv["wait_s"].tolist()[0] == 1.5 and iv["wait_bs"].tolist()[0] == 1.5
+    # T crosses local midnight: 0.002 s of calendar and of business time
+    assert iv["wait_s"].tolist()[1] == pytest.approx(0.002, abs=1e-6)
+    assert iv["wait_bs"].tolist()[1] == pytest.approx(0.002, abs=1e-6)
+    for clock in ("calendar", "business"):
+        b = w.step_table(clock).set_index("step").loc["b"]
+        assert b["max_h"] * H == pytest.approx(1.5, abs=1e-9) and b["total_h"] * H == pytest.approx(1.502, abs=1e-6)
+    # a milestone a → b measures the same interval
+    ms = config_from_dict({**around_the_clock, "targets": {"milestones": [
+        {"name": "ab", "start": "a", "end": "b", "within": "1s", "clock": "business"}]}})  # fmt: skip
+    t = waiting(_log(rows), ms).targets.set_index("name").loc["ab"]
+    assert (t["n"], t["attained"], t["breaching_cases"]) == (2, 0.5, 1)
+    assert t["excess_h"] * H == pytest.approx(0.5, abs=1e-6)
+
+
+def test_analyse_waiting_takes_time_semantics_and_clock():
+    cfg = config_from_dict({
+        "calendar": CAL, "targets": {"steps": [{"step": "First response", "max_wait": "1h", "attainment": "50%"}]},
+    })  # fmt: skip
+    log = _log(EASTER)
+    default = analyse_waiting(log, cfg)
+    assert default.semantics == "complete" and default.clock == "calendar"
+    assert default.step_table().set_index("step").loc["Ticket created", "n"] == 0
+    # as status changes, "Ticket created" is a status held A 1.5 h and B Fri 17:00 → Mon 08:30 = 63.5 h
+    status = analyse_waiting(log, cfg, time_semantics="status")
+    assert status.semantics == "status"
+    assert status.step_table().set_index("step").loc["Ticket created", ["n", "total_h"]].tolist() == [2, 65.0]
+    # the business clock: First response waited 1.5 h (A) and 1 h + 0.5 h (B) of business time
+    business = analyse_waiting(log, cfg, clock="business")
+    assert business.clock == "business"
+    assert business.step_table().set_index("step").loc["First response", ["median_h", "max_h"]].tolist() == [1.5, 1.5]
+    target = business.targets.iloc[0]
+    assert (target["clock"], target["level_h"], target["excess_h"]) == ("business", 1.5, 1.0)
+    assert default.targets.iloc[0]["level_h"] == 32.5
 
 
 def test_segment_targets_and_errors():
