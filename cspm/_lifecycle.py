@@ -86,63 +86,83 @@ def transition_counts(raw: Any, events: str, column: str) -> dict[str, int]:
     return {str(t): int(n) for t, n in sorted(rows, key=key)}
 
 
-def _reflected(stream: str, order: str) -> str:
-    """Select from ``stream`` (columns r, c, a, ts, ph, d: +1 opens, −1 closes, 0 neither) adding
-    ``alone``: a close with nothing open (the open count would drop below zero)."""
-    win = f"PARTITION BY c, a ORDER BY {order}"
-    return (
-        f"SELECT *, d = -1 AND run < least(0, coalesce(min(run) OVER ({win} ROWS BETWEEN UNBOUNDED PRECEDING "
-        f"AND 1 PRECEDING), 0)) AS alone FROM (SELECT *, sum(d) OVER ({win} ROWS UNBOUNDED PRECEDING) AS run "
-        f"FROM {stream})"
+def _stream(raw: Any, name: str, rows: str, *, openers: bool = True) -> None:
+    """Table ``name`` from ``rows`` (columns r, p, ts, t, ph, d: +1 opens, −1 closes, 0 neither) with
+    ``alone`` (a close with nothing open: the open count would drop below zero) and ``k`` (the
+    opener's number, or the number of the close among those that found something open).
+
+    Running sums over one ordering (two sorts): with R = Σd and M its running minimum, a close is
+    alone when R < min(0, M before it), and max(0, −M) closes so far were alone.
+    """
+    if not openers:  # nothing opens: every close is alone
+        raw.execute(f"CREATE TEMP TABLE {name} AS SELECT r, p, ts, t, ph, d, d = -1 AS alone, NULL::BIGINT AS k FROM ({rows})")
+        return
+    win = "PARTITION BY p ORDER BY ts, ph, r"
+    raw.execute(
+        f"""CREATE TEMP TABLE {name} AS
+        SELECT r, p, ts, t, ph, d, alone,
+               CASE WHEN d = 1 THEN n_open WHEN d = -1 AND NOT alone THEN n_close - greatest(0, -least(0, m)) END AS k
+        FROM (SELECT *, d = -1 AND run < least(0, coalesce(m_before, 0)) AS alone
+              FROM (SELECT *, min(run) OVER ({win} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS m_before,
+                           min(run) OVER ({win} ROWS UNBOUNDED PRECEDING) AS m
+                    FROM (SELECT *, sum(d) OVER ({win} ROWS UNBOUNDED PRECEDING) AS run,
+                                 sum(CASE WHEN d = 1 THEN 1 ELSE 0 END) OVER ({win} ROWS UNBOUNDED PRECEDING) AS n_open,
+                                 sum(CASE WHEN d = -1 THEN 1 ELSE 0 END) OVER ({win} ROWS UNBOUNDED PRECEDING) AS n_close
+                          FROM ({rows}))))"""
     )
 
 
 def _matched(name: str) -> str:
-    """k-th opener ↔ k-th close that found something open (FIFO): table (o_r, x_r)."""
+    """k-th opener ↔ k-th close that found something open (first in, first out): rows (o_r, x_r)."""
     return (
-        f"SELECT o.r AS o_r, x.r AS x_r FROM "
-        f"(SELECT *, row_number() OVER (PARTITION BY c, a ORDER BY {_ORDER}) AS k FROM {name} WHERE d = 1) o "
-        f"LEFT JOIN (SELECT *, row_number() OVER (PARTITION BY c, a ORDER BY {_ORDER}) AS k FROM {name} "
-        f"WHERE d = -1 AND NOT alone) x ON o.c = x.c AND o.a = x.a AND o.k = x.k"
+        f"SELECT o.r AS o_r, x.r AS x_r FROM (SELECT p, k, r FROM {name} WHERE d = 1) o "
+        f"LEFT JOIN (SELECT p, k, r FROM {name} WHERE d = -1 AND NOT alone) x ON o.p = x.p AND o.k = x.k"
     )
 
 
-_ORDER = "ts, ph, r"
-
-
-def pair_instances(raw: Any, events: str, lifecycle_column: str) -> tuple[str, dict[str, Any]]:
+def pair_instances(
+    raw: Any, events: str, lifecycle_column: str, present: set[str]
+) -> tuple[str, dict[str, Any]]:
     """Join the lifecycle rows of ``events`` (with the normalised ``__t`` column) into activity
     instances (see the module docstring); ``lifecycle_column`` (the lifecycle values as read, in
-    ``events``) keeps the closing row's value. Returns the new table and what was done."""
+    ``events``) keeps the closing row's value; ``present``: the normalised transitions the rows
+    have (a step whose transitions are absent is skipped). Returns the new table and what was done."""
+    has_queue, has_start = bool(present & set(QUEUE)), "start" in present
+    has_suspend = bool(present & {"suspend", "resume"})
     cols = [c[0] for c in raw.execute(f"DESCRIBE {events}").fetchall()]
     attrs = [c for c in cols if c not in (ROW, CASE, ACTIVITY, TIMESTAMP, TRANSITION)]
     phase = "CASE __t " + " ".join(f"WHEN {lit(t)} THEN {p}" for t, p in _PHASE.items()) + " ELSE 5 END"
     t = unique_name("lc")
     work_close = ", ".join(lit(x) for x in WORK_CLOSE)
     queue = ", ".join(lit(x) for x in QUEUE)
+    # one integer p per (case, activity): the windows below partition by it
     raw.execute(
-        f"CREATE TEMP TABLE {t}_b AS SELECT {ROW} AS r, {CASE} AS c, {ACTIVITY} AS a, {TIMESTAMP} AS ts, "
-        f"__t AS t, {phase} AS ph FROM {events}"
+        f"CREATE TEMP TABLE {t}_b AS SELECT e.{ROW} AS r, k.p, e.{TIMESTAMP} AS ts, e.__t AS t, {phase} AS ph "
+        f"FROM {events} e JOIN (SELECT {CASE}, {ACTIVITY}, row_number() OVER () AS p FROM "
+        f"(SELECT DISTINCT {CASE}, {ACTIVITY} FROM {events})) k USING ({CASE}, {ACTIVITY})"
     )
     # work: start opens, complete/ate_abort/pi_abort closes
-    raw.execute(
-        f"CREATE TEMP TABLE {t}_w AS " + _reflected(
-            f"(SELECT *, CASE WHEN t = 'start' THEN 1 ELSE -1 END AS d FROM {t}_b "
-            f"WHERE t = 'start' OR t IN ({work_close}))", _ORDER,
-        )
+    _stream(
+        raw, f"{t}_w",
+        f"SELECT *, CASE WHEN t = 'start' THEN 1 ELSE -1 END AS d FROM {t}_b WHERE t = 'start' OR t IN ({work_close})",
+        openers=has_start,
     )  # fmt: skip
     raw.execute(f"CREATE TEMP TABLE {t}_wm AS {_matched(t + '_w')}")
     # queue: schedule (and a first assign/reassign) opens; start, withdraw/skips and lone closes close
-    raw.execute(
-        f"CREATE TEMP TABLE {t}_q AS " + _reflected(
-            f"(SELECT *, CASE WHEN p AND (t = 'schedule' OR NOT coalesce(prev_p, false)) THEN 1 WHEN p THEN 0 "
-            f"ELSE -1 END AS d FROM (SELECT *, t IN ({queue}) AS p, lag(t IN ({queue})) OVER "
-            f"(PARTITION BY c, a ORDER BY {_ORDER}) AS prev_p FROM "
-            f"(SELECT r, c, a, ts, t, ph FROM {t}_b WHERE t IN ({queue}, 'start', "
-            f"{', '.join(lit(x) for x in QUEUE_CLOSE)}) UNION ALL SELECT r, c, a, ts, t, ph FROM {t}_w WHERE alone)))",
-            _ORDER,
-        )
-    )  # fmt: skip
+    closes = (
+        f"SELECT r, p, ts, t, ph FROM {t}_w WHERE alone UNION ALL SELECT r, p, ts, t, ph FROM {t}_b "
+        f"WHERE t IN ({', '.join(lit(x) for x in QUEUE_CLOSE)})"
+    )
+    if has_queue:
+        _stream(
+            raw, f"{t}_q",
+            f"SELECT r, p, ts, t, ph, CASE WHEN q AND (t = 'schedule' OR NOT coalesce(prev_q, false)) THEN 1 "
+            f"WHEN q THEN 0 ELSE -1 END AS d FROM (SELECT *, t IN ({queue}) AS q, lag(t IN ({queue})) OVER "
+            f"(PARTITION BY p ORDER BY ts, ph, r) AS prev_q FROM ({closes} UNION ALL SELECT r, p, ts, t, ph "
+            f"FROM {t}_b WHERE t IN ({queue}, 'start')))",
+        )  # fmt: skip
+    else:
+        _stream(raw, f"{t}_q", f"SELECT *, -1 AS d FROM ({closes})", openers=False)
     raw.execute(f"CREATE TEMP TABLE {t}_qm AS {_matched(t + '_q')}")
     # instances: (end row, start row, queue row)
     raw.execute(
@@ -157,32 +177,34 @@ def pair_instances(raw: Any, events: str, lifecycle_column: str) -> tuple[str, d
         SELECT r, NULL, NULL FROM {t}_b WHERE t = {lit(OTHER)}"""
     )
     # suspensions (suspend ↔ resume, FIFO), each given to the started instance running when it began
-    raw.execute(
-        f"CREATE TEMP TABLE {t}_s AS " + _reflected(
-            f"(SELECT *, CASE WHEN t = 'suspend' THEN 1 ELSE -1 END AS d FROM {t}_b WHERE t IN ('suspend', 'resume'))",
-            _ORDER,
+    if has_suspend:
+        _stream(
+            raw, f"{t}_s",
+            f"SELECT *, CASE WHEN t = 'suspend' THEN 1 ELSE -1 END AS d FROM {t}_b WHERE t IN ('suspend', 'resume')",
+        )  # fmt: skip
+        raw.execute(
+            f"""CREATE TEMP TABLE {t}_h AS
+            WITH m AS ({_matched(t + '_s')}),
+                 iv AS (SELECT m.o_r, m.x_r, s.p, s.ts AS s_ts, e.ts AS e_ts FROM m JOIN {t}_b s ON s.r = m.o_r
+                        LEFT JOIN {t}_b e ON e.r = m.x_r),
+                 inst AS (SELECT i.s_r, st.p, st.ts AS st_ts, en.ts AS en_ts FROM {t}_i i
+                          JOIN {t}_b st ON st.r = i.s_r JOIN {t}_b en ON en.r = i.end_r
+                          WHERE st.p IN (SELECT p FROM iv)),
+                 hit AS (SELECT iv.o_r, iv.x_r, inst.s_r,
+                                epoch(least(coalesce(iv.e_ts, inst.en_ts), inst.en_ts)) - epoch(iv.s_ts) AS sec,
+                                row_number() OVER (PARTITION BY iv.o_r ORDER BY inst.st_ts, inst.s_r) AS pick
+                         FROM iv JOIN inst ON iv.p = inst.p AND inst.st_ts <= iv.s_ts AND iv.s_ts <= inst.en_ts)
+            SELECT o_r, x_r, s_r, sec FROM hit WHERE pick = 1"""
         )
-    )  # fmt: skip
-    raw.execute(
-        f"""CREATE TEMP TABLE {t}_h AS
-        WITH m AS ({_matched(t + '_s')}),
-             iv AS (SELECT m.o_r, s.c, s.a, s.ts AS s_ts, e.ts AS e_ts FROM m JOIN {t}_b s ON s.r = m.o_r
-                    LEFT JOIN {t}_b e ON e.r = m.x_r),
-             inst AS (SELECT i.s_r, st.c, st.a, st.ts AS st_ts, en.ts AS en_ts, st.r AS st_r FROM {t}_i i
-                      JOIN {t}_b st ON st.r = i.s_r JOIN {t}_b en ON en.r = i.end_r),
-             hit AS (SELECT iv.o_r, m.x_r, inst.s_r,
-                            epoch(least(coalesce(iv.e_ts, inst.en_ts), inst.en_ts)) - epoch(iv.s_ts) AS sec,
-                            row_number() OVER (PARTITION BY iv.o_r ORDER BY inst.st_ts, inst.st_r) AS pick
-                     FROM iv JOIN m ON m.o_r = iv.o_r JOIN inst ON iv.c = inst.c AND iv.a = inst.a
-                          AND inst.st_ts <= iv.s_ts AND iv.s_ts <= inst.en_ts)
-        SELECT o_r, x_r, s_r, sec FROM hit WHERE pick = 1"""
-    )
-    raw.execute(f"CREATE TEMP TABLE {t}_sp AS SELECT s_r, sum(sec) AS sec FROM {t}_h GROUP BY s_r")
-    # suspend/resume rows outside every started instance stay events of their own
-    raw.execute(
-        f"INSERT INTO {t}_i SELECT r, NULL, NULL FROM {t}_s WHERE r NOT IN (SELECT o_r FROM {t}_h) "
-        f"AND r NOT IN (SELECT x_r FROM {t}_h WHERE x_r IS NOT NULL)"
-    )
+        raw.execute(f"CREATE TEMP TABLE {t}_sp AS SELECT s_r, sum(sec) AS sec FROM {t}_h GROUP BY s_r")
+        # suspend/resume rows outside every started instance stay events of their own
+        raw.execute(
+            f"INSERT INTO {t}_i SELECT r, NULL, NULL FROM {t}_s WHERE r NOT IN (SELECT o_r FROM {t}_h) "
+            f"AND r NOT IN (SELECT x_r FROM {t}_h WHERE x_r IS NOT NULL)"
+        )
+    else:
+        raw.execute(f"CREATE TEMP TABLE {t}_h (o_r BIGINT, x_r BIGINT, s_r BIGINT, sec DOUBLE)")
+        raw.execute(f"CREATE TEMP TABLE {t}_sp (s_r BIGINT, sec DOUBLE)")
     n = raw.execute(
         f"SELECT (SELECT count(*) FROM {t}_i WHERE s_r IS NOT NULL), (SELECT count(*) FROM {t}_i WHERE o_r IS NOT NULL), "
         f"(SELECT count(*) FROM {t}_sp), (SELECT sum(sec) FROM {t}_sp), (SELECT count(*) FROM {t}_h), "
@@ -197,10 +219,12 @@ def pair_instances(raw: Any, events: str, lifecycle_column: str) -> tuple[str, d
         select.append(f"o.{TIMESTAMP} AS {SCHEDULE}")
     if suspended_instances:
         select.append(f"CASE WHEN i.s_r IS NOT NULL THEN coalesce(sp.sec, 0) END AS {SUSPENDED}")
+    joined = ["e", *(["st"] if started else []), *(["o"] if queued else [])]
     select += [
-        f"e.{q(c)} AS {q(c)}" if c == lifecycle_column else f"coalesce(e.{q(c)}, st.{q(c)}, o.{q(c)}) AS {q(c)}"
+        f"e.{q(c)} AS {q(c)}" if c == lifecycle_column or len(joined) == 1
+        else f"coalesce({', '.join(f'{j}.{q(c)}' for j in joined)}) AS {q(c)}"
         for c in attrs
-    ]
+    ]  # fmt: skip
     select += [
         "e.__t AS __end",
         "coalesce(i.s_r <> i.end_r, false) AS __work",
@@ -209,11 +233,11 @@ def pair_instances(raw: Any, events: str, lifecycle_column: str) -> tuple[str, d
         "coalesce(i.o_r = i.end_r, false) AS __queue_only",
     ]
     paired = unique_name("events")
-    raw.execute(
-        f"CREATE TABLE {paired} AS SELECT {', '.join(select)} FROM {t}_i i JOIN {events} e ON e.{ROW} = i.end_r "
-        f"LEFT JOIN {events} st ON st.{ROW} = i.s_r LEFT JOIN {events} o ON o.{ROW} = i.o_r "
-        f"LEFT JOIN {t}_sp sp ON sp.s_r = i.s_r ORDER BY e.{ROW}"
-    )
+    joins = f"FROM {t}_i i JOIN {events} e ON e.{ROW} = i.end_r"
+    joins += f" LEFT JOIN {events} st ON st.{ROW} = i.s_r" if started else ""
+    joins += f" LEFT JOIN {events} o ON o.{ROW} = i.o_r" if queued else ""
+    joins += f" LEFT JOIN {t}_sp sp ON sp.s_r = i.s_r" if suspended_instances else ""
+    raw.execute(f"CREATE TABLE {paired} AS SELECT {', '.join(select)} {joins} ORDER BY e.{ROW}")
     row = raw.execute(
         f"SELECT count(*), count(*) FILTER (WHERE __work), count(*) FILTER (WHERE __open_start), "
         f"count(*) FILTER (WHERE __queue), count(*) FILTER (WHERE __queue_only), "
@@ -229,7 +253,7 @@ def pair_instances(raw: Any, events: str, lifecycle_column: str) -> tuple[str, d
     )
     for col in ("__end", "__work", "__open_start", "__queue", "__queue_only"):
         raw.execute(f"ALTER TABLE {paired} DROP COLUMN {col}")
-    for suffix in ("b", "w", "wm", "q", "qm", "i", "s", "h", "sp"):
+    for suffix in ("b", "w", "wm", "q", "qm", "i", "s", "h", "sp"):  # (s only with suspensions)
         raw.execute(f"DROP TABLE IF EXISTS {t}_{suffix}")
     raw.execute(f"DROP TABLE {events}")
     return paired, {

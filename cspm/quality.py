@@ -261,7 +261,7 @@ class DataQuality:
             c = src["classifier"]
             how = f"XES classifier '{c['name']}'"
         else:
-            how = {"given": "given", "detected": "detected from the headers"}.get(src.get("source", ""), "")
+            how = {"given": "given", "detected": "detected from the column names"}.get(src.get("source", ""), "")
         rows = [("activity", f"{cols} ({how})" if how else cols)]
         if src.get("declared") and src.get("source") != "classifier":
             rows.append(
@@ -288,7 +288,7 @@ class DataQuality:
             rows += [
                 ("  activity instances", f"{lc['activity_instances']:,}"),
                 ("  with start and end (work time)", f"{lc['start_to_end']:,}"),
-                ("  with a schedule/assign row (queue time)", f"{lc['with_queue']:,}"),
+                ("  with a schedule/assign row (queue start)", f"{lc['with_queue']:,}"),
                 ("  suspended (suspended_seconds)", f"{lc['suspended_instances']:,}"),
             ]
             rows += [(f"  ended by: {e}", f"{n:,}") for e, n in lc.get("ended_by", {}).items()]

@@ -291,11 +291,11 @@ def _build(
     if roles.lifecycle:
         lifecycle["transitions"] = _lifecycle.transition_counts(raw, events, "__lc")
         raw.execute(f"ALTER TABLE {events} DROP COLUMN __lc")
-        pairable = {_lifecycle.SYNONYMS.get(t, t) for t in lifecycle["transitions"]} & set(_lifecycle.PAIRABLE)
-        lifecycle["paired"] = bool(pairing and pairable)
+        present = {_lifecycle.SYNONYMS.get(t, t) for t in lifecycle["transitions"]}
+        lifecycle["paired"] = bool(pairing and present & set(_lifecycle.PAIRABLE))
         if lifecycle["paired"]:
             lc_name = roles.lifecycle if roles.lifecycle in attributes else f"attr_{roles.lifecycle}"
-            events, stats = _lifecycle.pair_instances(raw, events, lc_name)
+            events, stats = _lifecycle.pair_instances(raw, events, lc_name, present)
             lifecycle.update(stats)
         elif pairing:
             raw.execute(f"ALTER TABLE {events} DROP COLUMN {_lifecycle.TRANSITION}")
@@ -427,7 +427,7 @@ def _lifecycle_mode(
         act_cols.append(column)
     info: dict[str, Any] = {"column": column, "mode": mode}
     if mode == "pair" and has_start:
-        info.update(mode="none", reason="the log has a start timestamp column: rows are not paired")
+        info.update(mode="none", reason="the log has a start timestamp column")
     elif mode == "keep" and pair is None:
         info["reason"] = "the activity includes the lifecycle column (XES classifier or given)"
     return info

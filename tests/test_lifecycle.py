@@ -151,7 +151,7 @@ def test_every_standard_transition_is_kept_and_paired(standard_log):
         *[(f"  transition: {t}", str(n)) for t, n in TRANSITIONS.items()],
         ("  activity instances", "10"),
         ("  with start and end (work time)", "5"),
-        ("  with a schedule/assign row (queue time)", "5"),
+        ("  with a schedule/assign row (queue start)", "5"),
         ("  suspended (suspended_seconds)", "1"),
         ("  ended by: complete", "4"),
         ("  ended by: ate_abort", "1"),
