@@ -74,8 +74,8 @@ def transition_counts(raw: Any, events: str, column: str) -> dict[str, int]:
     """Rows per lifecycle value as written (lower case, trimmed; empty → '(empty)'), in the order of
     the standard lifecycle, then the others by name."""
     rows = raw.execute(
-        f"SELECT coalesce(NULLIF(lower(trim(CAST({q(column)} AS VARCHAR))), ''), '(empty)') AS t, count(*) AS n "
-        f"FROM {events} GROUP BY t"
+        f"SELECT coalesce(NULLIF(lower(trim(CAST({q(column)} AS VARCHAR))), ''), '(empty)'), count(*) "
+        f"FROM {events} GROUP BY 1"
     ).fetchall()
     rank = {t: i for i, t in enumerate(STANDARD)}
 
@@ -247,8 +247,8 @@ def pair_instances(
         raw.execute(
             f"SELECT CASE WHEN __open_start THEN 'start (never closed)' WHEN __queue_only THEN __end || ' (never started)' "
             "WHEN __end IN ('suspend', 'resume') THEN __end || ' (outside a started instance)' "
-            f"WHEN __end = {lit(OTHER)} THEN 'other' ELSE __end END AS e, count(*) AS n FROM {paired} "
-            "GROUP BY e ORDER BY n DESC, e"
+            f"WHEN __end = {lit(OTHER)} THEN 'other' ELSE __end END, count(*) FROM {paired} "
+            "GROUP BY 1 ORDER BY 2 DESC, 1"
         ).fetchall()
     )
     for col in ("__end", "__work", "__open_start", "__queue", "__queue_only"):

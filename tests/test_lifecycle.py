@@ -317,3 +317,123 @@ def test_simulated_start_complete_xes_pairs_into_the_simulated_steps(tmp_path):
     assert got["activity"].tolist() == truth["activity"].tolist()
     assert (got["start_timestamp"].values == pd.to_datetime(truth["start_timestamp"], utc=True).values).all()
     assert (got["timestamp"].values == pd.to_datetime(truth["timestamp"], utc=True).values).all()
+
+
+# --- an independent implementation: the documented rules as a plain state machine ----------------
+_PHASE = {"schedule": 0, "assign": 1, "reassign": 1, "start": 2, "suspend": 3, "resume": 4}
+_QUEUE, _WORK_CLOSE, _QUEUE_CLOSE = {"schedule", "assign", "reassign"}, {"complete", "ate_abort", "pi_abort"}, {
+    "withdraw", "autoskip", "manualskip"}  # fmt: skip
+
+
+def _reference(frame: pd.DataFrame) -> list[tuple]:
+    """(case, activity, end row, start time, queue time, suspended s) per instance, rows walked in order."""
+    from collections import deque
+
+    out = []
+    frame = frame.assign(row=range(1, len(frame) + 1), ph=frame["t"].map(lambda t: _PHASE.get(t, 5)))
+    for (case, act), g in frame.sort_values(["ts", "ph", "row"]).groupby(["case", "activity"], sort=False):
+        rows = list(g.itertuples(index=False))
+        opened, instances, lone = deque(), [], set()
+        for r in rows:  # work: FIFO starts ↔ closes
+            if r.t == "start":
+                opened.append(r)
+            elif r.t in _WORK_CLOSE:
+                if opened:
+                    instances.append({"end": r, "start": opened.popleft(), "queue": None})
+                else:
+                    lone.add(r.row)
+        instances += [{"end": s, "start": s, "queue": None} for s in opened]
+        by_start = {i["start"].row: i for i in instances}
+        queues, prev_q = deque(), False
+        for r in rows:  # queue: FIFO openers ↔ start / withdraw / skip / lone close
+            if r.t in _QUEUE:
+                if r.t == "schedule" or not prev_q:
+                    queues.append(r)
+                prev_q = True
+                continue
+            if r.t == "start" or r.t in _QUEUE_CLOSE or r.row in lone:
+                prev_q = False
+                opener = queues.popleft() if queues else None
+                if r.t == "start":
+                    by_start[r.row]["queue"] = opener
+                else:
+                    instances.append({"end": r, "start": None, "queue": opener})
+        instances += [{"end": o, "start": None, "queue": o} for o in queues]
+        instances += [{"end": r, "start": None, "queue": None} for r in rows if r.t not in _PHASE and r.t not in
+                      _WORK_CLOSE | _QUEUE_CLOSE]  # fmt: skip
+        susp, intervals = deque(), []
+        for r in rows:  # suspensions: FIFO suspend ↔ resume
+            if r.t == "suspend":
+                susp.append(r)
+            elif r.t == "resume" and susp:
+                intervals.append((susp.popleft(), r))
+            elif r.t == "resume":
+                instances.append({"end": r, "start": None, "queue": None})
+        intervals += [(s, None) for s in susp]
+        seconds: dict[int, float] = {}
+        for s, e in intervals:
+            hits = sorted(
+                (i for i in instances if i["start"] is not None and i["start"].ts <= s.ts <= i["end"].ts),
+                key=lambda i: (i["start"].ts, i["start"].row),
+            )
+            if not hits:
+                instances.append({"end": s, "start": None, "queue": None})
+                if e is not None:
+                    instances.append({"end": e, "start": None, "queue": None})
+                continue
+            i = hits[0]
+            end = min(e.ts, i["end"].ts) if e is not None else i["end"].ts
+            seconds[i["start"].row] = seconds.get(i["start"].row, 0.0) + (end - s.ts).total_seconds()
+        for i in instances:
+            out.append((
+                case, act, i["end"].row,
+                i["start"].ts if i["start"] is not None else None,
+                i["queue"].ts if i["queue"] is not None else None,
+                seconds.get(i["start"].row, 0.0) if i["start"] is not None else None,
+            ))  # fmt: skip
+    return sorted(out, key=lambda x: x[2])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_pairing_matches_an_independent_state_machine(seed):
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    transitions = ["schedule", "assign", "reassign", "start", "suspend", "resume", "autoskip", "manualskip",
+                   "withdraw", "ate_abort", "pi_abort", "complete", "complete", "start", "other"]  # fmt: skip
+    n = 3000
+    frame = pd.DataFrame({
+        "case": rng.integers(0, 150, n).astype(str),
+        "activity": rng.choice(["A", "B", "C"], n),
+        "t": rng.choice(transitions, n),
+        "ts": pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(rng.integers(0, 400, n), unit="min"),  # ties
+    })  # fmt: skip
+    log = cspm.read(frame, case_id="case", activity="activity", lifecycle="t", timestamp="ts")
+    got = log.events.order_by("source_row").to_pandas()
+    has = {c: c in got.columns for c in ("start_timestamp", "schedule_timestamp", "suspended_seconds")}
+    mine = [
+        (r.case_id, r.activity, r.source_row,
+         None if not has["start_timestamp"] or pd.isna(r.start_timestamp) else r.start_timestamp,
+         None if not has["schedule_timestamp"] or pd.isna(r.schedule_timestamp) else r.schedule_timestamp,
+         None if not has["suspended_seconds"] or pd.isna(r.suspended_seconds) else r.suspended_seconds)
+        for r in got.itertuples(index=False)
+    ]  # fmt: skip
+    expected = _reference(frame)
+    assert len(mine) == len(expected) == log.quality.events
+    assert mine == expected
+    assert log.quality.rows_kept == n and log.quality.rows_rejected == 0
+
+
+def test_source_columns_named_like_internal_ones():
+    """Attributes called t, e, n, p, r or __t do not disturb the pairing SQL."""
+    df = pd.DataFrame({
+        "case": ["1", "1", "1"], "act": ["A", "A", "B"], "lc": ["start", "complete", "schedule"],
+        "ts": ["2024-01-01 10:00", "2024-01-01 11:00", "2024-01-01 12:00"],
+        "e": ["x", "y", "z"], "n": [1, 2, 3], "t": ["a", "b", "c"], "p": [1, 2, 3], "r": [4, 5, 6], "__t": ["q"] * 3,
+    })  # fmt: skip
+    log = cspm.read(df, case_id="case", activity="act", lifecycle="lc", timestamp="ts", timezone="UTC")
+    out = log.to_pandas()
+    assert out[["activity", "lc", "e", "n", "t", "attr___t"]].values.tolist() == [
+        ["A", "complete", "y", 2, "b", "q"], ["B", "schedule", "z", 3, "c", "q"],
+    ]  # fmt: skip
+    assert log.quality.lifecycle["ended_by"] == {"complete": 1, "schedule (never started)": 1}
