@@ -95,7 +95,17 @@ def _duration_text(seconds: float) -> str:
 
 @dataclass
 class DataQuality:
-    """Rows read/kept/rejected, rejections by reason, and event-level checks of one log."""
+    """Rows read/kept/rejected, rejections by reason, and event-level checks of one log.
+
+    ``rows_kept`` counts source rows (lifecycle rows folded into an activity instance included);
+    ``events`` counts events after pairing. ``activity_source``: where the activity came from
+    (``given``, ``detected``, or an XES ``classifier`` with its name and keys; ``declared`` lists the
+    file's classifiers). ``lifecycle``: the lifecycle column, ``mode`` (``pair``, ``keep``, ``none``),
+    rows per transition and, when paired, the instance counts (see :mod:`cspm._lifecycle`).
+    ``timestamps``: per timestamp column, values with a UTC offset, epoch values, and values without
+    an offset with the zone they were read in and where that zone came from (``given``, ``config``,
+    ``default``).
+    """
 
     source: str
     kind: str

@@ -48,6 +48,8 @@ def test_naive_times_without_a_zone_are_flagged(naive_csv):
         {"column": "操作时间", "with_offset": 0, "epoch": 0, "without_offset": 3, "timezone": "UTC", "timezone_source": "default"}
     ]
     assert q.first_event == datetime(2024, 3, 5, 14, 3, tzinfo=UTC)
+    html = q._repr_html_()
+    assert "3, read as UTC (default; no time zone given)" in html and "had no UTC offset; read as UTC" in html
 
 
 def test_timezone_argument(naive_csv):
