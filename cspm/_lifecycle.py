@@ -86,30 +86,43 @@ def transition_counts(raw: Any, events: str, column: str) -> dict[str, int]:
     return {str(t): int(n) for t, n in sorted(rows, key=key)}
 
 
-def _stream(raw: Any, name: str, rows: str, *, openers: bool = True) -> None:
-    """Table ``name`` from ``rows`` (columns r, p, ts, t, ph, d: +1 opens, −1 closes, 0 neither) with
-    ``alone`` (a close with nothing open: the open count would drop below zero) and ``k`` (the
-    opener's number, or the number of the close among those that found something open).
+def _stream(raw: Any, name: str, rows: str, *, openers: bool = True, zeros: bool = False) -> None:
+    """Table ``name`` from ``rows`` (columns r, p, ts, t, ph, d: +1 opens, −1 closes, 0 neither —
+    only with ``zeros``) with ``alone`` (a close with nothing open: the open count would drop below
+    zero) and ``k`` (the opener's number, or the number of the close among those that found
+    something open).
 
-    Running sums over one ordering (two sorts): with R = Σd and M its running minimum, a close is
-    alone when R < min(0, M before it), and max(0, −M) closes so far were alone.
+    With R = Σd (running, per partition) and n the number of opens and closes so far, opens so far =
+    (n + R) / 2 and closes so far = (n − R) / 2. When R never drops below zero no close is alone;
+    otherwise, with M the running minimum of R, a close is alone when R < min(0, M before it), and
+    max(0, −M) closes so far were alone.
     """
     if not openers:  # nothing opens: every close is alone
         raw.execute(f"CREATE TEMP TABLE {name} AS SELECT r, p, ts, t, ph, d, d = -1 AS alone, NULL::BIGINT AS k FROM ({rows})")
         return
     win = "PARTITION BY p ORDER BY ts, ph, r"
+    n = f"sum(abs(d)) OVER ({win} ROWS UNBOUNDED PRECEDING)" if zeros else f"row_number() OVER ({win})"
     raw.execute(
-        f"""CREATE TEMP TABLE {name} AS
-        SELECT r, p, ts, t, ph, d, alone,
-               CASE WHEN d = 1 THEN n_open WHEN d = -1 AND NOT alone THEN n_close - greatest(0, -least(0, m)) END AS k
-        FROM (SELECT *, d = -1 AND run < least(0, coalesce(m_before, 0)) AS alone
-              FROM (SELECT *, min(run) OVER ({win} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS m_before,
-                           min(run) OVER ({win} ROWS UNBOUNDED PRECEDING) AS m
-                    FROM (SELECT *, sum(d) OVER ({win} ROWS UNBOUNDED PRECEDING) AS run,
-                                 sum(CASE WHEN d = 1 THEN 1 ELSE 0 END) OVER ({win} ROWS UNBOUNDED PRECEDING) AS n_open,
-                                 sum(CASE WHEN d = -1 THEN 1 ELSE 0 END) OVER ({win} ROWS UNBOUNDED PRECEDING) AS n_close
-                          FROM ({rows}))))"""
+        f"CREATE TEMP TABLE {name}_1 AS SELECT *, sum(d) OVER ({win} ROWS UNBOUNDED PRECEDING) AS run, {n} AS n "
+        f"FROM ({rows})"
     )
+    if raw.execute(f"SELECT coalesce(min(run), 0) >= 0 FROM {name}_1").fetchone()[0]:
+        raw.execute(
+            f"CREATE TEMP TABLE {name} AS SELECT r, p, ts, t, ph, d, false AS alone, CASE WHEN d = 1 THEN (n + run) // 2 "
+            f"WHEN d = -1 THEN (n - run) // 2 END AS k FROM {name}_1"
+        )
+    else:
+        raw.execute(
+            f"""CREATE TEMP TABLE {name} AS
+            SELECT r, p, ts, t, ph, d, alone,
+                   CASE WHEN d = 1 THEN (n + run) // 2
+                        WHEN d = -1 AND NOT alone THEN (n - run) // 2 - greatest(0, -least(0, m)) END AS k
+            FROM (SELECT *, d = -1 AND run < least(0, coalesce(m_before, 0)) AS alone
+                  FROM (SELECT *, min(run) OVER ({win} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS m_before,
+                               min(run) OVER ({win} ROWS UNBOUNDED PRECEDING) AS m
+                        FROM {name}_1))"""
+        )
+    raw.execute(f"DROP TABLE {name}_1")
 
 
 def _matched(name: str) -> str:
@@ -160,6 +173,7 @@ def pair_instances(
             f"WHEN q THEN 0 ELSE -1 END AS d FROM (SELECT *, t IN ({queue}) AS q, lag(t IN ({queue})) OVER "
             f"(PARTITION BY p ORDER BY ts, ph, r) AS prev_q FROM ({closes} UNION ALL SELECT r, p, ts, t, ph "
             f"FROM {t}_b WHERE t IN ({queue}, 'start')))",
+            zeros=True,
         )  # fmt: skip
     else:
         _stream(raw, f"{t}_q", f"SELECT *, -1 AS d FROM ({closes})", openers=False)
