@@ -47,12 +47,23 @@ FAMILIES = [
 
 @dataclass
 class TimestampReport:
+    """What was found in one timestamp column.
+
+    ``with_offset``: values that carried a UTC offset (or ``Z``, or a typed TIMESTAMPTZ);
+    ``epoch``: epoch seconds/milliseconds (instants, UTC by definition); ``without_offset``: local
+    wall-clock values read in ``timezone``. Counts are over the column's recognised values.
+    """
+
     column: str
     formats: dict[str, int] = field(default_factory=dict)
     dayfirst: bool | None = None
     dayfirst_inferred: bool = False
     warnings: list[str] = field(default_factory=list)
     source_type: str = "VARCHAR"
+    timezone: str = "UTC"
+    with_offset: int = 0
+    epoch: int = 0
+    without_offset: int = 0
 
 
 def _family_sql(fam: _Family, x: str, dayfirst: bool | None, tz: str) -> str:
@@ -115,16 +126,22 @@ def parse_expression(
         f"AND column_name = {lit(column)}"
     ).fetchone()
     ctype = (ctype[0] if ctype else "VARCHAR").upper()
-    report = TimestampReport(column, source_type=ctype)
+    report = TimestampReport(column, source_type=ctype, timezone=timezone)
+
+    def non_null() -> int:
+        return int(raw.execute(f"SELECT count({col}) FROM {table}").fetchone()[0])
+
     if ctype.startswith("TIMESTAMP WITH TIME ZONE"):
         report.formats["typed timestamp with time zone"] = -1
+        report.with_offset = non_null()
         return col, report
     if ctype.startswith("TIMESTAMP") or ctype == "DATE":
         report.formats[f"typed {ctype.lower()} (local time {timezone})"] = -1
+        report.without_offset = non_null()
         return f"timezone({lit(timezone)}, CAST({col} AS TIMESTAMP))", report
     if ctype in ("BIGINT", "INTEGER", "DOUBLE", "HUGEINT", "UBIGINT", "FLOAT") or ctype.startswith("DECIMAL"):
-        mx = raw.execute(f"SELECT max(abs({col})) FROM {table}").fetchone()[0] or 0
-        if mx >= 1e11:
+        mx, report.epoch = raw.execute(f"SELECT max(abs({col})), count({col}) FROM {table}").fetchone()
+        if (mx or 0) >= 1e11:
             report.formats["epoch milliseconds"] = -1
             return f"to_timestamp({col} / 1000.0)", report
         report.formats["epoch seconds"] = -1
@@ -134,6 +151,10 @@ def parse_expression(
         aware = any("%z" in f or "%Z" in f for f in formats)
         parsed = f"try_strptime({x}, {_fmt_list(formats)})"
         report.formats["given: " + " | ".join(formats)] = -1
+        if aware:
+            report.with_offset = non_null()
+        else:
+            report.without_offset = non_null()
         return (parsed if aware else f"timezone({lit(timezone)}, {parsed})"), report
     first = f"TRY_CAST(regexp_extract({x}, '^(\\d{{1,2}})[/-]', 1) AS INT)"
     second = f"TRY_CAST(regexp_extract({x}, '^\\d{{1,2}}[/-](\\d{{1,2}})[/-]', 1) AS INT)"
@@ -200,6 +221,12 @@ def parse_expression(
         report.dayfirst = dayfirst
     for f in fams:
         report.formats[f.label] = found[f]
+        if f.key == "iso_offset":
+            report.with_offset += found[f]
+        elif f.aware:
+            report.epoch += found[f]
+        else:
+            report.without_offset += found[f]
     if len(fams) > 1:
         report.warnings.append(
             f"column '{column}' mixes timestamp formats: "

@@ -2,11 +2,15 @@
 
 A DOCTYPE or entity declaration is rejected outright: XML external entities are an attack vector.
 Trace attributes become columns prefixed ``case:`` (``case:concept:name`` is the case id).
+The log's ``<classifier name=… keys=…/>`` declarations are returned in ``RawSource.info["classifiers"]``
+as ``(name, [key, …])`` pairs in file order (keys are whitespace-separated; a key containing spaces
+is written in single quotes, as IEEE 1849 says).
 """
 
 from __future__ import annotations
 
 import gzip
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +56,14 @@ def _local(tag: Any) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
+def classifier_keys(keys: str) -> list[str]:
+    """The attribute keys of a classifier's ``keys`` value: ``"concept:name 'my key'"`` → 2 keys."""
+    try:
+        return shlex.split(keys)
+    except ValueError:  # an unbalanced quote: plain whitespace split
+        return keys.split()
+
+
 def load_xes(raw: Any, path: Path) -> RawSource:
     _check_prolog(path)
     table = unique_name("raw")
@@ -86,6 +98,7 @@ def load_xes(raw: Any, path: Path) -> RawSource:
         batch.clear()
 
     trace_attrs: dict[str, str | None] = {}
+    classifiers: list[tuple[str, list[str]]] = []
     in_event = False
     seen_log = False
     with _open(path) as fh:
@@ -130,6 +143,8 @@ def load_xes(raw: Any, path: Path) -> RawSource:
                     elem.clear()
                     if len(batch) >= _BATCH:
                         flush()
+                elif tag == "classifier" and ptag == "log":
+                    classifiers.append((str(elem.get("name") or ""), classifier_keys(str(elem.get("keys") or ""))))
                 elif tag == "trace":
                     elem.clear()
                     while elem.getprevious() is not None:
@@ -146,4 +161,4 @@ def load_xes(raw: Any, path: Path) -> RawSource:
     flush()
     if rows == 0:
         raise InputError("contains no events.", path=path, expected="<trace> elements with <event>s")
-    return RawSource(table, columns, str(path), "xes", rows, {"format": "XES"})
+    return RawSource(table, columns, str(path), "xes", rows, {"format": "XES", "classifiers": classifiers})

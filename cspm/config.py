@@ -98,6 +98,12 @@ class ColumnMapping(_Model):
     agent: str | None = None
     team: str | None = None
     lifecycle: str | None = None
+    pair_lifecycle: bool | None = Field(
+        default=None,
+        description="true: join schedule/start/complete… rows into one event per activity instance; false: "
+        "keep every row, activity = name + transition; unset: keep when the activity includes the "
+        "lifecycle column (e.g. an XES classifier), else pair",
+    )
     channel: str | None = None
     priority: str | None = None
     customer: str | None = None

@@ -18,6 +18,8 @@ CASE = "case_id"
 ACTIVITY = "activity"
 TIMESTAMP = "timestamp"  # completion (or the only) time of the event, UTC
 START = "start_timestamp"  # start time, UTC, only when the log has one
+SCHEDULE = "schedule_timestamp"  # when a paired instance was scheduled/assigned (queue start), UTC
+SUSPENDED = "suspended_seconds"  # suspended time of a paired instance (suspend → resume), seconds
 AGENT = "agent"
 TEAM = "team"
 ROW = "source_row"  # 1-based data row in the source; breaks ties in timestamp order
@@ -64,7 +66,10 @@ class TicketLog:
     ``events`` is an Ibis table with the canonical columns ``case_id``, ``activity``, ``timestamp``
     (UTC), ``source_row`` and, when the source has them, ``start_timestamp``, ``agent``, ``team``;
     every other source column is kept under its own name. Order events of a case by
-    ``(timestamp, source_row)``.
+    ``(timestamp, source_row)``. When lifecycle rows were paired into activity instances (see
+    :mod:`cspm._lifecycle`), ``schedule_timestamp`` (queue start: the instance's schedule/assign row)
+    and ``suspended_seconds`` may be present too: queue time = ``start_timestamp −
+    schedule_timestamp``, work time = ``timestamp − start_timestamp − suspended_seconds``.
     """
 
     events: ir.Table
@@ -78,6 +83,10 @@ class TicketLog:
     @property
     def has_start(self) -> bool:
         return START in self.events.columns
+
+    @property
+    def has_schedule(self) -> bool:
+        return SCHEDULE in self.events.columns
 
     @property
     def has_agent(self) -> bool:

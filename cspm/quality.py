@@ -32,9 +32,18 @@ class IngestInfo:
     details: dict[str, Any] = field(default_factory=dict)
     timestamp_reports: list[TimestampReport] = field(default_factory=list)
     timezone: str = "UTC"
+    timezone_source: str = "default"  # given (timezone= / --timezone), config, default
     roles: Roles | None = None
-    pairing: dict[str, int] = field(default_factory=dict)
+    lifecycle: dict[str, Any] = field(default_factory=dict)
+    activity_source: dict[str, Any] = field(default_factory=dict)
     has_lines: bool = False
+
+
+_TZ_SOURCE = {
+    "given": "given: timezone= / --timezone",
+    "config": "config timestamps.timezone",
+    "default": "default; no time zone given",
+}
 
 
 def _as_utc(value: Any) -> datetime | None:
@@ -86,7 +95,17 @@ def _duration_text(seconds: float) -> str:
 
 @dataclass
 class DataQuality:
-    """Rows read/kept/rejected, rejections by reason, and event-level checks of one log."""
+    """Rows read/kept/rejected, rejections by reason, and event-level checks of one log.
+
+    ``rows_kept`` counts source rows (lifecycle rows folded into an activity instance included);
+    ``events`` counts events after pairing. ``activity_source``: where the activity came from
+    (``given``, ``detected``, or an XES ``classifier`` with its name and keys; ``declared`` lists the
+    file's classifiers). ``lifecycle``: the lifecycle column, ``mode`` (``pair``, ``keep``, ``none``),
+    rows per transition and, when paired, the instance counts (see :mod:`cspm._lifecycle`).
+    ``timestamps``: per timestamp column, values with a UTC offset, epoch values, and values without
+    an offset with the zone they were read in and where that zone came from (``given``, ``config``,
+    ``default``).
+    """
 
     source: str
     kind: str
@@ -106,6 +125,9 @@ class DataQuality:
     warnings: list[str]
     details: dict[str, Any]
     roles: dict[str, Any]
+    activity_source: dict[str, Any] = field(default_factory=dict)
+    lifecycle: dict[str, Any] = field(default_factory=dict)
+    timestamps: list[dict[str, Any]] = field(default_factory=list)
     rejects: ir.Table | None = field(default=None, repr=False)
 
     @classmethod
@@ -129,17 +151,25 @@ class DataQuality:
             details[f"timestamp formats ({rep.column})"] = {
                 k: v for k, v in rep.formats.items()
             }
-        if info.pairing:
-            details["lifecycle pairing"] = dict(info.pairing)
-            if info.pairing.get("unpaired_start"):
+        timestamps = [
+            {
+                "column": rep.column,
+                "with_offset": rep.with_offset,
+                "epoch": rep.epoch,
+                "without_offset": rep.without_offset,
+                "timezone": rep.timezone,
+                "timezone_source": info.timezone_source,
+            }
+            for rep in info.timestamp_reports
+        ]
+        for rep in info.timestamp_reports:
+            if rep.without_offset and info.timezone_source == "default":
                 warnings.append(
-                    f"{info.pairing['unpaired_start']:,} start events have no matching complete event; "
-                    "they are kept with their start time as completion time."
+                    f"column '{rep.column}': {rep.without_offset:,} timestamps had no UTC offset; read as UTC — "
+                    "set --timezone or timestamps.timezone (timezone= in Python) if they are local times."
                 )
-            if info.pairing.get("start_after_complete"):
-                warnings.append(
-                    f"{info.pairing['start_after_complete']:,} activity instances start after they complete."
-                )
+        warnings.extend(info.activity_source.get("notes", []))
+        warnings.extend(_lifecycle_warnings(info.lifecycle))
         if rejected:
             warnings.append(
                 f"{rejected:,} of {info.rows_read:,} rows were rejected ("
@@ -167,6 +197,9 @@ class DataQuality:
             warnings=warnings,
             details=details,
             roles=info.roles.as_dict() if info.roles else {},
+            activity_source=dict(info.activity_source),
+            lifecycle=dict(info.lifecycle),
+            timestamps=timestamps,
             rejects=rejects,
         )
 
@@ -198,6 +231,9 @@ class DataQuality:
             "time_span_seconds": self.time_span,
             "completeness": {k: round(v, 6) for k, v in self.completeness.items()},
             "roles": self.roles,
+            "activity_source": self.activity_source,
+            "lifecycle": self.lifecycle,
+            "timestamps": self.timestamps,
             "details": {k: v for k, v in self.details.items()},
             "warnings": list(self.warnings),
         }
@@ -211,6 +247,7 @@ class DataQuality:
             ("rows rejected", f"{self.rows_rejected:,}"),
         ]
         rows += [(f"  rejected: {r}", f"{n:,}") for r, n in self.rejected_by_reason.items()]
+        rows += self._activity_rows() + self._lifecycle_rows() + self._timestamp_rows()
         rows += [
             ("events", f"{self.events:,}"),
             ("cases", f"{self.cases:,}"),
@@ -223,6 +260,63 @@ class DataQuality:
             ("time span", _duration_text(self.time_span) if self.time_span is not None else "–"),
         ]
         rows += [(f"completeness: {c}", f"{v:.1%}") for c, v in self.completeness.items()]
+        return rows
+
+    def _activity_rows(self) -> list[tuple[str, str]]:
+        src = self.activity_source
+        if not src:
+            return []
+        cols = " + ".join(self.roles.get("activity", []))
+        if src.get("source") == "classifier":
+            c = src["classifier"]
+            how = f"XES classifier '{c['name']}'"
+        else:
+            how = {"given": "given", "detected": "detected from the column names"}.get(src.get("source", ""), "")
+        rows = [("activity", f"{cols} ({how})" if how else cols)]
+        if src.get("declared") and src.get("source") != "classifier":
+            rows.append(
+                ("XES classifiers declared (not used)", "; ".join(f"{d['name']}: {' '.join(d['keys'])}" for d in src["declared"]))
+            )
+        return rows
+
+    def _lifecycle_rows(self) -> list[tuple[str, str]]:
+        lc = self.lifecycle
+        if not lc.get("column"):
+            return []
+        mode = lc.get("mode")
+        if mode == "keep":
+            what = "kept: every row is an event, activity = name + transition"
+        elif mode == "pair" and lc.get("paired"):
+            what = "paired into activity instances"
+        elif mode == "pair":
+            what = "nothing to pair (no schedule/assign/start/suspend/resume rows)"
+        else:
+            what = "not paired: " + str(lc.get("reason", ""))
+        rows = [(f"lifecycle ({lc['column']})", what)]
+        rows += [(f"  transition: {t}", f"{n:,}") for t, n in lc.get("transitions", {}).items()]
+        if lc.get("paired"):
+            rows += [
+                ("  activity instances", f"{lc['activity_instances']:,}"),
+                ("  with start and end (work time)", f"{lc['start_to_end']:,}"),
+                ("  with a schedule/assign row (queue start)", f"{lc['with_queue']:,}"),
+                ("  suspended (suspended_seconds)", f"{lc['suspended_instances']:,}"),
+            ]
+            rows += [(f"  ended by: {e}", f"{n:,}") for e, n in lc.get("ended_by", {}).items()]
+        return rows
+
+    def _timestamp_rows(self) -> list[tuple[str, str]]:
+        rows = []
+        for t in self.timestamps:
+            col = t["column"]
+            if t["with_offset"]:
+                rows.append((f"timestamps with a UTC offset ({col})", f"{t['with_offset']:,}, converted to UTC"))
+            if t["epoch"]:
+                rows.append((f"epoch timestamps ({col})", f"{t['epoch']:,}, UTC"))
+            if t["without_offset"]:
+                source = _TZ_SOURCE.get(t["timezone_source"], t["timezone_source"])
+                rows.append(
+                    (f"timestamps without a UTC offset ({col})", f"{t['without_offset']:,}, read as {t['timezone']} ({source})")
+                )
         return rows
 
     def to_pandas(self) -> pd.DataFrame:
@@ -265,3 +359,40 @@ class DataQuality:
             f"<table>{rows}</table>" + (f"<ul>{warn}</ul>" if warn else "") + "</div>"
         )
 
+
+def _lifecycle_warnings(lc: dict[str, Any]) -> list[str]:
+    """What a reader of paired (or kept) lifecycle rows must know."""
+    from cspm._lifecycle import STANDARD, SYNONYMS
+
+    out = []
+    col = lc.get("column")
+    unknown = {t: n for t, n in lc.get("transitions", {}).items() if t not in STANDARD and t not in SYNONYMS and t != "(empty)"}
+    if unknown:
+        out.append(
+            f"column '{col}' has lifecycle values outside the IEEE 1849 standard lifecycle ("
+            + ", ".join(f"{t}: {n:,}" for t, n in unknown.items())
+            + ("); each such row is kept as an event of its own." if lc.get("paired") else ").")
+        )
+    if not lc.get("paired"):
+        return out
+    if lc.get("start_without_end"):
+        out.append(
+            f"{lc['start_without_end']:,} activity instances have a start but no complete/abort row; they are kept "
+            "with their start time as completion time."
+        )
+    if lc.get("queue_without_start"):
+        out.append(
+            f"{lc['queue_without_start']:,} activity instances were scheduled/assigned but never started, withdrawn "
+            "or completed; they are kept as events at their schedule/assign time."
+        )
+    if lc.get("suspended_instances"):
+        out.append(
+            f"{lc['suspended_instances']:,} activity instances were suspended ({_duration_text(lc['suspended_seconds'])} "
+            "in total, column suspended_seconds): their work time is timestamp − start_timestamp − suspended_seconds."
+        )
+    if lc.get("suspend_resume_outside_instances"):
+        out.append(
+            f"{lc['suspend_resume_outside_instances']:,} suspend/resume rows fall outside every started activity "
+            "instance; they are kept as events of their own."
+        )
+    return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cspm import _lifecycle
 from cspm import roles as _roles
 from cspm._sources import REJECTS_DDL, ROWCOL, RawSource, lit, load_source, q
 from cspm._timestamps import FAMILIES, TimestampReport, parse_expression
@@ -21,7 +22,9 @@ from cspm.log import (
     CASE,
     OPTIONAL_ROLES,
     ROW,
+    SCHEDULE,
     START,
+    SUSPENDED,
     TEAM,
     TIMESTAMP,
     Roles,
@@ -29,9 +32,9 @@ from cspm.log import (
 )
 from cspm.quality import DataQuality, IngestInfo
 
-_START_VALUES = ("start", "started", "begin")
-_COMPLETE_VALUES = ("complete", "completed", "end", "done", "finish")
-_CANONICAL = {CASE, ACTIVITY, TIMESTAMP, START, AGENT, TEAM, ROW, *OPTIONAL_ROLES}
+_CANONICAL = {CASE, ACTIVITY, TIMESTAMP, START, SCHEDULE, SUSPENDED, AGENT, TEAM, ROW, *OPTIONAL_ROLES}
+# names of the XES classifier taken as the activity, before the first declared one (case-insensitive)
+_ACTIVITY_CLASSIFIERS = ("activity", "activity classifier")
 
 
 def read(
@@ -54,15 +57,25 @@ def read(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | int | None = None,
-    pair_lifecycle: bool = True,
+    pair_lifecycle: bool | None = None,
     backend: Any = None,
 ) -> TicketLog:
     """Read a ticket event log.
 
     ``source``: a path (CSV/TSV, optionally gzipped; XLSX; Parquet; XES or .xes.gz) or a pandas /
-    polars DataFrame / Arrow table. Column roles not given are detected from the headers.
-    Naive timestamps are read in ``timezone`` (default: the config's, else UTC) and stored in UTC.
-    Start/complete rows (a lifecycle column with 'start' values) are paired into one event each.
+    polars DataFrame / Arrow table. Column roles not given are detected from the headers; an XES
+    file's declared classifier (the one named ``Activity`` / ``Activity classifier``, else the first)
+    gives the activity unless ``activity`` (or the config's ``columns.activity``) is given.
+    Naive timestamps (no UTC offset) are read in ``timezone`` (else the config's
+    ``timestamps.timezone``, else UTC; the quality report says which) and stored in UTC.
+
+    Lifecycle rows (``lifecycle:transition``: schedule, assign, start, suspend, resume, complete,
+    withdraw, …, see :mod:`cspm._lifecycle`): ``pair_lifecycle=True`` joins the rows of each activity
+    instance into one event (``start_timestamp``, ``schedule_timestamp``, ``suspended_seconds``);
+    ``False`` keeps every row as an event whose activity is name + transition. Default (``None``:
+    the config's ``columns.pair_lifecycle``, else automatic): keep when the activity already
+    includes the lifecycle column (e.g. the XES classifier ``concept:name lifecycle:transition``),
+    else pair. Every lifecycle row is kept; none is rejected.
     """
     cfg = config if isinstance(config, Config) else load_config(config) if config else Config()
     cols = cfg.columns
@@ -79,6 +92,9 @@ def read(
         "customer": customer or cols.customer,
     }
     tz = timezone or cfg.timestamps.timezone
+    tz_source = "given" if timezone else "config" if "timezone" in cfg.timestamps.model_fields_set else "default"
+    if pair_lifecycle is None:
+        pair_lifecycle = cols.pair_lifecycle
     if timezone:
         from cspm.config import _check_timezone
 
@@ -96,7 +112,9 @@ def read(
     raw.execute(REJECTS_DDL.format(name=rejects))
     src = load_source(raw, source, rejects, encoding=encoding, delimiter=delimiter, sheet=sheet)
     try:
-        return _build(backend, src, rejects, given, tz, dayfirst, formats, cols.activity_separator, pair_lifecycle)
+        return _build(
+            backend, src, rejects, given, (tz, tz_source), dayfirst, formats, cols.activity_separator, pair_lifecycle
+        )
     finally:
         for statement in src.drop:
             raw.execute(statement)
@@ -107,13 +125,14 @@ def _build(
     src: RawSource,
     rejects: str,
     given: dict[str, str | list[str] | None],
-    tz: str,
+    timezone: tuple[str, str],
     dayfirst: bool | None,
     formats: list[str] | None,
     separator: str,
-    pair_lifecycle: bool,
+    pair_lifecycle: bool | None,
 ) -> TicketLog:
     raw = backend.con
+    tz, tz_source = timezone
     for role, value in given.items():
         for col in [value] if isinstance(value, str) else value or []:
             if col not in src.columns:
@@ -124,6 +143,7 @@ def _build(
                     column=col,
                     expected=f"a column named {col!r}",
                 )
+    activity_source = _activity_from_classifier(src, given)
     mapping, detected, cands = _roles.detect(
         src.columns,
         given,
@@ -151,6 +171,24 @@ def _build(
             candidates=cands,
         )
     act_cols = [mapping["activity"]] if isinstance(mapping["activity"], str) else list(mapping["activity"])
+    if activity_source["source"] != "classifier":
+        activity_source["source"] = "detected" if "activity" in detected else "given"
+    lc_col = _opt(mapping, "lifecycle")
+    if lc_col is None and len(act_cols) > 1:
+        # a lifecycle column joined into the activity (classifier, or --activity twice) is still one
+        in_activity = _roles.candidates("lifecycle", act_cols[1:])
+        if in_activity:
+            lc_col = mapping["lifecycle"] = in_activity[0][1]
+    if lc_col and "lifecycle" in detected and not _recognised_transitions(raw, src.table, lc_col):
+        activity_source.setdefault("notes", []).append(
+            f"column {lc_col!r} was not used as the lifecycle: none of its values is a lifecycle transition"
+        )
+        mapping.pop("lifecycle")
+        detected.remove("lifecycle")
+        lc_col = None
+    lifecycle = _lifecycle_mode(
+        lc_col, act_cols, pair_lifecycle, activity_source, has_start=bool(_opt(mapping, "start_timestamp")), path=src.path
+    )
     roles = Roles(
         case_id=str(mapping["case_id"]),
         activity=tuple(act_cols),
@@ -178,7 +216,6 @@ def _build(
     def text(col: str) -> str:
         return f"NULLIF(trim(CAST({q(col)} AS VARCHAR)), '')"
 
-    lifecycle_in_activity = roles.lifecycle in act_cols if roles.lifecycle else False
     act_expr = (
         text(act_cols[0])
         if len(act_cols) == 1
@@ -195,16 +232,12 @@ def _build(
         if col:
             select.append(f"{text(col)} AS {q(name)}")
             consumed.add(col)
-    pairing = bool(pair_lifecycle and roles.lifecycle and not lifecycle_in_activity and not start_expr)
-    if pairing:
-        n_start = raw.execute(
-            f"SELECT count(*) FROM {src.table} WHERE lower(trim({q(roles.lifecycle)})) IN "
-            f"({', '.join(lit(v) for v in _START_VALUES)})"
-        ).fetchone()[0]
-        pairing = n_start > 0
-    if pairing:
-        select.append(f"lower(trim(CAST({q(roles.lifecycle)} AS VARCHAR))) AS __lifecycle")
-        consumed.add(roles.lifecycle)
+    pairing = lifecycle["mode"] == "pair"
+    if roles.lifecycle:
+        # the raw value (counted per transition below) and, to pair, the normalised transition
+        select.append(f"CAST({q(roles.lifecycle)} AS VARCHAR) AS __lc")
+        if pairing:
+            select.append(f"{_lifecycle.transition_sql(q(roles.lifecycle))} AS {_lifecycle.TRANSITION}")
     attributes = []
     for col in src.columns:
         if col in consumed:
@@ -235,16 +268,6 @@ def _build(
         select.append(f"lower({text(field_col)}) AS __field")
         extra.append("__field")
         checks.insert(0, (f"__field IS NULL OR __field NOT IN ({status})", "not a status change", field_col, "__field"))
-    if pairing:
-        allowed = ", ".join(lit(v) for v in _START_VALUES + _COMPLETE_VALUES)
-        checks.append(
-            (
-                f"__lifecycle IS NULL OR __lifecycle NOT IN ({allowed})",
-                "lifecycle transition other than start/complete",
-                roles.lifecycle,
-                "__lifecycle",
-            )
-        )
     reason = "CASE " + " ".join(f"WHEN {c} THEN {lit(r)}" for c, r, _, _ in checks) + " END"
     rcol = "CASE " + " ".join(f"WHEN {c} THEN {lit(col)}" for c, _, col, _ in checks) + " END"
     rval = "CASE " + " ".join(f"WHEN {c} THEN CAST({v} AS VARCHAR)" for c, _, _, v in checks) + " END"
@@ -265,9 +288,17 @@ def _build(
     for col in ("__reason", "__rcol", "__rval", *extra):
         raw.execute(f"ALTER TABLE {events} DROP COLUMN {col}")
     rows_kept = raw.execute(f"SELECT count(*) FROM {events}").fetchone()[0]
-    pairing_stats: dict[str, int] = {}
-    if pairing:
-        events, pairing_stats = _pair_lifecycle(raw, events)
+    if roles.lifecycle:
+        lifecycle["transitions"] = _lifecycle.transition_counts(raw, events, "__lc")
+        raw.execute(f"ALTER TABLE {events} DROP COLUMN __lc")
+        present = {_lifecycle.SYNONYMS.get(t, t) for t in lifecycle["transitions"]}
+        lifecycle["paired"] = bool(pairing and present & set(_lifecycle.PAIRABLE))
+        if lifecycle["paired"]:
+            lc_name = roles.lifecycle if roles.lifecycle in attributes else f"attr_{roles.lifecycle}"
+            events, stats = _lifecycle.pair_instances(raw, events, lc_name, present)
+            lifecycle.update(stats)
+        elif pairing:
+            raw.execute(f"ALTER TABLE {events} DROP COLUMN {_lifecycle.TRANSITION}")
     info = IngestInfo(
         source=src.path,
         kind=src.kind,
@@ -276,8 +307,10 @@ def _build(
         details=dict(src.info),
         timestamp_reports=reports,
         timezone=tz,
+        timezone_source=tz_source,
         roles=roles,
-        pairing=pairing_stats,
+        lifecycle=lifecycle,
+        activity_source=activity_source,
         has_lines=src.has_lines,
     )
     table = backend.table(events)
@@ -314,39 +347,87 @@ def _looks_like_time(raw: Any, table: str, column: str) -> bool:
     return row[0] > 0 and row[1] >= 0.5 * row[0]
 
 
-def _pair_lifecycle(raw: Any, events: str) -> tuple[str, dict[str, int]]:
-    """Pair the k-th start with the k-th complete of the same activity in a case (FIFO)."""
-    starts = ", ".join(f"'{v}'" for v in _START_VALUES)
-    others = [c for c in raw.execute(f"DESCRIBE {events}").fetchall() if c[0] not in (TIMESTAMP, START, "__lifecycle", ROW, CASE, ACTIVITY)]
-    keep = ", ".join(f"coalesce(c.{q(c[0])}, s.{q(c[0])}) AS {q(c[0])}" for c in others)
-    paired = unique_name("events")
-    raw.execute(
-        f"""CREATE TABLE {paired} AS
-        WITH s AS (SELECT *, row_number() OVER (PARTITION BY {CASE}, {ACTIVITY} ORDER BY {TIMESTAMP}, {ROW}) AS __k
-                   FROM {events} WHERE __lifecycle IN ({starts})),
-             c AS (SELECT *, row_number() OVER (PARTITION BY {CASE}, {ACTIVITY} ORDER BY {TIMESTAMP}, {ROW}) AS __k
-                   FROM {events} WHERE __lifecycle NOT IN ({starts}))
-        SELECT coalesce(c.{ROW}, s.{ROW}) AS {ROW}, coalesce(c.{CASE}, s.{CASE}) AS {CASE},
-               coalesce(c.{ACTIVITY}, s.{ACTIVITY}) AS {ACTIVITY},
-               coalesce(c.{TIMESTAMP}, s.{TIMESTAMP}) AS {TIMESTAMP},
-               s.{TIMESTAMP} AS {START}{", " + keep if keep else ""},
-               (s.__k IS NOT NULL AND c.__k IS NULL) AS __unpaired_start,
-               (c.__k IS NOT NULL AND s.__k IS NULL) AS __unpaired_complete,
-               (s.{TIMESTAMP} > c.{TIMESTAMP}) AS __start_after_complete
-        FROM s FULL OUTER JOIN c ON s.{CASE} = c.{CASE} AND s.{ACTIVITY} = c.{ACTIVITY} AND s.__k = c.__k
-        ORDER BY {ROW}"""
-    )
-    stats = raw.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE __unpaired_start), count(*) FILTER (WHERE __unpaired_complete), "
-        f"count(*) FILTER (WHERE __start_after_complete) FROM {paired}"
-    ).fetchone()
-    raw.execute(f"ALTER TABLE {paired} DROP COLUMN __unpaired_start")
-    raw.execute(f"ALTER TABLE {paired} DROP COLUMN __unpaired_complete")
-    raw.execute(f"ALTER TABLE {paired} DROP COLUMN __start_after_complete")
-    raw.execute(f"DROP TABLE {events}")
-    return paired, {
-        "activity_instances": stats[0],
-        "unpaired_start": stats[1],
-        "unpaired_complete": stats[2],
-        "start_after_complete": stats[3],
+def _activity_from_classifier(src: RawSource, given: dict[str, str | list[str] | None]) -> dict[str, Any]:
+    """Take the activity from the XES file's classifier unless it was given; say what was done.
+
+    The classifier named ``Activity`` or ``Activity classifier`` (case-insensitive) is used, else the
+    first one declared; its keys are joined into the activity, as ProM and Disco do.
+    """
+    declared = src.info.pop("classifiers", [])
+    found: dict[str, Any] = {
+        "source": "given" if given.get("activity") else "detected",
+        "declared": [{"name": n, "keys": list(k)} for n, k in declared],
+        "classifier": None,
     }
+    if not declared:
+        return found
+    name, keys = next(((n, k) for n, k in declared if n.strip().casefold() in _ACTIVITY_CLASSIFIERS), declared[0])
+    if given.get("activity"):
+        wanted = given["activity"]
+        if ([wanted] if isinstance(wanted, str) else list(wanted)) != list(keys):
+            found["notes"] = [f"XES classifier {name!r} ({' '.join(keys)}) not used: the activity column was given"]
+        return found
+    missing = [k for k in keys if k not in src.columns]
+    if not keys or missing:
+        found["notes"] = [
+            f"XES classifier {name!r} ({' '.join(keys)}) not used: no event has "
+            + ", ".join(repr(k) for k in missing or ["(no keys)"])
+            + "; the activity column was detected from the attribute names"
+        ]
+        return found
+    given["activity"] = keys[0] if len(keys) == 1 else list(keys)
+    found.update(source="classifier", classifier={"name": name, "keys": list(keys)})
+    return found
+
+
+def _recognised_transitions(raw: Any, table: str, column: str) -> bool:
+    """Whether any value of the column is a lifecycle transition (standard name or synonym)."""
+    known = ", ".join(lit(v) for v in (*_lifecycle.STANDARD, *_lifecycle.SYNONYMS))
+    return bool(
+        raw.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE lower(trim(CAST({q(column)} AS VARCHAR))) "
+            f"IN ({known}) LIMIT 1)"
+        ).fetchone()[0]
+    )
+
+
+def _lifecycle_mode(
+    column: str | None,
+    act_cols: list[str],
+    pair: bool | None,
+    activity_source: dict[str, Any],
+    *,
+    has_start: bool,
+    path: str,
+) -> dict[str, Any]:
+    """Decide between pairing lifecycle rows and keeping them in the activity (edits ``act_cols``)."""
+    if column is None:
+        return {"column": None, "mode": None}
+    in_activity = column in act_cols
+    if pair is True and in_activity:
+        if activity_source["source"] != "classifier" or len(act_cols) == 1:
+            raise InputError(
+                f"the activity ({' + '.join(act_cols)}) includes the lifecycle column {column!r}, and "
+                "pairing lifecycle rows was asked for.",
+                path=path,
+                column=column,
+                expected="either pairing (the activity without the lifecycle column) or keeping the "
+                "lifecycle in the activity",
+                hint="Use --lifecycle keep (pair_lifecycle=False), or give the activity without the "
+                "lifecycle column.",
+            )
+        act_cols.remove(column)
+        activity_source.setdefault("notes", []).append(
+            f"the XES classifier includes {column!r}; lifecycle pairing was asked for, so the activity is "
+            f"{' + '.join(act_cols)} and the lifecycle rows were paired into activity instances"
+        )
+        in_activity = False
+    mode = "keep" if pair is False or (pair is None and in_activity) else "pair"
+    if mode == "keep" and not in_activity:
+        act_cols.append(column)
+    info: dict[str, Any] = {"column": column, "mode": mode}
+    if mode == "pair" and has_start:
+        info.update(mode="none", reason="the log has a start timestamp column")
+    elif mode == "keep" and pair is None:
+        info["reason"] = "the activity includes the lifecycle column (XES classifier or given)"
+    return info

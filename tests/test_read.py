@@ -25,6 +25,11 @@ def test_helpdesk_xes_facts(helpdesk_log):
     assert helpdesk_log.roles.case_id == "case:concept:name"
     assert helpdesk_log.roles.activity == ("concept:name",)
     assert helpdesk_log.roles.agent == "org:resource"
+    # the file declares no XES classifier and no lifecycle, and carries UTC offsets (issue 9)
+    assert q.activity_source == {"source": "detected", "declared": [], "classifier": None}
+    assert q.lifecycle == {"column": None, "mode": None}
+    assert (q.timestamps[0]["with_offset"], q.timestamps[0]["without_offset"]) == (21_348, 0)
+    assert q.warnings == ["127 events are exact duplicates of another event."]
     assert helpdesk_log.engine == "duckdb"
     # the event table is an Ibis expression on DuckDB, not a pandas frame
     import ibis.expr.types as ir
@@ -166,10 +171,12 @@ def test_lifecycle_rows_are_paired(tmp_path):
     assert [(s.minute if pd.notna(s) else None, t.minute) for s, t in zip(df["start_timestamp"], df["timestamp"], strict=True)] == [
         (0, 30), (0, 45), (None, 0)
     ]
+    # the schedule row is a valid event (issue 9): Close was scheduled at 09:00, completed at 12:00
+    assert df["schedule_timestamp"].tolist() == [pd.NaT, pd.NaT, pd.Timestamp("2024-01-01 09:00", tz="UTC")]
     q = log.quality
-    assert q.rows_read == 6 and q.rows_kept == 5 and q.rows_rejected == 1
-    assert q.details["lifecycle pairing"]["activity_instances"] == 3
-    assert q.details["lifecycle pairing"]["unpaired_complete"] == 1
+    assert q.rows_read == 6 and q.rows_kept == 6 and q.rows_rejected == 0
+    assert q.lifecycle["activity_instances"] == 3
+    assert q.lifecycle["end_without_start"] == 1
 
 
 def test_start_and_complete_columns(tmp_path):

@@ -38,6 +38,11 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+class LifecycleMode(StrEnum):
+    pair = "pair"
+    keep = "keep"
+
+
 # Options shared by every command that reads a log (added by @reads_log, shown in their own panel).
 _PANEL = "Reading the log"
 CaseOpt = Annotated[str | None, typer.Option("--case-id", help="Column holding the case (ticket) id.", rich_help_panel=_PANEL)]
@@ -61,6 +66,17 @@ FormatTsOpt = Annotated[str | None, typer.Option("--timestamp-format", help="str
 EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Text encoding (detected when omitted).", rich_help_panel=_PANEL)]
 DelimOpt = Annotated[str | None, typer.Option("--delimiter", help="Field delimiter (detected when omitted).", rich_help_panel=_PANEL)]
 SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name.", rich_help_panel=_PANEL)]
+LifecycleOpt = Annotated[
+    LifecycleMode | None,
+    typer.Option(
+        "--lifecycle",
+        help="Lifecycle rows (schedule, start, complete, …): pair = one event per activity instance "
+        "(queue and work time), keep = every row an event, activity = name + transition. "
+        "Default: keep when the XES classifier includes the transition, else pair.",
+        show_default=False,
+        rich_help_panel=_PANEL,
+    ),
+]
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", help="Configuration file (YAML or TOML).", exists=False)
 ]
@@ -71,6 +87,7 @@ _READ_OPTIONS: dict[str, Any] = {
     "case_id": CaseOpt, "activity": ActivityOpt, "timestamp": TimestampOpt, "start_timestamp": StartOpt,
     "agent": AgentOpt, "team": TeamOpt, "timezone": TzOpt, "dayfirst": DayFirstOpt,
     "timestamp_format": FormatTsOpt, "encoding": EncodingOpt, "delimiter": DelimOpt, "sheet": SheetOpt,
+    "lifecycle": LifecycleOpt,
 }  # fmt: skip
 LogReader = Callable[[], "TicketLog"]
 
@@ -105,11 +122,14 @@ def read_log(
     config: Path | None = None,
     activity: list[str] | None = None,
     delimiter: str | None = None,
+    lifecycle: LifecycleMode | None = None,
     **options: Any,
 ) -> Any:
     """Read a log with the CLI's options (a status spinner while it reads)."""
     from cspm.read import read
 
+    if lifecycle is not None:
+        options["pair_lifecycle"] = lifecycle is LifecycleMode.pair
     act: str | list[str] | None = None
     if activity:
         act = activity[0] if len(activity) == 1 else list(activity)
