@@ -36,7 +36,7 @@ import pandas as pd
 from cspm._events import activity_names, case_window, epoch_seconds, to_frame
 from cspm.errors import InputError
 from cspm.handoffs import VISIT, Level, Missing, lead_times, unit_column, visit_events, visits
-from cspm.log import CASE, ROW, START, TIMESTAMP
+from cspm.log import CASE, ROW, START, SUSPENDED, TIMESTAMP
 from cspm.pingpong import returns
 from cspm.rework import approval_events, repeated_events, status_steps
 
@@ -283,7 +283,10 @@ def redundancy(
     t = redundancy_events(events, col, missing, appr, rej, res, visit_table, repeated, skip)
     has_start = START in events.columns
     if has_start:
-        proc = events.select(CASE, ROW, processing_s=epoch_seconds(events[TIMESTAMP]) - epoch_seconds(events[START]))
+        work = epoch_seconds(events[TIMESTAMP]) - epoch_seconds(events[START])
+        if SUSPENDED in events.columns:  # suspended time of a paired lifecycle instance is not work
+            work = work - events[SUSPENDED].cast("float64").fill_null(0.0)
+        proc = events.select(CASE, ROW, processing_s=work)
         t = t.left_join(proc, [CASE, ROW]).select(t, proc.processing_s)
         processing = t.processing_s.fill_null(0)
     else:

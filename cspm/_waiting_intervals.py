@@ -4,7 +4,8 @@ Definitions per time semantics (events of a case ordered by ``(timestamp, source
 
 * ``complete``: the wait of an event is ``timestamp − previous timestamp`` (the wait plus the work
   for that event; the first event of a case has none). Its edge is (previous activity, activity).
-* ``start_complete``: processing = ``timestamp − start_timestamp``; wait = ``start_timestamp −
+* ``start_complete``: processing = ``timestamp − start_timestamp − suspended_seconds`` (suspended
+  time of a paired lifecycle instance, when the log has it); wait = ``start_timestamp −
   previous completion`` (clipped at 0 where work overlaps). Edge as for ``complete``.
 * ``status``: an event is a status change; its "wait" is the **time in that status**,
   ``next timestamp − timestamp`` (the last status of a case has none). Edge (status, next status).
@@ -27,7 +28,7 @@ import ibis.expr.types as ir
 from cspm._events import epoch_seconds
 from cspm.calendar import BusinessCalendar, timestamp_span
 from cspm.errors import ConfigError
-from cspm.log import ACTIVITY, AGENT, CASE, OPTIONAL_ROLES, ROW, START, TEAM, TIMESTAMP
+from cspm.log import ACTIVITY, AGENT, CASE, OPTIONAL_ROLES, ROW, START, SUSPENDED, TEAM, TIMESTAMP
 
 if TYPE_CHECKING:
     from cspm.config import Config
@@ -147,13 +148,18 @@ def step_intervals(
         )  # fmt: skip
     else:
         start_sec = epoch_seconds(t[START])
+        # suspended time (suspend → resume of a paired instance) is not work; on the business clock it
+        # is removed in proportion to the business share of the instance's calendar span
+        susp = t[SUSPENDED].cast("float64").fill_null(0.0) if SUSPENDED in t.columns else ibis.literal(0.0)
+        span_s = sec - start_sec
+        share = ibis.cases((span_s > 0, (span_s - susp) / span_s), else_=ibis.literal(1.0))
         t = t.mutate(
             edge_from=t.prev_activity, edge_to=t[ACTIVITY],
             paused=is_pause(t.prev_activity),
             wait_s=_clip0(start_sec - prev_sec),
             wait_bs=_clip0(t.start_pos - t.prev_pos),
-            proc_s=_clip0(sec - start_sec),
-            proc_bs=_clip0(t.pos - t.start_pos),
+            proc_s=_clip0(span_s - susp),
+            proc_bs=_clip0((t.pos - t.start_pos) * share),
         )  # fmt: skip
     if keep is not None:
         wanted = [CASE, ACTIVITY, TIMESTAMP, ROW, START, TEAM, AGENT, *OPTIONAL_ROLES, *keep]

@@ -26,7 +26,7 @@ import pandas as pd
 
 from cspm._events import epoch_seconds
 from cspm.errors import CspmError
-from cspm.log import ACTIVITY, CASE, ROW, START, TIMESTAMP, TicketLog
+from cspm.log import ACTIVITY, CASE, ROW, START, SUSPENDED, TIMESTAMP, TicketLog
 from cspm.units import format_duration
 
 if TYPE_CHECKING:
@@ -66,7 +66,8 @@ def steps(events: ir.Table) -> ir.Table:
     Columns: ``case_id``, ``activity``, ``timestamp``, ``source_row``, ``position`` (1-based),
     ``next_activity`` (null at the end of the case), ``wait_after`` (seconds to the next event's
     start, see the module docstring), ``wait_before`` (the same for the previous edge; null at the
-    start of the case) and ``duration`` (completion − start, only when the log has start times).
+    start of the case) and ``duration`` (the work: completion − start − suspended time, only when the
+    log has start times).
     One window pass over the case order.
     """
     has_start = START in events.columns
@@ -74,6 +75,8 @@ def steps(events: ir.Table) -> ir.Table:
     cols: dict[str, Any] = {"_t": epoch_seconds(ts)}  # one timestamp conversion per column, reused below
     if has_start:
         cols["_s"] = epoch_seconds(events[START].coalesce(ts))
+    if has_start and SUSPENDED in events.columns:
+        cols["_susp"] = events[SUSPENDED].cast("float64").fill_null(0.0)
     e = events.select(CASE, ACTIVITY, TIMESTAMP, ROW, **cols)
     w = _case_window(e)
     t = e._t
@@ -88,8 +91,8 @@ def steps(events: ir.Table) -> ir.Table:
         "wait_before": prev_end.isnull().ifelse(ibis.null("float64"), ibis.greatest(s, prev_end) - prev_end),
     }
     if has_start:
-        added["duration"] = t - s
-    return e.mutate(**added).drop("_t", *(["_s"] if has_start else []))
+        added["duration"] = t - s - e._susp if "_susp" in e.columns else t - s
+    return e.mutate(**added).drop(*[c for c in ("_t", "_s", "_susp") if c in e.columns])
 
 
 def _time_stats(col: ir.NumericColumn, prefix: str) -> dict[str, Any]:

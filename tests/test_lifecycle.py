@@ -437,3 +437,17 @@ def test_source_columns_named_like_internal_ones():
         ["A", "complete", "y", 2, "b", "q"], ["B", "schedule", "z", 3, "c", "q"],
     ]  # fmt: skip
     assert log.quality.lifecycle["ended_by"] == {"complete": 1, "schedule (never started)": 1}
+
+
+def test_suspended_time_is_not_work_downstream(tmp_path):
+    """Review in c1: start 09:30, suspended 09:40–10:00, complete 10:30 → 40 min of work, not 60."""
+    log = cspm.read(write_csv(tmp_path / "lc.csv"))
+    acts = cspm.discover(log).activities.table.set_index("activity")
+    # Review: c1 40 min of work, c2 20 min (no suspension) → median 30 min, mean 30 min
+    assert acts.loc["Review", "duration_median"] == pytest.approx(30 * 60)
+    iv = cspm.analyse_waiting(log, time_semantics="start_complete").intervals.to_pandas()
+    review = iv[iv.activity == "Review"].set_index("case_id")
+    assert review.loc["c1", "proc_s"] == pytest.approx(40 * 60)
+    assert review.loc["c2", "proc_s"] == pytest.approx(20 * 60)
+    # the default calendar is all day, every day: business processing equals calendar processing
+    assert review.loc["c1", "proc_bs"] == pytest.approx(40 * 60)

@@ -51,7 +51,8 @@ def handoffs(
     format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Find handoffs, ping-pong, rework and approval loops in LOG, and what they cost (--team-column
-    names the column holding the team; the hourly rate comes from the config's costs.hourly_rate)."""
+    names the column holding the team; hours are priced at the config's costs.hourly_rate when the
+    log has start times, so that processing time is known)."""
     from cspm.config import load_config
     from cspm.handoffs import analyse_handoffs
     from cspm.units import format_duration
