@@ -21,9 +21,9 @@ from _harness import run_pipeline, simulated_log
 
 CSPM = """
 import time, cspm
-from cspm.calendar import BusinessCalendar
+from cspm.core.calendar import BusinessCalendar
 from cspm.config import Calendar
-from cspm._waiting_intervals import step_intervals
+from cspm.analysis.intervals import step_intervals
 t0 = time.perf_counter()
 log = cspm.read(PATH, case_id="ticket_id")
 t1 = time.perf_counter()
@@ -33,7 +33,7 @@ q = iv.filter(iv.wait_bs.notnull())
 edges = q.group_by(["edge_from", "edge_to"]).aggregate(median=q.wait_bs.median(), n=q.count()).to_pandas()
 t2 = time.perf_counter()
 row = edges[(edges.edge_from == "Escalate to L2") & (edges.edge_to == "Assign L2")].iloc[0]
-from cspm.waiting import waiting
+from cspm.analysis.waiting import waiting
 t3 = time.perf_counter()
 analysis = waiting(log, CONFIG)  # the whole analysis: both clocks, every target of the example config
 t4 = time.perf_counter()

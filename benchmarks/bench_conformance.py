@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 CSPM = """
 import time, cspm
-from cspm.conformance import check_conformance
+from cspm.analysis.conformance.check import check_conformance
 t0 = time.perf_counter()
 log = cspm.read(PATH)
 t = time.perf_counter()
@@ -86,8 +86,8 @@ def main() -> None:
     if not Path(args.log).is_file():
         parser.error(f"{args.log}: no such file; give the real log with --log PATH (or set CSPM_SHARED_LOGS)")
     import cspm
-    from cspm import _pm4py
-    from cspm.discovery import variants
+    from cspm.mining import pm4py as _pm4py
+    from cspm.mining.discovery import variants
 
     folder = Path(tempfile.gettempdir()) / "cspm_bench"
     folder.mkdir(exist_ok=True)

@@ -15,7 +15,7 @@ from _harness import run_pipeline, simulated_log
 
 CSPM = """
 import time, cspm
-from cspm.handoffs import analyse_handoffs
+from cspm.analysis.handoffs.handoffs import analyse_handoffs
 t0 = time.perf_counter()
 log = cspm.read(PATH)
 t1 = time.perf_counter()

@@ -11,26 +11,31 @@ Read a log, then discover, measure and diagnose::
     cspm.check_conformance(log, "to_be.bpmn")
 """
 
+from cspm._version import __version__
+from cspm.analysis.conformance.check import (
+    ConformanceResult,
+    ReferenceModel,
+    check_conformance,
+    load_model,
+)
+from cspm.analysis.handoffs.handoffs import HandoffAnalysis, analyse_handoffs
+from cspm.analysis.kpis import ServiceKPIs
+from cspm.analysis.kpis import kpis as service_kpis
+from cspm.analysis.value_stream import ValueStream
+from cspm.analysis.value_stream import value_stream as analyse_value_stream
+from cspm.analysis.waiting import WaitingAnalysis, analyse_waiting
 from cspm.config import Config, load_config
-from cspm.conformance import ConformanceResult, ReferenceModel, check_conformance, load_model
-from cspm.discovery import Discovery, discover
+from cspm.core.log import TicketLog
 from cspm.errors import ConfigError, CspmError, InputError, RoleDetectionError
-from cspm.handoffs import HandoffAnalysis, analyse_handoffs
-from cspm.kpis import ServiceKPIs
-from cspm.kpis import kpis as service_kpis
-from cspm.log import TicketLog
-from cspm.process_map import ProcessMap, process_map
-from cspm.quality import DataQuality
-from cspm.read import read
-from cspm.report import build_report
+from cspm.ingest.quality import DataQuality
+from cspm.ingest.read import read
+from cspm.mining.discovery import Discovery, discover
+from cspm.mining.process_map import ProcessMap, process_map
+from cspm.render.report import build_report
 from cspm.simulate import SimulationSettings, write_simulated_log
-from cspm.value_stream import ValueStream
-from cspm.value_stream import value_stream as analyse_value_stream
-from cspm.waiting import WaitingAnalysis, analyse_waiting
-
-__version__ = "0.1.0"
 
 __all__ = [
+    "__version__",
     "Config",
     "ConfigError",
     "ConformanceResult",

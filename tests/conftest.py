@@ -64,7 +64,7 @@ def spark():
     reason = _spark_unavailable()
     if reason:
         pytest.skip(f"SPARK-SKIPPED: {reason}")
-    from cspm.engine import spark_session
+    from cspm.core.engine import spark_session
 
     session = spark_session("local[2]")
     session.sparkContext.setLogLevel("ERROR")
@@ -75,6 +75,6 @@ def spark():
 @pytest.fixture(scope="session")
 def helpdesk_spark(helpdesk_log, spark) -> cspm.TicketLog:
     """The Helpdesk log with its events on Spark."""
-    from cspm.engine import to_spark
+    from cspm.core.engine import to_spark
 
     return to_spark(helpdesk_log, spark)

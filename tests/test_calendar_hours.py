@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from cspm._sim_clock import BusinessClock
-from cspm.calendar import BusinessCalendar
 from cspm.config import Calendar, config_from_dict
+from cspm.core.calendar import BusinessCalendar
 from cspm.errors import ConfigError
+from cspm.simulate.clock import BusinessClock
 
 BERLIN = ZoneInfo("Europe/Berlin")
 AROUND_THE_CLOCK = Calendar(timezone="Europe/Berlin", working_hours={"mon-sun": "00:00-24:00"})

@@ -100,7 +100,7 @@ def test_bad_where_option_is_a_clean_error(helpdesk_path, tmp_path):
 
 
 def test_targets_from_config_are_highlighted(helpdesk_path, tmp_path):
-    pytest.importorskip("cspm.waiting")
+    pytest.importorskip("cspm.analysis.waiting")
     cfg = tmp_path / "targets.yaml"
     cfg.write_text("targets:\n  steps:\n    - step: Closed\n      max_wait: 1d\n      attainment: 85%\n", encoding="utf-8")
     out = tmp_path / "out"

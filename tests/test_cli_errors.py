@@ -97,7 +97,7 @@ def test_discover_into_an_existing_file_fails_before_the_work(tmp_path, capsys):
     afile = tmp_path / "report"
     afile.write_text("", "utf-8")
     assert one_error(capsys, "discover", LOG, "--out", afile).startswith(f"{afile}: the output folder is a file")
-    from cspm.outputs import write_discovery
+    from cspm.pipeline import write_discovery
 
     with pytest.raises(cspm.InputError, match="the output folder is a file"):
         write_discovery(cspm.read(LOG), afile)
@@ -197,7 +197,7 @@ def test_a_target_on_a_missing_step_names_the_closest_steps(tmp_path, capsys):
 
 
 def test_the_library_raises_for_missing_target_steps():
-    from cspm.waiting import analyse_waiting, waiting
+    from cspm.analysis.waiting import analyse_waiting, waiting
 
     log = cspm.read(LOG)
     from cspm.config import config_from_dict

@@ -12,9 +12,15 @@ import pytest
 from typer.testing import CliRunner
 
 import cspm
-from cspm import _pm4py as pmc
+from cspm.analysis.conformance.check import (
+    ModelError,
+    ReferenceModel,
+    check_conformance,
+    check_rules,
+    load_model,
+)
 from cspm.config import config_from_dict
-from cspm.conformance import ModelError, ReferenceModel, check_conformance, check_rules, load_model
+from cspm.mining import pm4py as pmc
 from cspm.simulate import SimulationSettings, simulate
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
@@ -36,8 +42,8 @@ def _log(cases: dict[str, list[tuple[str, float]]]) -> cspm.TicketLog:
 def test_token_replay_and_precision_equal_pm4py(helpdesk_log, helpdesk_pm4py, noise):
     import pm4py
 
-    from cspm import _pm4py
-    from cspm.discovery import variants
+    from cspm.mining import pm4py as _pm4py
+    from cspm.mining.discovery import variants
 
     mined = _pm4py.inductive_model(variants(helpdesk_log).counts(), noise=noise)
     net, im, fm = mined.net, mined.initial_marking, mined.final_marking
@@ -57,8 +63,8 @@ def test_alignment_fitness_equals_pm4py(helpdesk_log, helpdesk_pm4py):
     """The whole Helpdesk log: its 226 variants align in a few seconds (the benchmark times it)."""
     import pm4py
 
-    from cspm import _pm4py
-    from cspm.discovery import variants
+    from cspm.mining import pm4py as _pm4py
+    from cspm.mining.discovery import variants
 
     mined = _pm4py.inductive_model(variants(helpdesk_log).counts(), noise=0.2)
     expected = pm4py.fitness_alignments(helpdesk_pm4py, mined.net, mined.initial_marking, mined.final_marking,
@@ -186,7 +192,7 @@ def test_tiny_budget_reports_unaligned_variants(helpdesk_log):
     assert s["unaligned_tickets"] == int(r.unaligned["count"].sum()) > 0
     html = r._repr_html_()
     assert "Not aligned within the time limit" in html and f"{len(r.unaligned)} variant(s)" in html
-    from cspm.report import build_report
+    from cspm.render.report import build_report
 
     report = build_report(helpdesk_log, [r]).render()
     assert 'id="conformance"' in report and "Not aligned within the time limit" in report
@@ -236,11 +242,11 @@ def test_happy_path_fitting_tickets_equal_pm4py(helpdesk_log, helpdesk_pm4py):
 
 
 def test_other_model_sources(helpdesk_log, tmp_path):
-    from cspm.discovery import variants
+    from cspm.mining.discovery import variants
 
     tree = load_model("->('Assign seriousness', 'Take in charge ticket', 'Resolve ticket', 'Closed')")
     assert tree.kind == "tree" and len(tree.activities) == 4
-    from cspm import _pm4py
+    from cspm.mining import pm4py as _pm4py
 
     mined = _pm4py.inductive_model(variants(helpdesk_log).counts(), noise=0.2)
     pnml = mined.save_pnml(tmp_path / "m.pnml")

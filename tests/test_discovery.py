@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import cspm
-from cspm.discovery import activity_stats, directly_follows, discover, variants
+from cspm.mining.discovery import activity_stats, directly_follows, discover, variants
 
 H = 3600.0
 
@@ -221,7 +221,7 @@ def test_heuristics_model_on_helpdesk(helpdesk_discovery, tmp_path):
     model = helpdesk_discovery.model(miner="heuristics")
     s = model.summary()
     assert s["miner"] == "heuristics" and s["visible_transitions"] == 14 and s["process_tree"] is None
-    from cspm._pm4py import read_bpmn, read_pnml
+    from cspm.mining.pm4py import read_bpmn, read_pnml
 
     bpmn = read_bpmn(model.save_bpmn(tmp_path / "h.bpmn"))
     assert {n.get_name() for n in bpmn.get_nodes()} >= {"Assign seriousness", "Closed"}

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import cspm
-from cspm.filters import (
+from cspm.mining.filters import (
     filter_activity,
     filter_attribute,
     filter_duration,

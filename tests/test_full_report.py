@@ -148,7 +148,7 @@ def test_missing_model_is_an_error_before_any_work(tmp_path, capsys):
 
 def test_write_discovery_loads_the_model_first(tmp_path):
     from cspm.errors import InputError
-    from cspm.outputs import write_discovery
+    from cspm.pipeline import write_discovery
 
     log = cspm.read(LOG)
     with pytest.raises(InputError, match="no such file"):

@@ -6,7 +6,7 @@ import re
 
 import networkx as nx
 
-from cspm._graph_svg import network_dot
+from cspm.render.network import network_dot
 
 
 def _graph() -> nx.DiGraph:

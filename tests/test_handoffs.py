@@ -25,12 +25,12 @@ import pandas as pd
 import pytest
 
 import cspm
-from cspm._redundancy import SECONDS_PER_MONTH, redundancy
+from cspm.analysis.handoffs.handoffs import NO_VALUE, analyse_handoffs, handoffs
+from cspm.analysis.handoffs.pingpong import ping_pong
+from cspm.analysis.handoffs.redundancy import SECONDS_PER_MONTH, redundancy
+from cspm.analysis.handoffs.rework import approval_loops, process_loops, rework
 from cspm.config import Config
 from cspm.errors import InputError
-from cspm.handoffs import NO_VALUE, analyse_handoffs, handoffs
-from cspm.pingpong import ping_pong
-from cspm.rework import approval_loops, process_loops, rework
 
 H = 3600
 
@@ -255,7 +255,7 @@ def test_names_are_escaped_in_section_and_network():
 
 
 def test_section_goes_into_the_report(tiny, tmp_path):
-    from cspm.report import build_report
+    from cspm.render.report import build_report
 
     a = analyse_handoffs(tiny)
     report = build_report(tiny, [a], tmp_path / "report.html")

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 import cspm
-from cspm.handoffs import analyse_handoffs, handoffs
-from cspm.pingpong import ping_pong
-from cspm.rework import approval_loops, rework
+from cspm.analysis.handoffs.handoffs import analyse_handoffs, handoffs
+from cspm.analysis.handoffs.pingpong import ping_pong
+from cspm.analysis.handoffs.rework import approval_loops, rework
 from cspm.simulate import SimulationSettings, simulate
 
 

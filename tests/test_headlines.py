@@ -14,13 +14,13 @@ import pandas as pd
 import pytest
 
 import cspm
-from cspm._redundancy import redundancy
-from cspm._waiting_charts import curve_svg, fmt_pct
-from cspm.handoffs import analyse_handoffs
-from cspm.kpis import kpis
-from cspm.report import build_report
-from cspm.rework import rework
-from cspm.value_stream import value_stream
+from cspm.analysis.handoffs.handoffs import analyse_handoffs
+from cspm.analysis.handoffs.redundancy import redundancy
+from cspm.analysis.handoffs.rework import rework
+from cspm.analysis.kpis import kpis
+from cspm.analysis.value_stream import value_stream
+from cspm.render.charts import curve_svg, fmt_pct
+from cspm.render.report import build_report
 
 H = 3600
 

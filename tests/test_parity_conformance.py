@@ -6,9 +6,14 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from cspm.analysis.conformance.check import (
+    _lead_time_by_group,
+    check_conformance,
+    check_rules,
+    variant_case_table,
+)
 from cspm.config import config_from_dict
-from cspm.conformance import _lead_time_by_group, check_conformance, check_rules, variant_case_table
-from cspm.discovery import variants
+from cspm.mining.discovery import variants
 
 pytestmark = pytest.mark.spark
 

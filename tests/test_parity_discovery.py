@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cspm.discovery import Cases, activity_codes, activity_table, edge_table, variant_table
-from cspm.filters import filter_variants
+from cspm.mining.discovery import Cases, activity_codes, activity_table, edge_table, variant_table
+from cspm.mining.filters import filter_variants
 
 pytestmark = pytest.mark.spark
 

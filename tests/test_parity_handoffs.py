@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 import cspm
-from cspm._redundancy import redundancy
-from cspm.handoffs import handoffs
-from cspm.pingpong import ping_pong
-from cspm.rework import approval_loops, process_loops, rework
+from cspm.analysis.handoffs.handoffs import handoffs
+from cspm.analysis.handoffs.pingpong import ping_pong
+from cspm.analysis.handoffs.redundancy import redundancy
+from cspm.analysis.handoffs.rework import approval_loops, process_loops, rework
 
 pytestmark = pytest.mark.spark
 
@@ -42,7 +42,7 @@ def test_helpdesk_agent_level_parity(helpdesk_log, helpdesk_spark):
 
 
 def test_simulated_approvals_and_missing_values_parity(spark):
-    from cspm.engine import to_spark
+    from cspm.core.engine import to_spark
     from cspm.simulate import simulate
 
     df, _ = simulate(n_tickets=300, seed=3, direct_ping_pong=0.2, indirect_ping_pong=0.1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cspm.quality import event_checks
+from cspm.ingest.quality import event_checks
 
 pytestmark = pytest.mark.spark
 

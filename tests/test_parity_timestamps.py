@@ -1,7 +1,7 @@
 """Engine parity of the one epoch conversion: sub-second durations are the same on DuckDB and Spark.
 
 Ibis compiles ``epoch_seconds()`` to DuckDB's ``epoch()`` (keeps the fraction) and to Spark's
-``unix_timestamp()`` (drops it); :func:`cspm._events.epoch_seconds` must give the millisecond value
+``unix_timestamp()`` (drops it); :func:`cspm.core.expr.epoch_seconds` must give the millisecond value
 on both. Each case is two events a → b (team T1 → T2) whose interval is worked out by hand:
 
 p  00:00:00.000 → 00:00:01.500            1.5 s
@@ -17,11 +17,11 @@ import pandas as pd
 import pytest
 
 import cspm
-from cspm._events import epoch_seconds
+from cspm.analysis.handoffs.handoffs import handoffs
+from cspm.analysis.waiting import waiting
 from cspm.config import config_from_dict
-from cspm.discovery import discover
-from cspm.handoffs import handoffs
-from cspm.waiting import waiting
+from cspm.core.expr import epoch_seconds
+from cspm.mining.discovery import discover
 
 pytestmark = pytest.mark.spark
 
@@ -46,7 +46,7 @@ AROUND_THE_CLOCK = config_from_dict({"calendar": {"working_hours": {"mon-sun": "
 
 @pytest.fixture(scope="module")
 def logs(spark) -> dict[str, cspm.TicketLog]:
-    from cspm.engine import to_spark
+    from cspm.core.engine import to_spark
 
     rows = []
     for case, (a, b, _) in CASES.items():

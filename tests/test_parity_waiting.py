@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cspm._waiting_intervals import step_intervals
-from cspm.calendar import BusinessCalendar
+from cspm.analysis.intervals import step_intervals
+from cspm.analysis.kpis import kpis
+from cspm.analysis.value_stream import value_stream
+from cspm.analysis.waiting import waiting
 from cspm.config import config_from_dict
-from cspm.kpis import kpis
-from cspm.value_stream import value_stream
-from cspm.waiting import waiting
+from cspm.core.calendar import BusinessCalendar
 
 pytestmark = pytest.mark.spark
 

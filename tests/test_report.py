@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import cspm
-from cspm.report import ReportSection, build_report
+from cspm.render.report import ReportSection, build_report
 
 WEIRD = ['Say "hi"', "back\\slash", "<script>alert(1)</script>", "处理工单", "R&D &lt; 50%"]
 

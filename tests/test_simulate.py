@@ -340,7 +340,7 @@ def test_country_holidays_and_team_calendar() -> None:
     agent = df[~df["activity"].isin(CUSTOMER_ACTIVITIES)]
     local = agent["timestamp"].dt.tz_convert(BERLIN)
     # Good Friday and Easter Monday 2024 are public holidays in Germany; a team calendar stands
-    # alone (as in cspm.calendar), so Billing's, without a country, works on Easter Monday
+    # alone (as in cspm.core.calendar), so Billing's, without a country, works on Easter Monday
     is_billing = agent["team"] == "Billing"
     assert not local[~is_billing].dt.date.isin([date(2024, 3, 29), date(2024, 4, 1)]).any()
     assert local[is_billing].dt.date.isin([date(2024, 4, 1)]).any()

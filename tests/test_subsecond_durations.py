@@ -22,12 +22,12 @@ import pandas as pd
 import pytest
 
 import cspm
-from cspm._conformance_rules import check_rules
-from cspm.calendar import BusinessCalendar
+from cspm.analysis.conformance.rules import check_rules
+from cspm.analysis.handoffs.handoffs import handoffs
+from cspm.analysis.handoffs.pingpong import ping_pong
+from cspm.analysis.handoffs.rework import rework
 from cspm.config import Calendar, config_from_dict
-from cspm.handoffs import handoffs
-from cspm.pingpong import ping_pong
-from cspm.rework import rework
+from cspm.core.calendar import BusinessCalendar
 
 ROWS = [
     ("x", "a", "2024-01-01 00:00:00.000", "T1", "u1"),
@@ -50,7 +50,7 @@ def _by_case(df: pd.DataFrame, col: str) -> dict[str, float]:
 
 
 def test_epoch_seconds_keeps_the_milliseconds_once(log):
-    from cspm._events import epoch_seconds
+    from cspm.core.expr import epoch_seconds
 
     t = log.events.order_by(["case_id", "source_row"])
     got = t.select(s=epoch_seconds(t.timestamp)).to_pandas()["s"].tolist()

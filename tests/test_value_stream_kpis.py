@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 import cspm
+from cspm.analysis.kpis import kpis
+from cspm.analysis.value_stream import classify, value_stream
 from cspm.config import config_from_dict
-from cspm.kpis import kpis
-from cspm.value_stream import classify, value_stream
 
 ROWS = [
     # case, activity, time (2024-03-04 is a Monday), team, customer

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 import cspm
-from cspm.calendar import BusinessCalendar, timestamp_span
+from cspm.analysis.waiting import analyse_waiting, waiting
 from cspm.config import Calendar, config_from_dict
+from cspm.core.calendar import BusinessCalendar, timestamp_span
 from cspm.errors import ConfigError
-from cspm.waiting import analyse_waiting, waiting
 
 BERLIN = ZoneInfo("Europe/Berlin")
 CAL = {"timezone": "Europe/Berlin", "working_hours": {"mon-fri": "08:00-18:00"}, "country": "DE"}
@@ -75,7 +75,7 @@ def test_dst_day_has_23_hours_when_worked_around_the_clock():
 
 
 @pytest.fixture(scope="module")
-def easter() -> cspm.waiting.WaitingAnalysis:
+def easter() -> cspm.analysis.waiting.WaitingAnalysis:
     cfg = config_from_dict({
         "calendar": CAL,
         "targets": {

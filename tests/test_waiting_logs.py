@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 import cspm
+from cspm.analysis.waiting import waiting
 from cspm.config import config_from_dict
-from cspm.waiting import waiting
 
 STEP_TARGETS = [
     {"step": "Assign L2", "max_wait": "1h", "attainment": "85%", "clock": "business"},

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 
 import cspm
+from cspm.analysis.kpis import kpis
+from cspm.analysis.value_stream import value_stream
+from cspm.analysis.waiting import waiting
 from cspm.config import config_from_dict
-from cspm.kpis import kpis
-from cspm.report import Report, ReportSection
-from cspm.value_stream import value_stream
-from cspm.waiting import waiting
+from cspm.render.report import Report, ReportSection
 
 EVIL = "<b>Escalate</b> & co"
 NS = {"s": "http://www.w3.org/2000/svg"}
@@ -204,7 +204,7 @@ def test_step_curve_and_heatmaps_show_the_kpis():
 
 
 def test_discover_outputs_use_the_targets(tmp_path):
-    from cspm.outputs import target_breaches
+    from cspm.pipeline import target_breaches
 
     log = _log()
     cfg = config_from_dict({"targets": {"steps": [{"step": "Resolve ticket", "max_wait": "1h", "attainment": "50%"}]}})

@@ -20,7 +20,7 @@ from rich.markup import escape
 from cspm.errors import ConfigError, CspmError, InputError
 
 if TYPE_CHECKING:
-    from cspm.log import TicketLog
+    from cspm.core.log import TicketLog
 
 app = typer.Typer(
     name="cspm",
@@ -96,7 +96,7 @@ def reads_log(command: Callable[..., Any]) -> Callable[..., Any]:
     """Give a command that takes ``log`` (and optionally ``config``) the column and reading options.
 
     The command declares a ``read`` parameter instead of those options and calls ``read()`` to get
-    the :class:`~cspm.log.TicketLog`, read with them (under a status spinner).
+    the :class:`~cspm.core.log.TicketLog`, read with them (under a status spinner).
     """
     signature = inspect.signature(command, eval_str=True)
     own = [p for name, p in signature.parameters.items() if name != "read"]
@@ -126,7 +126,7 @@ def read_log(
     **options: Any,
 ) -> Any:
     """Read a log with the CLI's options (a status spinner while it reads)."""
-    from cspm.read import read
+    from cspm.ingest.read import read
 
     if lifecycle is not None:
         options["pair_lifecycle"] = lifecycle is LifecycleMode.pair
@@ -169,8 +169,8 @@ def output_file(path: Path | None, option: str) -> Path | None:
 
 
 def model_option(path: Path, option: str = "--model") -> Any:
-    """The to-be model file of ``option``, loaded (a :class:`~cspm.conformance.ReferenceModel`)."""
-    from cspm.conformance import ModelError, load_model
+    """The to-be model file of ``option``, loaded (a :class:`~cspm.analysis.conformance.check.ReferenceModel`)."""
+    from cspm.analysis.conformance.check import ModelError, load_model
 
     if not path.is_file():
         what = "a folder, not a model file" if path.is_dir() else "no such file"

@@ -51,8 +51,8 @@ def bottlenecks(
     format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Rank the steps by total excess waiting hours over their targets (the config's ``targets``)."""
+    from cspm.analysis.waiting import waiting
     from cspm.config import load_config
-    from cspm.waiting import waiting
 
     cfg = load_config(config) if config is not None else None
     result = read()

@@ -43,8 +43,8 @@ def conformance(
     format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Check LOG against a to-be MODEL: fitting tickets, skipped and unexpected steps, rules from the config."""
+    from cspm.analysis.conformance.check import check_conformance
     from cspm.config import load_config
-    from cspm.conformance import check_conformance
 
     # options first: a missing model or config fails before the log is read
     rules = load_config(config).rules if config is not None else None

@@ -51,7 +51,7 @@ def _apply_filters(log, *, since, until, window, where, with_activity, without_a
                    variant_coverage, min_duration, max_duration):  # fmt: skip
     """The CLI's filter options (checked by :func:`_check_filter_values`), applied in a fixed order;
     returns the log and what was applied. ``where``: (column, values) pairs."""
-    from cspm import filters as f
+    from cspm.mining import filters as f
 
     applied: list[str] = []
     if since or until:
@@ -112,9 +112,9 @@ def discover(
     format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Discover the actual process of LOG: maps, model (BPMN, PNML), variants, tables and report."""
+    from cspm.analysis.waiting import check_target_steps
     from cspm.config import load_config
-    from cspm.outputs import check_output_folder, write_discovery
-    from cspm.waiting import check_target_steps
+    from cspm.pipeline import check_output_folder, write_discovery
 
     # every option is checked before the log is read: mistakes fail at once, not after the work
     check_output_folder(out)
@@ -194,7 +194,7 @@ def _check_filter_values(log: Any, where: list[tuple[str, list[str]]], with_acti
                          without_activity: list[str] | None) -> None:  # fmt: skip
     """A filter on a value the log does not have is an error naming the option and the closest
     values (a typo would otherwise keep no case, or every case, without a word)."""
-    from cspm.log import ACTIVITY
+    from cspm.core.log import ACTIVITY
 
     wanted: list[tuple[str, str, str]] = []  # (how the user wrote it, column, value)
     for option, names in (("--with-activity", with_activity), ("--without-activity", without_activity)):

@@ -53,8 +53,8 @@ def handoffs(
     """Find handoffs, ping-pong, rework and approval loops in LOG, and what they cost (--team-column
     names the column holding the team; hours are priced at the config's costs.hourly_rate when the
     log has start times, so that processing time is known)."""
+    from cspm.analysis.handoffs.handoffs import analyse_handoffs
     from cspm.config import load_config
-    from cspm.handoffs import analyse_handoffs
     from cspm.units import format_duration
 
     cfg = load_config(config) if config else None

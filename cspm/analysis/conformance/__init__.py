@@ -1,0 +1,1 @@
+"""Conformance to the to-be model: reference models, specs, checking, rules."""

@@ -1,0 +1,1 @@
+"""Handoffs, ping-pong, rework, approval loops, redundancy and their findings."""

@@ -1,0 +1,503 @@
+"""Rework, approval loops and the loops of the process.
+
+Definitions (bupaR/edeaR), each event of a case in ``(timestamp, source_row)`` order:
+
+* **self-loop**: the event's activity equals the activity immediately before it;
+* **repetition** (rework): the activity occurred earlier in the case, but not immediately before;
+* **rework** (the headline "x% of tickets contain rework") counts repetitions only; self-loops are
+  reported beside it (an immediate repeat is often one piece of work recorded twice);
+* **waiting steps are not counted**: a repeated status-like step (value class ``waiting`` — Wait,
+  Pending, On hold, 等待 … — or an SLA-pause step, see :mod:`cspm.analysis.value_stream`) is the ticket
+  waiting again, not work done again, so it is neither a repetition nor a self-loop (its time is
+  waiting time); :func:`status_steps` names them and :attr:`Rework.not_counted` lists them;
+* a repetition is a **repeat** when its agent is the agent of the activity's first (original)
+  occurrence in the case and a **redo** when another agent does it; a self-loop is a repeat when
+  the agent is the one of the event immediately before. The **redo referral matrix** counts redos
+  by (original agent, redoing agent).
+* **approval steps**: events of approval-class activities (the config's ``value_classes.approval``
+  plus names containing approve / approval / review / 审批 / 复核) and rejections; an **approval
+  round** is an occurrence of the case's first approval-class activity (e.g. "Request approval"),
+  a **loop** is two or more rounds; a **rejection → resubmission cycle** is a rejection followed
+  later in the case by a resubmission.
+* **process loops**: the simple cycles (networkx, bounded length) of the directly-follows graph,
+  with the tickets whose trace runs through each cycle consecutively and the time that takes.
+
+The time attributed to a repeated event is the interval since the event before it (its waiting and
+processing in an activity log).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import ibis.expr.types as ir
+import networkx as nx
+import pandas as pd
+
+from cspm.core.expr import activity_names, as_int, case_window, epoch_seconds, matching, to_frame
+from cspm.core.log import ACTIVITY, AGENT, CASE, ROW, TIMESTAMP
+from cspm.units import format_duration
+
+if TYPE_CHECKING:
+    from cspm.config import Config
+    from cspm.core.log import TicketLog
+
+APPROVAL_KEYWORDS = ("approve", "approval", "review", "审批", "复核")
+REJECTION_KEYWORDS = ("reject", "declin", "denied", "驳回", "拒绝", "退回")
+RESUBMISSION_KEYWORDS = ("resubmit", "re-submit", "resubmission", "重新提交", "重提", "再次提交")
+
+
+# ----------------------------------------------------------------------------- engine expressions
+def status_steps(log: TicketLog, config: Config | None = None) -> list[str]:
+    """The waiting and SLA-pause steps of the log, whose repeats are not rework (module docstring)."""
+    from cspm.analysis.intervals import activities, sla_pause_activities
+    from cspm.analysis.value_stream import classify
+
+    names = activities(log)
+    classes = classify(names, config)
+    waiting = set(classes.loc[classes["value_class"] == "waiting", "activity"])
+    return sorted(waiting | set(sla_pause_activities(log, config)))
+
+
+def rework_events(events: ir.Table, not_counted: list[str] | tuple[str, ...] = ()) -> ir.Table:
+    """Events with ``self_loop``, ``repetition``, ``repeat``/``redo`` flags and ``interval_s``.
+
+    Events of the ``not_counted`` activities (see :func:`status_steps`) are never flagged.
+    """
+    w = case_window()
+    wa = case_window(ACTIVITY)
+    has_agent = AGENT in events.columns
+    agent = events[AGENT].cast("string") if has_agent else ibis.null("string")
+    t = events.select(CASE, ACTIVITY, TIMESTAMP, ROW, agent=agent)
+    t = t.mutate(
+        prev_activity=t[ACTIVITY].lag().over(w),
+        prev_agent=t.agent.lag().over(w),
+        prev_ts=t[TIMESTAMP].lag().over(w),
+        occurrence=ibis.row_number().over(wa),  # 0-based
+        original_agent=t.agent.first().over(wa),
+    )
+    counted = ~t[ACTIVITY].isin(list(not_counted)) if not_counted else ibis.literal(True)
+    self_loop = counted & t.prev_activity.notnull() & (t.prev_activity == t[ACTIVITY])
+    repetition = counted & (t.occurrence > 0) & ~self_loop
+    compare = ibis.ifelse(self_loop, t.prev_agent, t.original_agent)
+    known = t.agent.notnull() & compare.notnull()
+    t = t.mutate(
+        self_loop=self_loop,
+        repetition=repetition,
+        compared_agent=ibis.ifelse(self_loop | repetition, compare, ibis.null("string")),
+        interval_s=epoch_seconds(t[TIMESTAMP]) - epoch_seconds(t.prev_ts),
+    )
+    redundant = t.self_loop | t.repetition
+    return t.mutate(
+        repeat=redundant & known & (t.agent == t.compared_agent),
+        redo=redundant & known & (t.agent != t.compared_agent),
+    )
+
+
+# ------------------------------------------------------------------------------------- rework
+@dataclass
+class Rework:
+    """Repetitions, self-loops, repeats vs redos per case, activity and agent; the redo referral."""
+
+    per_case: pd.DataFrame  # case_id, repetitions, self_loops, repeats, redos, rework_s
+    per_activity: pd.DataFrame  # activity, repetitions, self_loops, repeats, redos, tickets
+    per_agent: pd.DataFrame  # agent, repetitions, self_loops, repeats, redos
+    referral: pd.DataFrame  # original_agent, redo_agent, kind, redos
+    events: int = 0
+    not_counted: list[str] = field(default_factory=list)  # waiting steps whose repeats are not rework
+    waiting_repeats: dict[str, int] = field(default_factory=dict)  # not-counted step → its repeats (> 0)
+
+    def tickets(self, kind: str = "repetitions") -> set[str]:
+        """Ids of tickets with at least one repetition (or ``kind='self_loops'``, 'redos', ...)."""
+        return set(self.per_case.loc[self.per_case[kind] > 0, CASE])
+
+    def table(self, level: str = "case") -> pd.DataFrame:
+        """The metric at ``level``: 'case', 'activity', 'agent' or 'log'."""
+        if level == "log":
+            return pd.DataFrame([self.summary()])
+        return {"case": self.per_case, "activity": self.per_activity, "agent": self.per_agent}[level]
+
+    def referral_matrix(self, kind: str = "repetition") -> pd.DataFrame:
+        """Whose work is redone by whom: rows original agent, columns redoing agent."""
+        r = self.referral[self.referral["kind"] == kind]
+        if r.empty:
+            return pd.DataFrame()
+        return r.pivot_table(index="original_agent", columns="redo_agent", values="redos", aggfunc="sum", fill_value=0)
+
+    def to_pandas(self) -> pd.DataFrame:
+        return self.per_case
+
+    def summary(self) -> dict[str, Any]:
+        pc = self.per_case
+        n = max(len(pc), 1)
+        return {
+            "repetitions": int(pc["repetitions"].sum()),
+            "self_loops": int(pc["self_loops"].sum()),
+            "repeats": int(pc["repeats"].sum()),
+            "redos": int(pc["redos"].sum()),
+            "tickets_with_repetitions": int((pc["repetitions"] > 0).sum()),
+            "tickets_with_self_loops": int((pc["self_loops"] > 0).sum()),
+            "share_tickets_with_rework": round(float((pc["repetitions"] > 0).sum() / n), 4),
+            "share_tickets_with_self_loops": round(float((pc["self_loops"] > 0).sum() / n), 4),
+            "rework_hours": round(float(pc["rework_s"].sum()) / 3600, 2),
+            "most_repeated": [
+                {"activity": r.activity, "repetitions": int(r.repetitions), "self_loops": int(r.self_loops)}
+                for r in self.per_activity.head(3).itertuples()
+            ],
+            "not_counted": list(self.not_counted),
+            "waiting_repeats": dict(self.waiting_repeats),
+        }
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return f"Rework(repetitions={s['repetitions']}, self_loops={s['self_loops']}, repeats={s['repeats']}, redos={s['redos']})"
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        return (
+            f"<h4>Rework</h4><p>{s['share_tickets_with_rework']:.1%} of tickets repeat a step after other "
+            f"steps ({s['repetitions']} repetitions), {s['share_tickets_with_self_loops']:.1%} repeat one "
+            f"immediately ({s['self_loops']} self-loops); {s['repeats']} repeats by the same agent, "
+            f"{s['redos']} redos by another.{_not_counted_html(self.waiting_repeats)}</p>"
+            + self.per_activity.head(10).to_html(index=False, escape=True, border=0)
+        )
+
+
+def _not_counted_html(repeats: dict[str, int]) -> str:
+    if not repeats:
+        return ""
+    return " Repeats of waiting steps are not counted: " + ", ".join(
+        f"{html.escape(n)} ({k:,})" for n, k in repeats.items()) + "."  # fmt: skip
+
+
+def waiting_repeats(events: ir.Table, steps: list[str]) -> dict[str, int]:
+    """Per step of ``steps``: its occurrences after the first in a case (the repeats not counted)."""
+    if not steps:
+        return {}
+    e = events.filter(events[ACTIVITY].isin(list(steps)))
+    g = e.group_by([CASE, ACTIVITY]).aggregate(n=e.count())
+    r = g.group_by(ACTIVITY).aggregate(repeats=(g.n - 1).sum()).to_pandas()
+    return {str(a): int(n) for a, n in sorted(zip(r[ACTIVITY], r["repeats"], strict=True)) if n > 0}
+
+
+def repeated_events(events: ir.Table, not_counted: list[str] | tuple[str, ...] = ()) -> ir.Table:
+    """The repetitions and self-loops only (see :func:`rework_events`)."""
+    t = rework_events(events, not_counted)
+    return t.filter(t.repetition | t.self_loop)
+
+
+def rework(
+    log: TicketLog,
+    config: Config | None = None,
+    *,
+    repeated: ir.Table | None = None,
+    not_counted: list[str] | None = None,
+) -> Rework:
+    """Repetitions and self-loops, split into repeats and redos (edeaR's definitions), without the
+    repeats of waiting steps (``not_counted``, default :func:`status_steps` of ``config``).
+
+    ``repeated``: :func:`repeated_events` already computed (and cached) for this log with the same
+    ``not_counted``.
+    """
+    skip = status_steps(log, config) if not_counted is None else list(not_counted)
+    red = repeated if repeated is not None else repeated_events(log.events, skip).cache()
+    metrics = {
+        "repetitions": red.repetition.cast("int64").sum(),
+        "self_loops": red.self_loop.cast("int64").sum(),
+        "repeats": red.repeat.cast("int64").sum(),
+        "redos": red.redo.cast("int64").sum(),
+    }
+    per_red = red.group_by(CASE).aggregate(**metrics, rework_s=red.interval_s.sum())
+    cases = log.events.select(CASE).distinct()
+    per_case = cases.left_join(per_red, CASE).select(cases[CASE], *[per_red[c] for c in (*metrics, "rework_s")])
+    per_activity = red.group_by(ACTIVITY).aggregate(**metrics, tickets=red[CASE].nunique(), rework_s=red.interval_s.sum())
+    per_agent = red.filter(red.agent.notnull()).group_by("agent").aggregate(**metrics)
+    redo = red.filter(red.redo)
+    referral = redo.group_by(
+        [redo.compared_agent.name("original_agent"), redo.agent.name("redo_agent"),
+         ibis.ifelse(redo.self_loop, "self-loop", "repetition").name("kind")]
+    ).aggregate(redos=redo.count())  # fmt: skip
+    pa = to_frame(per_activity, [ACTIVITY])
+    pa = pa.sort_values(["repetitions", "self_loops", ACTIVITY], ascending=[False, False, True], kind="stable")
+    pg = to_frame(per_agent, ["agent"])
+    pg = pg.sort_values(["redos", "agent"], ascending=[False, True], kind="stable")
+    pc = to_frame(per_case, [CASE])
+    for c in metrics:
+        pc[c] = pc[c].fillna(0).astype("int64")
+    pc["rework_s"] = pc["rework_s"].fillna(0).astype("float64")
+    return Rework(
+        per_case=pc,
+        per_activity=pa.reset_index(drop=True),
+        per_agent=pg.reset_index(drop=True),
+        referral=to_frame(referral, ["original_agent", "redo_agent", "kind"]),
+        events=log.count_events(),
+        not_counted=skip,
+        waiting_repeats=waiting_repeats(log.events, skip),
+    )
+
+
+# ----------------------------------------------------------------------------- approval loops
+@dataclass
+class ApprovalLoops:
+    """Approval steps and rounds per ticket, rejection → resubmission cycles."""
+
+    approval_activities: list[str]
+    rejection_activities: list[str]
+    resubmission_activities: list[str]
+    per_case: pd.DataFrame  # case_id, approval_steps, approval_rounds, rejection_cycles, entry, extra_rounds_s
+
+    def tickets(self, min_rounds: int = 2) -> set[str]:
+        """Tickets with at least ``min_rounds`` approval rounds (2 = an approval loop)."""
+        return set(self.per_case.loc[self.per_case["approval_rounds"] >= min_rounds, CASE])
+
+    def distribution(self, of: str = "approval_steps") -> pd.DataFrame:
+        """Tickets by approval steps (or ``of='approval_rounds'``)."""
+        c = self.per_case[of].value_counts().sort_index()
+        df = c.rename_axis(of).reset_index(name="tickets")
+        df["share"] = df["tickets"] / max(len(self.per_case), 1)
+        return df
+
+    def to_pandas(self) -> pd.DataFrame:
+        return self.per_case
+
+    def summary(self) -> dict[str, Any]:
+        pc = self.per_case
+        with_appr = pc[pc["approval_steps"] > 0]
+        return {
+            "approval_activities": self.approval_activities,
+            "rejection_activities": self.rejection_activities,
+            "resubmission_activities": self.resubmission_activities,
+            "tickets_with_approval": int(len(with_appr)),
+            "approval_steps_per_ticket_mean": round(float(pc["approval_steps"].mean()), 4) if len(pc) else None,
+            "approval_steps_per_approval_ticket_mean": round(float(with_appr["approval_steps"].mean()), 4)
+            if len(with_appr)
+            else None,
+            "tickets_with_loops": int((pc["approval_rounds"] >= 2).sum()),
+            "extra_rounds": int((pc["approval_rounds"] - 1).clip(lower=0).sum()),
+            "rejection_cycles": int(pc["rejection_cycles"].sum()),
+            "extra_round_hours": round(float(pc["extra_rounds_s"].sum()) / 3600, 2),
+            "rounds_distribution": {
+                str(int(r.approval_rounds)): int(r.tickets) for r in self.distribution("approval_rounds").itertuples()
+            },
+        }
+
+    def __repr__(self) -> str:
+        return f"ApprovalLoops(activities={self.approval_activities}, tickets_with_loops={len(self.tickets(2))})"
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        names = ", ".join(html.escape(a) for a in self.approval_activities) or "none found"
+        return (
+            f"<h4>Approval loops</h4><p>Approval activities: {names}. {s['tickets_with_approval']} tickets "
+            f"pass approval, {s['tickets_with_loops']} of them twice or more ({s['extra_rounds']} extra rounds, "
+            f"{s['rejection_cycles']} rejection → resubmission cycles).</p>"
+            + self.distribution().to_html(index=False, escape=True, border=0)
+        )
+
+
+def approval_names(names: list[str], config: Config | None = None) -> tuple[list[str], list[str], list[str]]:
+    """(approval, rejection, resubmission) activity names among ``names``."""
+    exact = list(config.value_classes.approval) if config is not None else []
+    reject = matching(names, [], REJECTION_KEYWORDS)
+    resub = matching(names, [], RESUBMISSION_KEYWORDS)
+    approval = [n for n in matching(names, exact, APPROVAL_KEYWORDS) if n not in reject and n not in resub]
+    return approval, reject, resub
+
+
+def approval_events(events: ir.Table, approval: list[str], reject: list[str], resub: list[str]) -> ir.Table:
+    """Events of the cases with an approval-class event or a rejection, with ``is_approval``,
+    ``is_entry`` (a round starts), ``entry_seen``, ``entries``, ``cycle``, ``extra_round``."""
+    w = case_window()
+    cum = ibis.cumulative_window(group_by=CASE, order_by=[TIMESTAMP, ROW])
+    relevant = [*approval, *reject]
+    if not relevant:
+        events = events.filter(ibis.literal(False))
+    else:
+        cases = events.filter(events[ACTIVITY].isin(relevant)).select(CASE).distinct()
+        events = events.semi_join(cases, CASE)
+    t = events.select(CASE, ACTIVITY, TIMESTAMP, ROW)
+    is_appr = t[ACTIVITY].isin(approval) if approval else ibis.literal(False)
+    is_rej = t[ACTIVITY].isin(reject) if reject else ibis.literal(False)
+    is_res = t[ACTIVITY].isin(resub) if resub else ibis.literal(False)
+    t = t.mutate(is_approval=is_appr, is_rejection=is_rej, is_resubmission=is_res)
+    a = t.filter(t.is_approval)
+    a = a.mutate(_n=ibis.row_number().over(w))
+    entry = a.filter(a._n == 0).select(CASE, entry=a[ACTIVITY])
+    t = t.left_join(entry, CASE).drop(f"{CASE}_right")
+    t = t.mutate(is_entry=t.entry.notnull() & (t[ACTIVITY] == t.entry))
+    t = t.mutate(
+        entry_seen=t.is_entry.cast("int64").sum().over(cum),
+        entries=t.is_entry.cast("int64").sum().over(ibis.window(group_by=CASE)),
+        resub_seen=t.is_resubmission.cast("int64").sum().over(cum),
+        resubs=t.is_resubmission.cast("int64").sum().over(ibis.window(group_by=CASE)),
+    )
+    extra = (t.entries >= 2) & (
+        (t.is_entry & (t.entry_seen >= 2)) | (~t.is_entry & (t.entry_seen >= 1) & (t.entry_seen < t.entries))
+    )
+    return t.mutate(
+        extra_round=extra,
+        cycle=t.is_rejection & (t.resubs > t.resub_seen),
+        interval_s=epoch_seconds(t[TIMESTAMP]) - epoch_seconds(t[TIMESTAMP].lag().over(w)),
+    )
+
+
+def approval_loops(log: TicketLog, config: Config | None = None) -> ApprovalLoops:
+    """Approval steps, rounds and rejection cycles per ticket."""
+    approval, reject, resub = approval_names(activity_names(log.events), config)
+    t = approval_events(log.events, approval, reject, resub)
+    per = t.group_by(CASE).aggregate(
+        approval_steps=(t.is_approval | t.is_rejection).cast("int64").sum(),
+        approval_rounds=t.is_entry.cast("int64").sum(),
+        rejection_cycles=t.cycle.cast("int64").sum(),
+        extra_rounds_s=ibis.ifelse(t.extra_round, t.interval_s, 0).sum(),
+        entry=t.entry.max(),
+    )
+    cases = log.events.select(CASE).distinct()
+    per = cases.left_join(per, CASE).select(cases[CASE], *[per[c] for c in per.columns if c != CASE])
+    df = to_frame(per, [CASE])
+    for c in ("approval_steps", "approval_rounds", "rejection_cycles"):
+        df[c] = df[c].fillna(0).astype("int64")
+    df["extra_rounds_s"] = df["extra_rounds_s"].fillna(0).astype("float64")
+    return ApprovalLoops(approval, reject, resub, df)
+
+
+# ------------------------------------------------------------------------------ process loops
+@dataclass
+class ProcessLoops:
+    """Cycles of the directly-follows graph with the tickets that run through them."""
+
+    dfg: pd.DataFrame  # source, target, count, tickets
+    cycles: pd.DataFrame  # cycle, length, traversals, tickets, total_s, median_s
+    max_length: int = 4
+    candidates: int = 0  # cycles of the DFG up to max_length (before taking the top ones)
+
+    def graph(self) -> nx.DiGraph:
+        g = nx.DiGraph()
+        for r in self.dfg.itertuples(index=False):
+            g.add_edge(r.source, r.target, count=int(r.count), tickets=int(r.tickets))
+        return g
+
+    def to_pandas(self) -> pd.DataFrame:
+        return self.cycles
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "max_length": self.max_length,
+            "cycles_found": self.candidates,
+            "top": [
+                {"cycle": r.cycle, "tickets": int(r.tickets), "traversals": int(r.traversals), "median_s": _f(r.median_s)}
+                for r in self.cycles.head(5).itertuples()
+            ],
+        }
+
+    def __repr__(self) -> str:
+        return f"ProcessLoops(cycles={len(self.cycles)}, max_length={self.max_length})"
+
+    def _repr_html_(self) -> str:
+        df = self.cycles.assign(median=self.cycles["median_s"].map(format_duration)).drop(columns=["median_s"])
+        return f"<h4>Loops in the process</h4>{df.head(10).to_html(index=False, escape=True, border=0)}"
+
+
+def _f(x: Any) -> float | None:
+    return None if x is None or pd.isna(x) else float(x)
+
+
+def dfg(events: ir.Table) -> ir.Table:
+    """Directly-follows counts: ``source, target, count, tickets``."""
+    w = case_window()
+    t = events.select(CASE, target=events[ACTIVITY], source=events[ACTIVITY].lag().over(w))
+    t = t.filter(t.source.notnull())
+    return t.group_by(["source", "target"]).aggregate(count=t.count(), tickets=t[CASE].nunique())
+
+
+def process_loops(log: TicketLog, max_length: int = 4, top: int = 15) -> ProcessLoops:
+    """The ``top`` simple cycles (length ≤ ``max_length``) of the DFG by their rarest edge."""
+    d = to_frame(dfg(log.events), ["source", "target"])
+    g = nx.DiGraph()
+    for r in d.itertuples(index=False):
+        g.add_edge(r.source, r.target, count=int(r.count))
+    found = []
+    for cyc in nx.simple_cycles(g, length_bound=max_length):
+        # rotate so the lexicographically smallest activity comes first (stable naming)
+        i = cyc.index(min(cyc))
+        cyc = cyc[i:] + cyc[:i]
+        weakest = min(g.edges[u, v]["count"] for u, v in zip(cyc, cyc[1:] + cyc[:1], strict=True))
+        found.append((weakest, cyc))
+    found.sort(key=lambda x: (-x[0], len(x[1]), x[1]))
+    chosen = [c for _, c in found[:top]]
+    cycles = _cycle_usage(log.events, chosen, max_length) if chosen else pd.DataFrame(
+        columns=["cycle", "length", "traversals", "tickets", "total_s", "median_s"]
+    )
+    return ProcessLoops(dfg=d, cycles=cycles, max_length=max_length, candidates=len(found))
+
+
+def _cycle_usage(events: ir.Table, cycles: list[list[str]], max_length: int) -> pd.DataFrame:
+    """Traversals (consecutive runs a1 … ak a1, any rotation), tickets and time of each cycle.
+
+    A position matches at most one simple cycle (the first return to its activity fixes the cycle),
+    so each event gets one cycle id and a single grouped aggregate counts them all.
+    """
+    w = case_window()
+    k_max = max(len(c) for c in cycles)
+    t = events.select(CASE, ACTIVITY, TIMESTAMP, ROW)
+    t = t.mutate(
+        **{f"a{k}": t[ACTIVITY].lead(k).over(w) for k in range(1, k_max + 1)},
+        **{f"s{k}": epoch_seconds(t[TIMESTAMP].lead(k).over(w)) for k in range(1, k_max + 1)},
+        s0=epoch_seconds(t[TIMESTAMP]),
+    )
+    branches = []
+    for i, cyc in enumerate(cycles):
+        k = len(cyc)
+        for r in range(k):
+            rot = cyc[r:] + cyc[:r]
+            cond = t[ACTIVITY] == rot[0]
+            for j in range(1, k + 1):
+                cond = cond & (t[f"a{j}"] == rot[j % k])
+            branches.append((cond, i, t[f"s{k}"] - t.s0))
+    t = t.mutate(
+        cycle_id=ibis.cases(*[(c, i) for c, i, _ in branches], else_=ibis.null("int64")),
+        duration_s=ibis.cases(*[(c, d) for c, _, d in branches], else_=ibis.null("float64")),
+    )
+    hit = t.filter(t.cycle_id.notnull())
+    agg = hit.group_by("cycle_id").aggregate(
+        traversals=hit.count(),
+        tickets=hit[CASE].nunique(),
+        total_s=hit.duration_s.sum(),
+        median_s=hit.duration_s.median(),
+    )
+    found = {int(r.cycle_id): r for r in agg.to_pandas().itertuples(index=False)}
+    rows = []
+    for i, cyc in enumerate(cycles):
+        r = found.get(i)
+        if r is None:
+            continue  # a cycle of the graph that no ticket runs through in one go
+        rows.append(
+            {
+                "cycle": " → ".join([*cyc, cyc[0]]),
+                "length": len(cyc),
+                "traversals": as_int(r.traversals),
+                "tickets": as_int(r.tickets),
+                "total_s": _f(r.total_s),
+                "median_s": _f(r.median_s),
+            }
+        )
+    df = pd.DataFrame(rows, columns=["cycle", "length", "traversals", "tickets", "total_s", "median_s"])
+    return df.sort_values(["tickets", "traversals", "cycle"], ascending=[False, False, True], kind="stable").reset_index(drop=True)
+
+
+__all__ = [
+    "APPROVAL_KEYWORDS",
+    "ApprovalLoops",
+    "ProcessLoops",
+    "Rework",
+    "approval_loops",
+    "approval_names",
+    "dfg",
+    "process_loops",
+    "rework",
+    "rework_events",
+    "status_steps",
+]

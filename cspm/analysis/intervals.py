@@ -1,0 +1,260 @@
+"""The step-interval table: one row per event with its wait / time in status / processing interval.
+
+Definitions per time semantics (events of a case ordered by ``(timestamp, source_row)``):
+
+* ``complete``: the wait of an event is ``timestamp − previous timestamp`` (the wait plus the work
+  for that event; the first event of a case has none). Its edge is (previous activity, activity).
+* ``start_complete``: processing = ``timestamp − start_timestamp − suspended_seconds`` (suspended
+  time of a paired lifecycle instance, when the log has it); wait = ``start_timestamp −
+  previous completion`` (clipped at 0 where work overlaps). Edge as for ``complete``.
+* ``status``: an event is a status change; its "wait" is the **time in that status**,
+  ``next timestamp − timestamp`` (the last status of a case has none). Edge (status, next status).
+
+Every row also has the interval *before* the event (``before_*``: previous timestamp → timestamp)
+and *after* it (``after_*``: timestamp → next timestamp), whatever the semantics, in calendar and
+business seconds. An interval is **SLA-paused** when it is time in an SLA-clock-stop state: for
+``status`` when the status is one of them, otherwise when the previous event is one of them (the
+wait after "Pending customer" is the customer's, not the queue's).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Literal
+
+import ibis
+import ibis.expr.types as ir
+
+from cspm.core.calendar import BusinessCalendar, timestamp_span
+from cspm.core.expr import epoch_seconds
+from cspm.core.log import (
+    ACTIVITY,
+    AGENT,
+    CASE,
+    OPTIONAL_ROLES,
+    ROW,
+    START,
+    SUSPENDED,
+    TEAM,
+    TIMESTAMP,
+)
+from cspm.errors import ConfigError
+
+if TYPE_CHECKING:
+    from cspm.config import Config
+    from cspm.core.log import TicketLog
+
+Semantics = Literal["complete", "status", "start_complete"]
+SEMANTICS: tuple[str, ...] = ("complete", "status", "start_complete")
+
+# Default SLA-clock-stop states, matched case-insensitively against activity / status names.
+DEFAULT_SLA_PAUSE = re.compile(
+    r"pending[\s_-]*(customer|caller|user|requester)|^pending$|wait(ing)?[\s_-]*(-\s*)?(for|on)?[\s_-]*"
+    r"(user|customer|caller|requester)|awaiting[\s_-]*(caller|customer|user|requester)"
+    r"|on[\s_-]*hold|等待客户|等待用户|待客户|客户确认中",
+    re.IGNORECASE,
+)
+
+
+def resolve_semantics(log: TicketLog, config: Config | None, time_semantics: str | None) -> str:
+    """Explicit argument, else the config's ``time_semantics``, else start/complete when the log has
+    start times, else ``complete``."""
+    value = time_semantics or (config.time_semantics if config is not None else None)
+    if value is None:
+        value = "start_complete" if log.has_start else "complete"
+    if value not in SEMANTICS:
+        raise ConfigError(None, [("time_semantics", value, "expected complete, status or start_complete")])
+    if value == "start_complete" and not log.has_start:
+        raise ConfigError(
+            None, [("time_semantics", value, "the log has no start timestamp column; use complete or status")]
+        )
+    return value
+
+
+def activities(log: TicketLog) -> list[str]:
+    """Distinct activities (small)."""
+    return sorted(log.events.select(ACTIVITY).distinct().to_pandas()[ACTIVITY].dropna().tolist())
+
+
+def sla_pause_activities(log: TicketLog, config: Config | None) -> list[str]:
+    """The SLA-clock-stop activities of the log: the config's list (case-insensitive) or the defaults."""
+    names = activities(log)
+    configured = config.value_classes.sla_pause if config is not None else []
+    if configured:
+        wanted = {c.casefold() for c in configured}
+        return [a for a in names if a.casefold() in wanted]
+    return [a for a in names if DEFAULT_SLA_PAUSE.search(a)]
+
+
+def step_intervals(
+    log: TicketLog,
+    semantics: str,
+    calendar: BusinessCalendar,
+    pause: list[str],
+    *,
+    cache: bool = True,
+    keep: list[str] | None = None,
+) -> ir.Table:
+    """The interval table (see the module docstring), seconds as float64 (exact to the millisecond).
+
+    Columns added to the events: ``prev_activity``, ``next_activity``, ``edge_from``, ``edge_to``,
+    ``paused`` (of the wait), ``before_paused``, ``after_paused``, ``before_s``/``before_bs``, ``after_s``/``after_bs``, ``wait_s``/``wait_bs``,
+    ``proc_s``/``proc_bs`` (null unless start_complete), business positions ``pos``, ``prev_pos``,
+    ``next_pos`` (and ``start_pos`` for start_complete). ``_s`` = calendar, ``_bs`` = business.
+    With ``keep``, only the role columns and these extra source columns are kept (a narrower table
+    to materialise); with ``cache`` the table is materialised on the engine.
+    """
+    ev = log.events
+    w = ibis.window(group_by=ev[CASE], order_by=[ev[TIMESTAMP], ev[ROW]])
+    t = ev.mutate(
+        prev_activity=ev[ACTIVITY].lag().over(w),
+        next_activity=ev[ACTIVITY].lead().over(w),
+        prev_ts=ev[TIMESTAMP].lag().over(w),
+        next_ts=ev[TIMESTAMP].lead().over(w),
+    )
+    ts_cols = [TIMESTAMP, START] if semantics == "start_complete" else [TIMESTAMP]
+    span = timestamp_span(ev, *ts_cols)
+    team = TEAM if log.has_team else None
+    if span is None:  # empty log: positions are never used
+        from datetime import date
+
+        span = (date(1970, 1, 1), date(1970, 1, 1))
+    if calendar.config.teams and team is not None:
+        cols = {"pos": TIMESTAMP, "prev_pos": "prev_ts", "next_pos": "next_ts"}
+        if semantics == "start_complete":
+            cols["start_pos"] = START
+        t = calendar.position(t, cols, span=span, team=team)
+    else:
+        cols = {"pos": TIMESTAMP}
+        if semantics == "start_complete":
+            cols["start_pos"] = START
+        t = calendar.position(t, cols, span=span, team=None)
+        w2 = ibis.window(group_by=t[CASE], order_by=[t[TIMESTAMP], t[ROW]])
+        t = t.mutate(prev_pos=t.pos.lag().over(w2), next_pos=t.pos.lead().over(w2))
+    sec, prev_sec, next_sec = epoch_seconds(t[TIMESTAMP]), epoch_seconds(t.prev_ts), epoch_seconds(t.next_ts)
+    t = t.mutate(
+        before_s=sec - prev_sec,
+        before_bs=t.pos - t.prev_pos,
+        after_s=next_sec - sec,
+        after_bs=t.next_pos - t.pos,
+    )
+
+    def is_pause(col: ir.StringValue) -> ir.BooleanValue:
+        return col.isin(list(pause)).fill_null(False) if pause else ibis.literal(False)
+
+    null_s = ibis.null("float64")
+    t = t.mutate(before_paused=is_pause(t.prev_activity), after_paused=is_pause(t[ACTIVITY]))
+    if semantics == "status":
+        t = t.mutate(
+            edge_from=t[ACTIVITY], edge_to=t.next_activity,
+            paused=is_pause(t[ACTIVITY]),
+            wait_s=t.after_s, wait_bs=t.after_bs, proc_s=null_s, proc_bs=null_s,
+        )  # fmt: skip
+    elif semantics == "complete":
+        t = t.mutate(
+            edge_from=t.prev_activity, edge_to=t[ACTIVITY],
+            paused=is_pause(t.prev_activity),
+            wait_s=t.before_s, wait_bs=t.before_bs, proc_s=null_s, proc_bs=null_s,
+        )  # fmt: skip
+    else:
+        start_sec = epoch_seconds(t[START])
+        # suspended time (suspend → resume of a paired instance) is not work; on the business clock it
+        # is removed in proportion to the business share of the instance's calendar span
+        susp = t[SUSPENDED].cast("float64").fill_null(0.0) if SUSPENDED in t.columns else ibis.literal(0.0)
+        span_s = sec - start_sec
+        share = ibis.cases((span_s > 0, (span_s - susp) / span_s), else_=ibis.literal(1.0))
+        t = t.mutate(
+            edge_from=t.prev_activity, edge_to=t[ACTIVITY],
+            paused=is_pause(t.prev_activity),
+            wait_s=_clip0(start_sec - prev_sec),
+            wait_bs=_clip0(t.start_pos - t.prev_pos),
+            proc_s=_clip0(span_s - susp),
+            proc_bs=_clip0((t.pos - t.start_pos) * share),
+        )  # fmt: skip
+    if keep is not None:
+        wanted = [CASE, ACTIVITY, TIMESTAMP, ROW, START, TEAM, AGENT, *OPTIONAL_ROLES, *keep]
+        base = [c for c in dict.fromkeys(wanted) if c in ev.columns]
+        t = t.select(*base, *[c for c in t.columns if c not in ev.columns])
+    # materialised once: every figure of an analysis aggregates this table
+    return t.cache() if cache else t
+
+
+def _clip0(x: ir.FloatingValue) -> ir.FloatingValue:
+    """max(0, x), null stays null (greatest() skips nulls on DuckDB and Spark)."""
+    return ibis.cases((x.isnull(), ibis.null("float64")), (x < 0, ibis.literal(0.0, "float64")), else_=x)
+
+
+CASE_START = "case start"
+CASE_END = "case end"
+
+
+def segment_filter(table: ir.Table, segment: dict[str, str], key: str) -> ir.BooleanValue:
+    """Rows whose columns equal the segment's values (as text); ConfigError names a missing column."""
+    cond = ibis.literal(True)
+    for col, value in segment.items():
+        if col not in table.columns:
+            raise ConfigError(
+                None, [(f"{key}.segment.{col}", value, f"the log has no column {col!r}; columns: {', '.join(table.columns)}")]
+            )
+        cond = cond & (table[col].cast("string") == str(value))
+    return cond
+
+
+def milestone_cases(
+    log: TicketLog,
+    intervals: ir.Table,
+    calendar: BusinessCalendar,
+    start: str | list[str],
+    end: str | list[str],
+    *,
+    segment: dict[str, str] | None = None,
+    key: str = "targets.milestones",
+) -> ir.Table:
+    """One row per case (in the segment): first ``start`` → first ``end`` at or after it.
+
+    ``start`` / ``end`` may be a list of activities (the first of any of them counts).
+    ``start`` may be ``'case start'`` (first event), ``end`` ``'case end'`` (last event). Columns:
+    ``case_id``, ``t_a``, ``t_b`` (null when not reached), ``dur_s``/``dur_bs`` (calendar /
+    business seconds), ``paused_s``/``paused_bs`` (SLA-paused time between them).
+    """
+    ev = log.events
+    cases = ev.group_by(CASE).aggregate(case_first=ev[TIMESTAMP].min(), case_last=ev[TIMESTAMP].max())
+    if segment:
+        cond = segment_filter(ev, segment, key)
+        members = ev.group_by(CASE).aggregate(_cspm_in=cond.any())
+        members = members.filter(members._cspm_in).select(CASE)
+        cases = cases.semi_join(members, CASE)
+    starts = [start] if isinstance(start, str) else list(start)
+    ends = [end] if isinstance(end, str) else list(end)
+    if len(starts) == 1 and starts[0].strip().casefold() == CASE_START:
+        a = cases.select(CASE, t_a=cases.case_first)
+    else:
+        sel = ev.filter(ev[ACTIVITY].isin(starts))
+        a = sel.group_by(CASE).aggregate(t_a=sel[TIMESTAMP].min())
+    if len(ends) == 1 and ends[0].strip().casefold() == CASE_END:
+        b = cases.select(CASE, t_b=cases.case_last)
+    else:
+        j = ev.filter(ev[ACTIVITY].isin(ends)).join(a, CASE)
+        j = j.filter(j[TIMESTAMP] >= j.t_a)
+        b = j.group_by(CASE).aggregate(t_b=j[TIMESTAMP].min())
+    out = cases.select(CASE).left_join(a, CASE).select(CASE, "t_a")
+    out = out.left_join(b, CASE).select(CASE, "t_a", "t_b")
+    out = out.mutate(t_b=ibis.cases((out.t_a.notnull(), out.t_b), else_=ibis.null("timestamp")).cast(out.t_a.type()))
+    span = timestamp_span(intervals, TIMESTAMP)  # the materialised table: a cheap query
+    if span is not None:
+        out = calendar.position(out, {"pos_a": "t_a", "pos_b": "t_b"}, span=span)
+    else:
+        out = out.mutate(pos_a=ibis.null("float64"), pos_b=ibis.null("float64"))
+    out = out.mutate(dur_s=epoch_seconds(out.t_b) - epoch_seconds(out.t_a), dur_bs=out.pos_b - out.pos_a)
+    iv = intervals.filter(intervals.before_paused).select(CASE, "prev_ts", TIMESTAMP, "before_s", "before_bs")
+    win = iv.join(out.select(CASE, "t_a", "t_b").filter(lambda r: r.t_b.notnull()), CASE)
+    win = win.filter((win.prev_ts >= win.t_a) & (win[TIMESTAMP] <= win.t_b))
+    paused = win.group_by(CASE).aggregate(paused_s=win.before_s.sum(), paused_bs=win.before_bs.sum())
+    out = out.left_join(paused, CASE).select(
+        CASE, "t_a", "t_b", "dur_s", "dur_bs", "paused_s", "paused_bs"
+    )
+    zero = ibis.literal(0.0, "float64")
+    return out.mutate(
+        paused_s=ibis.cases((out.t_b.notnull(), out.paused_s.fill_null(zero)), else_=ibis.null("float64")).cast("float64"),
+        paused_bs=ibis.cases((out.t_b.notnull(), out.paused_bs.fill_null(zero)), else_=ibis.null("float64")).cast("float64"),
+    )

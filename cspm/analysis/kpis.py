@@ -1,0 +1,399 @@
+"""Service KPIs of the diagnosis phase and the workload heatmap.
+
+Definitions (per case, on the engine; ``config.kpis`` names the activities, else they are found by
+name: "first response"/首次响应, "resolve"/"solved"/解决, "close"/关闭, "reopen"/重开):
+
+* **first response time**: first event → first first-response activity; **responded within
+  target**: that time ≤ ``kpis.response_target`` (share of cases with a response);
+* **resolution time**: first event → first resolution activity; **resolution rate**: share of cases
+  with one;
+* **closed within 24 h**: first event → first closure activity ≤ ``kpis.close_within`` (share of all
+  cases; a case never closed counts as not closed in time);
+* **first-contact resolution**: resolved, without any FCR-breaking activity (default: the
+  handoff-class steps — transfer, escalate, reassign, 转派, 升级 …) and, with
+  ``fcr_team_change``, without a change of team (share of resolved cases);
+* **reopen rate**: resolved cases with a reopen activity after the first resolution (share of
+  resolved cases); with a customer column also the **customer return rate**: cases whose customer
+  opens another case within ``customer_return_days`` after this case's last event;
+* **steps** (events) and **handoffs** (changes of team, else of agent, between consecutive events)
+  per ticket; the **step curve**: per number of steps, cases, median resolution time, resolution
+  rate and reopen rate (the "each extra step costs X" finding).
+
+Durations are in ``kpis.clock`` time (calendar or business) without SLA pauses subtracted.
+
+**Missing data**: a figure whose step is neither configured nor found by name (or whose column the
+log lacks) is ``None``, never 0: without a resolution step there is no resolution time, rate or
+first-contact resolution, and no step curve. :attr:`ServiceKPIs.notes` says in one line each what is
+missing and which config key provides it; the report shows those lines instead of the figures.
+
+**Workload heatmap**: case arrivals and median queue waits by local weekday × hour of the business
+calendar's time zone (events are bucketed by UTC hour and each UTC hour mapped to its local weekday
+and hour through a small table, so zones with half-hour offsets are approximated to the hour).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from cspm.analysis.intervals import (
+    activities,
+    milestone_cases,
+    resolve_semantics,
+    sla_pause_activities,
+    step_intervals,
+)
+from cspm.analysis.value_stream import classify
+from cspm.config import Config, load_config
+from cspm.core.calendar import BusinessCalendar, small_table, timestamp_span
+from cspm.core.expr import epoch_seconds
+from cspm.core.log import AGENT, CASE, ROW, TEAM, TIMESTAMP, TicketLog
+from cspm.render.charts import curve_svg, fmt_h, fmt_pct, heatmap_svg, render_section, table_rows
+
+__all__ = ["ServiceKPIs", "kpis"]
+
+_DETECT = {
+    "first_response": re.compile(r"first[\s_-]*respon|首次响应|首响", re.I),
+    "resolution": re.compile(r"resol|solved|解决", re.I),
+    "closure": re.compile(r"clos|关闭|结案", re.I),
+    "reopen": re.compile(r"re-?open|重开|重新打开", re.I),
+}
+WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+_NAMES = {
+    "first_response": ("first-response", '"first response" or 首次响应', "first response time and the share responded within target"),
+    "resolution": ("resolution", '"resol", "solved" or 解决', "resolution time, resolution rate, first-contact resolution and the step curve"),
+    "closure": ("closure", '"clos", 关闭 or 结案', "the share closed within target"),
+    "reopen": ("reopen", '"reopen" or 重开', "the reopen rate"),
+}  # fmt: skip
+
+
+def _config(config: Config | str | Path | None) -> Config:
+    if config is None:
+        return Config()
+    return config if isinstance(config, Config) else load_config(config)
+
+
+@dataclass
+class ServiceKPIs:
+    """The service KPIs: ``figures`` (name → value), ``step_curve``, heatmaps; ``per_case`` on the engine."""
+
+    clock: str
+    activities: dict[str, list[str]]
+    figures: dict[str, Any]
+    step_curve: pd.DataFrame
+    arrivals_heatmap: pd.DataFrame
+    wait_heatmap: pd.DataFrame
+    per_case: ir.Table = field(repr=False)
+    notes: list[str] = field(default_factory=list)  # one line per figure without data: why, and the key
+
+    section_id = "kpis"
+    section_title = "Service KPIs"
+    section_template = "section_kpis.html.j2"
+
+    def cases(self, limit: int | None = None) -> pd.DataFrame:
+        t = self.per_case.order_by(CASE)
+        return (t.limit(limit) if limit else t).to_pandas()
+
+    def to_pandas(self) -> pd.DataFrame:
+        return pd.DataFrame([{"kpi": k, "value": v} for k, v in self.figures.items()])
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "clock": self.clock,
+            "activities": self.activities,
+            "figures": self.figures,
+            "notes": list(self.notes),
+            "step_curve": self.step_curve.replace({np.nan: None}).to_dict("records"),
+        }
+
+    def step_curve_svg(self) -> str:
+        """The step curve chart; empty when there is no resolution data to draw."""
+        c = self.step_curve[(self.step_curve["cases"] > 0) & self.step_curve["median_resolution_h"].notna()]
+        if c.empty or not self.activities["resolution"]:
+            return ""
+        return curve_svg(c["steps"], c["median_resolution_h"], c["resolution_rate"] * 100, "steps per ticket",
+                         "median resolution time (h)", "resolution rate (%)",
+                         "Resolution by number of steps")  # fmt: skip
+
+    def heatmap_svg(self) -> str:
+        return heatmap_svg(self.arrivals_heatmap, "Ticket arrivals by weekday × hour", "tickets")
+
+    def wait_heatmap_svg(self) -> str:
+        return heatmap_svg(self.wait_heatmap, "Median queue wait by weekday × hour (h)", "hours")
+
+    def section_context(self) -> dict[str, Any]:
+        f = self.figures
+        labels = {
+            "cases": ("tickets", lambda v: f"{v:,}"),
+            "first_response_median_h": ("median first response", fmt_h),
+            "first_response_p85_h": ("P85 first response", fmt_h),
+            "responded_within_target": (f"responded within {f['response_target_h']:g} h", fmt_pct),
+            "resolution_median_h": ("median resolution time", fmt_h),
+            "resolution_p90_h": ("P90 resolution time", fmt_h),
+            "resolution_rate": ("resolution rate", fmt_pct),
+            "closed_within": (f"closed within {f['close_within_h']:g} h", fmt_pct),
+            "fcr_rate": ("first-contact resolution", fmt_pct),
+            "reopen_rate": ("reopen rate", fmt_pct),
+            "customer_return_rate": ("same customer back within the return window", fmt_pct),
+            "steps_mean": ("steps per ticket (mean)", lambda v: f"{v:.1f}"),
+            "handoffs_mean": ("handoffs per ticket (mean)", lambda v: f"{v:.2f}"),
+            "extra_step_resolution_h": ("change of median resolution time per extra step beyond 4", fmt_h),
+        }
+        rows = []
+        for key, (label, fmt) in labels.items():
+            v = f.get(key)
+            if v is None or (isinstance(v, float) and np.isnan(v)):
+                continue  # no data: the notes say why
+            rows.append((label, fmt(v)))
+        columns = {"steps": "steps", "cases": "tickets"}
+        if self.activities["resolution"]:  # without it the other columns have no data
+            columns |= {"median_resolution_h": "median resolution", "resolution_rate": "resolution rate"}
+            if self.activities["reopen"]:
+                columns["reopen_rate"] = "reopen rate"
+        curve = table_rows(
+            self.step_curve, columns,
+            {"median_resolution_h": fmt_h, "resolution_rate": fmt_pct, "reopen_rate": fmt_pct},
+        )  # fmt: skip
+        curve_note = "" if self.activities["resolution"] else "Resolution by number of steps: no resolution step (see above)."
+        return {
+            "title": self.section_title,
+            "clock": self.clock,
+            "figures": rows,
+            "notes": list(self.notes),
+            "curve_note": curve_note,
+            "activities": {k: ", ".join(v) or "–" for k, v in self.activities.items()},
+            "curve": curve,
+            "curve_svg": self.step_curve_svg(),
+            "heatmap_svg": self.heatmap_svg(),
+            "wait_heatmap_svg": self.wait_heatmap_svg(),
+        }
+
+    def _repr_html_(self) -> str:
+        return render_section(self.section_template, self.section_context())
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(f"<!doctype html><meta charset='utf-8'>{self._repr_html_()}", "utf-8")
+        return path
+
+
+def kpis(log: TicketLog, config: Config | str | Path | None = None, *, clock: str | None = None) -> ServiceKPIs:
+    """Service KPIs of a log (definitions in the module docstring)."""
+    cfg = _config(config)
+    ks = cfg.kpis
+    clock = clock or ks.clock
+    if clock not in ("calendar", "business"):
+        raise ValueError(f"clock must be 'calendar' or 'business', not {clock!r}")
+    suf = "s" if clock == "calendar" else "bs"
+    names = activities(log)
+    acts = {
+        role: (list(getattr(ks, role)) or [a for a in names if rx.search(a)]) for role, rx in _DETECT.items()
+    }
+    absent = {role: [a for a in acts[role] if a not in names] for role in _DETECT}  # configured, not in the log
+    acts = {role: [a for a in v if a in names] for role, v in acts.items()}
+    classes = classify(names, cfg)
+    breakers = ks.fcr_breakers if ks.fcr_breakers is not None else classes.loc[
+        classes.value_class == "handoff", "activity"].tolist()  # fmt: skip
+    acts["fcr_breakers"] = list(breakers)
+    calendar = BusinessCalendar(cfg.calendar)
+    semantics = resolve_semantics(log, cfg, None)
+    iv = step_intervals(log, semantics, calendar, sla_pause_activities(log, cfg), keep=[])
+
+    ev = log.events
+    who = TEAM if log.has_team else AGENT if log.has_agent else None
+    w = ibis.window(group_by=ev[CASE], order_by=[ev[TIMESTAMP], ev[ROW]])
+    e = ev.mutate(_prev_who=ev[who].lag().over(w)) if who else ev
+    aggs: dict[str, Any] = {"steps": e.count(), "_first": e[TIMESTAMP].min(), "_last": e[TIMESTAMP].max()}
+    if who:
+        aggs["handoffs"] = (e._prev_who.notnull() & (e[who] != e._prev_who)).cast("int64").sum()
+    if log.has_team:
+        aggs["teams"] = e[TEAM].nunique()
+    aggs["_breakers"] = e.activity.isin(breakers).cast("int64").sum() if breakers else ibis.literal(0, "int64")
+    per = e.group_by(CASE).aggregate(**aggs)
+    if not who:  # unknown, not zero
+        per = per.mutate(handoffs=ibis.null("int64"))
+
+    def milestone(role: str, out: str) -> None:
+        nonlocal per
+        if not acts[role]:
+            per = per.mutate(**{out: ibis.null("float64")})
+            return
+        m = milestone_cases(log, iv, calendar, "case start", acts[role])
+        m = m.select(CASE, **{out: m[f"dur_{suf}"].cast("float64") / 3600.0, f"_t_{role}": m.t_b})
+        per = _ljoin(per, m)
+
+    milestone("first_response", "first_response_h")
+    milestone("resolution", "resolution_h")
+    milestone("closure", "closure_h")
+    resolved = per.resolution_h.notnull()
+    fcr = resolved & (per._breakers == 0)
+    team_change = ks.fcr_team_change and log.has_team
+    if team_change:
+        fcr = fcr & (per.teams <= 1)
+    per = per.mutate(resolved=resolved, fcr=fcr)
+    if acts["reopen"] and acts["resolution"]:
+        r = ev.filter(ev.activity.isin(acts["reopen"])).select(CASE, _rt=ev[TIMESTAMP])
+        j = r.join(per.select(CASE, "_t_resolution"), CASE)
+        j = j.filter(j._rt > j._t_resolution)
+        reo = j.group_by(CASE).aggregate(_reopens=j.count())
+        per = _ljoin(per, reo)
+        per = per.mutate(reopened=per._reopens.notnull()).drop("_reopens")
+    else:
+        per = per.mutate(reopened=ibis.null("boolean"))
+    if "customer" in ev.columns:
+        cust = ev.group_by([CASE, "customer"]).aggregate(_f=ev[TIMESTAMP].min(), _l=ev[TIMESTAMP].max())
+        cw = ibis.window(group_by=cust.customer, order_by=[cust._f, cust[CASE]])
+        cust = cust.mutate(_next=cust._f.lead().over(cw))
+        gap = epoch_seconds(cust._next) - epoch_seconds(cust._l)
+        cust = cust.mutate(returned=(gap.notnull() & (gap <= int(ks.customer_return_days * 86400))))
+        # a case with several customers returns when any of them does
+        cr = cust.group_by(CASE).aggregate(customer_returned=cust.returned.any())
+        per = _ljoin(per, cr)
+    keep = [c for c in per.columns if not c.startswith("_")]
+    per = per.select(*keep).cache()  # one small row per case, read by every figure below
+
+    rt = ks.response_target.total_seconds() / 3600.0
+    cw_h = ks.close_within.total_seconds() / 3600.0
+    agg = {
+        "cases": per.count(),
+        "fr_n": per.first_response_h.count(),
+        "fr_med": per.first_response_h.median(),
+        "fr_p85": per.first_response_h.quantile(0.85),
+        "fr_ok": (per.first_response_h <= rt).cast("int64").sum(),
+        "res_n": per.resolution_h.count(),
+        "res_med": per.resolution_h.median(),
+        "res_p90": per.resolution_h.quantile(0.9),
+        "closed_ok": (per.closure_h <= cw_h).fill_null(False).cast("int64").sum(),
+        "fcr_n": per.fcr.cast("int64").sum(),
+        "reopen_n": per.reopened.fill_null(False).cast("int64").sum(),
+        "steps_mean": per.steps.mean(),
+        "steps_median": per.steps.median(),
+        "handoffs_mean": per.handoffs.mean(),
+        "handoffs_median": per.handoffs.median(),
+    }
+    if "customer_returned" in per.columns:
+        agg["returned_n"] = per.customer_returned.fill_null(False).cast("int64").sum()
+    a = per.aggregate(**agg).to_pandas().iloc[0]
+    n = int(a["cases"])
+    res_n = int(a["res_n"])
+    fr_n = int(a["fr_n"])
+
+    def ratio(x: Any, d: int) -> float | None:
+        return float(x) / d if d else None
+
+    figures: dict[str, Any] = {
+        "cases": n,
+        "first_response_median_h": _f(a["fr_med"]),
+        "first_response_p85_h": _f(a["fr_p85"]),
+        "response_target_h": rt,
+        "responded_within_target": ratio(a["fr_ok"], fr_n),
+        "resolution_median_h": _f(a["res_med"]),
+        "resolution_p90_h": _f(a["res_p90"]),
+        "resolution_rate": ratio(res_n, n) if acts["resolution"] else None,
+        "close_within_h": cw_h,
+        "closed_within": ratio(a["closed_ok"], n) if acts["closure"] else None,
+        "fcr_rate": ratio(a["fcr_n"], res_n) if breakers or team_change else None,
+        "reopen_rate": ratio(a["reopen_n"], res_n) if acts["reopen"] else None,
+        "customer_return_rate": ratio(a["returned_n"], n) if "returned_n" in a else None,
+        "steps_mean": _f(a["steps_mean"]),
+        "steps_median": _f(a["steps_median"]),
+        "handoffs_mean": _f(a["handoffs_mean"]),
+        "handoffs_median": _f(a["handoffs_median"]),
+    }
+    curve = per.group_by("steps").aggregate(
+        cases=per.count(),
+        median_resolution_h=per.resolution_h.median(),
+        resolution_rate=per.resolved.cast("float64").mean(),
+        reopen_rate=per.reopened.cast("float64").mean(),
+    ).order_by("steps").to_pandas()
+    for c in ("median_resolution_h", "resolution_rate", "reopen_rate"):
+        curve[c] = curve[c].astype(float)
+    if not acts["resolution"]:  # no resolution step: rates unknown, not 0
+        curve["resolution_rate"] = np.nan
+    figures["extra_step_resolution_h"] = _extra_step(curve)
+    arrivals, waits = _heatmaps(log, iv, calendar, suf)
+    notes = _missing_notes(log, acts, who, team_change, absent)
+    return ServiceKPIs(clock, acts, figures, curve, arrivals, waits, per, notes)
+
+
+def _missing_notes(log: TicketLog, acts: dict[str, list[str]], who: str | None, team_change: bool,
+                   absent: dict[str, list[str]]) -> list[str]:  # fmt: skip
+    """One line per KPI without data (or resting on an assumption): what is missing, what it
+    blocks, which config key provides it."""
+    notes = []
+    for role, (label, pattern, blocks) in _NAMES.items():
+        if absent[role]:
+            notes.append(f"kpis.{role} names {', '.join(absent[role])}, which the log does not have"
+                         + ("." if acts[role] else f", so {blocks} cannot be measured."))  # fmt: skip
+        elif not acts[role]:
+            notes.append(f"No {label} step: no activity matches {pattern}, so {blocks} cannot be measured; "
+                         f"name it in the config (kpis.{role}).")  # fmt: skip
+    if acts["reopen"] and not acts["resolution"]:
+        notes.append("The reopen rate needs a resolution step too (kpis.resolution).")
+    if acts["resolution"] and not acts["fcr_breakers"]:
+        notes.append(
+            "First-contact resolution: no transfer or escalation step is known (kpis.fcr_breakers or "
+            "value_classes.handoff), so "
+            + ("only a change of team breaks it." if team_change else "nothing breaks it and it is not shown.")
+        )
+    if "customer" not in log.events.columns:
+        notes.append("No customer column: the customer return rate needs one (columns.customer).")
+    if who is None:
+        notes.append("No team or agent column: handoffs per ticket cannot be counted (columns.team or columns.agent).")
+    return notes
+
+
+def _ljoin(left: ir.Table, right: ir.Table) -> ir.Table:
+    out = left.left_join(right, CASE)
+    return out.drop(f"{CASE}_right") if f"{CASE}_right" in out.columns else out
+
+
+def _f(v: Any) -> float | None:
+    return None if v is None or pd.isna(v) else float(v)
+
+
+def _extra_step(curve: pd.DataFrame, beyond: int = 4) -> float | None:
+    """Slope of median resolution time per extra step beyond ``beyond`` (weighted by tickets)."""
+    c = curve[(curve["steps"] > beyond) & curve["median_resolution_h"].notna()]
+    if len(c) < 2:
+        return None
+    slope = np.polyfit(c["steps"].astype(float), c["median_resolution_h"], 1, w=np.sqrt(c["cases"]))[0]
+    return float(slope)
+
+
+def _heatmaps(log: TicketLog, iv: ir.Table, calendar: BusinessCalendar, suf: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    span = timestamp_span(iv, TIMESTAMP)
+    empty = pd.DataFrame(np.nan, index=WEEKDAYS, columns=range(24))
+    if span is None:
+        return empty.fillna(0), empty
+    start = pd.Timestamp(span[0] - timedelta(days=1), tz="UTC")
+    hours = pd.date_range(start, pd.Timestamp(span[1] + timedelta(days=2), tz="UTC"), freq="h", inclusive="left")
+    local = hours.tz_convert(ZoneInfo(calendar.timezone))
+    table = small_table(iv, pd.DataFrame({
+        "_hk": (hours.as_unit("s").asi8 // 3600).astype("int64"),
+        "weekday": local.weekday.astype("int64"),
+        "hour": local.hour.astype("int64"),
+    }))  # fmt: skip
+    first = iv.group_by(CASE).aggregate(_t=iv[TIMESTAMP].min())
+    first = first.mutate(_hk=(epoch_seconds(first._t) // 3600).cast("int64"))
+    arr = first.join(table, "_hk").group_by(["weekday", "hour"]).aggregate(n=lambda t: t.count()).to_pandas()
+    q = iv.filter(iv[f"wait_{suf}"].notnull() & ~iv.paused & iv.prev_ts.notnull())
+    q = q.mutate(_hk=(epoch_seconds(q.prev_ts) // 3600).cast("int64"))
+    jw = q.join(table, "_hk")
+    wt = jw.group_by(["weekday", "hour"]).aggregate(m=jw[f"wait_{suf}"].median().cast("float64") / 3600.0).to_pandas()
+    arrivals = empty.copy().fillna(0)
+    for r in arr.itertuples():
+        arrivals.iat[int(r.weekday), int(r.hour)] = int(r.n)
+    waits = empty.copy()
+    for r in wt.itertuples():
+        waits.iat[int(r.weekday), int(r.hour)] = float(r.m)
+    return arrivals.astype(int), waits

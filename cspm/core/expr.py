@@ -1,0 +1,75 @@
+"""Small engine helpers shared by the analyses (Ibis, any backend), among them the one epoch conversion."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+import pandas as pd
+from ibis.common.exceptions import IbisError
+
+from cspm.core.log import ACTIVITY, CASE, ROW, TIMESTAMP
+
+
+def case_window(*extra_group: str) -> Any:
+    """Each case's events in order: (timestamp, source_row)."""
+    return ibis.window(group_by=[CASE, *extra_group], order_by=[TIMESTAMP, ROW])
+
+
+def epoch_seconds(ts: ir.TimestampValue) -> ir.FloatingValue:
+    """Seconds since 1970-01-01 00:00 UTC as float64, exact to the millisecond, on every engine.
+
+    The one conversion of timestamps to numbers in cspm: every duration is a difference of two of
+    these (so durations have millisecond precision; digits below the millisecond are dropped).
+    Ibis's ``epoch_seconds()`` alone is not portable: on DuckDB it compiles to ``epoch(ts)``, which
+    keeps the fraction (``1704067201.5`` for ``2024-01-01 00:00:01.5``), on Spark to
+    ``unix_timestamp(ts)``, which drops it (``1704067201``). Whole seconds of the timestamp truncated
+    to the second plus its millisecond field give the same value on both (and before 1970).
+    """
+    if ts.type().timezone is not None and _backend_name(ts) == "duckdb":
+        # DuckDB truncates and extracts fields of a TIMESTAMPTZ through ICU, about 3× slower than
+        # of a plain TIMESTAMP; the cast gives the UTC wall time (cspm's DuckDB session is in UTC,
+        # which Ibis's epoch_seconds() relies on already: it compiles to epoch(CAST(ts AS TIMESTAMP))).
+        ts = ts.cast(dt.Timestamp(scale=ts.type().scale))
+    whole = ts.truncate("s").epoch_seconds().cast("int64")
+    return (whole * 1000 + ts.millisecond().cast("int64")).cast("float64") / 1000.0
+
+
+def _backend_name(expr: ir.Expr) -> str | None:
+    try:
+        return str(expr._find_backend().name)
+    except IbisError:  # an unbound expression: no engine yet
+        return None
+
+
+def clean_text(expr: ir.Value) -> ir.StringValue:
+    """A text column with blank values as NULL."""
+    text = expr.cast("string")
+    return ibis.ifelse(text.strip() == "", ibis.null("string"), text)
+
+
+def activity_names(events: ir.Table) -> list[str]:
+    """The distinct activity names (a small list)."""
+    return sorted(str(a) for a in events.select(ACTIVITY).distinct().to_pandas()[ACTIVITY].dropna())
+
+
+def matching(names: list[str], exact: list[str], keywords: tuple[str, ...]) -> list[str]:
+    """Names equal to one of ``exact`` (case-insensitive) or containing one of ``keywords``."""
+    wanted = {e.casefold() for e in exact}
+    return [
+        n for n in names if n.casefold() in wanted or any(k.casefold() in n.casefold() for k in keywords)
+    ]
+
+
+def to_frame(expr: ir.Table, sort: list[str] | None = None) -> pd.DataFrame:
+    """Fetch a small result and sort it deterministically."""
+    df = expr.to_pandas()
+    if sort:
+        df = df.sort_values(sort, kind="stable").reset_index(drop=True)
+    return df
+
+
+def as_int(value: Any) -> int:
+    return 0 if value is None or pd.isna(value) else int(value)

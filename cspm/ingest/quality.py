@@ -1,0 +1,398 @@
+"""Data quality of a log: what was read, kept and rejected (and why), and event-level checks.
+
+The event-level figures (:func:`event_checks`) are Ibis expressions and run on any engine.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from cspm.core.log import ACTIVITY, CASE, ROW, TIMESTAMP
+
+if TYPE_CHECKING:
+    from cspm.core.log import Roles, TicketLog
+    from cspm.ingest.timestamps import TimestampReport
+
+
+@dataclass
+class IngestInfo:
+    """What the reader saw (filled in by :func:`cspm.read`)."""
+
+    source: str
+    kind: str
+    rows_read: int
+    rows_kept: int
+    details: dict[str, Any] = field(default_factory=dict)
+    timestamp_reports: list[TimestampReport] = field(default_factory=list)
+    timezone: str = "UTC"
+    timezone_source: str = "default"  # given (timezone= / --timezone), config, default
+    roles: Roles | None = None
+    lifecycle: dict[str, Any] = field(default_factory=dict)
+    activity_source: dict[str, Any] = field(default_factory=dict)
+    has_lines: bool = False
+
+
+_TZ_SOURCE = {
+    "given": "given: timezone= / --timezone",
+    "config": "config timestamps.timezone",
+    "default": "default; no time zone given",
+}
+
+
+def _as_utc(value: Any) -> datetime | None:
+    if value is None or value is pd.NaT:
+        return None
+    ts = pd.Timestamp(value)
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.to_pydatetime()
+
+
+def event_checks(events: ir.Table) -> dict[str, Any]:
+    """Event-level quality figures, computed on the events' engine."""
+    attrs = [c for c in events.columns if c not in (CASE, ACTIVITY, TIMESTAMP, ROW)]
+    base = events.aggregate(
+        events=events.count(),
+        cases=events[CASE].nunique(),
+        activities=events[ACTIVITY].nunique(),
+        first=events[TIMESTAMP].min(),
+        last=events[TIMESTAMP].max(),
+        **{f"nn_{i}": events[c].count() for i, c in enumerate(attrs)},
+    ).to_pandas().iloc[0]
+    per_case = events.group_by(CASE).aggregate(n=events.count())
+    single = per_case.filter(per_case.n == 1).count()
+    same = events.group_by([CASE, TIMESTAMP]).aggregate(n=events.count())
+    same_ts = same.filter(same.n > 1).n.sum()
+    no_row = [c for c in events.columns if c != ROW]
+    distinct = events.select(no_row).distinct().count()
+    n_events = int(base["events"])
+    return {
+        "events": n_events,
+        "cases": int(base["cases"]),
+        "activities": int(base["activities"]),
+        "first_event": _as_utc(base["first"]),
+        "last_event": _as_utc(base["last"]),
+        "single_event_cases": int(single.to_pyarrow().as_py()),
+        "same_timestamp_events": int(same_ts.to_pyarrow().as_py() or 0),
+        "duplicate_events": n_events - int(distinct.to_pyarrow().as_py()),
+        "completeness": {
+            c: (int(base[f"nn_{i}"]) / n_events if n_events else 0.0) for i, c in enumerate(attrs)
+        },
+    }
+
+
+def _duration_text(seconds: float) -> str:
+    from cspm.units import format_duration
+
+    return format_duration(seconds)
+
+
+@dataclass
+class DataQuality:
+    """Rows read/kept/rejected, rejections by reason, and event-level checks of one log.
+
+    ``rows_kept`` counts source rows (lifecycle rows folded into an activity instance included);
+    ``events`` counts events after pairing. ``activity_source``: where the activity came from
+    (``given``, ``detected``, or an XES ``classifier`` with its name and keys; ``declared`` lists the
+    file's classifiers). ``lifecycle``: the lifecycle column, ``mode`` (``pair``, ``keep``, ``none``),
+    rows per transition and, when paired, the instance counts (see :mod:`cspm.ingest.lifecycle`).
+    ``timestamps``: per timestamp column, values with a UTC offset, epoch values, and values without
+    an offset with the zone they were read in and where that zone came from (``given``, ``config``,
+    ``default``).
+    """
+
+    source: str
+    kind: str
+    rows_read: int
+    rows_kept: int
+    rows_rejected: int
+    rejected_by_reason: dict[str, int]
+    events: int
+    cases: int
+    activities: int
+    first_event: datetime | None
+    last_event: datetime | None
+    duplicate_events: int
+    same_timestamp_events: int
+    single_event_cases: int
+    completeness: dict[str, float]
+    warnings: list[str]
+    details: dict[str, Any]
+    roles: dict[str, Any]
+    activity_source: dict[str, Any] = field(default_factory=dict)
+    lifecycle: dict[str, Any] = field(default_factory=dict)
+    timestamps: list[dict[str, Any]] = field(default_factory=list)
+    rejects: ir.Table | None = field(default=None, repr=False)
+
+    @classmethod
+    def compute(cls, log: TicketLog, info: IngestInfo, rejects: ir.Table) -> DataQuality:
+        checks = event_checks(log.events)
+        by_reason_df = rejects.group_by("reason").aggregate(n=rejects.count()).to_pandas()
+        by_reason = {
+            str(r): int(n) for r, n in sorted(zip(by_reason_df["reason"], by_reason_df["n"], strict=True), key=lambda t: -t[1])
+        }
+        rejected = sum(by_reason.values())
+        if info.rows_read != info.rows_kept + rejected:
+            raise AssertionError(
+                f"row accounting broken for {info.source}: read {info.rows_read}, kept {info.rows_kept}, "
+                f"rejected {rejected}"
+            )
+        warnings: list[str] = []
+        details = dict(info.details)
+        details["timezone"] = info.timezone
+        for rep in info.timestamp_reports:
+            warnings.extend(rep.warnings)
+            details[f"timestamp formats ({rep.column})"] = {
+                k: v for k, v in rep.formats.items()
+            }
+        timestamps = [
+            {
+                "column": rep.column,
+                "with_offset": rep.with_offset,
+                "epoch": rep.epoch,
+                "without_offset": rep.without_offset,
+                "timezone": rep.timezone,
+                "timezone_source": info.timezone_source,
+            }
+            for rep in info.timestamp_reports
+        ]
+        for rep in info.timestamp_reports:
+            if rep.without_offset and info.timezone_source == "default":
+                warnings.append(
+                    f"column '{rep.column}': {rep.without_offset:,} timestamps had no UTC offset; read as UTC — "
+                    "set --timezone or timestamps.timezone (timezone= in Python) if they are local times."
+                )
+        warnings.extend(info.activity_source.get("notes", []))
+        warnings.extend(_lifecycle_warnings(info.lifecycle))
+        if rejected:
+            warnings.append(
+                f"{rejected:,} of {info.rows_read:,} rows were rejected ("
+                + ", ".join(f"{r}: {n:,}" for r, n in by_reason.items())
+                + "); write them out with quality.write_rejects(path) or --rejects FILE."
+            )
+        if checks["duplicate_events"]:
+            warnings.append(f"{checks['duplicate_events']:,} events are exact duplicates of another event.")
+        return cls(
+            source=info.source,
+            kind=info.kind,
+            rows_read=info.rows_read,
+            rows_kept=info.rows_kept,
+            rows_rejected=rejected,
+            rejected_by_reason=by_reason,
+            events=checks["events"],
+            cases=checks["cases"],
+            activities=checks["activities"],
+            first_event=checks["first_event"],
+            last_event=checks["last_event"],
+            duplicate_events=checks["duplicate_events"],
+            same_timestamp_events=checks["same_timestamp_events"],
+            single_event_cases=checks["single_event_cases"],
+            completeness=checks["completeness"],
+            warnings=warnings,
+            details=details,
+            roles=info.roles.as_dict() if info.roles else {},
+            activity_source=dict(info.activity_source),
+            lifecycle=dict(info.lifecycle),
+            timestamps=timestamps,
+            rejects=rejects,
+        )
+
+    # --- views -------------------------------------------------------------------------------
+    @property
+    def time_span(self) -> float | None:
+        """Seconds from the first to the last event."""
+        if self.first_event is None or self.last_event is None:
+            return None
+        return (self.last_event - self.first_event).total_seconds()
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready summary."""
+        return {
+            "source": self.source,
+            "kind": self.kind,
+            "rows_read": self.rows_read,
+            "rows_kept": self.rows_kept,
+            "rows_rejected": self.rows_rejected,
+            "rejected_by_reason": self.rejected_by_reason,
+            "events": self.events,
+            "cases": self.cases,
+            "activities": self.activities,
+            "duplicate_events": self.duplicate_events,
+            "same_timestamp_events": self.same_timestamp_events,
+            "single_event_cases": self.single_event_cases,
+            "first_event": self.first_event.isoformat() if self.first_event else None,
+            "last_event": self.last_event.isoformat() if self.last_event else None,
+            "time_span_seconds": self.time_span,
+            "completeness": {k: round(v, 6) for k, v in self.completeness.items()},
+            "roles": self.roles,
+            "activity_source": self.activity_source,
+            "lifecycle": self.lifecycle,
+            "timestamps": self.timestamps,
+            "details": {k: v for k, v in self.details.items()},
+            "warnings": list(self.warnings),
+        }
+
+    def figures(self) -> list[tuple[str, str]]:
+        """(figure, value) rows as a person reads them."""
+        rows = [
+            ("source", self.source),
+            ("rows read", f"{self.rows_read:,}"),
+            ("rows kept", f"{self.rows_kept:,}"),
+            ("rows rejected", f"{self.rows_rejected:,}"),
+        ]
+        rows += [(f"  rejected: {r}", f"{n:,}") for r, n in self.rejected_by_reason.items()]
+        rows += self._activity_rows() + self._lifecycle_rows() + self._timestamp_rows()
+        rows += [
+            ("events", f"{self.events:,}"),
+            ("cases", f"{self.cases:,}"),
+            ("activities", f"{self.activities:,}"),
+            ("exact duplicate events", f"{self.duplicate_events:,}"),
+            ("events sharing a timestamp in their case", f"{self.same_timestamp_events:,}"),
+            ("cases with a single event", f"{self.single_event_cases:,}"),
+            ("first event (UTC)", f"{self.first_event:%Y-%m-%d %H:%M:%S}" if self.first_event else "–"),
+            ("last event (UTC)", f"{self.last_event:%Y-%m-%d %H:%M:%S}" if self.last_event else "–"),
+            ("time span", _duration_text(self.time_span) if self.time_span is not None else "–"),
+        ]
+        rows += [(f"completeness: {c}", f"{v:.1%}") for c, v in self.completeness.items()]
+        return rows
+
+    def _activity_rows(self) -> list[tuple[str, str]]:
+        src = self.activity_source
+        if not src:
+            return []
+        cols = " + ".join(self.roles.get("activity", []))
+        if src.get("source") == "classifier":
+            c = src["classifier"]
+            how = f"XES classifier '{c['name']}'"
+        else:
+            how = {"given": "given", "detected": "detected from the column names"}.get(src.get("source", ""), "")
+        rows = [("activity", f"{cols} ({how})" if how else cols)]
+        if src.get("declared") and src.get("source") != "classifier":
+            rows.append(
+                ("XES classifiers declared (not used)", "; ".join(f"{d['name']}: {' '.join(d['keys'])}" for d in src["declared"]))
+            )
+        return rows
+
+    def _lifecycle_rows(self) -> list[tuple[str, str]]:
+        lc = self.lifecycle
+        if not lc.get("column"):
+            return []
+        mode = lc.get("mode")
+        if mode == "keep":
+            what = "kept: every row is an event, activity = name + transition"
+        elif mode == "pair" and lc.get("paired"):
+            what = "paired into activity instances"
+        elif mode == "pair":
+            what = "nothing to pair (no schedule/assign/start/suspend/resume rows)"
+        else:
+            what = "not paired: " + str(lc.get("reason", ""))
+        rows = [(f"lifecycle ({lc['column']})", what)]
+        rows += [(f"  transition: {t}", f"{n:,}") for t, n in lc.get("transitions", {}).items()]
+        if lc.get("paired"):
+            rows += [
+                ("  activity instances", f"{lc['activity_instances']:,}"),
+                ("  with start and end (work time)", f"{lc['start_to_end']:,}"),
+                ("  with a schedule/assign row (queue start)", f"{lc['with_queue']:,}"),
+                ("  suspended (suspended_seconds)", f"{lc['suspended_instances']:,}"),
+            ]
+            rows += [(f"  ended by: {e}", f"{n:,}") for e, n in lc.get("ended_by", {}).items()]
+        return rows
+
+    def _timestamp_rows(self) -> list[tuple[str, str]]:
+        rows = []
+        for t in self.timestamps:
+            col = t["column"]
+            if t["with_offset"]:
+                rows.append((f"timestamps with a UTC offset ({col})", f"{t['with_offset']:,}, converted to UTC"))
+            if t["epoch"]:
+                rows.append((f"epoch timestamps ({col})", f"{t['epoch']:,}, UTC"))
+            if t["without_offset"]:
+                source = _TZ_SOURCE.get(t["timezone_source"], t["timezone_source"])
+                rows.append(
+                    (f"timestamps without a UTC offset ({col})", f"{t['without_offset']:,}, read as {t['timezone']} ({source})")
+                )
+        return rows
+
+    def to_pandas(self) -> pd.DataFrame:
+        return pd.DataFrame(self.figures(), columns=["figure", "value"])
+
+    def rejects_frame(self, limit: int | None = 1000) -> pd.DataFrame:
+        """Rejected rows: source row, file line, column, reason, value."""
+        if self.rejects is None:
+            return pd.DataFrame(columns=["source_row", "line", "column", "reason", "value"])
+        t = self.rejects.order_by("source_row")
+        return (t.limit(limit) if limit else t).to_pandas()
+
+    def write_rejects(self, path: str | Path) -> Path:
+        """Write every rejected row (row number, line, column, reason, value) to CSV or Parquet."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        t = self.rejects.order_by("source_row") if self.rejects is not None else None
+        if t is None:
+            self.rejects_frame().to_csv(path, index=False)
+        elif path.suffix.lower() == ".parquet":
+            t.to_parquet(path)
+        else:
+            t.to_pandas().to_csv(path, index=False) if self.rows_rejected < 100_000 else t.to_csv(path)
+        return path
+
+    def __str__(self) -> str:
+        width = max(len(f) for f, _ in self.figures())
+        lines = [f"{f:<{width}}  {v}" for f, v in self.figures()]
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(f)}</td><td style='text-align:right'>{html.escape(v)}</td></tr>"
+            for f, v in self.figures()
+        )
+        warn = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings)
+        return (
+            "<div class='cspm-quality'><strong>Data quality</strong>"
+            f"<table>{rows}</table>" + (f"<ul>{warn}</ul>" if warn else "") + "</div>"
+        )
+
+
+def _lifecycle_warnings(lc: dict[str, Any]) -> list[str]:
+    """What a reader of paired (or kept) lifecycle rows must know."""
+    from cspm.ingest.lifecycle import STANDARD, SYNONYMS
+
+    out = []
+    col = lc.get("column")
+    unknown = {t: n for t, n in lc.get("transitions", {}).items() if t not in STANDARD and t not in SYNONYMS and t != "(empty)"}
+    if unknown:
+        out.append(
+            f"column '{col}' has lifecycle values outside the IEEE 1849 standard lifecycle ("
+            + ", ".join(f"{t}: {n:,}" for t, n in unknown.items())
+            + ("); each such row is kept as an event of its own." if lc.get("paired") else ").")
+        )
+    if not lc.get("paired"):
+        return out
+    if lc.get("start_without_end"):
+        out.append(
+            f"{lc['start_without_end']:,} activity instances have a start but no complete/abort row; they are kept "
+            "with their start time as completion time."
+        )
+    if lc.get("queue_without_start"):
+        out.append(
+            f"{lc['queue_without_start']:,} activity instances were scheduled/assigned but never started, withdrawn "
+            "or completed; they are kept as events at their schedule/assign time."
+        )
+    if lc.get("suspended_instances"):
+        out.append(
+            f"{lc['suspended_instances']:,} activity instances were suspended ({_duration_text(lc['suspended_seconds'])} "
+            "in total, column suspended_seconds): their work time is timestamp − start_timestamp − suspended_seconds."
+        )
+    if lc.get("suspend_resume_outside_instances"):
+        out.append(
+            f"{lc['suspend_resume_outside_instances']:,} suspend/resume rows fall outside every started activity "
+            "instance; they are kept as events of their own."
+        )
+    return out

@@ -1,0 +1,470 @@
+"""Load a source (CSV/TSV, XLSX, Parquet, XES, DataFrame) into a raw DuckDB table, nothing dropped.
+
+The raw table has the source's columns as they are plus ``__row`` (1-based data row). Rows the
+reader cannot take (wrong number of fields, invalid text) go to the rejects table with their row.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from cspm.core.engine import unique_name
+from cspm.errors import InputError
+
+ROWCOL = "__row"
+REJECTS_DDL = (
+    "CREATE TABLE {name} (source_row BIGINT, line BIGINT, \"column\" VARCHAR, reason VARCHAR, "
+    "value VARCHAR)"
+)
+_DELIMS = [",", ";", "\t", "|"]
+_TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".dat"}
+
+
+@dataclass
+class RawSource:
+    table: str
+    columns: list[str]
+    path: str
+    kind: str
+    rows_in: int
+    info: dict[str, Any] = field(default_factory=dict)
+    has_lines: bool = False  # the source has file lines (CSV): errors name them
+    drop: list[str] = field(default_factory=list)  # SQL that frees the raw data afterwards
+
+    def __post_init__(self) -> None:
+        if not self.drop:
+            self.drop = [f"DROP TABLE IF EXISTS {self.table}"]
+
+
+def q(name: str) -> str:
+    """Quote an identifier for DuckDB SQL."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: str) -> str:
+    """Quote a string literal for DuckDB SQL."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+# --------------------------------------------------------------------------------------------
+def load_source(
+    raw: Any,
+    source: Any,
+    rejects: str,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | int | None = None,
+) -> RawSource:
+    """Dispatch on the source's type and content."""
+    if _is_dataframe(source):
+        return _load_dataframe(raw, source)
+    path = Path(source)
+    if not path.exists():
+        raise InputError("no such file.", path=path, expected="a path to a CSV, XLSX, Parquet or XES file")
+    if path.is_dir():
+        raise InputError("is a folder, not a file.", path=path, expected="a path to a log file")
+    if path.stat().st_size == 0:
+        raise InputError("the file is empty (0 bytes).", path=path, expected="a header row and events")
+    head = _head(path)
+    kind = _sniff_kind(path, head)
+    if kind == "parquet":
+        return _load_parquet(raw, path)
+    if kind == "xlsx":
+        return _load_xlsx(raw, path, rejects, sheet)
+    if kind == "xes":
+        from cspm.ingest.xes import load_xes
+
+        return load_xes(raw, path)
+    return _load_csv(raw, path, rejects, head, encoding=encoding, delimiter=delimiter)
+
+
+def _is_dataframe(obj: Any) -> bool:
+    mod = type(obj).__module__
+    return mod.startswith("pandas") or mod.startswith("polars") or isinstance(obj, pa.Table)
+
+
+def _head(path: Path, size: int = 65536) -> bytes:
+    with open(path, "rb") as fh:
+        data = fh.read(size)
+    if data[:2] == b"\x1f\x8b":
+        try:
+            with gzip.open(path, "rb") as fh:
+                return b"GZ" + fh.read(size)
+        except OSError as exc:
+            raise InputError(f"is a damaged gzip file ({exc}).", path=path) from None
+    return data
+
+
+def _sniff_kind(path: Path, head: bytes) -> str:
+    name = path.name.lower()
+    body = head[2:] if head.startswith(b"GZ") else head
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"  # a zip container: XLSX/ODS (calamine tells if it is not)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xlsx"  # legacy .xls (calamine reads it)
+    if name.endswith((".xes", ".xes.gz")) or (
+        body.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"<") and b"<log" in body[:4096]
+    ):
+        return "xes"
+    if name.endswith(".parquet"):
+        raise InputError("is not a Parquet file (no PAR1 magic bytes).", path=path)
+    if body.lstrip(b"\xef\xbb\xbf \r\n\t").startswith((b"<?xml", b"<")):
+        raise InputError(
+            "looks like XML or HTML, not a table.",
+            path=path,
+            expected="a CSV/TSV with a header row, or an XES log (root element <log>)",
+        )
+    if body.lstrip().startswith((b"{", b"[")):
+        raise InputError(
+            "looks like JSON, not a table.", path=path, expected="a CSV/TSV with a header row"
+        )
+    if b"\x00" in body and not body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(
+            "is a binary file, not a text table.",
+            path=path,
+            expected="a CSV/TSV text file, XLSX, Parquet or XES",
+        )
+    return "csv"
+
+
+# --------------------------------------------------------------------------------------------
+def detect_encoding(path: Path, head: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, or a legacy encoding such as GB18030."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    if _decodes(path, "utf-8"):
+        return "utf-8"
+    if _decodes(path, "gb18030"):
+        return "gb18030"
+    from charset_normalizer import from_path
+
+    best = from_path(str(path)).best()
+    if best is not None and best.encoding:
+        return best.encoding
+    raise InputError(
+        "its text encoding could not be recognised.",
+        path=path,
+        expected="UTF-8, UTF-8 with BOM, UTF-16 or GB18030/GBK text",
+        hint="Pass the encoding explicitly, e.g. encoding='gb18030' or --encoding gb18030.",
+    )
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return False
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _transcode(path: Path, encoding: str) -> str:
+    """Stream a non-UTF-8 file into a temporary UTF-8 copy that DuckDB can read."""
+    fd, out = tempfile.mkstemp(prefix="cspm_utf8_", suffix=".csv")
+    decoder = codecs.getincrementaldecoder(encoding)()
+    line = 1
+    with open(path, "rb") as fh, os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
+        while chunk := fh.read(1 << 20):
+            try:
+                text = decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                good = chunk[: exc.start]
+                line += good.count(b"\n")
+                raise InputError(
+                    f"cannot be decoded as {encoding} (byte {exc.start} of a block: {exc.reason}).",
+                    path=path,
+                    line=line,
+                    expected=f"text in {encoding}",
+                    hint="Pass the right encoding with encoding=… / --encoding.",
+                ) from None
+            line += chunk.count(b"\n")
+            dst.write(text)
+        dst.write(decoder.decode(b"", final=True))
+    return out
+
+
+def _first_lines(path: str, n: int = 50) -> list[str]:
+    lines = []
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as fh:  # type: ignore[operator]
+        for _ in range(n):
+            line = fh.readline()
+            if not line:
+                break
+            lines.append(line.rstrip("\r\n"))
+    return lines
+
+
+def _guess_delimiter(lines: list[str]) -> str | None:
+    """The delimiter that splits the header and the first lines into the same number of fields."""
+    best, best_score = None, 0
+    for d in _DELIMS:
+        counts = [line.count(d) for line in lines if line.strip()]
+        if not counts or counts[0] == 0:
+            continue
+        consistent = sum(1 for c in counts if c == counts[0]) / len(counts)
+        score = consistent * 100 + counts[0]
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def _load_csv(
+    raw: Any,
+    path: Path,
+    rejects: str,
+    head: bytes,
+    *,
+    encoding: str | None,
+    delimiter: str | None,
+) -> RawSource:
+    info: dict[str, Any] = {}
+    gz = head.startswith(b"GZ")
+    body = head[2:] if gz else head
+    if encoding is None:
+        encoding = "utf-8" if gz else detect_encoding(path, body)
+    else:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise InputError(f"unknown encoding {encoding!r}.", path=path) from None
+    info["encoding"] = encoding
+    read_path = str(path)
+    if not gz and codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
+        read_path = _transcode(path, encoding)
+    lines = _first_lines(read_path)
+    if not lines or not lines[0].strip():
+        raise InputError("has no header row (the first line is empty).", path=path, line=1)
+    header_line = lines[0].lstrip("\ufeff")
+    guessed = _guess_delimiter(lines)
+    if delimiter is not None:
+        if delimiter not in header_line and guessed and guessed != delimiter:
+            raise InputError(
+                f"the header has no {delimiter!r} but splits on {guessed!r}: "
+                f"{header_line[:120]!r}.",
+                path=path,
+                line=1,
+                expected=f"fields separated by {delimiter!r}",
+                hint=f"Use delimiter={guessed!r} (or --delimiter {guessed!r}), or leave it out to detect it.",
+            )
+        delim = delimiter
+    else:
+        delim = _sniffed_delimiter(raw, read_path) or guessed
+    if delim is None or delim not in header_line:
+        if len(lines) < 2:
+            raise InputError(
+                "has a header but no data rows.", path=path, expected="a header row and events"
+            )
+        raise InputError(
+            f"is not a delimited table: its header {header_line[:120]!r} has no ',', ';', tab or '|'.",
+            path=path,
+            line=1,
+            expected="a header row of column names separated by a delimiter",
+        )
+    info["delimiter"] = delim
+    header = next(csv.reader([header_line], delimiter=delim, quotechar='"'))
+    columns = _unique_headers([h.strip() for h in header])
+    if len(columns) != len(set(header)):
+        info["renamed duplicate headers"] = [c for c in columns if c not in header]
+    table = unique_name("raw")
+    scan = unique_name("scan")
+    spec = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in columns) + "}"
+    opts = (
+        f"auto_detect=false, header=false, skip=1, columns={spec}, delim={lit(delim)}, "
+        f"quote='\"', escape='\"', store_rejects=true, rejects_table={lit(rejects + '_csv')}, "
+        f"rejects_scan={lit(scan)}, strict_mode=true, max_line_size=10000000"
+    )
+    try:
+        raw.execute(
+            f"CREATE TABLE {table} AS SELECT * FROM read_csv({lit(read_path)}, {opts})"
+        )
+    except Exception as exc:  # duckdb.Error subclasses
+        raise InputError(
+            f"could not be parsed as a table with delimiter {delim!r}: {str(exc).splitlines()[0]}",
+            path=path,
+            expected="a delimited text table with a header row",
+        ) from None
+    kept = raw.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    rej_rows = raw.execute(
+        f"SELECT line, column_name, error_type, csv_line FROM {rejects}_csv ORDER BY line"
+    ).fetchall()
+    raw.execute(f"DROP TABLE IF EXISTS {rejects}_csv")
+    raw.execute(f"DROP TABLE IF EXISTS {scan}")
+    bad_lines = sorted({r[0] for r in rej_rows})
+    drop = [f"DROP TABLE IF EXISTS {table}"]
+    total = kept + len(bad_lines)
+    if total == 0:
+        raise InputError("has a header but no data rows.", path=path, expected="a header row and events")
+    # row number: the k-th kept record is the k-th record number not among the rejected ones
+    if bad_lines:
+        bad = ",".join(str(line - 1) for line in bad_lines)
+        raw.execute(
+            f"CREATE TABLE {table}_n AS WITH k AS (SELECT *, rowid AS __k FROM {table}), "
+            f"n AS (SELECT r AS __row, row_number() OVER (ORDER BY r) - 1 AS __k "
+            f"FROM range(1, {total + 1}) t(r) WHERE r NOT IN ({bad})) "
+            f"SELECT k.* EXCLUDE (__k), n.__row FROM k JOIN n USING (__k) ORDER BY __row"
+        )
+        raw.execute(f"DROP TABLE {table}")
+        raw.execute(f"ALTER TABLE {table}_n RENAME TO {table}")
+        seen = set()
+        for line, column, error_type, csv_line in rej_rows:
+            if line in seen:
+                continue
+            seen.add(line)
+            reason = "malformed row: " + error_type.lower().replace("_", " ")
+            raw.execute(
+                f"INSERT INTO {rejects} VALUES (?, ?, ?, ?, ?)",
+                [line - 1, line, column, reason, (csv_line or "")[:500]],
+            )
+    else:
+        # records come out of the reader in file order: the row number is the table's rowid + 1
+        raw.execute(f"ALTER TABLE {table} RENAME TO {table}_data")
+        raw.execute(f"CREATE VIEW {table} AS SELECT *, rowid + 1 AS {ROWCOL} FROM {table}_data")
+        drop = [f"DROP VIEW IF EXISTS {table}", f"DROP TABLE IF EXISTS {table}_data"]
+    if len(columns) == 1:
+        only = columns[0]
+        other = next((d for d in _DELIMS if d != delim and d in only), None)
+        if other:
+            raise InputError(
+                f"was split on {delim!r} into a single column {only[:80]!r}, but the header contains {other!r}.",
+                path=path,
+                line=1,
+                expected=f"fields separated by {other!r}",
+                hint=f"Use delimiter={other!r} (--delimiter {other!r}) or leave it out to detect it.",
+            )
+    if read_path != str(path):
+        os.unlink(read_path)
+    return RawSource(table, columns, str(path), "csv", total, info, has_lines=True, drop=drop)
+
+
+def _unique_headers(names: list[str]) -> list[str]:
+    """Empty headers become column_N; repeated ones get a suffix (_2, _3, …)."""
+    out: list[str] = []
+    for i, name in enumerate(names):
+        base = name or f"column_{i + 1}"
+        candidate, n = base, 1
+        while candidate in out:
+            n += 1
+            candidate = f"{base}_{n}"
+        out.append(candidate)
+    return out
+
+
+def _sniffed_delimiter(raw: Any, path: str) -> str | None:
+    try:
+        row = raw.execute(f"SELECT Delimiter, Columns FROM sniff_csv({lit(path)})").fetchone()
+    except Exception:
+        return None
+    if row is None or len(row[1]) < 2:
+        return None
+    return row[0]
+
+
+# --------------------------------------------------------------------------------------------
+def _load_parquet(raw: Any, path: Path) -> RawSource:
+    table = unique_name("raw")
+    try:
+        raw.execute(
+            f"CREATE VIEW {table} AS SELECT * EXCLUDE (file_row_number), "
+            f"file_row_number + 1 AS {ROWCOL} FROM read_parquet({lit(str(path))}, file_row_number=true)"
+        )
+        rows = raw.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    except Exception as exc:
+        raise InputError(
+            f"could not be read as Parquet: {str(exc).splitlines()[0]}", path=path
+        ) from None
+    columns = [r[0] for r in raw.execute(f"DESCRIBE {table}").fetchall() if r[0] != ROWCOL]
+    if rows == 0:
+        raise InputError("has no rows.", path=path, expected="events")
+    return RawSource(table, columns, str(path), "parquet", rows, drop=[f"DROP VIEW IF EXISTS {table}"])
+
+
+def _load_arrow(raw: Any, arrow: pa.Table, path: str, kind: str, info: dict | None = None) -> RawSource:
+    if arrow.num_rows == 0:
+        raise InputError("has no rows.", path=path, expected="events")
+    names = [str(c) for c in arrow.column_names]
+    if len(set(names)) != len(names):
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        raise InputError(f"has duplicate column names: {dupes}.", path=path, expected="unique headers")
+    arrow = arrow.rename_columns(names).append_column(
+        ROWCOL, pa.array(range(1, arrow.num_rows + 1), pa.int64())
+    )
+    table = unique_name("raw")
+    view = table + "_arrow"
+    raw.register(view, arrow)
+    raw.execute(f"CREATE TABLE {table} AS SELECT * FROM {view}")
+    raw.unregister(view)
+    return RawSource(table, names, path, kind, arrow.num_rows, info or {})
+
+
+def _load_dataframe(raw: Any, frame: Any) -> RawSource:
+    mod = type(frame).__module__
+    if mod.startswith("polars"):
+        arrow = frame.to_arrow()
+    elif isinstance(frame, pa.Table):
+        arrow = frame
+    else:
+        arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    return _load_arrow(raw, arrow, "<DataFrame>", "dataframe")
+
+
+def _load_xlsx(raw: Any, path: Path, rejects: str, sheet: str | int | None) -> RawSource:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:
+        raise InputError(f"could not be opened as a spreadsheet: {exc}", path=path) from None
+    names = book.sheet_names
+    if sheet is None:
+        sheet_name = names[0]
+    elif isinstance(sheet, int):
+        if not 0 <= sheet < len(names):
+            raise InputError(f"has no sheet number {sheet}; sheets: {names}.", path=path)
+        sheet_name = names[sheet]
+    else:
+        if sheet not in names:
+            raise InputError(f"has no sheet {sheet!r}; sheets: {names}.", path=path)
+        sheet_name = sheet
+    rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=True)
+    if not rows or not any(str(c).strip() for c in rows[0]):
+        raise InputError(f"sheet {sheet_name!r} is empty.", path=path, expected="a header row and events")
+    header = [_cell(c) or f"column_{i + 1}" for i, c in enumerate(rows[0])]
+    data = rows[1:]
+    if not data:
+        raise InputError(f"sheet {sheet_name!r} has a header but no data rows.", path=path)
+    cols = list(zip(*[(list(r) + [""] * len(header))[: len(header)] for r in data], strict=True))
+    arrow = pa.table({h: pa.array([_cell(v) for v in col], pa.string()) for h, col in zip(header, cols, strict=True)})
+    return _load_arrow(raw, arrow, str(path), "xlsx", {"sheet": sheet_name})
+
+
+def _cell(value: Any) -> str | None:
+    """A spreadsheet cell as text: integers without '.0', dates as ISO 8601, empty as NULL."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+    return str(value)
+

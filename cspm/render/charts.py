@@ -1,0 +1,168 @@
+"""Charts (matplotlib → SVG strings) and section rendering for the waiting / value-stream / KPI results.
+
+SVG text is emitted as ``<text>`` elements (``svg.fonttype = none``): matplotlib escapes it, and
+Chinese names render with the browser's fonts.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+_COLOURS = {"bar": "#c0392b", "ok": "#7f8c8d", "line": "#2c3e50", "va": "#27ae60", "wait": "#e67e22"}
+
+
+def _figure(width: float, height: float) -> tuple[Any, Any]:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(width, height))
+    return fig, ax
+
+
+def _svg(fig: Any) -> str:
+    import matplotlib.pyplot as plt
+
+    buf = io.StringIO()
+    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "cspm"}), warnings.catch_warnings():
+        # text stays <text> in the SVG and the browser draws it (CJK included); matplotlib only
+        # lacks the glyph metrics for layout, which its warning is about
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    text = buf.getvalue()
+    return text[text.find("<svg") :]
+
+
+def pareto_svg(labels: Sequence[str], values: Sequence[float], unit: str = "excess hours") -> str:
+    """Bars (descending) with the cumulative share as a line: the Pareto chart of a ranking."""
+    fig, ax = _figure(max(4.0, 0.7 * len(labels) + 2), 3.6)
+    vals = np.asarray(values, dtype=float)
+    x = np.arange(len(vals))
+    ax.bar(x, vals, color=_COLOURS["bar"])
+    ax.set_ylabel(unit)
+    ax.set_xticks(x, [str(v) for v in labels], rotation=30, ha="right")
+    total = vals.sum()
+    if total > 0:
+        ax2 = ax.twinx()
+        ax2.plot(x, np.cumsum(vals) / total * 100, color=_COLOURS["line"], marker="o")
+        ax2.set_ylim(0, 105)
+        ax2.set_ylabel("cumulative %")
+    ax.set_title("Bottlenecks by total " + unit)
+    return _svg(fig)
+
+
+def value_stream_svg(steps: pd.DataFrame, lead_h: float, flow_efficiency: float | None) -> str:
+    """Per step of the main path: median wait and processing (h) against its target.
+
+    ``steps`` columns: ``step``, ``wait_h``, ``proc_h`` (may be NaN), ``target_h`` (may be NaN). The
+    title gives the median lead time and ``flow_efficiency`` as computed by the value stream (left out
+    when ``None``), so the chart shows the same figure as the table.
+    """
+    n = len(steps)
+    fig, ax = _figure(max(5.0, 1.1 * n + 2), 3.8)
+    x = np.arange(n)
+    wait = steps["wait_h"].fillna(0).to_numpy(float)
+    proc = steps["proc_h"].fillna(0).to_numpy(float)
+    ax.bar(x, wait, color=_COLOURS["wait"], label="median wait")
+    ax.bar(x, proc, bottom=wait, color=_COLOURS["va"], label="median processing")
+    targets = steps["target_h"].to_numpy(float)
+    has_target = ~np.isnan(targets)
+    if has_target.any():
+        ax.scatter(x[has_target], targets[has_target], marker="_", s=600, color=_COLOURS["line"],
+                   linewidths=2.5, label="target", zorder=3)  # fmt: skip
+    ax.set_xticks(x, [str(s) for s in steps["step"]], rotation=30, ha="right")
+    ax.set_ylabel("hours")
+    _nonnegative(ax)
+    title = f"Value stream of the main path — median lead time {lead_h:.1f} h"
+    if flow_efficiency is not None:
+        title += f", flow efficiency {fmt_pct(flow_efficiency)}"
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=8)
+    return _svg(fig)
+
+
+def _nonnegative(ax: Any) -> None:
+    """Durations, counts and rates are never negative: the axis starts at 0 (matplotlib would
+    otherwise centre an all-zero series on 0 and label the axis with negative values)."""
+    ax.set_ylim(bottom=0)
+
+
+def heatmap_svg(matrix: pd.DataFrame, title: str, unit: str) -> str:
+    """A weekday × hour heatmap (rows Mon…Sun, columns 0…23)."""
+    fig, ax = _figure(9, 3.2)
+    data = matrix.to_numpy(float)
+    im = ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap="YlOrRd")
+    ax.set_yticks(range(len(matrix.index)), [str(i) for i in matrix.index])
+    ax.set_xticks(range(0, 24, 2), [str(h) for h in range(0, 24, 2)])
+    ax.set_xlabel("hour of day (local)")
+    ax.set_title(title)
+    fig.colorbar(im, ax=ax, label=unit)
+    return _svg(fig)
+
+
+def curve_svg(x: Sequence[float], y: Sequence[float], y2: Sequence[float] | None, xlabel: str,
+              ylabel: str, y2label: str | None, title: str) -> str:  # fmt: skip
+    """A line chart of non-negative values (durations, rates) with an optional second axis."""
+    fig, ax = _figure(6, 3.2)
+    ax.plot(list(x), list(y), marker="o", color=_COLOURS["line"])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    _nonnegative(ax)
+    if y2 is not None:
+        ax2 = ax.twinx()
+        ax2.plot(list(x), list(y2), marker="s", color=_COLOURS["bar"])
+        ax2.set_ylabel(y2label or "")
+        _nonnegative(ax2)
+    ax.set_title(title)
+    return _svg(fig)
+
+
+def render_section(template: str, context: dict[str, Any]) -> str:
+    """Render a section template of ``cspm/templates`` (autoescape on) — for ``_repr_html_``."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("cspm.render", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
+    return env.get_template(template).render(**context)
+
+
+def hours(seconds: float | None) -> float | None:
+    if seconds is None or (isinstance(seconds, float) and np.isnan(seconds)):
+        return None
+    return float(seconds) / 3600.0
+
+
+def table_rows(frame: pd.DataFrame, columns: dict[str, str], formats: dict[str, Any]) -> dict[str, Any]:
+    """Header and formatted rows for a template table: ``columns`` maps column → header."""
+    rows = []
+    for rec in frame.to_dict("records"):  # keeps each column's dtype (iterrows turns ints to floats)
+        row = []
+        for col in columns:
+            value = rec.get(col)
+            fmt = formats.get(col)
+            if value is None or (isinstance(value, float) and np.isnan(value)):
+                row.append("–")
+            elif fmt is not None:
+                row.append(fmt(value))
+            else:
+                row.append(str(value))
+        rows.append(row)
+    return {"header": list(columns.values()), "rows": rows}
+
+
+def fmt_h(value: float) -> str:
+    return f"{value:.2f} h" if abs(value) < 10 else f"{value:.1f} h"
+
+
+def fmt_pct(value: float) -> str:
+    return f"{value * 100:.1f}%"
