@@ -31,7 +31,7 @@ from cspm.ingest.quality import DataQuality
 from cspm.ingest.read import read
 from cspm.mining.discovery import Discovery, discover
 from cspm.mining.process_map import ProcessMap, process_map
-from cspm.render.report import build_report
+from cspm.pipeline import build_report
 from cspm.simulate import SimulationSettings, write_simulated_log
 
 __all__ = [

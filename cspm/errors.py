@@ -108,3 +108,22 @@ class ConfigError(CspmError):
         lines = [f"{k} = {v!r}: {msg}" for k, v, msg in problems]
         head = f"{self.path}: invalid configuration" if self.path else "invalid configuration"
         super().__init__(head + " — " + "; ".join(lines))
+
+
+class MissingColumnError(InputError):
+    """The log has no column the analysis needs; names the column and the columns the log has."""
+
+    def __init__(self, column: str, columns: list[str], *, path: str | Path | None = None,
+                 needed_for: str = "this analysis", hint: str | None = None) -> None:  # fmt: skip
+        self.columns = list(columns)
+        super().__init__(
+            f"the log has no column {column!r}, which {needed_for} needs.",
+            path=path,
+            column=column,
+            expected="one of the log's columns: " + (", ".join(repr(c) for c in columns) or "none"),
+            hint=hint,
+        )
+
+
+class OutputError(InputError):
+    """cspm cannot write what was asked (e.g. a file suffix a result cannot be saved as)."""

@@ -19,10 +19,16 @@ from cspm._version import __version__
 from cspm.config import Config
 from cspm.core.log import TicketLog
 from cspm.errors import InputError
+from cspm.ingest.quality import QualitySection
 from cspm.mining.discovery import Discovery, discover
-from cspm.render.report import ReportSection, build_report
+from cspm.mining.process_map import ProcessMap
+from cspm.mining.sections import MapSection, OverviewSection, TransitionsSection, VariantsSection
+from cspm.render.report import Report, ReportSection
 
-__all__ = ["SUMMARY_SCHEMA", "DiscoveryOutputs", "conformance_summary", "target_breaches", "write_discovery"]
+__all__ = [
+    "SUMMARY_SCHEMA", "DiscoveryOutputs", "build_report", "conformance_summary", "default_sections",
+    "target_breaches", "write_discovery",
+]  # fmt: skip
 
 SUMMARY_SCHEMA = "cspm.discover.summary/1"
 
@@ -215,3 +221,50 @@ def write_discovery(
     }
     files["summary"].write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     return DiscoveryOutputs(out, files, summary, d, notes, extra)
+
+
+def default_sections(
+    log: TicketLog,
+    discovery: Discovery,
+    *,
+    maps: Sequence[ProcessMap] | None = None,
+) -> list[ReportSection]:
+    """Overview, maps, variants, slowest transitions and (when known) data quality."""
+    if maps is None:
+        maps = [discovery.process_map("performance"), discovery.process_map("frequency")]
+    sections: list[ReportSection] = [
+        OverviewSection(discovery),
+        MapSection(list(maps)),
+        VariantsSection(discovery),
+        TransitionsSection(discovery),
+    ]
+    if log.quality is not None:
+        sections.append(QualitySection(log.quality))
+    return sections
+
+
+def build_report(
+    log: TicketLog,
+    sections: Iterable[ReportSection] = (),
+    path: str | Path | None = None,
+    *,
+    discovery: Discovery | None = None,
+    maps: Sequence[ProcessMap] | None = None,
+    title: str | None = None,
+) -> Report:
+    """The report of ``log``: the default sections, then ``sections`` from other analyses
+    (waiting times and targets, handoffs, …). Saved to ``path`` when given."""
+    discovery = discovery or discover(log)
+    extra = list(sections)
+    for s in extra:
+        if not isinstance(s, ReportSection):
+            raise TypeError(f"{type(s).__name__} is not a report section (needs section_id, section_title, "
+                            "section_template and section_context())")
+    report = Report(
+        title=title or f"Service process diagnosis — {Path(log.source).name}",
+        sections=default_sections(log, discovery, maps=maps) + extra,
+        source=log.source,
+    )
+    if path is not None:
+        report.save(path)
+    return report

@@ -192,7 +192,7 @@ def test_tiny_budget_reports_unaligned_variants(helpdesk_log):
     assert s["unaligned_tickets"] == int(r.unaligned["count"].sum()) > 0
     html = r._repr_html_()
     assert "Not aligned within the time limit" in html and f"{len(r.unaligned)} variant(s)" in html
-    from cspm.render.report import build_report
+    from cspm.pipeline import build_report
 
     report = build_report(helpdesk_log, [r]).render()
     assert 'id="conformance"' in report and "Not aligned within the time limit" in report

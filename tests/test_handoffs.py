@@ -255,7 +255,7 @@ def test_names_are_escaped_in_section_and_network():
 
 
 def test_section_goes_into_the_report(tiny, tmp_path):
-    from cspm.render.report import build_report
+    from cspm.pipeline import build_report
 
     a = analyse_handoffs(tiny)
     report = build_report(tiny, [a], tmp_path / "report.html")

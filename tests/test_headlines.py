@@ -19,8 +19,8 @@ from cspm.analysis.handoffs.redundancy import redundancy
 from cspm.analysis.handoffs.rework import rework
 from cspm.analysis.kpis import kpis
 from cspm.analysis.value_stream import value_stream
+from cspm.pipeline import build_report
 from cspm.render.charts import curve_svg, fmt_pct
-from cspm.render.report import build_report
 
 H = 3600
 

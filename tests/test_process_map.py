@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 import cspm
-from cspm.render import graphviz as _render
 from cspm.mining.discovery import discover
 from cspm.mining.process_map import END_NODE, START_NODE, ProcessMap, _svg_of, process_map
+from cspm.render import graphviz as _render
 
 WEIRD = ['Say "hi"', "back\\slash", "<script>alert(1)</script>", "处理工单", "R&D &lt; 50%"]
 

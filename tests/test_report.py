@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 import cspm
-from cspm.render.report import ReportSection, build_report
+from cspm.pipeline import build_report
+from cspm.render.report import ReportSection
 
 WEIRD = ['Say "hi"', "back\\slash", "<script>alert(1)</script>", "处理工单", "R&D &lt; 50%"]
 

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 import cspm
-from cspm.render.report import build_report
+from cspm.pipeline import build_report
 
 pytestmark = pytest.mark.browser
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from cspm.ingest.quality import DataQuality
+from cspm.core.derived import DerivedTables
 
 # Canonical column names of the event table. Every engine computation uses these.
 CASE = "case_id"
@@ -25,6 +23,14 @@ TEAM = "team"
 ROW = "source_row"  # 1-based data row in the source; breaks ties in timestamp order
 ROLE_COLUMNS = (CASE, ACTIVITY, TIMESTAMP, START, AGENT, TEAM)
 OPTIONAL_ROLES = ("channel", "priority", "customer")
+
+
+class QualityReport(Protocol):
+    """What a log's data-quality report offers (``cspm.ingest.quality.DataQuality``)."""
+
+    def summary(self) -> dict[str, Any]: ...
+
+    def _repr_html_(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -74,10 +80,13 @@ class TicketLog:
 
     events: ir.Table
     roles: Roles
-    quality: DataQuality | None = None
+    quality: QualityReport | None = None
     source: str = "<memory>"
     timezone: str = "UTC"
     attributes: tuple[str, ...] = field(default=())
+    derived: DerivedTables = field(default_factory=DerivedTables, compare=False, repr=False)
+    """The tables derived from the events (step intervals, visits, case table …), each built once on
+    the engine and shared by every analysis of this log; dropped with the log."""
 
     # --- shape -------------------------------------------------------------------------------
     @property
@@ -113,8 +122,9 @@ class TicketLog:
 
     # --- derived logs --------------------------------------------------------------------------
     def with_events(self, events: ir.Table) -> TicketLog:
-        """The same log over another event table (a filter, another engine)."""
-        return replace(self, events=events)
+        """The same log over another event table (a filter, another engine), with its own derived
+        tables."""
+        return replace(self, events=events, derived=DerivedTables())
 
     def ordered(self) -> ir.Table:
         """Events sorted by case, time and source row (for display and exports)."""

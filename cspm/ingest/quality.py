@@ -396,3 +396,16 @@ def _lifecycle_warnings(lc: dict[str, Any]) -> list[str]:
             "instance; they are kept as events of their own."
         )
     return out
+
+
+@dataclass
+class QualitySection:
+    """What was read, kept and rejected, and the event-level checks."""
+
+    quality: DataQuality
+    section_id: str = "quality"
+    section_title: str = "Data quality"
+    section_template: str = "section_quality.html.j2"
+
+    def section_context(self) -> dict[str, Any]:
+        return {"figures": self.quality.figures(), "warnings": list(self.quality.warnings)}

@@ -1,0 +1,77 @@
+"""The one Jinja environment of cspm: report sections, ``_repr_html_`` in Jupyter and standalone pages.
+
+Templates live in ``cspm/render/templates``. Autoescape is on and undefined names are errors, so a
+template renders the same way in a notebook and in the report. SVG charts are passed as strings the
+templates mark ``|safe`` (their producers escape every name).
+
+Filters: ``duration`` (seconds → '12 min', '3.2 h', '4.5 d'), ``hours`` (hours → '2.50 h'),
+``pct`` (share → '12.5%'), ``thousands`` (count → '12,345').
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Protocol, runtime_checkable
+
+import jinja2
+
+from cspm.units import format_duration
+
+__all__ = ["ReportSection", "environment", "render_fragment", "section_html"]
+
+
+@runtime_checkable
+class ReportSection(Protocol):
+    """What a report section declares: an id, a title, a template and the template's values."""
+
+    section_id: str
+    section_title: str
+    section_template: str
+
+    def section_context(self) -> dict[str, Any]: ...
+
+
+def _pct(x: float | None, digits: int = 1) -> str:
+    return "–" if x is None or x != x else f"{x:.{digits}%}"
+
+
+def _thousands(x: float | None) -> str:
+    return "–" if x is None or x != x else f"{int(x):,}"
+
+
+def _hours(x: float | None) -> str:
+    if x is None or x != x:
+        return "–"
+    return f"{x:.2f} h" if abs(x) < 10 else f"{x:.1f} h"
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """The Jinja environment every cspm page and fragment is rendered with."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("cspm.render", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["duration"] = format_duration
+    env.filters["pct"] = _pct
+    env.filters["thousands"] = _thousands
+    env.filters["hours"] = _hours
+    return env
+
+
+def render_fragment(template: str, context: dict[str, Any]) -> str:
+    """Render one template of ``cspm/render/templates`` with ``context``."""
+    return environment().get_template(template).render(**context)
+
+
+def section_html(section: ReportSection) -> str:
+    """A section as an HTML fragment: its template with its context, plus ``section_id``,
+    ``section_title`` (also as ``title``) unless the context sets them."""
+    context = dict(section.section_context())
+    context.setdefault("section_id", section.section_id)
+    context.setdefault("section_title", section.section_title)
+    context.setdefault("title", section.section_title)
+    return render_fragment(section.section_template, context)
