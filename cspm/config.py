@@ -361,6 +361,18 @@ def load_config(path: str | Path) -> Config:
     return config_from_dict(data or {}, path=path)
 
 
+def as_config(config: Config | str | Path | None) -> Config:
+    """The configuration every analysis takes: a :class:`Config`, a path to a YAML/TOML file, or
+    ``None`` (the defaults: no targets, default value classes and calendar)."""
+    if config is None:
+        return Config()
+    if isinstance(config, Config):
+        return config
+    if isinstance(config, str | Path):
+        return load_config(config)
+    raise ConfigError(None, [("config", type(config).__name__, "expected a Config, a path to a YAML/TOML file, or None")])
+
+
 def config_from_dict(data: dict[str, Any], path: str | Path | None = None) -> Config:
     """Validate a configuration given as a dict (e.g. from a notebook)."""
     if not isinstance(data, dict):
