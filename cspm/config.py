@@ -68,7 +68,8 @@ def _parse_share(value: Any) -> float:
 Share = Annotated[float, BeforeValidator(_parse_share), Field(ge=0, le=1)]
 
 
-def _check_timezone(value: str) -> str:
+def check_timezone(value: str) -> str:
+    """``value`` if it is an IANA time zone name, else a ValueError naming it."""
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
@@ -78,7 +79,7 @@ def _check_timezone(value: str) -> str:
     return value
 
 
-TimeZone = Annotated[str, BeforeValidator(_check_timezone)]
+TimeZone = Annotated[str, BeforeValidator(check_timezone)]
 
 
 class _Model(BaseModel):

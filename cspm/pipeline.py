@@ -19,7 +19,6 @@ from cspm._version import __version__
 from cspm.config import Config
 from cspm.core.log import TicketLog
 from cspm.errors import InputError
-from cspm.ingest.quality import QualitySection
 from cspm.mining.discovery import Discovery, discover
 from cspm.mining.process_map import ProcessMap
 from cspm.mining.sections import MapSection, OverviewSection, TransitionsSection, VariantsSection
@@ -239,7 +238,7 @@ def default_sections(
         TransitionsSection(discovery),
     ]
     if log.quality is not None:
-        sections.append(QualitySection(log.quality))
+        sections.append(log.quality)  # a DataQuality is its own report section
     return sections
 
 

@@ -145,6 +145,14 @@ def test_filters_on_values_the_log_has_match_pandas(tmp_path):
     assert json.loads(r.stdout)["overview"]["cases"] == int(keep.sum()) == 157
 
 
+def test_validate_names_a_given_column_the_log_lacks(capsys):
+    assert one_error(capsys, "validate", LOG, "--case-id", "ticket") == (
+        f"{LOG}, column 'ticket': has no column 'ticket' (given as the case id column). Columns found: "
+        "'ticket_id', 'activity', 'timestamp', 'agent', 'team', 'channel', 'priority', 'category', "
+        "'customer_id', 'amount'. Expected a column named 'ticket'."
+    )
+
+
 # --- simulate ----------------------------------------------------------------------------------
 def test_simulate_names_the_supported_suffixes(tmp_path, capsys):
     target = tmp_path / "x.json"

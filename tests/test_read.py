@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import cspm
-from cspm.errors import InputError, RoleDetectionError
+from cspm.errors import InputError, MissingColumnError, RoleDetectionError
 
 
 def _write(path: Path, text: str, encoding: str = "utf-8") -> Path:
@@ -365,6 +365,23 @@ def test_bad_input_errors(tmp_path, name, content, kwargs, pattern):
         path.write_bytes(content)
     with pytest.raises(InputError, match=pattern):
         cspm.read(path, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "column", "role"),
+    [({"case_id": "ticket"}, "ticket", "case id"), ({"activity": ["activity", "step"]}, "step", "activity"),
+     ({"team": "group"}, "group", "team")],
+)
+def test_a_given_column_the_source_lacks_is_a_missing_column_error(tmp_path, kwargs, column, role):
+    path = _write(tmp_path / "log.csv", "case_id,activity,timestamp\n1,A,2024-01-01\n")
+    with pytest.raises(MissingColumnError) as err:
+        cspm.read(path, **kwargs)
+    assert err.value.column == column and err.value.columns == ["case_id", "activity", "timestamp"]
+    assert err.value.exit_code == 2 and err.value.path == str(path)
+    assert str(err.value) == (
+        f"{path}, column '{column}': has no column '{column}' (given as the {role} column). "
+        f"Columns found: 'case_id', 'activity', 'timestamp'. Expected a column named '{column}'."
+    )
 
 
 def test_cli_bad_input_has_no_traceback(tmp_path):

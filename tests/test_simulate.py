@@ -9,11 +9,14 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 import pytest
 from lxml import etree
 from pydantic import ValidationError
 
+from cspm.config import Calendar
+from cspm.core.calendar import BusinessCalendar
 from cspm.simulate import (
     ACTIVITIES,
     CUSTOMER_ACTIVITIES,
@@ -23,6 +26,7 @@ from cspm.simulate import (
     simulate,
     write_simulated_log,
 )
+from cspm.simulate.clock import BusinessClock
 
 BERLIN = ZoneInfo("Europe/Berlin")
 SETTINGS = SimulationSettings(n_tickets=2000, seed=11)
@@ -351,3 +355,31 @@ def test_country_holidays_and_team_calendar() -> None:
     others = local[agent["team"] != "Billing"]
     assert (others.dt.dayofweek == 4).any() and (others.dt.hour == 8).any()
     assert truth.summary["calendar"]["country"] == "DE"
+
+
+def test_business_clock_runs_on_the_core_calendar() -> None:
+    """The simulator's clock has exactly the working spans of cspm.core.calendar.BusinessCalendar
+    (holidays included), so its business durations are the ones the analyses measure."""
+    calendar = Calendar(
+        timezone="Europe/Berlin", working_hours={"mon-fri": ["08:00-12:00", "13:00-17:00"], "sat": "09:00-13:00"},
+        country="DE", holidays=[date(2024, 3, 12)],
+    )  # fmt: skip
+    core = BusinessCalendar(calendar)
+    clock = BusinessClock(calendar, date(2024, 3, 4))
+    spans = list(zip(clock.starts, clock.ends, strict=True))
+    assert spans == core.working_spans(date(2024, 3, 3), date(2025, 3, 3))
+    # Good Friday (29 March 2024), Easter Monday and the configured 12 March have no working time
+    for day in (date(2024, 3, 12), date(2024, 3, 29), date(2024, 4, 1)):
+        noon = int(datetime.combine(day, time(12), tzinfo=BERLIN).timestamp())
+        assert clock.between(noon - 6 * 3600, noon + 6 * 3600) == 0
+    # business seconds between random instants (beyond the first year too) agree with the core's
+    rng = np.random.default_rng(3)
+    t0 = int(datetime(2024, 3, 4, tzinfo=BERLIN).timestamp())
+    for a, b in np.sort(rng.integers(t0, t0 + 500 * 86400, size=(200, 2)), axis=1).tolist():
+        utc = ZoneInfo("UTC")
+        expected = core.business_seconds(datetime.fromtimestamp(a, utc), datetime.fromtimestamp(b, utc))
+        assert clock.between(a, b) == expected
+        assert clock.advance(a, 1) - a >= 1
+    # advancing by the business time between two working instants lands on the later one
+    s, e = clock.starts[40], clock.ends[300] - 1
+    assert clock.advance(s, clock.between(s, e)) == e

@@ -59,6 +59,11 @@ def test_timezone_argument(naive_csv):
     assert q.first_event == datetime(2024, 3, 5, 6, 3, tzinfo=UTC)
 
 
+def test_unknown_timezone_argument_is_an_input_error(naive_csv):
+    with pytest.raises(cspm.InputError, match=r"^unknown time zone 'Mars/Olympus'; use an IANA name such as 'UTC'"):
+        cspm.read(naive_csv, timezone="Mars/Olympus")
+
+
 def test_config_timezone(naive_csv, shanghai_config):
     q = cspm.read(naive_csv, config=shanghai_config).quality
     assert q.warnings == []

@@ -60,7 +60,7 @@ def test_declared_classifier_is_the_activity(tmp_path):
     row = ("activity", "concept:name + lifecycle:transition (XES classifier 'Activity classifier')")
     assert row in q.figures()
     assert ("lifecycle (lifecycle:transition)", "kept: every row is an event, activity = name + transition") in q.figures()
-    assert "concept:name + lifecycle:transition (XES classifier &#x27;Activity classifier&#x27;)" in q._repr_html_()
+    assert "concept:name + lifecycle:transition (XES classifier &#39;Activity classifier&#39;)" in q._repr_html_()
     assert q.summary()["activity_source"]["classifier"]["keys"] == ["concept:name", "lifecycle:transition"]
 
 

@@ -1,4 +1,11 @@
-"""The Typer application, shared options and error handling of the CLI."""
+"""The Typer application, shared options and error handling of the CLI.
+
+Imports: the CLI imports cspm modules at module level, like the library does. The one allowed
+exception is a function-local import that keeps ``cspm --help`` fast, i.e. one that would pull a
+heavy third-party package (pm4py, matplotlib, pyspark) in at start-up; there is none today, because
+the library itself imports those inside the functions that need them (a test checks that
+``import cspm.cli`` loads none of them).
+"""
 
 from __future__ import annotations
 
@@ -11,16 +18,16 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
+from cspm.analysis.conformance.check import ModelError, ReferenceModel, load_model
+from cspm.core.log import TicketLog
 from cspm.errors import ConfigError, CspmError, InputError
-
-if TYPE_CHECKING:
-    from cspm.core.log import TicketLog
+from cspm.ingest.read import read
 
 app = typer.Typer(
     name="cspm",
@@ -89,7 +96,7 @@ _READ_OPTIONS: dict[str, Any] = {
     "timestamp_format": FormatTsOpt, "encoding": EncodingOpt, "delimiter": DelimOpt, "sheet": SheetOpt,
     "lifecycle": LifecycleOpt,
 }  # fmt: skip
-LogReader = Callable[[], "TicketLog"]
+LogReader = Callable[[], TicketLog]
 
 
 def reads_log(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -124,10 +131,8 @@ def read_log(
     delimiter: str | None = None,
     lifecycle: LifecycleMode | None = None,
     **options: Any,
-) -> Any:
+) -> TicketLog:
     """Read a log with the CLI's options (a status spinner while it reads)."""
-    from cspm.ingest.read import read
-
     if lifecycle is not None:
         options["pair_lifecycle"] = lifecycle is LifecycleMode.pair
     act: str | list[str] | None = None
@@ -168,10 +173,8 @@ def output_file(path: Path | None, option: str) -> Path | None:
     return path
 
 
-def model_option(path: Path, option: str = "--model") -> Any:
-    """The to-be model file of ``option``, loaded (a :class:`~cspm.analysis.conformance.check.ReferenceModel`)."""
-    from cspm.analysis.conformance.check import ModelError, load_model
-
+def model_option(path: Path, option: str = "--model") -> ReferenceModel:
+    """The to-be model file of ``option``, loaded."""
     if not path.is_file():
         what = "a folder, not a model file" if path.is_dir() else "no such file"
         raise ModelError(f"{option} names {what}.", path=path,

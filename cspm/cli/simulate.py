@@ -1,15 +1,17 @@
-"""``cspm simulate OUT``: generate a ticket log with known ground truth."""
+"""``cspm simulate OUT``: generate a ticket log with known ground truth (:func:`cspm.write_simulated_log`)."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
 from cspm.cli._app import app, console, esc, output_file
 from cspm.errors import InputError
+from cspm.simulate import SimulationSettings, write_simulated_log
 
 # the suffixes write_simulated_log tells the format from
 SUFFIXES = (".csv", ".parquet", ".pq", ".xes", ".xes.gz")
@@ -37,33 +39,40 @@ def simulate(
     start_complete: Annotated[bool, typer.Option("--start-complete", help="Emit start and complete timestamps.")] = False,
 ) -> None:
     """Simulate a help-desk ticket process and write the log and its ground truth."""
-    from pydantic import ValidationError
+    _check_out(out)
+    settings = _settings(tickets=tickets, events=events, seed=seed, language=language, start_complete=start_complete)
+    with console.status(f"Simulating into {esc(out)} …"):
+        paths = write_simulated_log(out, settings)
+    console.print(f"wrote {esc(paths)}", highlight=False)
 
-    from cspm.simulate import SimulationSettings, write_simulated_log
 
+def _check_out(out: Path) -> None:
     if not out.name.lower().endswith(SUFFIXES):
         raise InputError(
             "cannot tell the log format from the file name.", path=out,
             expected="a file name ending in " + ", ".join(SUFFIXES),
         )  # fmt: skip
     output_file(out, "OUT")
+
+
+def _settings(
+    *, tickets: int | None, events: int | None, seed: int, language: Language, start_complete: bool
+) -> SimulationSettings:
+    """The settings of the options; a problem names the option."""
     if tickets is not None and events is not None:
         raise InputError("give --tickets or --events, not both")
-    kwargs: dict = {"seed": seed, "language": language.value}
+    options: dict[str, Any] = {"seed": seed, "language": language.value}
     if tickets is not None:
-        kwargs["n_tickets"] = tickets
+        options["n_tickets"] = tickets
     if events is not None:
-        kwargs["n_events"] = events
+        options["n_events"] = events
     if start_complete:
-        kwargs["lifecycle"] = "start_complete"
+        options["lifecycle"] = "start_complete"
     try:
-        settings = SimulationSettings(**kwargs)
+        return SimulationSettings(**options)
     except ValidationError as exc:  # the options above are checked by Typer; this names any other
         problems = "; ".join(
             f"{_OPTIONS.get(str(e['loc'][0]), e['loc'][0]) if e['loc'] else 'settings'} {e.get('input')!r}: {e['msg']}"
             for e in exc.errors()
         )
         raise InputError(f"invalid simulation settings: {problems}") from None
-    with console.status(f"Simulating into {esc(out)} …"):
-        paths = write_simulated_log(out, settings)
-    console.print(f"wrote {esc(paths)}", highlight=False)

@@ -1,4 +1,5 @@
-"""``cspm validate LOG``: read a log and report its data quality."""
+"""``cspm validate LOG``: read a log (:func:`cspm.read`) and report its data quality
+(:class:`~cspm.ingest.quality.DataQuality`)."""
 
 from __future__ import annotations
 
@@ -22,8 +23,7 @@ from cspm.cli._app import (
     print_json,
     reads_log,
 )
-
-_REJECT_COLUMNS = {"source_row": "row", "line": "line", "column": "column", "reason": "reason", "value": "value"}
+from cspm.ingest.quality import DataQuality
 
 
 @app.command()
@@ -44,67 +44,53 @@ def validate(
     """Read LOG, check it and report its data quality (rows read, kept, rejected by reason, and the
     first rejected rows: data row, file line, column, reason, value)."""
     output_file(rejects, "--rejects")
-    result = read()
-    quality = result.quality
+    quality: DataQuality = read().quality
     if rejects is not None:
         quality.write_rejects(rejects)
-    shown = _rejected_rows(quality, show)
-    omitted = quality.rows_rejected - len(shown)
+    shown = quality.rejected_rows(show)
     if format is OutputFormat.json:
         print_json({
-            **quality.summary(), "rejected_rows": shown, "rejected_rows_omitted": omitted,
+            **quality.summary(), "rejected_rows": shown, "rejected_rows_omitted": quality.rows_rejected - len(shown),
             "rejects_file": str(rejects) if rejects is not None else None,
         })  # fmt: skip
     else:
-        table = Table(title=f"Data quality of {esc(log.name)}", show_header=True, header_style="bold")
-        table.add_column("figure")
-        table.add_column("value", justify="right")
-        for figure, value in quality.figures():
-            table.add_row(Text(figure), Text(value))
-        console.print(table)
-        roles = ", ".join(f"{k} = {v!r}" for k, v in quality.roles.items() if v and k != "detected")
-        console.print(f"[dim]columns: {esc(roles)}[/dim]", soft_wrap=True)
-        for warning in quality.warnings:
-            console.print(f"[yellow]warning:[/yellow] {esc(warning)}", soft_wrap=True)
-        if shown:
-            console.print(_rejects_table(shown, quality.rows_rejected))
-        if rejects is not None:
-            console.print(f"all {quality.rows_rejected:,} rejected rows written to {esc(rejects)}", soft_wrap=True, highlight=False)
-        elif omitted:
-            rows = "row" if omitted == 1 else "rows"
-            console.print(f"{omitted:,} more rejected {rows} not shown: write all of them with --rejects FILE.", soft_wrap=True)
+        _print_quality(quality, log, shown, rejects)
     if strict and quality.rows_rejected:
         raise typer.Exit(1)
 
 
-def _rejected_rows(quality: Any, limit: int) -> list[dict[str, Any]]:
-    """The first ``limit`` rejected rows (by data row) as ``row``, ``line``, ``column``, ``reason``, ``value``."""
-    if limit == 0 or not quality.rows_rejected:
-        return []
-    frame = quality.rejects_frame(limit)
-    return [
-        {name: _plain(record.get(col)) for col, name in _REJECT_COLUMNS.items()}
-        for record in frame.to_dict(orient="records")
-    ]
+def _print_quality(quality: DataQuality, log: Path, shown: list[dict[str, Any]], rejects: Path | None) -> None:
+    """The figures, the column roles, the warnings and the first rejected rows, for a terminal."""
+    table = Table(title=f"Data quality of {esc(log.name)}", show_header=True, header_style="bold")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for figure, value in quality.figures():
+        table.add_row(Text(figure), Text(value))
+    console.print(table)
+    roles = ", ".join(f"{k} = {v!r}" for k, v in quality.roles.items() if v and k != "detected")
+    console.print(f"[dim]columns: {esc(roles)}[/dim]", soft_wrap=True)
+    for warning in quality.warnings:
+        console.print(f"[yellow]warning:[/yellow] {esc(warning)}", soft_wrap=True)
+    if shown:
+        console.print(_rejects_table(shown, quality.rows_rejected))
+    omitted = quality.rows_rejected - len(shown)
+    if rejects is not None:
+        console.print(f"all {quality.rows_rejected:,} rejected rows written to {esc(rejects)}", soft_wrap=True, highlight=False)
+    elif omitted:
+        rows = "row" if omitted == 1 else "rows"
+        console.print(f"{omitted:,} more rejected {rows} not shown: write all of them with --rejects FILE.", soft_wrap=True)
 
 
-def _plain(value: Any) -> Any:
-    """None for a missing value (None, NaN, NA), else a Python scalar."""
-    import pandas as pd
-
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    return value.item() if hasattr(value, "item") else value
+_REJECT_COLUMNS = ("row", "line", "column", "reason", "value")
 
 
 def _rejects_table(rows: list[dict[str, Any]], total: int) -> Table:
     title = f"Rejected rows ({len(rows):,} of {total:,})" if len(rows) < total else f"Rejected rows (all {total:,})"
     table = Table(title=title, header_style="bold")
-    for name in _REJECT_COLUMNS.values():
+    for name in _REJECT_COLUMNS:
         table.add_column(name, justify="right" if name in ("row", "line") else "left")
     for row in rows:
-        cells = [row[name] for name in _REJECT_COLUMNS.values()]
-        table.add_row(*(Text(_cell(v, name)) for v, name in zip(cells, _REJECT_COLUMNS.values(), strict=True)))
+        table.add_row(*(Text(_cell(row[name], name)) for name in _REJECT_COLUMNS))
     return table
 
 

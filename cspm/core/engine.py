@@ -5,12 +5,11 @@ from __future__ import annotations
 import itertools
 import os
 import tempfile
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import ibis
 
-if TYPE_CHECKING:
-    from cspm.core.log import TicketLog
+from cspm.core.log import TicketLog
 
 _counter = itertools.count(1)
 _default: Any = None

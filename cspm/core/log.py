@@ -10,6 +10,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from cspm.core.derived import DerivedTables
+from cspm.render.html import ReportSection
 
 # Canonical column names of the event table. Every engine computation uses these.
 CASE = "case_id"
@@ -25,8 +26,9 @@ ROLE_COLUMNS = (CASE, ACTIVITY, TIMESTAMP, START, AGENT, TEAM)
 OPTIONAL_ROLES = ("channel", "priority", "customer")
 
 
-class QualityReport(Protocol):
-    """What a log's data-quality report offers (``cspm.ingest.quality.DataQuality``)."""
+class QualityReport(ReportSection, Protocol):
+    """What a log's data-quality report offers (``cspm.ingest.quality.DataQuality``): a summary,
+    its notebook view, and the report's "Data quality" section."""
 
     def summary(self) -> dict[str, Any]: ...
 

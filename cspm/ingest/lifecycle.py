@@ -40,7 +40,7 @@ from typing import Any
 
 from cspm.core.engine import unique_name
 from cspm.core.log import ACTIVITY, CASE, ROW, SCHEDULE, START, SUSPENDED, TIMESTAMP
-from cspm.ingest.sources import lit, q
+from cspm.ingest.raw import lit, q
 
 STANDARD = (
     "schedule", "assign", "reassign", "start", "suspend", "resume",

@@ -1,24 +1,151 @@
 """Data quality of a log: what was read, kept and rejected (and why), and event-level checks.
 
 The event-level figures (:func:`event_checks`) are Ibis expressions and run on any engine.
+:class:`DataQuality` is a :class:`~cspm.core.result.Result` and the report's "Data quality"
+section; its summary is the typed record :class:`QualitySummary` (the ``quality`` part of
+``summary.json`` and of ``cspm validate --format json``).
 """
 
 from __future__ import annotations
 
-import html
+import warnings as _warnings
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar, Literal
 
 import ibis.expr.types as ir
 import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
-from cspm.core.log import ACTIVITY, CASE, ROW, TIMESTAMP
+from cspm.core.log import ACTIVITY, CASE, ROW, TIMESTAMP, Roles, TicketLog
+from cspm.core.result import Result, json_ready
+from cspm.ingest.lifecycle import STANDARD, SYNONYMS
+from cspm.ingest.timestamps import TimestampReport
+from cspm.units import format_duration
 
-if TYPE_CHECKING:
-    from cspm.core.log import Roles, TicketLog
-    from cspm.ingest.timestamps import TimestampReport
+__all__ = [
+    "ActivitySource",
+    "ColumnRoles",
+    "DataQuality",
+    "IngestInfo",
+    "LifecycleSummary",
+    "QualitySummary",
+    "TimestampCounts",
+    "XesClassifier",
+    "event_checks",
+]
+
+
+# ------------------------------------------------------------------------------ typed summary
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _SparseRecord(_Record):
+    """A record whose optional parts appear in the summary only when the reader set them."""
+
+    @model_serializer(mode="wrap")
+    def _only_set(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        return {k: v for k, v in data.items() if k in self.model_fields_set}
+
+
+class ColumnRoles(_Record):
+    """Which source column(s) became which canonical column (``detected``: roles found from the
+    headers rather than given)."""
+
+    case_id: str
+    activity: list[str]
+    timestamp: str
+    start_timestamp: str | None = None
+    agent: str | None = None
+    team: str | None = None
+    lifecycle: str | None = None
+    channel: str | None = None
+    priority: str | None = None
+    customer: str | None = None
+    detected: list[str] = Field(default_factory=list)
+
+
+class XesClassifier(_Record):
+    """An XES ``<classifier>``: its name and the attribute keys it joins."""
+
+    name: str
+    keys: list[str]
+
+
+class ActivitySource(_SparseRecord):
+    """Where the activity came from: ``given``, ``detected`` from the headers, or an XES
+    ``classifier``; ``declared``: the file's classifiers; ``notes``: what the reader decided."""
+
+    source: Literal["given", "detected", "classifier"]
+    declared: list[XesClassifier] = Field(default_factory=list)
+    classifier: XesClassifier | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
+class LifecycleSummary(_SparseRecord):
+    """The lifecycle column and what was done with its rows (see :mod:`cspm.ingest.lifecycle`):
+    ``mode`` ``pair`` / ``keep`` / ``none``, rows per ``transitions``, and when ``paired`` the
+    activity instances (with start and end, queued, suspended, and what ended them)."""
+
+    column: str | None = None
+    mode: Literal["pair", "keep", "none"] | None = None
+    reason: str | None = None
+    transitions: dict[str, int] = Field(default_factory=dict)
+    paired: bool = False
+    activity_instances: int = 0
+    start_to_end: int = 0
+    start_without_end: int = 0
+    with_queue: int = 0
+    queue_without_start: int = 0
+    end_without_start: int = 0
+    assign_folded_into_queue: int = 0
+    suspended_instances: int = 0
+    suspensions: int = 0
+    suspended_seconds: float = 0.0
+    suspend_resume_outside_instances: int = 0
+    ended_by: dict[str, int] = Field(default_factory=dict)
+
+
+class TimestampCounts(_Record):
+    """Values of one timestamp column: with a UTC offset, epoch values (UTC), and without an
+    offset — read in ``timezone``, which came from ``timezone_source``."""
+
+    column: str
+    with_offset: int
+    epoch: int
+    without_offset: int
+    timezone: str
+    timezone_source: Literal["given", "config", "default"]
+
+
+class QualitySummary(_Record):
+    """The data-quality summary of a log: rows in = ``rows_kept`` + ``rows_rejected``."""
+
+    source: str
+    kind: str = Field(description="csv, xlsx, parquet, xes or dataframe")
+    rows_read: int
+    rows_kept: int = Field(description="source rows kept (lifecycle rows folded into an instance included)")
+    rows_rejected: int
+    rejected_by_reason: dict[str, int] = Field(description="rejected rows per reason, most frequent first")
+    events: int = Field(description="events after lifecycle pairing")
+    cases: int
+    activities: int
+    duplicate_events: int = Field(description="events equal to another event in every column but the row")
+    same_timestamp_events: int = Field(description="events sharing their timestamp with another event of their case")
+    single_event_cases: int
+    first_event: datetime | None = Field(description="UTC")
+    last_event: datetime | None = Field(description="UTC")
+    time_span_seconds: float | None = Field(description="from the first to the last event")
+    completeness: dict[str, float] = Field(description="share of events with a value, per attribute column")
+    roles: ColumnRoles | None
+    activity_source: ActivitySource | None
+    lifecycle: LifecycleSummary
+    timestamps: list[TimestampCounts]
+    details: dict[str, Any] = Field(description="what the reader detected: encoding, delimiter, sheet, formats, time zone")
+    warnings: list[str]
 
 
 @dataclass
@@ -39,6 +166,8 @@ class IngestInfo:
     has_lines: bool = False
 
 
+# rejects table column → name of the field in rejected_rows()
+_REJECT_FIELDS = {"source_row": "row", "line": "line", "column": "column", "reason": "reason", "value": "value"}
 _TZ_SOURCE = {
     "given": "given: timezone= / --timezone",
     "config": "config timestamps.timezone",
@@ -87,14 +216,8 @@ def event_checks(events: ir.Table) -> dict[str, Any]:
     }
 
 
-def _duration_text(seconds: float) -> str:
-    from cspm.units import format_duration
-
-    return format_duration(seconds)
-
-
 @dataclass
-class DataQuality:
+class DataQuality(Result):
     """Rows read/kept/rejected, rejections by reason, and event-level checks of one log.
 
     ``rows_kept`` counts source rows (lifecycle rows folded into an activity instance included);
@@ -105,7 +228,14 @@ class DataQuality:
     ``timestamps``: per timestamp column, values with a UTC offset, epoch values, and values without
     an offset with the zone they were read in and where that zone came from (``given``, ``config``,
     ``default``).
+
+    The main table (``to_pandas()``, ``save('.csv')``) is :meth:`figures` as ``figure`` / ``value``
+    rows; the rejected rows themselves are :meth:`rejects_frame` / :meth:`write_rejects`.
     """
+
+    section_id: ClassVar[str] = "quality"
+    section_title: ClassVar[str] = "Data quality"
+    section_template: ClassVar[str] = "section_quality.html.j2"
 
     source: str
     kind: str
@@ -211,32 +341,38 @@ class DataQuality:
             return None
         return (self.last_event - self.first_event).total_seconds()
 
-    def summary(self) -> dict[str, Any]:
-        """A JSON-ready summary."""
-        return {
-            "source": self.source,
-            "kind": self.kind,
-            "rows_read": self.rows_read,
-            "rows_kept": self.rows_kept,
-            "rows_rejected": self.rows_rejected,
-            "rejected_by_reason": self.rejected_by_reason,
-            "events": self.events,
-            "cases": self.cases,
-            "activities": self.activities,
-            "duplicate_events": self.duplicate_events,
-            "same_timestamp_events": self.same_timestamp_events,
-            "single_event_cases": self.single_event_cases,
-            "first_event": self.first_event.isoformat() if self.first_event else None,
-            "last_event": self.last_event.isoformat() if self.last_event else None,
-            "time_span_seconds": self.time_span,
-            "completeness": {k: round(v, 6) for k, v in self.completeness.items()},
-            "roles": self.roles,
-            "activity_source": self.activity_source,
-            "lifecycle": self.lifecycle,
-            "timestamps": self.timestamps,
-            "details": {k: v for k, v in self.details.items()},
-            "warnings": list(self.warnings),
-        }
+    def _summary(self) -> QualitySummary:
+        return QualitySummary(
+            source=self.source,
+            kind=self.kind,
+            rows_read=self.rows_read,
+            rows_kept=self.rows_kept,
+            rows_rejected=self.rows_rejected,
+            rejected_by_reason=self.rejected_by_reason,
+            events=self.events,
+            cases=self.cases,
+            activities=self.activities,
+            duplicate_events=self.duplicate_events,
+            same_timestamp_events=self.same_timestamp_events,
+            single_event_cases=self.single_event_cases,
+            first_event=self.first_event,
+            last_event=self.last_event,
+            time_span_seconds=self.time_span,
+            completeness={k: round(v, 6) for k, v in self.completeness.items()},
+            roles=ColumnRoles(**self.roles) if self.roles else None,
+            activity_source=ActivitySource(**self.activity_source) if self.activity_source else None,
+            lifecycle=LifecycleSummary(**self.lifecycle),
+            timestamps=[TimestampCounts(**t) for t in self.timestamps],
+            details=dict(self.details),
+            warnings=list(self.warnings),
+        )
+
+    def table(self) -> pd.DataFrame:
+        """The figures as a person reads them: ``figure`` / ``value`` rows (see :meth:`figures`)."""
+        return pd.DataFrame(self.figures(), columns=["figure", "value"])
+
+    def section_context(self) -> dict[str, Any]:
+        return {"figures": self.figures(), "warnings": list(self.warnings)}
 
     def figures(self) -> list[tuple[str, str]]:
         """(figure, value) rows as a person reads them."""
@@ -257,7 +393,7 @@ class DataQuality:
             ("cases with a single event", f"{self.single_event_cases:,}"),
             ("first event (UTC)", f"{self.first_event:%Y-%m-%d %H:%M:%S}" if self.first_event else "–"),
             ("last event (UTC)", f"{self.last_event:%Y-%m-%d %H:%M:%S}" if self.last_event else "–"),
-            ("time span", _duration_text(self.time_span) if self.time_span is not None else "–"),
+            ("time span", format_duration(self.time_span) if self.time_span is not None else "–"),
         ]
         rows += [(f"completeness: {c}", f"{v:.1%}") for c, v in self.completeness.items()]
         return rows
@@ -319,15 +455,23 @@ class DataQuality:
                 )
         return rows
 
-    def to_pandas(self) -> pd.DataFrame:
-        return pd.DataFrame(self.figures(), columns=["figure", "value"])
-
     def rejects_frame(self, limit: int | None = 1000) -> pd.DataFrame:
         """Rejected rows: source row, file line, column, reason, value."""
         if self.rejects is None:
             return pd.DataFrame(columns=["source_row", "line", "column", "reason", "value"])
         t = self.rejects.order_by("source_row")
         return (t.limit(limit) if limit else t).to_pandas()
+
+    def rejected_rows(self, limit: int = 10) -> list[dict[str, Any]]:
+        """The first ``limit`` rejected rows (by data row) as JSON-ready records: ``row`` (data row),
+        ``line`` (file line, CSV only), ``column``, ``reason``, ``value`` (None when empty)."""
+        if limit <= 0 or not self.rows_rejected:
+            return []
+        frame = self.rejects_frame(limit)
+        return [
+            {name: json_ready(record.get(col)) for col, name in _REJECT_FIELDS.items()}
+            for record in frame.to_dict(orient="records")
+        ]
 
     def write_rejects(self, path: str | Path) -> Path:
         """Write every rejected row (row number, line, column, reason, value) to CSV or Parquet."""
@@ -348,22 +492,9 @@ class DataQuality:
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
-    def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{html.escape(f)}</td><td style='text-align:right'>{html.escape(v)}</td></tr>"
-            for f, v in self.figures()
-        )
-        warn = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings)
-        return (
-            "<div class='cspm-quality'><strong>Data quality</strong>"
-            f"<table>{rows}</table>" + (f"<ul>{warn}</ul>" if warn else "") + "</div>"
-        )
-
 
 def _lifecycle_warnings(lc: dict[str, Any]) -> list[str]:
     """What a reader of paired (or kept) lifecycle rows must know."""
-    from cspm.ingest.lifecycle import STANDARD, SYNONYMS
-
     out = []
     col = lc.get("column")
     unknown = {t: n for t, n in lc.get("transitions", {}).items() if t not in STANDARD and t not in SYNONYMS and t != "(empty)"}
@@ -387,7 +518,7 @@ def _lifecycle_warnings(lc: dict[str, Any]) -> list[str]:
         )
     if lc.get("suspended_instances"):
         out.append(
-            f"{lc['suspended_instances']:,} activity instances were suspended ({_duration_text(lc['suspended_seconds'])} "
+            f"{lc['suspended_instances']:,} activity instances were suspended ({format_duration(lc['suspended_seconds'])} "
             "in total, column suspended_seconds): their work time is timestamp − start_timestamp − suspended_seconds."
         )
     if lc.get("suspend_resume_outside_instances"):
@@ -398,14 +529,11 @@ def _lifecycle_warnings(lc: dict[str, Any]) -> list[str]:
     return out
 
 
-@dataclass
-class QualitySection:
-    """What was read, kept and rejected, and the event-level checks."""
-
-    quality: DataQuality
-    section_id: str = "quality"
-    section_title: str = "Data quality"
-    section_template: str = "section_quality.html.j2"
-
-    def section_context(self) -> dict[str, Any]:
-        return {"figures": self.quality.figures(), "warnings": list(self.quality.warnings)}
+def QualitySection(quality: DataQuality) -> DataQuality:
+    """Deprecated: a :class:`DataQuality` is its own report section; use it directly."""
+    _warnings.warn(
+        "QualitySection(quality) is deprecated: a DataQuality is its own report section",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return quality

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cspm.config import Config, load_config
+from cspm.config import Config, as_config, check_timezone
 from cspm.core.engine import duckdb_backend, unique_name
 from cspm.core.log import (
     ACTIVITY,
@@ -25,11 +25,12 @@ from cspm.core.log import (
     Roles,
     TicketLog,
 )
-from cspm.errors import InputError, RoleDetectionError
+from cspm.errors import InputError, MissingColumnError, RoleDetectionError
 from cspm.ingest import lifecycle as _lifecycle
 from cspm.ingest import roles as _roles
 from cspm.ingest.quality import DataQuality, IngestInfo
-from cspm.ingest.sources import REJECTS_DDL, ROWCOL, RawSource, lit, load_source, q
+from cspm.ingest.raw import REJECTS_DDL, ROWCOL, RawSource, lit, q
+from cspm.ingest.sources import load_source
 from cspm.ingest.timestamps import FAMILIES, TimestampReport, parse_expression
 
 _CANONICAL = {CASE, ACTIVITY, TIMESTAMP, START, SCHEDULE, SUSPENDED, AGENT, TEAM, ROW, *OPTIONAL_ROLES}
@@ -77,7 +78,7 @@ def read(
     includes the lifecycle column (e.g. the XES classifier ``concept:name lifecycle:transition``),
     else pair. Every lifecycle row is kept; none is rejected.
     """
-    cfg = config if isinstance(config, Config) else load_config(config) if config else Config()
+    cfg = as_config(config)
     cols = cfg.columns
     given: dict[str, str | list[str] | None] = {
         "case_id": case_id or cols.case_id,
@@ -96,10 +97,8 @@ def read(
     if pair_lifecycle is None:
         pair_lifecycle = cols.pair_lifecycle
     if timezone:
-        from cspm.config import _check_timezone
-
         try:
-            _check_timezone(timezone)
+            check_timezone(timezone)
         except ValueError as exc:
             raise InputError(str(exc)) from None
     dayfirst = cfg.timestamps.dayfirst if dayfirst is None else dayfirst
@@ -120,6 +119,22 @@ def read(
             raw.execute(statement)
 
 
+class GivenColumnMissing(MissingColumnError):
+    """A column named for a role (``case_id=…``, ``--activity …``, ``columns:`` in the config) that
+    the source does not have; says which role it was given for and lists the source's columns."""
+
+    def __init__(self, column: str, columns: list[str], *, role: str, path: str) -> None:
+        super().__init__(column, columns, path=path, needed_for=f"the {role} role")
+        self.role = role
+        # the reader's own wording: the role the column was given for, then every column found
+        self.reason = (
+            f"has no column {column!r} (given as the {role} column). "
+            f"Columns found: {', '.join(repr(c) for c in columns)}."
+        )
+        self.expected = f"a column named {column!r}"
+        self.args = (self._paragraph(),)
+
+
 def _build(
     backend: Any,
     src: RawSource,
@@ -136,13 +151,7 @@ def _build(
     for role, value in given.items():
         for col in [value] if isinstance(value, str) else value or []:
             if col not in src.columns:
-                raise InputError(
-                    f"has no column {col!r} (given as the {role.replace('_', ' ')} column). "
-                    f"Columns found: {', '.join(repr(c) for c in src.columns)}.",
-                    path=src.path,
-                    column=col,
-                    expected=f"a column named {col!r}",
-                )
+                raise GivenColumnMissing(col, src.columns, role=role.replace("_", " "), path=src.path)
     activity_source = _activity_from_classifier(src, given)
     mapping, detected, cands = _roles.detect(
         src.columns,

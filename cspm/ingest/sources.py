@@ -11,7 +11,6 @@ import csv
 import gzip
 import os
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,40 +18,11 @@ import pyarrow as pa
 
 from cspm.core.engine import unique_name
 from cspm.errors import InputError
+from cspm.ingest.raw import ROWCOL, RawSource, lit
+from cspm.ingest.xes import load_xes
 
-ROWCOL = "__row"
-REJECTS_DDL = (
-    "CREATE TABLE {name} (source_row BIGINT, line BIGINT, \"column\" VARCHAR, reason VARCHAR, "
-    "value VARCHAR)"
-)
 _DELIMS = [",", ";", "\t", "|"]
 _TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".dat"}
-
-
-@dataclass
-class RawSource:
-    table: str
-    columns: list[str]
-    path: str
-    kind: str
-    rows_in: int
-    info: dict[str, Any] = field(default_factory=dict)
-    has_lines: bool = False  # the source has file lines (CSV): errors name them
-    drop: list[str] = field(default_factory=list)  # SQL that frees the raw data afterwards
-
-    def __post_init__(self) -> None:
-        if not self.drop:
-            self.drop = [f"DROP TABLE IF EXISTS {self.table}"]
-
-
-def q(name: str) -> str:
-    """Quote an identifier for DuckDB SQL."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(value: str) -> str:
-    """Quote a string literal for DuckDB SQL."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 # --------------------------------------------------------------------------------------------
@@ -82,8 +52,6 @@ def load_source(
     if kind == "xlsx":
         return _load_xlsx(raw, path, rejects, sheet)
     if kind == "xes":
-        from cspm.ingest.xes import load_xes
-
         return load_xes(raw, path)
     return _load_csv(raw, path, rejects, head, encoding=encoding, delimiter=delimiter)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cspm.errors import InputError
-from cspm.ingest.sources import lit, q
+from cspm.ingest.raw import lit, q
 
 _TIME = r"( \d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
 _HMS = ["%H:%M:%S.%f", "%H:%M:%S", "%H:%M"]

@@ -19,7 +19,7 @@ from lxml import etree
 
 from cspm.core.engine import unique_name
 from cspm.errors import InputError
-from cspm.ingest.sources import ROWCOL, RawSource, q
+from cspm.ingest.raw import ROWCOL, RawSource, q
 
 _BATCH = 200_000
 _ATTR_TAGS = {"string", "date", "int", "float", "boolean", "id"}

@@ -1,42 +1,34 @@
 """Business clock for the simulator: moves a UTC instant along the working hours of a calendar.
 
-Times are integer Unix seconds. The clock keeps the working intervals (UTC) of the calendar with
-their cumulative business seconds, extended a year at a time on demand, so that advancing by ``b``
-business seconds and measuring business time between two instants are two binary searches.
+Times are integer Unix seconds. The working spans and holidays are those of
+:class:`cspm.core.calendar.BusinessCalendar` (the calendar every analysis measures business time
+with), so the simulator's waits and the analyses' business durations agree by construction. The
+clock keeps the spans with their cumulative business seconds, extended a year at a time on
+demand, so that advancing by ``b`` business seconds and measuring business time between two
+instants are two binary searches (the simulator calls them once per event).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from itertools import accumulate
 from zoneinfo import ZoneInfo
 
-from cspm.config import working_span
-
-if TYPE_CHECKING:
-    from cspm.config import Calendar
+from cspm.config import Calendar
+from cspm.core.calendar import BusinessCalendar
 
 _EXTEND_DAYS = 366
 
 
 class BusinessClock:
-    """Working intervals of one calendar, starting at ``first_day`` (local date)."""
+    """Working spans of one calendar from the local date ``first_day`` on."""
 
     def __init__(self, calendar: Calendar, first_day: date) -> None:
-        self.calendar = calendar
+        self.calendar = BusinessCalendar(calendar)
         self.tz = ZoneInfo(calendar.timezone)
-        self._hours = calendar.hours_by_weekday()
-        if not any(self._hours.values()):
+        if not any(calendar.hours_by_weekday().values()):
             raise ValueError("the simulation calendar has no working hours on any weekday")
-        self._fixed_holidays = set(calendar.holidays)
-        self._country_holidays: object | None = None
-        if calendar.country:
-            import holidays
-
-            self._country_holidays = holidays.country_holidays(
-                calendar.country, subdiv=calendar.subdivision
-            )
         self.starts: list[int] = []
         self.ends: list[int] = []
         self._cum_start: list[int] = []
@@ -44,30 +36,17 @@ class BusinessClock:
         self._next_day = first_day - timedelta(days=1)
         self._extend()
 
-    def is_holiday(self, day: date) -> bool:
-        """True for a configured holiday date or a public holiday of the calendar's country."""
-        if day in self._fixed_holidays:
-            return True
-        return self._country_holidays is not None and day in self._country_holidays  # type: ignore[operator]
-
     def _extend(self) -> None:
-        tz = self.tz
+        """Add the working spans of the next :data:`_EXTEND_DAYS` local days."""
+        first = self._next_day
+        self._next_day = first + timedelta(days=_EXTEND_DAYS)
+        spans = self.calendar.working_spans(first, self._next_day - timedelta(days=1))
         total = self._cum_end[-1] if self._cum_end else 0
-        day = self._next_day
-        for _ in range(_EXTEND_DAYS):
-            spans = self._hours[day.weekday()]
-            if spans and not self.is_holiday(day):
-                for a, b in spans:
-                    s, e = working_span(day, a, b, tz)
-                    if e <= s:
-                        continue
-                    self.starts.append(s)
-                    self.ends.append(e)
-                    self._cum_start.append(total)
-                    total += e - s
-                    self._cum_end.append(total)
-            day += timedelta(days=1)
-        self._next_day = day
+        cum_end = list(accumulate((e - s for s, e in spans), initial=total))
+        self.starts += [s for s, _ in spans]
+        self.ends += [e for _, e in spans]
+        self._cum_start += cum_end[:-1]
+        self._cum_end += cum_end[1:]
         if not self.starts:
             raise ValueError("the simulation calendar has no working time in a whole year")
 

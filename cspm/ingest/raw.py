@@ -1,0 +1,50 @@
+"""The raw source: a source's rows loaded into DuckDB as they are, before roles and timestamps.
+
+Every loader (:mod:`cspm.ingest.sources`, :mod:`cspm.ingest.xes`) returns a :class:`RawSource`: a
+raw table with the source's columns as text plus :data:`ROWCOL` (the 1-based data row); rows a
+loader cannot take go to the rejects table (:data:`REJECTS_DDL`) with their row. ``q`` and ``lit``
+quote identifiers and literals in the DuckDB SQL of the ingest modules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["REJECTS_DDL", "ROWCOL", "RawSource", "lit", "q"]
+
+ROWCOL = "__row"
+"""Column of the raw table holding the 1-based data row of the source (header excluded)."""
+REJECTS_DDL = (
+    "CREATE TABLE {name} (source_row BIGINT, line BIGINT, \"column\" VARCHAR, reason VARCHAR, "
+    "value VARCHAR)"
+)
+"""The rejects table: data row, file line (CSV only), column, reason and raw value of each row."""
+
+
+@dataclass
+class RawSource:
+    """A source loaded into the raw table ``table`` (``rows_in`` rows, ``columns`` in file order)."""
+
+    table: str
+    columns: list[str]
+    path: str
+    kind: str
+    rows_in: int
+    info: dict[str, Any] = field(default_factory=dict)
+    has_lines: bool = False  # the source has file lines (CSV): errors name them
+    drop: list[str] = field(default_factory=list)  # SQL that frees the raw data afterwards
+
+    def __post_init__(self) -> None:
+        if not self.drop:
+            self.drop = [f"DROP TABLE IF EXISTS {self.table}"]
+
+
+def q(name: str) -> str:
+    """Quote an identifier for DuckDB SQL."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value: str) -> str:
+    """Quote a string literal for DuckDB SQL."""
+    return "'" + value.replace("'", "''") + "'"
