@@ -33,6 +33,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from cspm.config import Calendar, working_span
+from cspm.core.engine import unique_name
 from cspm.core.expr import epoch_seconds
 
 DAY = 86400
@@ -198,8 +199,6 @@ def _unix_seconds(instant: datetime) -> float:
 
 def small_table(like: ir.Table, frame: pd.DataFrame) -> ir.Table:
     """A small pandas table as a temporary table on the backend of ``like`` (DuckDB or Spark)."""
-    from cspm.core.engine import unique_name
-
     backend = like._find_backend(use_default=True)
     name = unique_name("cal")
     if backend.name == "pyspark":  # Ibis has no temporary tables on Spark: a temporary view
