@@ -8,14 +8,15 @@ Read a log, then discover, measure and diagnose::
     cspm.analyse_value_stream(log, cfg)   # waiting vs working time, flow efficiency
     cspm.service_kpis(log, cfg)           # first response, resolution, FCR, reopen, …
     cspm.analyse_handoffs(log, cfg)       # handoffs, ping-pong, rework, approval loops, cost
-    cspm.check_conformance(log, "to_be.bpmn")
+    cspm.conformance(log, cfg, model="to_be.bpmn")  # fitness, deviations and rules against a to-be model
 """
 
 from cspm._version import __version__
-from cspm.analysis.conformance.check import (
+from cspm.analysis.conformance import (
     ConformanceResult,
     ReferenceModel,
     check_conformance,
+    conformance,
     load_model,
 )
 from cspm.analysis.handoffs.handoffs import HandoffAnalysis, analyse_handoffs
@@ -57,6 +58,7 @@ __all__ = [
     "analyse_waiting",
     "build_report",
     "check_conformance",
+    "conformance",
     "discover",
     "load_config",
     "load_model",

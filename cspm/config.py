@@ -14,7 +14,15 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from cspm.errors import ConfigError
 
@@ -332,6 +340,22 @@ class WithinRule(_Model):
 Rule = Annotated[AtMostRule | PrecedenceRule | WithinRule, Field(discriminator="rule")]
 
 
+class ConformanceSettings(_Model):
+    """The to-be model that ``cspm.conformance`` (and ``cspm conformance`` without ``--model``) checks against."""
+
+    model: Path | None = Field(
+        default=None,
+        description="to-be model file: BPMN 2.0 (.bpmn), PNML (.pnml) or a YAML happy-path spec; "
+        "a relative path is relative to the configuration file",
+    )
+
+    @field_validator("model")
+    @classmethod
+    def _relative_to_config_file(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        base = (info.context or {}).get("config_dir")
+        return base / value if value is not None and base is not None and not value.is_absolute() else value
+
+
 class Config(_Model):
     """The whole configuration file."""
 
@@ -344,6 +368,7 @@ class Config(_Model):
     costs: Costs = Field(default_factory=Costs)
     rules: list[Rule] = Field(default_factory=list, description="conformance rules checked per ticket")
     kpis: KpiSettings = Field(default_factory=KpiSettings)
+    conformance: ConformanceSettings = Field(default_factory=ConformanceSettings)
 
 
 def load_config(path: str | Path) -> Config:
@@ -379,7 +404,7 @@ def config_from_dict(data: dict[str, Any], path: str | Path | None = None) -> Co
     if not isinstance(data, dict):
         raise ConfigError(path, [("(top level)", data, "expected a mapping of sections")])
     try:
-        return Config.model_validate(data)
+        return Config.model_validate(data, context={"config_dir": Path(path).parent} if path is not None else None)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

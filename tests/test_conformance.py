@@ -4,6 +4,7 @@ time budgets, model errors, report section and CLI."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -12,14 +13,21 @@ import pytest
 from typer.testing import CliRunner
 
 import cspm
-from cspm.analysis.conformance.check import (
+from cspm.analysis.conformance import (
+    ConformanceResult,
+    ConformanceSummary,
     ModelError,
+    ModelSummary,
     ReferenceModel,
+    RulesSummary,
+    TokenReplayFitness,
     check_conformance,
     check_rules,
+    conformance,
     load_model,
 )
 from cspm.config import config_from_dict
+from cspm.core.result import Result
 from cspm.mining import pm4py as pmc
 from cspm.simulate import SimulationSettings, simulate
 
@@ -48,7 +56,7 @@ def test_token_replay_and_precision_equal_pm4py(helpdesk_log, helpdesk_pm4py, no
     mined = _pm4py.inductive_model(variants(helpdesk_log).counts(), noise=noise)
     net, im, fm = mined.net, mined.initial_marking, mined.final_marking
     expected = pm4py.fitness_token_based_replay(helpdesk_pm4py, net, im, fm)
-    result = check_conformance(helpdesk_log, mined, deviations=False)
+    result = conformance(helpdesk_log, model=mined, deviations=False)
     assert result.fitness == pytest.approx(expected, rel=1e-12, abs=1e-12)
     assert result.precision == pytest.approx(pm4py.precision_token_based_replay(helpdesk_pm4py, net, im, fm), abs=1e-12)
     assert result.tickets == 4_580 and len(result.variants) == 226
@@ -69,7 +77,7 @@ def test_alignment_fitness_equals_pm4py(helpdesk_log, helpdesk_pm4py):
     mined = _pm4py.inductive_model(variants(helpdesk_log).counts(), noise=0.2)
     expected = pm4py.fitness_alignments(helpdesk_pm4py, mined.net, mined.initial_marking, mined.final_marking,
                                         multi_processing=False)  # fmt: skip
-    result = check_conformance(helpdesk_log, mined, method="alignments", time_limit=60, precision=False)
+    result = conformance(helpdesk_log, model=mined, method="alignments", time_limit=60, precision=False)
     assert result.unaligned.empty
     assert result.fitness == pytest.approx(expected, rel=1e-12, abs=1e-12)
     assert 0 < result.fitness["log_fitness"] < 1
@@ -91,9 +99,9 @@ def simulated():
 @pytest.mark.parametrize("method", ["token_replay", "alignments"])
 def test_injected_deviations_are_exactly_the_non_fitting_tickets(simulated, model, method):
     log, truth, injected = simulated
-    result = check_conformance(log, SAMPLES / model, method=method)
+    result = conformance(log, model=SAMPLES / model, method=method)
     assert 0 < len(injected) < 800
-    assert set(result.non_fitting_cases()) == injected
+    assert set(result.ticket_ids()) == injected
     assert result.fitting_tickets == 800 - len(injected)
     c = truth.cases
     # the skipped step is the first response, for exactly the tickets that skipped it
@@ -110,8 +118,8 @@ def test_injected_deviations_are_exactly_the_non_fitting_tickets(simulated, mode
 
 def test_yaml_and_bpmn_models_agree(simulated):
     log, _, _ = simulated
-    a = check_conformance(log, SAMPLES / "to_be.yaml", deviations=False)
-    b = check_conformance(log, SAMPLES / "to_be.bpmn", deviations=False)
+    a = conformance(log, model=SAMPLES / "to_be.yaml", deviations=False)
+    b = conformance(log, model=SAMPLES / "to_be.bpmn", deviations=False)
     assert load_model(SAMPLES / "to_be.yaml").activities == load_model(SAMPLES / "to_be.bpmn").activities
     assert a.fitting_share == b.fitting_share
     assert a.precision == pytest.approx(b.precision)
@@ -126,7 +134,7 @@ def test_hand_log_fitness_deviations_and_lead_times():
         "c4": [("A", 0), ("B", 1), ("X", 2), ("C", 10)],  # X inserted between B and C, 10 h
     })  # fmt: skip
     spec = {"name": "abc", "steps": ["A", "B", "C"]}
-    r = check_conformance(log, spec, method="alignments")
+    r = conformance(log, model=spec, method="alignments")
     # pm4py alignment fitness: 1 - cost / (trace length + shortest model path), here 1 deviation each
     fit = r.case_fitness().set_index("case_id").fitness
     assert fit.to_dict() == pytest.approx({"c1": 1.0, "c2": 1.0, "c3": 1 - 1 / (2 + 3), "c4": 1 - 1 / (4 + 3)})
@@ -139,12 +147,12 @@ def test_hand_log_fitness_deviations_and_lead_times():
     assert (i.step, i.before, i.after, i.tickets, i.lead_time_difference) == ("X", "B", "C", 1, 8 * 3600)
     assert r.unexpected[["step", "tickets", "lead_time_difference"]].values.tolist() == [["X", 1, 8 * 3600]]
     assert r.unknown_steps == ["X"] and r.unseen_steps == []
-    typo = check_conformance(log, {"steps": ["A", "b", "C"]}, deviations=False)
+    typo = conformance(log, model={"steps": ["A", "b", "C"]}, deviations=False)
     assert typo.unseen_steps == ["b"] and "Model steps that no ticket has" in typo._repr_html_()
-    assert r.non_fitting_cases() == ["c3", "c4"]
+    assert r.ticket_ids() == ["c3", "c4"]
     # token replay agrees on which tickets fit, and its deviations come from aligning c3 and c4
-    t = check_conformance(log, spec)
-    assert t.non_fitting_cases() == ["c3", "c4"]
+    t = conformance(log, model=spec)
+    assert t.ticket_ids() == ["c3", "c4"]
     assert list(t.skipped.step) == ["B"] and list(t.inserted.step) == ["X"]
 
 
@@ -162,18 +170,18 @@ def test_rules_on_hand_log():
         {"rule": "within", "activity": "Respond", "after": "Created", "within": "1h"},
     ]})  # fmt: skip
     r = check_rules(log, cfg.rules)
-    t = r.table.set_index("rule")
+    t = r.table().set_index("rule")
     assert t.loc["approval at most once", ["applies", "violations"]].tolist() == [4, 1]
     assert t.loc["no Close without an earlier Resolve", ["applies", "violations"]].tolist() == [3, 1]
     assert t.loc["no Resolve without an earlier Respond", ["applies", "violations"]].tolist() == [2, 1]
-    assert r.violating_tickets("approval at most once") == ["c3"]
-    assert r.violating_tickets("no Close without an earlier Resolve") == ["c3"]
-    assert r.violating_tickets("no Resolve without an earlier Respond") == ["c2"]
+    assert r.violating_ticket_ids("approval at most once") == ["c3"]
+    assert r.violating_ticket_ids("no Close without an earlier Resolve") == ["c3"]
+    assert r.violating_ticket_ids("no Resolve without an earlier Respond") == ["c2"]
     within = r.violations[r.violations.rule == "Respond within 1.0 h of Created"].set_index("case_id").detail
     assert within.index.tolist() == ["c2", "c3", "c4"]
     assert within["c2"] == 7200 and within["c4"] == 18000 and pd.isna(within["c3"])
     # rules ride along with the conformance result and land in its summary
-    res = check_conformance(log, {"steps": ["Created", "Respond", "Resolve", "Close"]}, rules=cfg, deviations=False)
+    res = conformance(log, cfg, model={"steps": ["Created", "Respond", "Resolve", "Close"]}, deviations=False)
     assert [x["violations"] for x in res.summary()["rules"]] == [1, 1, 1, 3]
 
 
@@ -181,7 +189,7 @@ def test_rules_on_hand_log():
 def test_tiny_budget_reports_unaligned_variants(helpdesk_log):
     model = ReferenceModel.from_log(helpdesk_log, noise=0.0)
     start = time.perf_counter()
-    r = check_conformance(helpdesk_log, model, method="alignments", time_limit=0.002, precision=False)
+    r = conformance(helpdesk_log, model=model, method="alignments", time_limit=0.002, precision=False)
     elapsed = time.perf_counter() - start
     assert len(r.unaligned) > 0 and set(r.unaligned.status) == {"timeout"}
     # pm4py checks the limit between search steps; the parent stops a variant at limit + 1 s grace
@@ -198,7 +206,7 @@ def test_tiny_budget_reports_unaligned_variants(helpdesk_log):
     assert 'id="conformance"' in report and "Not aligned within the time limit" in report
     first = r.unaligned.iloc[0]
     assert " → ".join(first.activities) in report
-    assert set(r.non_fitting_cases()) >= set(
+    assert set(r.ticket_ids()) >= set(
         r.case_fitness().loc[lambda d: d.status == "timeout", "case_id"]
     )
 
@@ -224,7 +232,7 @@ def test_happy_path_fitting_tickets_equal_pm4py(helpdesk_log, helpdesk_pm4py):
     import pm4py
 
     happy = ReferenceModel.happy_path(helpdesk_log, top=3)
-    r = check_conformance(helpdesk_log, happy, deviations=False)
+    r = conformance(helpdesk_log, model=happy, deviations=False)
     df = helpdesk_pm4py
     top = pm4py.filter_variants_top_k(df, 3)
     assert top["case:concept:name"].nunique() == 2_366 + 552 + 228
@@ -250,8 +258,8 @@ def test_other_model_sources(helpdesk_log, tmp_path):
 
     mined = _pm4py.inductive_model(variants(helpdesk_log).counts(), noise=0.2)
     pnml = mined.save_pnml(tmp_path / "m.pnml")
-    a = check_conformance(helpdesk_log, pnml, deviations=False, precision=False)
-    b = check_conformance(helpdesk_log, mined, deviations=False, precision=False)
+    a = conformance(helpdesk_log, model=pnml, deviations=False, precision=False)
+    b = conformance(helpdesk_log, model=mined, deviations=False, precision=False)
     assert a.fitness == pytest.approx(b.fitness)
 
 
@@ -310,7 +318,7 @@ def test_bad_files_and_specs(tmp_path):
 # --- report section, escaping, CLI -----------------------------------------------------------------
 def test_section_escapes_names_and_draws_deviations():
     log = _log({"c1": [("A", 0), ("<b>x</b>", 1), ("C", 2)], "c2": [("A", 0), ("C", 1)]})
-    r = check_conformance(log, {"steps": ["A", {"step": "B & co", "optional": True}, "C"]}, method="alignments")
+    r = conformance(log, model={"steps": ["A", {"step": "B & co", "optional": True}, "C"]}, method="alignments")
     ctx = r.section_context()
     assert ctx["section_id"] == r.section_id == "conformance" and r.section_template == "section_conformance.html.j2"
     html = r._repr_html_()
@@ -339,10 +347,182 @@ def test_cli_json(tmp_path, simulated):
 
 def test_no_conforming_ticket_still_reports():
     log = _log({"c1": [("A", 0), ("C", 1)], "c2": [("C", 0), ("A", 2)]})
-    r = check_conformance(log, {"steps": ["A", "B", "C"]})
+    r = conformance(log, model={"steps": ["A", "B", "C"]})
     assert r.fitting_tickets == 0 and r.conforming_lead_time_median is None
     assert r.skipped.set_index("step").loc["B", "tickets"] == 2
     assert r.skipped.lead_time_difference.isna().all()
     html = r._repr_html_()
     assert "0.0% of 2 tickets follow the intended process" in html
     assert json.loads(json.dumps(r.summary()))["fitting_share"] == 0.0
+
+
+# --- one result model, one API (issue 10) ---------------------------------------------------------
+HAND = {
+    "c1": [("A", 0), ("B", 1), ("C", 2)],
+    "c2": [("A", 0), ("B", 1), ("C", 2)],
+    "c3": [("A", 0), ("C", 5)],
+    "c4": [("A", 0), ("B", 1), ("X", 2), ("C", 10)],
+}
+HAND_RULES = {"rules": [{"rule": "at_most", "activity": "B", "times": 0, "name": "never B"}]}
+
+
+@pytest.fixture(scope="module")
+def hand_result() -> ConformanceResult:
+    return conformance(_log(HAND), config_from_dict(HAND_RULES), model={"name": "abc", "steps": ["A", "B", "C"]})
+
+
+def _results(r: ConformanceResult) -> dict[str, Result]:
+    return {"conformance": r, "model": r.model, "rules": r.rules}
+
+
+@pytest.mark.parametrize("kind", ["conformance", "model", "rules"])
+def test_every_conformance_result_is_a_result(hand_result, kind, tmp_path):
+    res = _results(hand_result)[kind]
+    assert isinstance(res, Result)
+    data = json.loads(json.dumps(res.summary()))
+    record = {"conformance": ConformanceSummary, "model": ModelSummary, "rules": RulesSummary}[kind]
+    assert record.model_validate(data).model_dump(mode="json") == data  # the summary is the typed record
+    table = res.to_pandas()
+    assert len(table) > 0
+    first = table.columns[0]
+    table[first] = "changed"
+    assert not (res.to_pandas()[first] == "changed").any()  # a copy
+    assert f'id="{res.section_id}"' in res._repr_html_()
+    for suffix in (".html", ".json", ".csv", ".parquet", ".xlsx"):
+        path = res.save(tmp_path / f"{kind}{suffix}")
+        assert path.stat().st_size > 0, suffix
+    whole = res.summary(None) if kind != "model" else res.summary()  # .json: every row, every ticket id
+    assert json.loads((tmp_path / f"{kind}.json").read_text("utf-8")) == json.loads(json.dumps(whole))
+    assert pd.read_csv(tmp_path / f"{kind}.csv").shape == res.to_pandas().shape
+    with pytest.raises(cspm.CspmError, match=r"\.txt"):
+        res.save(tmp_path / f"{kind}.txt")
+
+
+def test_records_hold_the_figures(hand_result):
+    r = hand_result
+    assert isinstance(r.fitness_figures, TokenReplayFitness)
+    assert r.fitness == r.fitness_figures.model_dump() and r.fitness["log_fitness"] == r.log_fitness
+    s = r.summary()
+    assert (s["tickets"], s["fitting_tickets"], s["fitting_share"], s["variants"]) == (4, 2, 0.5, 3)
+    assert s["skipped_steps"][0]["step"] == "B" and s["skipped_steps"][0]["tickets"] == 1
+    assert s["inserted_steps"][0] | {} == {
+        "step": "X", "before": "B", "after": "C", "tickets": 1, "variants": 1, "share": 0.25,
+        "lead_time_median": 10 * 3600.0, "conforming_lead_time_median": 2 * 3600.0, "lead_time_difference": 8 * 3600.0,
+    }  # fmt: skip
+    assert s["rules"] == [{"rule": "never B", "kind": "at_most", "applies": 4, "violations": 3, "share": 0.75,
+                           "violating_ticket_ids": ["c1", "c2", "c4"]}]  # fmt: skip
+    assert s["model"]["steps"] == ["A", "B", "C"] and s["model"]["kind"] == "spec"
+    assert r.model.table().to_dict("list") == {
+        "step": ["A", "B", "C"], "transitions": [1, 1, 1], "may_start": [True, False, False], "may_end": [False, False, True],
+    }  # fmt: skip
+    assert r.ticket_ids() == ["c3", "c4"] and r.ticket_ids(conforming=True) == ["c1", "c2"]
+    assert r.rules.violating_ticket_ids("never B") == ["c1", "c2", "c4"]
+
+
+def test_old_names_are_deprecated_aliases(hand_result):
+    log = _log(HAND)
+    cfg = config_from_dict(HAND_RULES)
+    with pytest.warns(DeprecationWarning, match="use cspm.conformance"):
+        old = check_conformance(log, {"name": "abc", "steps": ["A", "B", "C"]}, "alignments", rules=cfg.rules)
+    new = conformance(log, cfg, model={"name": "abc", "steps": ["A", "B", "C"]}, method="alignments")
+    assert old.fitness == new.fitness and old.summary()["rules"] == new.summary()["rules"]
+    assert old.summary()["skipped_steps"] == new.summary()["skipped_steps"]
+    assert cspm.check_conformance is check_conformance and cspm.conformance is conformance
+    with pytest.warns(DeprecationWarning, match="ticket_ids"):
+        assert hand_result.non_fitting_cases() == hand_result.ticket_ids()
+    with pytest.warns(DeprecationWarning, match="violating_ticket_ids"):
+        assert hand_result.rules.violating_tickets("never B") == ["c1", "c2", "c4"]
+
+
+def test_model_from_the_config(tmp_path):
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "to_be.yaml").write_text("name: abc\nsteps: [A, B, C]\n", encoding="utf-8")
+    (folder / "cspm.yaml").write_text("conformance:\n  model: to_be.yaml\n", encoding="utf-8")
+    cfg = cspm.load_config(folder / "cspm.yaml")
+    assert cfg.conformance.model == folder / "to_be.yaml"  # relative to the config file, not the cwd
+    log = _log(HAND)
+    r = conformance(log, folder / "cspm.yaml")
+    assert r.model.name == "abc" and r.fitting_tickets == 2
+    assert conformance(log, cfg, model={"steps": ["A", "C"]}).model.activities == ["A", "C"]  # model= wins
+    with pytest.raises(ModelError, match="no reference model: pass model="):
+        conformance(log)
+    (folder / "cspm.yaml").write_text("conformance:\n  model: gone.bpmn\n", encoding="utf-8")
+    with pytest.raises(ModelError, match=r"gone\.bpmn: conformance\.model in the config names no such file"):
+        conformance(log, folder / "cspm.yaml")
+    with pytest.raises(cspm.ConfigError, match="conformance.modell"):
+        config_from_dict({"conformance": {"modell": "x.bpmn"}})
+    with pytest.raises(ValueError, match="method must be 'token_replay' or 'alignments', got 'replay'"):
+        conformance(log, model={"steps": ["A"]}, method="replay")
+
+
+def test_cli_model_from_the_config_and_save_suffix(tmp_path):
+    from cspm.cli import app
+
+    log = _log(HAND)
+    csv = tmp_path / "log.csv"
+    log.to_csv(str(csv))
+    (tmp_path / "to_be.yaml").write_text("name: abc\nsteps: [A, B, C]\n", encoding="utf-8")
+    (tmp_path / "cspm.yaml").write_text("conformance:\n  model: to_be.yaml\n", encoding="utf-8")
+    runner = CliRunner()
+    res = runner.invoke(app, ["conformance", str(csv), "--config", str(tmp_path / "cspm.yaml"), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["fitting_tickets"] == 2
+    res = runner.invoke(app, ["conformance", str(csv)])
+    assert isinstance(res.exception, cspm.InputError) and "no to-be model" in str(res.exception)
+    res = runner.invoke(app, ["conformance", str(csv), "--model", str(tmp_path / "to_be.yaml"), "--save", str(tmp_path / "x.txt")])
+    assert isinstance(res.exception, cspm.InputError) and "--save cannot write a '.txt' file" in str(res.exception)
+    assert "Expected one of .json, .csv, .parquet, .xlsx, .html" in str(res.exception)
+
+
+NASTY = ["A & B", 'say "hi"', "back\\slash", "<script>alert(1)</script>", "中文步骤"]
+
+
+def test_model_drawing_shows_names_literally():
+    """Steps with &, quotes, a backslash, markup and Chinese, in the DOT source, the SVG and the HTML."""
+    from lxml import etree
+
+    a, b, c, d, e = NASTY
+    log = _log({"t1": [(a, 0), (b, 1), (c, 2), (d, 3), (e, 4)], "t2": [(a, 0), (c, 1), (d, 2), ("x&y<z>", 3), (e, 4)]})
+    r = conformance(log, model={"steps": NASTY}, method="alignments")
+    dot = r.model.to_dot(r)
+    assert 'label="A &amp; B"' in dot and '"say \\"hi\\"\\nskipped by 1 tickets (50.0%)"' in dot
+    assert 'label="back\\\\slash"' in dot and '"+ x&amp;y<z>\\nunexpected in 1 tickets (50.0%)"' in dot
+    svg = r.svg()
+    texts = [t.text for t in etree.fromstring(svg.encode()).iter("{http://www.w3.org/2000/svg}text")]
+    for name in [a, c, d, e, "+ x&y<z>"]:
+        assert name in texts, (name, texts)
+    assert 'say "hi"' in texts and "skipped by 1 tickets (50.0%)" in texts
+    html = r._repr_html_() + r.model._repr_html_()
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "中文步骤" in html
+
+
+def test_case_table_is_built_once_per_log():
+    log = _log(HAND)
+    conformance(log, model={"steps": ["A", "B", "C"]})
+    conformance(log, model={"steps": ["A", "C"]}, method="alignments")
+    assert log.derived.builds["case_table"] == 1
+
+
+def test_reference_model_saves_its_drawing_and_net(tmp_path):
+    model = load_model(SAMPLES / "to_be.bpmn")
+    pnml = model.save(tmp_path / "to_be.pnml")
+    again = load_model(pnml)
+    assert again.activities == model.activities and again.kind == "pnml"
+    assert model.save(tmp_path / "to_be.svg").read_text("utf-8").lstrip().startswith("<svg")
+    assert model.save(tmp_path / "to_be.dot").read_text("utf-8").startswith("digraph model {")
+
+
+def test_model_drawing_is_the_same_every_run():
+    """The step graph used to follow Python's set order, which changes with the string hash seed."""
+    import subprocess
+    import sys
+
+    code = ("from cspm.analysis.conformance import load_model; "
+            "print(load_model(\"->('a', X('b', 'c', 'd'), +('e', 'f'), 'g')\").to_dot())")  # fmt: skip
+    runs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout  # fmt: skip
+        for seed in ("1", "2")
+    }
+    assert len(runs) == 1 and "digraph model {" in runs.pop()

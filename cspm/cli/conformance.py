@@ -24,7 +24,10 @@ from cspm.cli._app import (
     print_json,
     reads_log,
 )
+from cspm.errors import InputError
 from cspm.units import format_duration
+
+SAVE_SUFFIXES = (".json", ".csv", ".parquet", ".xlsx", ".html")  # what ConformanceResult.save writes
 
 
 @app.command()
@@ -32,29 +35,40 @@ from cspm.units import format_duration
 def conformance(
     log: LogArg,
     read: LogReader,
-    model: Annotated[Path, typer.Option("--model", "-m", help="To-be model: BPMN 2.0 (.bpmn), PNML or a YAML happy-path spec.")],
+    model: Annotated[Path | None, typer.Option("--model", "-m", help="To-be model: BPMN 2.0 (.bpmn), PNML or a YAML "
+                     "happy-path spec. Default: conformance.model of the config.", show_default=False)] = None,
     alignments: Annotated[bool, typer.Option("--alignments", help="Exact fitness by alignments instead of token replay.")] = False,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per variant for alignments.", min=0.001)] = 10.0,
     workers: Annotated[int, typer.Option("--workers", help="Processes for alignments.", min=1)] = 2,
     deviations: Annotated[bool, typer.Option("--deviations/--no-deviations",
                           help="Align non-fitting variants to find skipped and unexpected steps (token replay).")] = True,
-    save: Annotated[Path | None, typer.Option("--save", help="Write the summary (.json) or the variant table (.csv).")] = None,
+    save: Annotated[Path | None, typer.Option("--save", help="Write the summary (.json), the variant table "
+                    "(.csv/.parquet/.xlsx) or the section (.html).")] = None,
     config: ConfigOpt = None,
     format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Check LOG against a to-be MODEL: fitting tickets, skipped and unexpected steps, rules from the config."""
-    from cspm.analysis.conformance.check import check_conformance
-    from cspm.config import load_config
+    from cspm.analysis.conformance.check import conformance as check
+    from cspm.config import as_config
 
     # options first: a missing model or config fails before the log is read
-    rules = load_config(config).rules if config is not None else None
-    reference = model_option(model)
+    cfg = as_config(config)
+    if model is not None:
+        reference = model_option(model)
+    elif cfg.conformance.model is not None:
+        reference = model_option(cfg.conformance.model, "conformance.model of the config")
+    else:
+        raise InputError("no to-be model: name one with --model or as conformance.model in the config.",
+                         expected="a to-be model: BPMN 2.0 (.bpmn), PNML (.pnml) or a YAML happy-path spec (.yaml/.yml)")  # fmt: skip
     output_file(save, "--save")
+    if save is not None and save.suffix.lower() not in SAVE_SUFFIXES:
+        raise InputError(f"--save cannot write a {save.suffix or 'file without a suffix'!r} file.", path=save,
+                         expected="one of " + ", ".join(SAVE_SUFFIXES))  # fmt: skip
     data = read()
     with err_console.status("Checking conformance …"):
-        result = check_conformance(
-            data, reference, "alignments" if alignments else "token_replay", time_limit=time_limit,
-            workers=workers, deviations=deviations, rules=rules,
+        result = check(
+            data, cfg, model=reference, method="alignments" if alignments else "token_replay",
+            time_limit=time_limit, workers=workers, deviations=deviations,
         )  # fmt: skip
     if save is not None:
         save.parent.mkdir(parents=True, exist_ok=True)
@@ -91,7 +105,7 @@ def conformance(
         table = Table(title="Rules", header_style="bold")
         for c in ("rule", "applies", "violations", "share"):
             table.add_column(c)
-        for r in result.rules.table.itertuples():
+        for r in result.rules.table().itertuples():
             table.add_row(Text(str(r.rule)), f"{r.applies:,}", f"{r.violations:,}", f"{r.share:.1%}")
         console.print(table)
     if save is not None:

@@ -43,6 +43,7 @@ __all__ = [
     "soundness_problems",
     "token_replay_variants",
     "tree_from_nodes",
+    "write_pnml",
 ]
 
 
@@ -256,6 +257,14 @@ def read_pnml_net(path: str | Path) -> tuple[Any, Any, Any]:
     from pm4py.objects.petri_net.importer import importer
 
     return importer.apply(str(path))
+
+
+def write_pnml(net: Any, im: Any, fm: Any, path: str | Path) -> Path:
+    """Write a Petri net with its initial and final marking as PNML."""
+    from pm4py.objects.petri_net.exporter import exporter
+
+    exporter.apply(net, im, str(path), final_marking=fm)
+    return Path(path)
 
 
 def soundness_problems(net: Any, im: Any, fm: Any) -> list[str]:

@@ -1,17 +1,19 @@
 """Conformance to the intended (to-be) process: fitness, deviations a consultant can act on, rules.
 
-* **Reference models** (:class:`ReferenceModel`, :func:`load_model`): BPMN 2.0 XML (Camunda Modeler,
-  bpmn.io, Signavio), PNML, a process tree, a YAML happy-path spec (see :mod:`cspm.analysis.conformance.spec`),
-  a model discovered from a baseline log, or the "happy path" of the most frequent variants.
-* **Checking on variants** (:func:`check_conformance`): every distinct activity sequence is replayed
+* **Reference models** (:mod:`cspm.analysis.conformance.models`): BPMN 2.0 XML (Camunda Modeler,
+  bpmn.io, Signavio), PNML, a process tree, a YAML happy-path spec (see
+  :mod:`cspm.analysis.conformance.spec`), a model discovered from a baseline log, or the "happy
+  path" of the most frequent variants.
+* **Checking on variants** (:func:`conformance`): every distinct activity sequence is replayed
   once (token-based replay, the default) or aligned once (alignments, exact, each variant bounded
   by ``time_limit`` seconds in ``workers`` processes) and weighted by its number of tickets. The
   fitness figures are pm4py's own (``fitness_token_based_replay`` / ``fitness_alignments``); the
   per-ticket fitness is joined back to the cases on the engine.
-* **Deviations** come from alignments (of the non-fitting variants when the fitness method is token
-  replay): per model step how many tickets skipped it (move on model), and which unexpected steps
-  occur where (move on log, with the steps before and after), each ranked by tickets and by the
-  median lead time of the deviating tickets minus that of the conforming ones.
+* **Deviations** (:mod:`cspm.analysis.conformance.deviations`) come from alignments (of the
+  non-fitting variants when the fitness method is token replay): per model step how many tickets
+  skipped it (move on model), and which unexpected steps occur where (move on log, with the steps
+  before and after), each ranked by tickets and by the median lead time of the deviating tickets
+  minus that of the conforming ones.
 * **Rules** from the config (``rules:``) are evaluated on the engine (:mod:`cspm.analysis.conformance.rules`).
 
 A variant that is not aligned within its budget is listed in ``unaligned`` (and in the report) and
@@ -20,269 +22,146 @@ left out of the alignment fitness figures, never silently dropped.
 
 from __future__ import annotations
 
-import html
 import json
-import math
-import re
 import time
-from collections.abc import Mapping, Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, get_args
 
 import ibis
 import ibis.expr.types as ir
-import networkx as nx
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
 
-from cspm.analysis.conformance.models import check_bpmn, check_pnml
-from cspm.analysis.conformance.rules import RuleResults, check_rules
-from cspm.analysis.conformance.spec import ModelError, PathSpec, load_spec, spec_from_dict
-from cspm.config import Config, Rule
+from cspm.analysis.conformance.deviations import (
+    InsertedStep,
+    SkippedStep,
+    describe,
+    deviation_tables,
+    deviations_of,
+    groups_of,
+)
+from cspm.analysis.conformance.errors import ModelError
+from cspm.analysis.conformance.models import ModelSummary, ReferenceModel, load_model
+from cspm.analysis.conformance.rules import RuleResults, RuleSummary, check_rules
+from cspm.analysis.conformance.spec import PathSpec
+from cspm.config import Config, Rule, as_config
 from cspm.core.log import CASE, TicketLog
+from cspm.core.result import Result, json_ready
 from cspm.mining import pm4py as pmc
 from cspm.mining.discovery import case_table, variants
+from cspm.render.graphviz import RenderUnavailable
 from cspm.units import format_duration
 
 __all__ = [
+    "AlignmentFitness",
     "ConformanceResult",
+    "ConformanceSummary",
+    "Method",
     "ModelError",
     "PathSpec",
     "ReferenceModel",
     "RuleResults",
+    "TokenReplayFitness",
+    "UnalignedVariant",
     "check_conformance",
     "check_rules",
+    "conformance",
     "load_model",
+    "log_cases",
+    "variant_case_table",
 ]
 
 Method = Literal["token_replay", "alignments"]
 
 
-# --- reference models --------------------------------------------------------------------------
-@dataclass
-class ReferenceModel:
-    """A to-be process as a Petri net with initial and final marking (plus its tree or spec, if any)."""
+# --- typed records -----------------------------------------------------------------------------
+class TokenReplayFitness(BaseModel):
+    """pm4py's ``fitness_token_based_replay`` figures, each variant weighted by its tickets:
+    ``log_fitness`` = ½(1 − missing/consumed) + ½(1 − remaining/produced) over all tokens,
+    ``average_trace_fitness`` the mean ticket fitness, ``percentage_of_fitting_traces`` (and
+    ``perc_fit_traces``, the same) the percentage of tickets pm4py's replay fits."""
 
-    name: str
-    kind: str  # bpmn, pnml, tree, spec, discovered, happy_path, model
+    model_config = ConfigDict(frozen=True)
+
+    perc_fit_traces: float
+    average_trace_fitness: float
+    log_fitness: float
+    percentage_of_fitting_traces: float
+
+
+class AlignmentFitness(BaseModel):
+    """pm4py's ``fitness_alignments`` figures over the aligned variants, weighted by tickets:
+    ``log_fitness`` = 1 − total cost / total best-worst cost, ``average_trace_fitness`` (and
+    ``averageFitness``) the mean ticket fitness, ``percentage_of_fitting_traces`` (and
+    ``percFitTraces``) the percentage of tickets aligned at cost 0."""
+
+    model_config = ConfigDict(frozen=True)
+
+    percFitTraces: float
+    averageFitness: float
+    percentage_of_fitting_traces: float
+    average_trace_fitness: float
+    log_fitness: float
+
+
+Fitness = TokenReplayFitness | AlignmentFitness
+
+
+class UnalignedVariant(BaseModel):
+    """A variant not aligned within its budget (``status`` timeout) or whose alignment failed (error)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    variant: int
+    activities: list[str]
+    count: int
+    status: str
+    seconds: float
+    message: str
+
+
+class ConformanceSummary(BaseModel):
+    """The figures of a conformance check (``cspm conformance --format json``).
+
+    ``tickets``: tickets checked; ``fitting_tickets``: tickets that conform (their variant fits and
+    has no step unknown to the model); ``fitting_share`` = fitting_tickets / tickets; ``variants``:
+    distinct variants; lead times in seconds; the deviation lists are the first rows of the ranked
+    tables; ``unaligned_tickets``: tickets of the unaligned variants.
+    """
+
     source: str
-    net: Any = field(repr=False)
-    initial_marking: Any = field(repr=False)
-    final_marking: Any = field(repr=False)
-    tree: Any | None = field(default=None, repr=False)
-    spec: PathSpec | None = field(default=None, repr=False)
-
-    @property
-    def activities(self) -> list[str]:
-        """The model's steps (labels of its visible transitions)."""
-        return sorted({t.label for t in self.net.transitions if t.label is not None})
-
-    def duplicate_steps(self) -> list[str]:
-        labels = [t.label for t in self.net.transitions if t.label is not None]
-        return sorted({x for x in labels if labels.count(x) > 1})
-
-    def structure(self) -> dict[str, Any]:
-        return pmc.net_structure(self.net, self.initial_marking, self.final_marking)
-
-    def step_graph(self) -> nx.DiGraph:
-        """Steps and which step may directly follow which (through silent transitions), with
-        ``▶`` (start) and ``■`` (end): the model drawn the way a process map is drawn."""
-        s = self.structure()
-        g = nx.DiGraph()
-        g.add_edges_from(s["arcs"])
-        labels = dict(s["transitions"])
-        visible = {t for t, lab in labels.items() if lab is not None}
-        steps = nx.DiGraph()
-        steps.add_nodes_from(["▶", "■", *sorted({labels[t] for t in visible})])
-
-        def reach(start_nodes: list[str]) -> set[str]:
-            found, seen, stack = set(), set(), list(start_nodes)
-            while stack:
-                n = stack.pop()
-                if n in seen:
-                    continue
-                seen.add(n)
-                if n in visible:
-                    found.add(labels[n])
-                    continue
-                if n in s["final"]:
-                    found.add("■")
-                stack.extend(g.successors(n))
-            return found
-
-        for target in reach(list(s["initial"])):
-            steps.add_edge("▶", target)
-        for t in visible:
-            for target in reach(list(g.successors(t))):
-                steps.add_edge(labels[t], target)
-        return steps
-
-    def summary(self) -> dict[str, Any]:
-        s = self.structure()
-        return {
-            "name": self.name, "kind": self.kind, "source": self.source, "steps": self.activities,
-            "places": len(s["places"]), "transitions": len(s["transitions"]),
-            "process_tree": str(self.tree) if self.tree is not None else None,
-        }  # fmt: skip
-
-    def to_dot(self, deviations: ConformanceResult | None = None, *, top_inserted: int = 8) -> str:
-        """Graphviz DOT of the model's steps; with a result, skipped steps dashed (with counts) and
-        the most frequent unexpected steps highlighted where they occur."""
-        return _model_dot(self, deviations, top_inserted)
-
-    def svg(self, deviations: ConformanceResult | None = None) -> str:
-        from cspm.render.graphviz import render_svg, svg_body
-
-        return svg_body(render_svg(self.to_dot(deviations)))
-
-    def _repr_html_(self) -> str:
-        head = (
-            f"<strong>Reference model {html.escape(self.name)}</strong> ({html.escape(self.kind)}, "
-            f"{len(self.activities)} steps)"
-        )
-        try:
-            return head + self.svg()
-        except Exception:  # noqa: BLE001 - no renderer: the steps as text
-            return head + "<br>" + html.escape(", ".join(self.activities))
-
-    # constructors
-    @classmethod
-    def from_tree(cls, tree: Any, name: str = "process tree", kind: str = "tree", source: str = "<tree>") -> ReferenceModel:
-        """From a pm4py ProcessTree or its string notation, e.g. ``"->('a', X('b', 'c'))"``."""
-        if isinstance(tree, str):
-            try:
-                tree = pmc.parse_tree(tree)
-            except Exception as exc:  # noqa: BLE001 - pm4py's parser raises bare exceptions
-                raise ModelError(f"not a process tree ({type(exc).__name__}: {exc})".replace(": )", ")"),
-                                 path=source, element=repr(tree[:80]),
-                                 expected="pm4py's notation, e.g. ->('a', X('b', 'c'), *('d', tau))") from None  # fmt: skip
-        net, im, fm = pmc.net_from_tree(tree)
-        return cls(name, kind, source, net, im, fm, tree=tree)
-
-    @classmethod
-    def from_spec(cls, spec: PathSpec | Mapping[str, Any] | str | Path) -> ReferenceModel:
-        """From a YAML happy-path spec (file, dict or :class:`PathSpec`)."""
-        source = "<spec>"
-        if isinstance(spec, str | Path):
-            source = str(spec)
-            spec = load_spec(spec)
-        elif not isinstance(spec, PathSpec):
-            spec = spec_from_dict(dict(spec))
-        dups = [s for s, n in spec.step_counts().items() if n > 1]
-        if dups:
-            raise ModelError(
-                f"step {dups[0]!r} appears more than once", path=source, element=f"step {dups[0]!r}",
-                expected="each step once (write loops with `repeat: [...]`)",
-            )  # fmt: skip
-        model = cls.from_tree(pmc.tree_from_nodes(spec.to_nodes()), spec.name, "spec", source)
-        model.spec = spec
-        return model
-
-    @classmethod
-    def from_bpmn(cls, path: str | Path) -> ReferenceModel:
-        """From a BPMN 2.0 XML file (tasks, exclusive/parallel gateways, start/end events)."""
-        check_bpmn(path)
-        try:
-            net, im, fm = pmc.read_bpmn_net(path)
-        except Exception as exc:  # noqa: BLE001
-            raise ModelError(f"pm4py could not convert the BPMN model: {exc}", path=path) from None
-        model = cls(Path(path).stem, "bpmn", str(path), net, im, fm)
-        _check_sound(model)
-        return model
-
-    @classmethod
-    def from_pnml(cls, path: str | Path) -> ReferenceModel:
-        """From a PNML Petri net with initial and final marking."""
-        check_pnml(path)
-        try:
-            net, im, fm = pmc.read_pnml_net(path)
-        except Exception as exc:  # noqa: BLE001
-            raise ModelError(f"pm4py could not read the Petri net: {exc}", path=path) from None
-        if not fm:
-            sinks = [p for p in net.places if not p.out_arcs]
-            if len(sinks) != 1:
-                raise ModelError("no final marking and no single sink place", path=path, element="net")
-            from collections import Counter
-
-            fm = type(im)(Counter({sinks[0]: 1}))
-        model = cls(Path(path).stem, "pnml", str(path), net, im, fm)
-        _check_sound(model)
-        return model
-
-    @classmethod
-    def from_log(cls, log: TicketLog, *, noise: float = 0.0, name: str | None = None) -> ReferenceModel:
-        """Inductive Miner model of a baseline log (e.g. last year's period), from its variants."""
-        from cspm.mining import pm4py as _pm4py
-
-        tree = _pm4py.inductive_tree(variants(log).counts(), noise=noise)
-        return cls.from_tree(tree, name or f"discovered from {log.source}", "discovered", log.source)
-
-    @classmethod
-    def happy_path(cls, log: TicketLog, *, top: int | None = None, coverage: float = 0.8) -> ReferenceModel:
-        """The model of the most frequent variants: ``top`` of them, or those covering ``coverage`` of tickets."""
-        from cspm.mining import pm4py as _pm4py
-
-        table = variants(log).table
-        chosen = table.head(top) if top is not None else table[table.cumulative_share - table.share < coverage]
-        counts = {a: int(n) for a, n in zip(chosen.activities, chosen["count"], strict=True)}
-        tree = _pm4py.inductive_tree(counts, noise=0.0)
-        what = f"top {len(chosen)} variants" if top is not None else f"variants covering {coverage:.0%}"
-        return cls.from_tree(tree, f"happy path ({what})", "happy_path", log.source)
+    model: ModelSummary
+    method: Method
+    fitness: Fitness
+    precision: float | None
+    tickets: int
+    fitting_tickets: int
+    fitting_share: float
+    variants: int
+    conforming_lead_time_median_seconds: float | None
+    time_limit_seconds: float | None
+    unaligned_variants: list[UnalignedVariant]
+    unaligned_tickets: int
+    skipped_steps: list[SkippedStep]
+    inserted_steps: list[InsertedStep]
+    unexpected_steps: list[SkippedStep]
+    unknown_steps: list[str]
+    model_steps_not_in_log: list[str]
+    rules: list[RuleSummary]
+    timings_seconds: dict[str, float]
 
 
-def _check_sound(model: ReferenceModel) -> None:
-    problems = pmc.soundness_problems(model.net, model.initial_marking, model.final_marking)
-    if problems:
-        element = problems[0]
-        if model.kind == "bpmn":  # pm4py names the places around BPMN element X 'ent_X' / 'exi_X'
-            ids = sorted({m for m in re.findall(r"\b(?:ent|exi)_([\w.-]+)", "; ".join(problems))})
-            element = "BPMN elements " + ", ".join(repr(i) for i in ids) if ids else element
-        raise ModelError(
-            "the model is not sound (a ticket could get stuck or finish with work left): " + "; ".join(problems) + ".",
-            path=model.source, element=element,
-            expected="a sound workflow net: one start, one end, every path can complete",
-        )  # fmt: skip
+def _records(record: type[BaseModel], df: pd.DataFrame, top: int | None) -> list[Any]:
+    rows = df if top is None else df.head(top)
+    return [record.model_validate(json_ready(r)) for r in rows.to_dict(orient="records")]
 
 
-def load_model(model: Any) -> ReferenceModel:
-    """A :class:`ReferenceModel` from a path (``.bpmn``/``.xml``, ``.pnml``, ``.yaml``/``.yml``,
-    ``.ptml`` is not supported), a spec dict, a :class:`PathSpec`, a process-tree string, a pm4py
-    ProcessTree, or a mined model with ``net``/``initial_marking``/``final_marking``."""
-    if isinstance(model, ReferenceModel):
-        return model
-    if isinstance(model, PathSpec | Mapping):
-        return ReferenceModel.from_spec(model)
-    if isinstance(model, str | Path):
-        path = Path(model)
-        suffix = path.suffix.lower()
-        if suffix in (".bpmn", ".xml") or str(model).endswith(".bpmn20.xml"):
-            return ReferenceModel.from_bpmn(path)
-        if suffix == ".pnml":
-            return ReferenceModel.from_pnml(path)
-        if suffix in (".yaml", ".yml"):
-            if not path.is_file():
-                raise ModelError("no such file", path=path)
-            return ReferenceModel.from_spec(path)
-        if isinstance(model, str) and not path.suffix and any(op in model for op in ("->(", "X(", "*(", "+(")):
-            return ReferenceModel.from_tree(model)
-        raise ModelError(f"unknown model format {suffix or '(no suffix)'}", path=path,
-                         expected="a .bpmn, .pnml or .yaml/.yml file, or a process tree such as ->('a', X('b', 'c'))")  # fmt: skip
-    if all(hasattr(model, a) for a in ("net", "initial_marking", "final_marking")):
-        tree = getattr(model, "tree", None)
-        ref = ReferenceModel(getattr(model, "miner", "model"), "model", "<model>", model.net,
-                             model.initial_marking, model.final_marking, tree=tree)  # fmt: skip
-        if tree is None:  # nets from process trees are sound by construction; others are checked
-            _check_sound(ref)
-        return ref
-    if type(model).__name__ == "ProcessTree":
-        return ReferenceModel.from_tree(model)
-    raise ModelError(f"cannot use a {type(model).__name__} as a reference model",
-                     expected="a BPMN/PNML/YAML path, a PathSpec, a process tree or a mined model")  # fmt: skip
-
-
-# --- checking ----------------------------------------------------------------------------------
-def _token_fitness(vt: pd.DataFrame) -> dict[str, float]:
-    """pm4py's ``fitness_token_based_replay`` dict from per-variant replay results weighted by count."""
+# --- fitness -----------------------------------------------------------------------------------
+def _token_fitness(vt: pd.DataFrame) -> TokenReplayFitness:
+    """pm4py's ``fitness_token_based_replay`` from per-variant replay results weighted by count."""
     w = vt["count"]
     n = float(w.sum())
     m, c = float((w * vt.missing).sum()), float((w * vt.consumed).sum())
@@ -293,60 +172,36 @@ def _token_fitness(vt: pd.DataFrame) -> dict[str, float]:
         log_fit = 0.5 * (1 - m / c) + 0.5 * (1 - r / p)
     else:
         perc = avg = log_fit = 0.0
-    return {"perc_fit_traces": perc, "average_trace_fitness": avg, "log_fitness": log_fit,
-            "percentage_of_fitting_traces": perc}  # fmt: skip
+    return TokenReplayFitness(perc_fit_traces=perc, average_trace_fitness=avg, log_fitness=log_fit,
+                              percentage_of_fitting_traces=perc)  # fmt: skip
 
 
-def _alignment_fitness(vt: pd.DataFrame) -> dict[str, float]:
-    """pm4py's ``fitness_alignments`` dict from per-variant alignments weighted by count (aligned only)."""
+def _alignment_fitness(vt: pd.DataFrame) -> AlignmentFitness:
+    """pm4py's ``fitness_alignments`` from per-variant alignments weighted by count (aligned only)."""
     a = vt[vt.status == "aligned"]
     w = a["count"]
     n = float(w.sum())
     if n == 0:
-        return {"percFitTraces": 0.0, "averageFitness": 0.0, "percentage_of_fitting_traces": 0.0,
-                "average_trace_fitness": 0.0, "log_fitness": 0.0}  # fmt: skip
+        return AlignmentFitness(percFitTraces=0.0, averageFitness=0.0, percentage_of_fitting_traces=0.0,
+                                average_trace_fitness=0.0, log_fitness=0.0)  # fmt: skip
     perc = 100.0 * float(w[a.fitness == 1.0].sum()) / n
     avg = float((w * a.fitness).sum()) / n
     bwc = float((w * a.bwc).sum())
     log_fit = 1.0 - (float((w * a.cost).sum()) / bwc if bwc > 0 else 0.0)
-    return {"percFitTraces": perc, "averageFitness": avg, "percentage_of_fitting_traces": perc,
-            "average_trace_fitness": avg, "log_fitness": log_fit}  # fmt: skip
+    return AlignmentFitness(percFitTraces=perc, averageFitness=avg, percentage_of_fitting_traces=perc,
+                            average_trace_fitness=avg, log_fitness=log_fit)  # fmt: skip
 
 
-def _deviations_of(activities: tuple[str, ...], moves: list[tuple[str | None, str | None]]) -> list[tuple[str, str, str, str]]:
-    """(kind, step, before, after) per deviation in one alignment; kind 'skipped' or 'inserted'."""
-    out = []
-    pos = 0  # index of the next trace event
-    for log_label, model_label in moves:
-        if log_label is not None and model_label is None:
-            before = activities[pos - 1] if pos > 0 else "▶"
-            after = activities[pos + 1] if pos + 1 < len(activities) else "■"
-            out.append(("inserted", log_label, before, after))
-        elif log_label is None and model_label is not None:
-            before = activities[pos - 1] if pos > 0 else "▶"
-            after = activities[pos] if pos < len(activities) else "■"
-            out.append(("skipped", model_label, before, after))
-        if log_label is not None:
-            pos += 1
-    return out
+# --- the engine tables ---------------------------------------------------------------------------
+def log_cases(log: TicketLog) -> ir.Table:
+    """The log's case table (``case_id``, ``lead_time``, ``variant_key``, …), built once per log."""
+    return log.derived.get("case_table", (), lambda: case_table(log.events).cache())
 
 
-def _lead_time_by_group(events: ir.Table, mapping: pd.DataFrame) -> pd.DataFrame:
-    """Tickets and median lead time per ``group`` of a (variant_key, group) mapping, on the engine."""
-    cases = case_table(events).select("variant_key", "lead_time")
-    if mapping.empty:
-        return pd.DataFrame(columns=["group", "tickets", "lead_time_median"])
-    m = ibis.memtable(mapping[["variant_key", "group"]].astype(str))
-    j = cases.join(m, cases.variant_key == m.variant_key)
-    out = j.group_by("group").aggregate(tickets=j.count(), lead_time_median=j.lead_time.median()).to_pandas()
-    out["tickets"] = out["tickets"].astype("int64")
-    return out
-
-
-def variant_case_table(events: ir.Table, per_variant: pd.DataFrame) -> ir.Table:
+def variant_case_table(log: TicketLog, per_variant: pd.DataFrame) -> ir.Table:
     """One row per case (``case_id``, ``lead_time``, ``variant_key``) with the variant's ``fitness``,
-    ``is_fit`` and ``status`` joined back, on the engine."""
-    cases = case_table(events).select(CASE, "lead_time", "variant_key")
+    ``is_fit``, ``conforms`` and ``status`` joined back, on the engine."""
+    cases = log_cases(log).select(CASE, "lead_time", "variant_key")
     small = per_variant[["variant_key", "fitness", "is_fit", "conforms", "status"]].copy()
     small["variant_key"] = small["variant_key"].astype(str)
     small["fitness"] = small["fitness"].astype("float64")
@@ -357,18 +212,36 @@ def variant_case_table(events: ir.Table, per_variant: pd.DataFrame) -> ir.Table:
     return j.select(CASE, "lead_time", cases.variant_key, "fitness", "is_fit", "conforms", "status")
 
 
+# --- the result --------------------------------------------------------------------------------
+_MAX_ROWS = 15  # rows of each deviation table in the report section
+
+
+def _diff(seconds: float | None) -> str:
+    if seconds is None or seconds != seconds:
+        return "–"
+    return ("+" if seconds > 0 else "") + format_duration(seconds)
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{x:.1%}"
+
+
+def _number(x: float | None) -> float:
+    return float("-inf") if x is None or x != x else float(x)
+
+
 @dataclass
-class ConformanceResult:
+class ConformanceResult(Result):
     """Conformance of a log to a reference model, computed on its variants.
 
-    * ``fitness``: pm4py's figures for the method (token replay: ``log_fitness``,
-      ``average_trace_fitness``, ``percentage_of_fitting_traces``, ``perc_fit_traces``; alignments also
-      ``percFitTraces``/``averageFitness``), ``precision`` (ETConformance, token based) or None.
+    * ``fitness_figures``: pm4py's figures for the method (:class:`TokenReplayFitness` or
+      :class:`AlignmentFitness`); ``fitness`` the same as pm4py's dict; ``precision``
+      (ETConformance, token based) or None.
     * ``variants``: one row per variant: variant, activities, count, lead_time_median, fitness,
       is_fit (pm4py's verdict), conforms (fits and no unknown step), status (replayed / aligned /
-      timeout / error), deviations (text).
+      timeout / error), deviations (text); the main table (:meth:`table`, activities as text).
     * ``cases``: per-ticket table on the engine (case_id, lead_time, variant_key, fitness, is_fit,
-      conforms, status).
+      conforms, status); :meth:`case_fitness` gives it as pandas, :meth:`ticket_ids` the ids.
     * ``skipped``: per model step: tickets, variants, share, lead-time medians deviating vs conforming and
       their difference (s). ``inserted``: per unexpected step and place (before → step → after), the same;
       ``unexpected``: per unexpected step wherever it occurs.
@@ -379,8 +252,8 @@ class ConformanceResult:
 
     source: str
     model: ReferenceModel
-    method: str
-    fitness: dict[str, float]
+    method: Method
+    fitness_figures: Fitness
     precision: float | None
     variants: pd.DataFrame
     cases: ir.Table = field(repr=False)
@@ -395,11 +268,16 @@ class ConformanceResult:
     unseen_steps: list[str] = field(default_factory=list)
     rules: RuleResults | None = None
 
-    section_id: str = "conformance"
-    section_title: str = "Conformance to the intended process"
-    section_template: str = "section_conformance.html.j2"
+    section_id: ClassVar[str] = "conformance"
+    section_title: ClassVar[str] = "Conformance to the intended process"
+    section_template: ClassVar[str] = "section_conformance.html.j2"
 
     # figures
+    @property
+    def fitness(self) -> dict[str, float]:
+        """pm4py's fitness dict of the method (the same keys and values as pm4py's function)."""
+        return self.fitness_figures.model_dump()
+
     @property
     def tickets(self) -> int:
         return int(self.variants["count"].sum())
@@ -416,112 +294,178 @@ class ConformanceResult:
 
     @property
     def log_fitness(self) -> float:
-        return float(self.fitness["log_fitness"])
+        return float(self.fitness_figures.log_fitness)
+
+    @property
+    def unaligned_tickets(self) -> int:
+        return int(self.unaligned["count"].sum()) if len(self.unaligned) else 0
+
+    def ticket_ids(self, *, conforming: bool = False) -> list[str]:
+        """The ids of the tickets that do not conform (``conforming=True``: of those that do), sorted."""
+        t = self.cases
+        chosen = t.filter(t.conforms if conforming else ~t.conforms)
+        return sorted(chosen.select(CASE).to_pandas()[CASE].astype(str))
 
     def non_fitting_cases(self) -> list[str]:
-        t = self.cases
-        return sorted(t.filter(~t.conforms).select(CASE).to_pandas()[CASE].astype(str))
+        """Deprecated: use ``ticket_ids(conforming=False)``."""
+        warnings.warn("ConformanceResult.non_fitting_cases() is deprecated; use ticket_ids(conforming=False)",
+                      DeprecationWarning, stacklevel=2)  # fmt: skip
+        return self.ticket_ids(conforming=False)
 
     def case_fitness(self, limit: int | None = None) -> pd.DataFrame:
         """Per-ticket fitness as pandas (use ``limit`` on large logs)."""
         t = self.cases.order_by(CASE)
         return (t.limit(limit) if limit else t).to_pandas()
 
-    def to_pandas(self) -> pd.DataFrame:
+    # the result interface
+    def table(self) -> pd.DataFrame:
         df = self.variants.drop(columns=["variant_key"]).copy()
         df["activities"] = df["activities"].map(" → ".join)
         return df
 
-    def summary(self, top: int = 20) -> dict[str, Any]:
-        def recs(df: pd.DataFrame) -> list[dict[str, Any]]:
-            return [{k: _json(v) for k, v in r.items()} for r in df.head(top).to_dict(orient="records")]
+    def _summary(self, top: int | None = 20) -> ConformanceSummary:
+        unaligned = self.unaligned.drop(columns=["variant_key"], errors="ignore")
+        return ConformanceSummary(
+            source=self.source,
+            model=self.model._summary(),
+            method=self.method,
+            fitness=self.fitness_figures,
+            precision=self.precision,
+            tickets=self.tickets,
+            fitting_tickets=self.fitting_tickets,
+            fitting_share=self.fitting_share,
+            variants=len(self.variants),
+            conforming_lead_time_median_seconds=self.conforming_lead_time_median,
+            time_limit_seconds=self.time_limit,
+            unaligned_variants=_records(UnalignedVariant, unaligned, top),
+            unaligned_tickets=self.unaligned_tickets,
+            skipped_steps=_records(SkippedStep, self.skipped, top),
+            inserted_steps=_records(InsertedStep, self.inserted, top),
+            unexpected_steps=_records(SkippedStep, self.unexpected, top),
+            unknown_steps=list(self.unknown_steps),
+            model_steps_not_in_log=list(self.unseen_steps),
+            rules=self.rules.records() if self.rules is not None else [],
+            timings_seconds=dict(self.timings),
+        )
 
-        unaligned = self.unaligned.copy()
-        unaligned["activities"] = unaligned["activities"].map(list)
-        return {
-            "source": self.source,
-            "model": self.model.summary(),
-            "method": self.method,
-            "fitness": {k: float(v) for k, v in self.fitness.items()},
-            "precision": self.precision,
-            "tickets": self.tickets,
-            "fitting_tickets": self.fitting_tickets,
-            "fitting_share": self.fitting_share,
-            "variants": len(self.variants),
-            "conforming_lead_time_median_seconds": self.conforming_lead_time_median,
-            "time_limit_seconds": self.time_limit,
-            "unaligned_variants": recs(unaligned.drop(columns=["variant_key"], errors="ignore")),
-            "unaligned_tickets": int(self.unaligned["count"].sum()) if len(self.unaligned) else 0,
-            "skipped_steps": recs(self.skipped),
-            "inserted_steps": recs(self.inserted),
-            "unexpected_steps": recs(self.unexpected),
-            "unknown_steps": list(self.unknown_steps),
-            "model_steps_not_in_log": list(self.unseen_steps),
-            "rules": self.rules.summary()["rules"] if self.rules is not None else [],
-            "timings_seconds": dict(self.timings),
-        }
+    def summary(self, top: int | None = 20) -> dict[str, Any]:
+        """The figures as JSON-ready data, with the first ``top`` rows of each deviation table
+        (None: all; ``save('….json')`` writes all)."""
+        return json_ready(self._summary(top))
 
-    def save(self, path: str | Path) -> Path:
-        """Write the summary as JSON (``.json``) or the per-variant table as CSV (other suffixes)."""
-        path = Path(path)
-        if path.suffix.lower() == ".json":
-            path.write_text(json.dumps(self.summary(top=1000), ensure_ascii=False, indent=2), encoding="utf-8")
-        else:
-            self.to_pandas().to_csv(path, index=False)
-        return path
+    def _savers(self) -> dict[str, Callable[[Path], None]]:
+        """``.json`` writes the whole summary (every row of the deviation tables)."""
+        whole = lambda p: p.write_text(json.dumps(self.summary(top=None), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")  # noqa: E731
+        return {**super()._savers(), ".json": whole}
 
     def svg(self) -> str:
         """The model with the deviations drawn on it (skipped steps dashed, unexpected steps highlighted)."""
         return self.model.svg(self)
 
     def section_context(self) -> dict[str, Any]:
-        from cspm.analysis.conformance.section import section_context
+        """Plain values for ``section_conformance.html.j2`` (names are escaped by the template)."""
+        try:
+            svg = self.svg()
+        except RenderUnavailable:  # no Graphviz renderer: the tables carry the same facts
+            svg = ""
+        skipped = [
+            {"step": s.step, "tickets": f"{s.tickets:,}", "share": _pct(s.share), "variants": s.variants,
+             "lead": format_duration(s.lead_time_median), "diff": _diff(s.lead_time_difference)}
+            for s in self.skipped.head(_MAX_ROWS).itertuples()
+        ]  # fmt: skip
+        inserted = [
+            {"step": s.step, "before": s.before, "after": s.after, "tickets": f"{s.tickets:,}", "share": _pct(s.share),
+             "lead": format_duration(s.lead_time_median), "diff": _diff(s.lead_time_difference)}
+            for s in self.inserted.head(_MAX_ROWS).itertuples()
+        ]  # fmt: skip
+        costly = []
+        for kind, df in (("skipped", self.skipped), ("inserted", self.inserted)):
+            for s in df.itertuples():
+                where = f" ({s.before} → · → {s.after})" if kind == "inserted" else ""
+                costly.append((_number(s.lead_time_difference),
+                               {"what": f"{kind} {s.step}{where}", "tickets": f"{s.tickets:,}", "diff": _diff(s.lead_time_difference)}))  # fmt: skip
+        costly.sort(key=lambda x: x[0], reverse=True)
+        unaligned = [
+            {"variant": int(u.variant), "steps": " → ".join(u.activities), "tickets": f"{u.count:,}",
+             "status": u.status, "message": u.message}
+            for u in self.unaligned.head(_MAX_ROWS).itertuples()
+        ]  # fmt: skip
+        rules = self.rules.section_context()["rules"] if self.rules is not None else []
+        figures = [
+            ("Method", "alignments (exact)" if self.method == "alignments" else "token-based replay"),
+            ("Tickets", f"{self.tickets:,}"),
+            ("Fitting tickets", f"{self.fitting_tickets:,} ({_pct(self.fitting_share)})"),
+            ("Log fitness", f"{self.log_fitness:.4f}"),
+            ("Average ticket fitness", f"{self.fitness_figures.average_trace_fitness:.4f}"),
+            ("Precision (ETConformance)", "–" if self.precision is None else f"{self.precision:.4f}"),
+            ("Median lead time of conforming tickets", format_duration(self.conforming_lead_time_median)),
+        ]
+        if self.time_limit is not None:
+            figures.append(("Alignment time limit per variant", f"{self.time_limit:g} s"))
+        headline = (
+            f"{_pct(self.fitting_share)} of {self.tickets:,} tickets follow the intended process "
+            f"({self.model.name}); log fitness {self.log_fitness:.3f}."
+        )
+        return {
+            "section_id": self.section_id,
+            "section_title": self.section_title,
+            "headline": headline,
+            "model_name": self.model.name,
+            "model_kind": self.model.kind,
+            "model_file": self.model.file,
+            "figures": figures,
+            "svg": svg,
+            "skipped": skipped,
+            "inserted": inserted,
+            "costly": [c for _, c in costly[:5]],
+            "unaligned": unaligned,
+            "unaligned_total": len(self.unaligned),
+            "unaligned_tickets": f"{self.unaligned_tickets:,}",
+            "unknown_steps": self.unknown_steps,
+            "unseen_steps": self.unseen_steps,
+            "rules": rules,
+        }
 
-        return section_context(self)
 
-    def _repr_html_(self) -> str:
-        from cspm.analysis.conformance.section import render
-
-        return render(self)
-
-
-def _json(v: Any) -> Any:
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if hasattr(v, "item"):
-        return _json(v.item())
-    if isinstance(v, tuple):
-        return list(v)
-    return v
-
-
-def check_conformance(
+# --- checking ----------------------------------------------------------------------------------
+def conformance(
     log: TicketLog,
-    model: Any,
-    method: Method = "token_replay",
+    config: Config | str | Path | None = None,
     *,
+    model: Any = None,
+    method: Method = "token_replay",
     time_limit: float = 10.0,
     workers: int = 2,
     deviations: bool = True,
     precision: bool = True,
-    rules: Sequence[Rule] | Config | None = None,
 ) -> ConformanceResult:
-    """Check ``log`` against ``model`` (see :func:`load_model`) on its variants.
+    """Check ``log`` against a to-be ``model`` on its variants; the ``rules`` of ``config`` too.
 
-    ``method``: ``"token_replay"`` (fast, default) or ``"alignments"`` (exact). Alignments (also
-    those computed for the deviations) run in ``workers`` processes with ``time_limit`` seconds per
-    variant; variants not aligned in time are reported in ``unaligned``. ``deviations=False`` skips
-    aligning the non-fitting variants after token replay. ``rules``: a list of config rules or a
-    :class:`~cspm.config.Config` whose ``rules`` are checked too.
+    ``model``: anything :func:`load_model` reads (a BPMN/PNML/YAML file, a spec dict, a process
+    tree, a mined model, a :class:`ReferenceModel`); without it, the file named by
+    ``conformance.model`` in the config. ``method``: ``"token_replay"`` (fast, default) or
+    ``"alignments"`` (exact). Alignments (also those computed for the deviations) run in
+    ``workers`` processes with ``time_limit`` seconds per variant; variants not aligned in time are
+    reported in ``unaligned``. ``deviations=False`` skips aligning the non-fitting variants after
+    token replay; ``precision=False`` skips ETConformance precision.
     """
-    if method not in ("token_replay", "alignments"):
+    if method not in get_args(Method):
         raise ValueError(f"method must be 'token_replay' or 'alignments', got {method!r}")
+    cfg = as_config(config)
+    if model is None:
+        model = cfg.conformance.model
+        if model is None:
+            raise ModelError("no reference model: pass model=… or name one as conformance.model in the config",
+                             expected="a to-be model: BPMN 2.0 (.bpmn), PNML (.pnml) or a YAML happy-path spec (.yaml/.yml)")  # fmt: skip
+        if not model.is_file():
+            raise ModelError("conformance.model in the config names no such file", path=model)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     ref = load_model(model)
     timings["model"] = time.perf_counter() - t0  # reading, soundness check (and pm4py's import)
     t0 = time.perf_counter()
     vt = variants(log).table[["variant", "activities", "count", "lead_time_median", "variant_key"]].copy()
+    cases = log_cases(log)
     timings["variants"] = time.perf_counter() - t0
     seqs = list(vt.activities)
     in_log = {a for s in seqs for a in s}
@@ -542,7 +486,7 @@ def check_conformance(
         for col in ("fitness", "is_fit", "missing", "consumed", "remaining", "produced"):
             vt[col] = replay[col].to_numpy()
         vt["status"] = "replayed"
-        fitness = _token_fitness(vt)
+        fitness: Fitness = _token_fitness(vt)
         known = set(ref.activities)
         # pm4py's token replay skips steps the model does not know; such a ticket does not conform
         conforms = [bool(f) and set(seq) <= known for f, seq in zip(vt.is_fit, seqs, strict=True)]
@@ -576,50 +520,16 @@ def check_conformance(
 
     # deviations per variant → ranked tables
     t0 = time.perf_counter()
-    dev_rows = []
+    groups = []
     vt["deviations"] = ""
     for i, res in aligned.items():
         if res.status != "aligned":
             continue
-        devs = _deviations_of(seqs[i], res.moves)
-        vt.loc[vt.index[i], "deviations"] = "; ".join(
-            f"skipped {s}" if k == "skipped" else f"inserted {s} ({b} → {s} → {a})" for k, s, b, a in devs
-        )
-        keys = {f"skipped|{s}" for k, s, _, _ in devs if k == "skipped"}
-        keys |= {f"inserted|{s}|{b}|{a}" for k, s, b, a in devs if k == "inserted"}
-        keys |= {f"unexpected|{s}" for k, s, _, _ in devs if k == "inserted"}
-        dev_rows.extend({"variant_key": vt.variant_key.iloc[i], "group": key} for key in sorted(keys))
-    dev_map = pd.DataFrame(dev_rows, columns=["variant_key", "group"])
-    fit_keys = vt.loc[vt.conforms, "variant_key"]
-    conform = pd.DataFrame({"variant_key": fit_keys, "group": "conforming"})
-    lead = _lead_time_by_group(log.events, pd.concat([dev_map, conform], ignore_index=True))
-    lead = lead.set_index("group")
-    conf_median = float(lead.loc["conforming", "lead_time_median"]) if "conforming" in lead.index else None
-    n_tickets = float(vt["count"].sum())
-    variants_per = dev_map.groupby("group").size() if len(dev_map) else pd.Series(dtype="int64")
-
-    def table(kind: str) -> pd.DataFrame:
-        rows = []
-        for key in variants_per.index:
-            parts = key.split("|")
-            if parts[0] != kind:
-                continue
-            t, med = int(lead.loc[key, "tickets"]), float(lead.loc[key, "lead_time_median"])
-            row = {"step": parts[1]}
-            if kind == "inserted":
-                row.update(before=parts[2], after=parts[3])
-            row.update(
-                tickets=t, variants=int(variants_per[key]), share=t / n_tickets if n_tickets else 0.0,
-                lead_time_median=med, conforming_lead_time_median=conf_median,
-                lead_time_difference=med - conf_median if conf_median is not None else None,
-            )  # fmt: skip
-            rows.append(row)
-        cols = ["step", *(["before", "after"] if kind == "inserted" else []), "tickets", "variants", "share",
-                "lead_time_median", "conforming_lead_time_median", "lead_time_difference"]  # fmt: skip
-        df = pd.DataFrame(rows, columns=cols)
-        return df.sort_values(["tickets", "step"], ascending=[False, True]).reset_index(drop=True)
-
-    skipped, inserted, unexpected = table("skipped"), table("inserted"), table("unexpected")
+        devs = deviations_of(seqs[i], res.moves)
+        vt.loc[vt.index[i], "deviations"] = describe(devs)
+        groups.extend({"variant_key": vt.variant_key.iloc[i], "group": key} for key in groups_of(devs))
+    tables = deviation_tables(cases, pd.DataFrame(groups, columns=["variant_key", "group"]),
+                              list(vt.loc[vt.conforms, "variant_key"]), int(vt["count"].sum()))  # fmt: skip
     timings["deviations"] = time.perf_counter() - t0
 
     bad = [i for i, r in aligned.items() if r.status != "aligned"]
@@ -630,79 +540,40 @@ def check_conformance(
     unaligned = unaligned.sort_values(["count", "variant"], ascending=[False, True]).reset_index(drop=True)
 
     rule_results = None
-    rule_list = rules.rules if isinstance(rules, Config) else rules
-    if rule_list:
+    if cfg.rules:
         t0 = time.perf_counter()
-        rule_results = check_rules(log, rule_list)
+        rule_results = check_rules(log, cfg.rules)
         timings["rules"] = time.perf_counter() - t0
 
     keep = ["variant", "activities", "count", "lead_time_median", "fitness", "is_fit", "conforms", "status",
-            "deviations", "variant_key"]
+            "deviations"]  # fmt: skip
     extra = [c for c in ("missing", "consumed", "remaining", "produced", "cost", "bwc") if c in vt.columns]
-    per_variant = vt[keep[:-1] + extra + ["variant_key"]].reset_index(drop=True)
+    per_variant = vt[keep + extra + ["variant_key"]].reset_index(drop=True)
     return ConformanceResult(
-        source=log.source, model=ref, method=method, fitness=fitness, precision=prec,
-        variants=per_variant, cases=variant_case_table(log.events, per_variant), skipped=skipped,
-        inserted=inserted, unexpected=unexpected, unaligned=unaligned, conforming_lead_time_median=conf_median,
+        source=log.source, model=ref, method=method, fitness_figures=fitness, precision=prec,
+        variants=per_variant, cases=variant_case_table(log, per_variant), skipped=tables.skipped,
+        inserted=tables.inserted, unexpected=tables.unexpected, unaligned=unaligned,
+        conforming_lead_time_median=tables.conforming_lead_time_median,
         time_limit=time_limit if aligned or method == "alignments" else None, timings=timings,
         unknown_steps=unknown, unseen_steps=unseen, rules=rule_results,
     )  # fmt: skip
 
 
-# --- drawing -----------------------------------------------------------------------------------
-def _q(text: str) -> str:
-    return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-
-
-def _model_dot(model: ReferenceModel, result: ConformanceResult | None, top_inserted: int) -> str:
-    g = model.step_graph()
-    skipped: dict[str, int] = {}
-    unexpected = pd.DataFrame(columns=["step", "tickets"])
-    places = pd.DataFrame(columns=["step", "before", "after", "tickets"])
-    total = 1
-    if result is not None:
-        skipped = {r.step: r.tickets for r in result.skipped.itertuples()}
-        unexpected = result.unexpected.head(top_inserted)
-        places = result.inserted[result.inserted.step.isin(set(unexpected.step))].head(3 * top_inserted)
-        total = max(1, result.tickets)
-    lines = [
-        "digraph model {",
-        '  rankdir=LR; bgcolor="transparent"; node [fontname="Helvetica", fontsize=11]; edge [color="#777777"];',
-    ]
-    ids = {n: f"n{i}" for i, n in enumerate(g.nodes)}
-    for n in g.nodes:
-        if n in ("▶", "■"):
-            lines.append(f'  {ids[n]} [label={_q(n)}, shape=circle, width=0.35, fixedsize=true, style=filled, fillcolor="#eeeeee"];')
-        elif n in skipped:
-            label = f"{n}\nskipped by {skipped[n]:,} tickets ({skipped[n] / total:.1%})"
-            lines.append(f'  {ids[n]} [label={_q(label)}, shape=box, style="rounded,dashed,bold", color="#c0392b", fontcolor="#c0392b"];')
-        else:
-            lines.append(f'  {ids[n]} [label={_q(n)}, shape=box, style="rounded,filled", fillcolor="#e8f1fb", color="#2c6fbb"];')
-    for a, b in g.edges:
-        lines.append(f"  {ids[a]} -> {ids[b]};")
-    extra = {r.step: f"x{k}" for k, r in enumerate(unexpected.itertuples())}
-    for r in unexpected.itertuples():
-        label = f"+ {r.step}\nunexpected in {r.tickets:,} tickets ({r.tickets / total:.1%})"
-        lines.append(f'  {extra[r.step]} [label={_q(label)}, shape=box, style="rounded,filled,bold", fillcolor="#fde2e1", color="#c0392b"];')
-    others: dict[str, str] = {}
-
-    def node_of(name: str) -> str:
-        if name in ids:
-            return ids[name]
-        if name in extra:
-            return extra[name]
-        if name not in others:
-            others[name] = f"o{len(others)}"
-            lines.append(f'  {others[name]} [label={_q(name)}, shape=box, style="rounded,dotted", color="#999999"];')
-        return others[name]
-
-    for r in places.itertuples():
-        src, dst = node_of(r.before), node_of(r.after)
-        lines.append(f'  {src} -> {extra[r.step]} [color="#c0392b", style=dashed, constraint=false, label={_q(f"{r.tickets:,}")}, fontcolor="#c0392b", fontsize=9];')
-        lines.append(f'  {extra[r.step]} -> {dst} [color="#c0392b", style=dashed, constraint=false];')
-    lines.append("}")
-    return "\n".join(lines)
-
-
-def describe_duration(seconds: float | None) -> str:
-    return format_duration(seconds)
+def check_conformance(
+    log: TicketLog,
+    model: Any,
+    method: Method = "token_replay",
+    *,
+    time_limit: float = 10.0,
+    workers: int = 2,
+    deviations: bool = True,
+    precision: bool = True,
+    rules: Sequence[Rule] | Config | None = None,
+) -> ConformanceResult:
+    """Deprecated: use :func:`conformance` (``cspm.conformance(log, config, model=…)``); the rules
+    come from the config."""
+    warnings.warn("check_conformance() is deprecated; use cspm.conformance(log, config, model=...)",
+                  DeprecationWarning, stacklevel=2)  # fmt: skip
+    config = rules if isinstance(rules, Config) else Config(rules=list(rules or []))
+    return conformance(log, config, model=model, method=method, time_limit=time_limit, workers=workers,
+                       deviations=deviations, precision=precision)  # fmt: skip

@@ -5,21 +5,27 @@ Events of a ticket are ordered by ``(timestamp, source_row)``; "before" means an
 
 from __future__ import annotations
 
-import html
-from collections.abc import Sequence
+import json
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar, Literal
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
 
 from cspm.config import AtMostRule, PrecedenceRule, Rule, WithinRule
 from cspm.core.expr import epoch_seconds
 from cspm.core.log import ACTIVITY, CASE, ROW, TIMESTAMP, TicketLog
+from cspm.core.result import Result, json_ready
 from cspm.units import format_duration
 
-__all__ = ["RuleResults", "check_rules", "describe_rule", "rule_violations"]
+__all__ = ["RuleResults", "RuleSummary", "RulesSummary", "check_rules", "describe_rule", "rule_violations"]
+
+SHOWN_IDS = 20  # violating ticket ids a report section lists per rule
 
 
 def describe_rule(rule: Rule) -> str:
@@ -76,44 +82,82 @@ def rule_violations(events: ir.Table, rule: Rule) -> tuple[ir.Table, ir.Table]:
     return bad.select(CASE, detail=bad.delay), anchor_t.select(CASE)
 
 
+RuleKind = Literal["at_most", "before", "within"]
+
+
+class RuleSummary(BaseModel):
+    """One rule: the tickets it applies to, the tickets that violate it (``violations``) and their
+    share of the tickets it applies to; the first violating ticket ids."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    kind: RuleKind
+    applies: int
+    violations: int
+    share: float
+    violating_ticket_ids: list[str]
+
+
+class RulesSummary(BaseModel):
+    rules: list[RuleSummary]
+
+
 @dataclass
-class RuleResults:
+class RuleResults(Result):
     """Per rule: tickets it applies to, violations and their share; plus every violating ticket.
 
-    ``table``: rule, kind, applies (tickets), violations (tickets), share (of tickets it applies to).
-    ``violations``: rule, case_id, detail (occurrences for at_most, position of the offending step
-    for before, delay in seconds for within; NaN where the follow-up step never came).
+    ``per_rule`` (the main table, :meth:`table`): rule, kind, applies (tickets), violations
+    (tickets), share (of tickets it applies to). ``violations``: rule, case_id, detail (occurrences
+    for at_most, position of the offending step for before, delay in seconds for within; NaN where
+    the follow-up step never came).
     """
 
-    table: pd.DataFrame
+    per_rule: pd.DataFrame
     violations: pd.DataFrame
 
-    def violating_tickets(self, rule: str) -> list[str]:
+    section_id: ClassVar[str] = "rules"
+    section_title: ClassVar[str] = "Rules"
+    section_template: ClassVar[str] = "section_rules.html.j2"
+
+    def table(self) -> pd.DataFrame:
+        return self.per_rule
+
+    def violating_ticket_ids(self, rule: str) -> list[str]:
+        """The ids of the tickets that violate ``rule`` (its description, as in the table), sorted."""
         return sorted(self.violations.loc[self.violations.rule == rule, CASE].astype(str))
 
-    def to_pandas(self) -> pd.DataFrame:
-        return self.table.copy()
+    def violating_tickets(self, rule: str) -> list[str]:
+        """Deprecated: use :meth:`violating_ticket_ids` ("tickets" is a number everywhere in cspm)."""
+        warnings.warn("RuleResults.violating_tickets() is deprecated; use violating_ticket_ids()",
+                      DeprecationWarning, stacklevel=2)  # fmt: skip
+        return self.violating_ticket_ids(rule)
 
-    def summary(self, max_tickets: int = 50) -> dict[str, Any]:
-        out = []
-        for row in self.table.itertuples(index=False):
-            out.append({
-                "rule": row.rule, "kind": row.kind, "applies": int(row.applies),
-                "violations": int(row.violations), "share": float(row.share),
-                "violating_tickets": self.violating_tickets(row.rule)[:max_tickets],
-            })  # fmt: skip
-        return {"rules": out}
-
-    def _repr_html_(self) -> str:
-        rows = []
-        for r in self.summary(10)["rules"]:
-            tickets = ", ".join(html.escape(t) for t in r["violating_tickets"])
-            rows.append(
-                f"<tr><td>{html.escape(r['rule'])}</td><td>{r['applies']:,}</td><td>{r['violations']:,}</td>"
-                f"<td>{r['share']:.1%}</td><td>{tickets}</td></tr>"
+    def records(self, max_ids: int | None = 50) -> list[RuleSummary]:
+        """One record per rule, with the first ``max_ids`` violating ticket ids (None: all)."""
+        return [
+            RuleSummary(
+                rule=row.rule, kind=row.kind, applies=int(row.applies), violations=int(row.violations),
+                share=float(row.share), violating_ticket_ids=self.violating_ticket_ids(row.rule)[:max_ids],
             )
-        head = "<tr><th>rule</th><th>applies to</th><th>violations</th><th>share</th><th>first violating tickets</th></tr>"
-        return f"<strong>Rules</strong><table>{head}{''.join(rows)}</table>"
+            for row in self.per_rule.itertuples(index=False)
+        ]  # fmt: skip
+
+    def _summary(self, max_tickets: int | None = 50) -> RulesSummary:
+        return RulesSummary(rules=self.records(max_tickets))
+
+    def summary(self, max_tickets: int | None = 50) -> dict[str, Any]:
+        """The figures as JSON-ready data, with the first ``max_tickets`` violating ticket ids per
+        rule (None: all)."""
+        return json_ready(self._summary(max_tickets))
+
+    def section_context(self) -> dict[str, Any]:
+        return {"rules": [r.model_dump() for r in self.records(SHOWN_IDS)]}
+
+    def _savers(self) -> dict[str, Callable[[Path], None]]:
+        """``.json`` writes the whole summary (every violating ticket id)."""
+        whole = lambda p: p.write_text(json.dumps(self.summary(None), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")  # noqa: E731
+        return {**super()._savers(), ".json": whole}
 
 
 def check_rules(log: TicketLog, rules: Sequence[Rule]) -> RuleResults:
@@ -135,4 +179,4 @@ def check_rules(log: TicketLog, rules: Sequence[Rule]) -> RuleResults:
     violations = (
         pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["rule", CASE, "detail"])
     )
-    return RuleResults(table=table, violations=violations)
+    return RuleResults(per_rule=table, violations=violations)

@@ -41,19 +41,9 @@ from pydantic import (
     ValidationError,
 )
 
-from cspm.errors import InputError
+from cspm.analysis.conformance.errors import ModelError
 
-__all__ = ["ModelError", "PathSpec", "load_spec", "spec_from_dict"]
-
-
-class ModelError(InputError):
-    """A reference model cannot be read or is not usable; names the file and the element."""
-
-    def __init__(self, message: str, *, path: str | Path | None = None, element: str | None = None,
-                 expected: str | None = None) -> None:  # fmt: skip
-        self.element = element
-        text = f"element {element}: {message}" if element else message
-        super().__init__(text, path=path, expected=expected)
+__all__ = ["PathSpec", "load_spec", "spec_from_dict"]
 
 
 def _normalise(value: Any) -> Any:
