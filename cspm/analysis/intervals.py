@@ -134,26 +134,25 @@ def step_intervals(
     (``None``: every source column).
 
     Built and materialised on the engine once per log and key (semantics, calendar, SLA-pause
-    steps) through ``log.derived``, and shared by every analysis of the log: a table already built
-    with the ``keep`` columns asked for (or more) is reused; one that lacks some is rebuilt with
-    the union of the columns asked for so far.
+    steps) through ``log.derived``, and shared by every analysis of the log: the table keeps the
+    union of the ``keep`` columns asked for so far, so a request for columns it has reuses it and
+    one for a column it lacks rebuilds it with the union.
     """
     ev = log.events
     wanted = ev.columns if keep is None else keep
     extra = frozenset(c for c in wanted if c in ev.columns and c not in _ROLE_COLUMNS)
     base = (semantics, calendar.config.model_dump_json(), tuple(sorted(set(pause))))
-    earlier: set[str] = set()
+    seen: list[frozenset[str]] = []
 
-    def covers(key: tuple) -> bool:  # a table of this base key with every column asked for
-        if key[:3] != base:
-            return False
-        earlier.update(key[3])
-        return extra <= key[3]
+    def collect(key: tuple) -> bool:  # the keep columns of every table of this key built so far
+        if key[:3] == base:
+            seen.append(key[3])
+        return False
 
-    found = log.derived.find("step_intervals", covers)
-    if found is not None:
-        return found
-    union = frozenset(extra | earlier)
+    log.derived.find("step_intervals", collect)
+    # each build keeps every column asked for so far, so the union names the widest table built
+    # when it has all of ``extra`` (reused), else the table to build
+    union = extra.union(*seen)
     return log.derived.get(
         "step_intervals", (*base, union), lambda: _build_intervals(log, semantics, calendar, pause, sorted(union))
     )
