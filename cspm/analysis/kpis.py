@@ -392,7 +392,7 @@ def kpis(
         handoffs_median=as_float(a["handoffs_median"]),
         extra_step_resolution_h=_extra_step(curve),
     )
-    arrivals, waits = _heatmaps(log, iv, calendar, suf)
+    arrivals, waits = _heatmaps(iv, calendar, suf)
     notes = _missing_notes(log, acts, who, team_change, absent)
     return ServiceKPIs(clock, KpiActivities(**acts), figures, curve, arrivals, waits, per, notes)
 
@@ -451,7 +451,7 @@ def _extra_step(curve: pd.DataFrame, beyond: int = 4) -> float | None:
     return float(slope)
 
 
-def _heatmaps(log: TicketLog, iv: ir.Table, calendar: BusinessCalendar, suf: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _heatmaps(iv: ir.Table, calendar: BusinessCalendar, suf: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     span = timestamp_span(iv, TIMESTAMP)
     empty = pd.DataFrame(np.nan, index=WEEKDAYS, columns=range(24))
     if span is None:
