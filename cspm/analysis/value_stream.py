@@ -5,9 +5,9 @@ deprecated alias) returns a :class:`ValueStream`; its summary is a :class:`Value
 
 **Value classes** (:mod:`cspm.analysis.value_classes`): ``value_adding``, ``necessary``, waste
 (``waiting``, ``handoff``, ``rework``, ``approval``) and ``unclassified`` — from the config, else
-keyword rules, else ``unclassified`` (never value-adding). A repeated occurrence of a value-adding, necessary or unclassified activity in a case
-counts as ``rework`` (not for status histories, where statuses recur by nature); SLA-paused time
-counts as ``waiting``.
+keyword rules, else ``unclassified`` (never value-adding). A repeated occurrence of a value-adding,
+necessary or unclassified activity in a case counts as ``rework`` (not for status histories, where
+statuses recur by nature); SLA-paused time counts as ``waiting``.
 
 **Time attribution** per time semantics (see :mod:`cspm.analysis.waiting`); the lead time runs from the first
 event (its start with start/complete timestamps) to the last completion:
@@ -21,11 +21,11 @@ event (its start with start/complete timestamps) to the last completion:
 
 Per case: lead time (first to last event), time per class. **Flow efficiency** (process cycle
 efficiency) is one figure: Σ value-adding time / Σ lead time over all cases (``overall``, a
-:class:`ValueStreamOverall`, computed
-once; the report and the chart show this value). It is ``None`` when no step is value-adding by
+:class:`ValueStreamOverall`, computed once; the report and the chart show this value). It is ``None`` when no step is value-adding by
 the config or a keyword rule: there is then nothing to measure it by (``value_classes.value_adding``
 provides it). The per-case ratio (``cases()``) is that ticket's own value, not a second summary.
 """
+
 from __future__ import annotations
 
 import warnings
