@@ -4,9 +4,9 @@ Read a log, then discover, measure and diagnose::
 
     log = cspm.read("tickets.csv", config="cspm.yaml")
     cspm.discover(log).process_map("performance")
-    cspm.analyse_waiting(log, cfg)        # waiting at every step vs the targets, bottleneck ranking
-    cspm.analyse_value_stream(log, cfg)   # waiting vs working time, flow efficiency
-    cspm.service_kpis(log, cfg)           # first response, resolution, FCR, reopen, …
+    cspm.waiting(log, cfg)                # waiting at every step vs the targets, bottleneck ranking
+    cspm.value_stream(log, cfg)           # waiting vs working time, flow efficiency
+    cspm.kpis(log, cfg)                   # first response, resolution, FCR, reopen, …
     cspm.analyse_handoffs(log, cfg)       # handoffs, ping-pong, rework, approval loops, cost
     cspm.conformance(log, cfg, model="to_be.bpmn")  # fitness, deviations and rules against a to-be model
 """
@@ -20,11 +20,9 @@ from cspm.analysis.conformance import (
     load_model,
 )
 from cspm.analysis.handoffs.handoffs import HandoffAnalysis, analyse_handoffs
-from cspm.analysis.kpis import ServiceKPIs
-from cspm.analysis.kpis import kpis as service_kpis
-from cspm.analysis.value_stream import ValueStream
-from cspm.analysis.value_stream import value_stream as analyse_value_stream
-from cspm.analysis.waiting import WaitingAnalysis, analyse_waiting
+from cspm.analysis.kpis import ServiceKPIs, kpis, service_kpis
+from cspm.analysis.value_stream import ValueStream, analyse_value_stream, value_stream
+from cspm.analysis.waiting import WaitingAnalysis, analyse_waiting, waiting
 from cspm.config import Config, load_config
 from cspm.core.log import TicketLog
 from cspm.errors import ConfigError, CspmError, InputError, RoleDetectionError
@@ -60,10 +58,13 @@ __all__ = [
     "check_conformance",
     "conformance",
     "discover",
+    "kpis",
     "load_config",
     "load_model",
     "process_map",
     "read",
     "service_kpis",
+    "value_stream",
+    "waiting",
     "write_simulated_log",
 ]

@@ -66,9 +66,9 @@ def target_breaches(log: TicketLog, config: Config | None) -> tuple[ReportSectio
     t = config.targets
     if not (t.steps or t.milestones or t.lead_time):
         return None, [], [], []
-    from cspm.analysis.waiting import analyse_waiting
+    from cspm.analysis.waiting import waiting
 
-    analysis = analyse_waiting(log, config)
+    analysis = waiting(log, config)
     return analysis, list(analysis.breaching_steps()), [tuple(e) for e in analysis.breaching_edges()], []
 
 

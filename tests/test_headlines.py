@@ -20,7 +20,8 @@ from cspm.analysis.handoffs.rework import rework
 from cspm.analysis.kpis import kpis
 from cspm.analysis.value_stream import value_stream
 from cspm.pipeline import build_report
-from cspm.render.charts import curve_svg, fmt_pct
+from cspm.render.charts import curve_svg
+from cspm.render.formats import fmt_pct
 
 H = 3600
 

@@ -20,13 +20,16 @@ wait after "Pending customer" is the customer's, not the queue's).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Literal
+import warnings
+from datetime import date
+from typing import Literal, get_args
 
 import ibis
 import ibis.expr.types as ir
 
+from cspm.config import Clock, Config
 from cspm.core.calendar import BusinessCalendar, timestamp_span
-from cspm.core.expr import epoch_seconds
+from cspm.core.expr import activity_names, epoch_seconds
 from cspm.core.log import (
     ACTIVITY,
     AGENT,
@@ -37,15 +40,18 @@ from cspm.core.log import (
     SUSPENDED,
     TEAM,
     TIMESTAMP,
+    TicketLog,
 )
 from cspm.errors import ConfigError
 
-if TYPE_CHECKING:
-    from cspm.config import Config
-    from cspm.core.log import TicketLog
+__all__ = [
+    "CASE_END", "CASE_START", "DEFAULT_SLA_PAUSE", "SEMANTICS", "Clock", "Semantics", "activities",
+    "check_clock", "milestone_cases", "resolve_semantics", "segment_filter", "semantics_argument",
+    "sla_pause_activities", "step_intervals",
+]  # fmt: skip
 
 Semantics = Literal["complete", "status", "start_complete"]
-SEMANTICS: tuple[str, ...] = ("complete", "status", "start_complete")
+SEMANTICS: tuple[Semantics, ...] = get_args(Semantics)
 
 # Default SLA-clock-stop states, matched case-insensitively against activity / status names.
 DEFAULT_SLA_PAUSE = re.compile(
@@ -56,10 +62,10 @@ DEFAULT_SLA_PAUSE = re.compile(
 )
 
 
-def resolve_semantics(log: TicketLog, config: Config | None, time_semantics: str | None) -> str:
+def resolve_semantics(log: TicketLog, config: Config | None, semantics: str | None) -> Semantics:
     """Explicit argument, else the config's ``time_semantics``, else start/complete when the log has
     start times, else ``complete``."""
-    value = time_semantics or (config.time_semantics if config is not None else None)
+    value = semantics or (config.time_semantics if config is not None else None)
     if value is None:
         value = "start_complete" if log.has_start else "complete"
     if value not in SEMANTICS:
@@ -68,31 +74,54 @@ def resolve_semantics(log: TicketLog, config: Config | None, time_semantics: str
         raise ConfigError(
             None, [("time_semantics", value, "the log has no start timestamp column; use complete or status")]
         )
-    return value
+    return value  # type: ignore[return-value]
+
+
+def semantics_argument(semantics: Semantics | None, time_semantics: str | None) -> Semantics | None:
+    """``semantics``, or the value of the deprecated keyword ``time_semantics`` (with a
+    DeprecationWarning at the caller of the analysis)."""
+    if time_semantics is None:
+        return semantics
+    warnings.warn("the keyword time_semantics= is deprecated; use semantics=", DeprecationWarning, stacklevel=3)
+    if semantics is not None and semantics != time_semantics:
+        raise ValueError(f"semantics={semantics!r} and time_semantics={time_semantics!r} disagree; give semantics only")
+    return time_semantics  # type: ignore[return-value]
+
+
+def check_clock(clock: str | None) -> None:
+    """A clock argument is ``None``, ``'calendar'`` or ``'business'``."""
+    if clock is not None and clock not in get_args(Clock):
+        raise ValueError(f"clock must be 'calendar' or 'business', not {clock!r}")
 
 
 def activities(log: TicketLog) -> list[str]:
-    """Distinct activities (small)."""
-    return sorted(log.events.select(ACTIVITY).distinct().to_pandas()[ACTIVITY].dropna().tolist())
+    """Distinct activities (small; queried once per log)."""
+    return list(log.derived.get("activities", None, lambda: tuple(activity_names(log.events))))
 
 
 def sla_pause_activities(log: TicketLog, config: Config | None) -> list[str]:
     """The SLA-clock-stop activities of the log: the config's list (case-insensitive) or the defaults."""
-    names = activities(log)
-    configured = config.value_classes.sla_pause if config is not None else []
+    configured = tuple(config.value_classes.sla_pause) if config is not None else ()
+    return list(log.derived.get("sla_pause", configured, lambda: tuple(_sla_pause(activities(log), configured))))
+
+
+def _sla_pause(names: list[str], configured: tuple[str, ...]) -> list[str]:
     if configured:
         wanted = {c.casefold() for c in configured}
         return [a for a in names if a.casefold() in wanted]
     return [a for a in names if DEFAULT_SLA_PAUSE.search(a)]
 
 
+# columns every interval table keeps (``keep`` adds others)
+_ROLE_COLUMNS = (CASE, ACTIVITY, TIMESTAMP, ROW, START, TEAM, AGENT, *OPTIONAL_ROLES)
+
+
 def step_intervals(
     log: TicketLog,
-    semantics: str,
+    semantics: Semantics,
     calendar: BusinessCalendar,
     pause: list[str],
     *,
-    cache: bool = True,
     keep: list[str] | None = None,
 ) -> ir.Table:
     """The interval table (see the module docstring), seconds as float64 (exact to the millisecond).
@@ -101,9 +130,38 @@ def step_intervals(
     ``paused`` (of the wait), ``before_paused``, ``after_paused``, ``before_s``/``before_bs``, ``after_s``/``after_bs``, ``wait_s``/``wait_bs``,
     ``proc_s``/``proc_bs`` (null unless start_complete), business positions ``pos``, ``prev_pos``,
     ``next_pos`` (and ``start_pos`` for start_complete). ``_s`` = calendar, ``_bs`` = business.
-    With ``keep``, only the role columns and these extra source columns are kept (a narrower table
-    to materialise); with ``cache`` the table is materialised on the engine.
+    Besides these, the table has the role columns and the source columns named in ``keep``
+    (``None``: every source column).
+
+    Built and materialised on the engine once per log and key (semantics, calendar, SLA-pause
+    steps) through ``log.derived``, and shared by every analysis of the log: the table keeps the
+    union of the ``keep`` columns asked for so far, so a request for columns it has reuses it and
+    one for a column it lacks rebuilds it with the union.
     """
+    ev = log.events
+    wanted = ev.columns if keep is None else keep
+    extra = frozenset(c for c in wanted if c in ev.columns and c not in _ROLE_COLUMNS)
+    base = (semantics, calendar.config.model_dump_json(), tuple(sorted(set(pause))))
+    seen: list[frozenset[str]] = []
+
+    def collect(key: tuple) -> bool:  # the keep columns of every table of this key built so far
+        if key[:3] == base:
+            seen.append(key[3])
+        return False
+
+    log.derived.find("step_intervals", collect)
+    # each build keeps every column asked for so far, so the union names the widest table built
+    # when it has all of ``extra`` (reused), else the table to build
+    union = extra.union(*seen)
+    return log.derived.get(
+        "step_intervals", (*base, union), lambda: _build_intervals(log, semantics, calendar, pause, sorted(union))
+    )
+
+
+def _build_intervals(
+    log: TicketLog, semantics: Semantics, calendar: BusinessCalendar, pause: list[str], keep: list[str]
+) -> ir.Table:
+    """The interval table of :func:`step_intervals` with the role columns and ``keep``, materialised."""
     ev = log.events
     w = ibis.window(group_by=ev[CASE], order_by=[ev[TIMESTAMP], ev[ROW]])
     t = ev.mutate(
@@ -116,8 +174,6 @@ def step_intervals(
     span = timestamp_span(ev, *ts_cols)
     team = TEAM if log.has_team else None
     if span is None:  # empty log: positions are never used
-        from datetime import date
-
         span = (date(1970, 1, 1), date(1970, 1, 1))
     if calendar.config.teams and team is not None:
         cols = {"pos": TIMESTAMP, "prev_pos": "prev_ts", "next_pos": "next_ts"}
@@ -171,12 +227,10 @@ def step_intervals(
             proc_s=_clip0(span_s - susp),
             proc_bs=_clip0((t.pos - t.start_pos) * share),
         )  # fmt: skip
-    if keep is not None:
-        wanted = [CASE, ACTIVITY, TIMESTAMP, ROW, START, TEAM, AGENT, *OPTIONAL_ROLES, *keep]
-        base = [c for c in dict.fromkeys(wanted) if c in ev.columns]
-        t = t.select(*base, *[c for c in t.columns if c not in ev.columns])
-    # materialised once: every figure of an analysis aggregates this table
-    return t.cache() if cache else t
+    base = [c for c in dict.fromkeys([*_ROLE_COLUMNS, *keep]) if c in ev.columns]
+    t = t.select(*base, *[c for c in t.columns if c not in ev.columns])
+    # materialised once: every figure of every analysis aggregates this table
+    return t.cache()
 
 
 def _clip0(x: ir.FloatingValue) -> ir.FloatingValue:

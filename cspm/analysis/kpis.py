@@ -1,5 +1,8 @@
 """Service KPIs of the diagnosis phase and the workload heatmap.
 
+``kpis(log, config)`` (``cspm.kpis``; the old name ``service_kpis`` is a deprecated alias) returns a
+:class:`ServiceKPIs`; its figures are a :class:`KpiFigures` record, its summary a :class:`KpiSummary`.
+
 Definitions (per case, on the engine; ``config.kpis`` names the activities, else they are found by
 name: "first response"/首次响应, "resolve"/"solved"/解决, "close"/关闭, "reopen"/重开):
 
@@ -34,32 +37,39 @@ and hour through a small table, so zones with half-hour offsets are approximated
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
 from cspm.analysis.intervals import (
+    Semantics,
     activities,
+    check_clock,
     milestone_cases,
     resolve_semantics,
     sla_pause_activities,
     step_intervals,
 )
-from cspm.analysis.value_stream import classify
-from cspm.config import Config, load_config
-from cspm.core.calendar import BusinessCalendar, small_table, timestamp_span
-from cspm.core.expr import epoch_seconds
+from cspm.analysis.records import Record
+from cspm.analysis.value_classes import classify
+from cspm.config import Clock, Config, as_config
+from cspm.core.calendar import BusinessCalendar, timestamp_span
+from cspm.core.expr import as_float, epoch_seconds, small_table
 from cspm.core.log import AGENT, CASE, ROW, TEAM, TIMESTAMP, TicketLog
-from cspm.render.charts import curve_svg, fmt_h, fmt_pct, heatmap_svg, render_section, table_rows
+from cspm.core.result import Result
+from cspm.render.charts import curve_svg, heatmap_svg
+from cspm.render.formats import fmt_h, fmt_pct, table_rows
 
-__all__ = ["ServiceKPIs", "kpis"]
+__all__ = ["KpiActivities", "KpiFigures", "KpiSummary", "ServiceKPIs", "StepCurvePoint", "kpis", "service_kpis"]
 
 _DETECT = {
     "first_response": re.compile(r"first[\s_-]*respon|首次响应|首响", re.I),
@@ -76,49 +86,108 @@ _NAMES = {
 }  # fmt: skip
 
 
-def _config(config: Config | str | Path | None) -> Config:
-    if config is None:
-        return Config()
-    return config if isinstance(config, Config) else load_config(config)
+# ------------------------------------------------------------------------------------ records
+class KpiActivities(Record):
+    """The activities each KPI is measured by (configured in ``kpis``, else found by name)."""
+
+    first_response: list[str]
+    resolution: list[str]
+    closure: list[str]
+    reopen: list[str]
+    fcr_breakers: list[str] = Field(description="steps that break first-contact resolution")
 
 
+class KpiFigures(Record):
+    """The service KPIs of a log (durations in hours on the KPI clock; shares 0–1). A figure whose
+    step or column is missing is None, never 0 (``ServiceKPIs.notes`` says why)."""
+
+    cases: int = Field(description="tickets")
+    first_response_median_h: float | None = Field(description="median first event → first response")
+    first_response_p85_h: float | None = Field(description="85th percentile of the first response time")
+    response_target_h: float = Field(description="the response target (kpis.response_target)")
+    responded_within_target: float | None = Field(
+        description="share of the responded tickets whose first response took ≤ the target"
+    )
+    resolution_median_h: float | None = Field(description="median first event → first resolution")
+    resolution_p90_h: float | None = Field(description="90th percentile of the resolution time")
+    resolution_rate: float | None = Field(description="share of tickets with a resolution step")
+    close_within_h: float = Field(description="the closure target (kpis.close_within)")
+    closed_within: float | None = Field(description="share of all tickets closed within close_within_h")
+    fcr_rate: float | None = Field(description="first-contact resolution: share of resolved tickets without a breaker")
+    reopen_rate: float | None = Field(description="share of resolved tickets reopened after the first resolution")
+    customer_return_rate: float | None = Field(
+        description="share of tickets whose customer opens another within kpis.customer_return_days"
+    )
+    steps_mean: float | None = Field(description="events per ticket (mean)")
+    steps_median: float | None = Field(description="events per ticket (median)")
+    handoffs_mean: float | None = Field(description="changes of team (else agent) per ticket (mean)")
+    handoffs_median: float | None = Field(description="changes of team (else agent) per ticket (median)")
+    extra_step_resolution_h: float | None = Field(
+        description="change of median resolution time per extra step beyond 4 (weighted slope)"
+    )
+
+
+class StepCurvePoint(Record):
+    """One point of the step curve: the tickets with a given number of steps."""
+
+    steps: int
+    cases: int
+    median_resolution_h: float | None
+    resolution_rate: float | None
+    reopen_rate: float | None
+
+
+class KpiSummary(Record):
+    """The summary of the service KPIs (``ServiceKPIs.summary()``)."""
+
+    clock: Clock
+    activities: KpiActivities
+    figures: KpiFigures
+    notes: list[str] = Field(description="one line per figure without data: what is missing and the config key")
+    step_curve: list[StepCurvePoint]
+
+
+# ------------------------------------------------------------------------------------- result
 @dataclass
-class ServiceKPIs:
-    """The service KPIs: ``figures`` (name → value), ``step_curve``, heatmaps; ``per_case`` on the engine."""
+class ServiceKPIs(Result):
+    """The service KPIs: ``figures`` (a :class:`KpiFigures`; the main table lists them), ``step_curve``,
+    heatmaps; ``per_case`` on the engine (``cases()`` fetches it)."""
 
-    clock: str
-    activities: dict[str, list[str]]
-    figures: dict[str, Any]
+    clock: Clock
+    activities: KpiActivities
+    figures: KpiFigures
     step_curve: pd.DataFrame
     arrivals_heatmap: pd.DataFrame
     wait_heatmap: pd.DataFrame
     per_case: ir.Table = field(repr=False)
     notes: list[str] = field(default_factory=list)  # one line per figure without data: why, and the key
 
-    section_id = "kpis"
-    section_title = "Service KPIs"
-    section_template = "section_kpis.html.j2"
+    section_id: ClassVar[str] = "kpis"
+    section_title: ClassVar[str] = "Service KPIs"
+    section_template: ClassVar[str] = "section_kpis.html.j2"
 
     def cases(self, limit: int | None = None) -> pd.DataFrame:
+        """Per case: steps, handoffs, first response / resolution / closure hours, FCR, reopen (pandas)."""
         t = self.per_case.order_by(CASE)
         return (t.limit(limit) if limit else t).to_pandas()
 
-    def to_pandas(self) -> pd.DataFrame:
+    def table(self) -> pd.DataFrame:
+        """The figures as a two-column table (kpi, value)."""
         return pd.DataFrame([{"kpi": k, "value": v} for k, v in self.figures.items()])
 
-    def summary(self) -> dict[str, Any]:
-        return {
-            "clock": self.clock,
-            "activities": self.activities,
-            "figures": self.figures,
-            "notes": list(self.notes),
-            "step_curve": self.step_curve.replace({np.nan: None}).to_dict("records"),
-        }
+    def _summary(self) -> KpiSummary:
+        return KpiSummary(
+            clock=self.clock,
+            activities=self.activities,
+            figures=self.figures,
+            notes=list(self.notes),
+            step_curve=StepCurvePoint.from_frame(self.step_curve),
+        )
 
     def step_curve_svg(self) -> str:
         """The step curve chart; empty when there is no resolution data to draw."""
         c = self.step_curve[(self.step_curve["cases"] > 0) & self.step_curve["median_resolution_h"].notna()]
-        if c.empty or not self.activities["resolution"]:
+        if c.empty or not self.activities.resolution:
             return ""
         return curve_svg(c["steps"], c["median_resolution_h"], c["resolution_rate"] * 100, "steps per ticket",
                          "median resolution time (h)", "resolution rate (%)",
@@ -136,11 +205,11 @@ class ServiceKPIs:
             "cases": ("tickets", lambda v: f"{v:,}"),
             "first_response_median_h": ("median first response", fmt_h),
             "first_response_p85_h": ("P85 first response", fmt_h),
-            "responded_within_target": (f"responded within {f['response_target_h']:g} h", fmt_pct),
+            "responded_within_target": (f"responded within {f.response_target_h:g} h", fmt_pct),
             "resolution_median_h": ("median resolution time", fmt_h),
             "resolution_p90_h": ("P90 resolution time", fmt_h),
             "resolution_rate": ("resolution rate", fmt_pct),
-            "closed_within": (f"closed within {f['close_within_h']:g} h", fmt_pct),
+            "closed_within": (f"closed within {f.close_within_h:g} h", fmt_pct),
             "fcr_rate": ("first-contact resolution", fmt_pct),
             "reopen_rate": ("reopen rate", fmt_pct),
             "customer_return_rate": ("same customer back within the return window", fmt_pct),
@@ -150,20 +219,20 @@ class ServiceKPIs:
         }
         rows = []
         for key, (label, fmt) in labels.items():
-            v = f.get(key)
+            v = getattr(f, key)
             if v is None or (isinstance(v, float) and np.isnan(v)):
                 continue  # no data: the notes say why
             rows.append((label, fmt(v)))
         columns = {"steps": "steps", "cases": "tickets"}
-        if self.activities["resolution"]:  # without it the other columns have no data
+        if self.activities.resolution:  # without it the other columns have no data
             columns |= {"median_resolution_h": "median resolution", "resolution_rate": "resolution rate"}
-            if self.activities["reopen"]:
+            if self.activities.reopen:
                 columns["reopen_rate"] = "reopen rate"
         curve = table_rows(
             self.step_curve, columns,
             {"median_resolution_h": fmt_h, "resolution_rate": fmt_pct, "reopen_rate": fmt_pct},
         )  # fmt: skip
-        curve_note = "" if self.activities["resolution"] else "Resolution by number of steps: no resolution step (see above)."
+        curve_note = "" if self.activities.resolution else "Resolution by number of steps: no resolution step (see above)."
         return {
             "title": self.section_title,
             "clock": self.clock,
@@ -177,22 +246,25 @@ class ServiceKPIs:
             "wait_heatmap_svg": self.wait_heatmap_svg(),
         }
 
-    def _repr_html_(self) -> str:
-        return render_section(self.section_template, self.section_context())
-
-    def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.write_text(f"<!doctype html><meta charset='utf-8'>{self._repr_html_()}", "utf-8")
-        return path
 
 
-def kpis(log: TicketLog, config: Config | str | Path | None = None, *, clock: str | None = None) -> ServiceKPIs:
-    """Service KPIs of a log (definitions in the module docstring)."""
-    cfg = _config(config)
+def kpis(
+    log: TicketLog,
+    config: Config | str | Path | None = None,
+    *,
+    clock: Clock | None = None,
+    semantics: Semantics | None = None,
+) -> ServiceKPIs:
+    """Service KPIs of a log (``cspm.kpis``; definitions in the module docstring).
+
+    ``config``: a :class:`~cspm.config.Config`, a path to a YAML/TOML file, or None. ``clock``
+    overrides ``kpis.clock`` ('calendar' or 'business'); ``semantics`` the config's
+    ``time_semantics`` (it decides the queue waits of the wait heatmap).
+    """
+    cfg = as_config(config)
+    check_clock(clock)
     ks = cfg.kpis
     clock = clock or ks.clock
-    if clock not in ("calendar", "business"):
-        raise ValueError(f"clock must be 'calendar' or 'business', not {clock!r}")
     suf = "s" if clock == "calendar" else "bs"
     names = activities(log)
     acts = {
@@ -205,7 +277,7 @@ def kpis(log: TicketLog, config: Config | str | Path | None = None, *, clock: st
         classes.value_class == "handoff", "activity"].tolist()  # fmt: skip
     acts["fcr_breakers"] = list(breakers)
     calendar = BusinessCalendar(cfg.calendar)
-    semantics = resolve_semantics(log, cfg, None)
+    semantics = resolve_semantics(log, cfg, semantics)
     iv = step_intervals(log, semantics, calendar, sla_pause_activities(log, cfg), keep=[])
 
     ev = log.events
@@ -290,25 +362,6 @@ def kpis(log: TicketLog, config: Config | str | Path | None = None, *, clock: st
     def ratio(x: Any, d: int) -> float | None:
         return float(x) / d if d else None
 
-    figures: dict[str, Any] = {
-        "cases": n,
-        "first_response_median_h": _f(a["fr_med"]),
-        "first_response_p85_h": _f(a["fr_p85"]),
-        "response_target_h": rt,
-        "responded_within_target": ratio(a["fr_ok"], fr_n),
-        "resolution_median_h": _f(a["res_med"]),
-        "resolution_p90_h": _f(a["res_p90"]),
-        "resolution_rate": ratio(res_n, n) if acts["resolution"] else None,
-        "close_within_h": cw_h,
-        "closed_within": ratio(a["closed_ok"], n) if acts["closure"] else None,
-        "fcr_rate": ratio(a["fcr_n"], res_n) if breakers or team_change else None,
-        "reopen_rate": ratio(a["reopen_n"], res_n) if acts["reopen"] else None,
-        "customer_return_rate": ratio(a["returned_n"], n) if "returned_n" in a else None,
-        "steps_mean": _f(a["steps_mean"]),
-        "steps_median": _f(a["steps_median"]),
-        "handoffs_mean": _f(a["handoffs_mean"]),
-        "handoffs_median": _f(a["handoffs_median"]),
-    }
     curve = per.group_by("steps").aggregate(
         cases=per.count(),
         median_resolution_h=per.resolution_h.median(),
@@ -319,10 +372,42 @@ def kpis(log: TicketLog, config: Config | str | Path | None = None, *, clock: st
         curve[c] = curve[c].astype(float)
     if not acts["resolution"]:  # no resolution step: rates unknown, not 0
         curve["resolution_rate"] = np.nan
-    figures["extra_step_resolution_h"] = _extra_step(curve)
-    arrivals, waits = _heatmaps(log, iv, calendar, suf)
+    figures = KpiFigures(
+        cases=n,
+        first_response_median_h=as_float(a["fr_med"]),
+        first_response_p85_h=as_float(a["fr_p85"]),
+        response_target_h=rt,
+        responded_within_target=ratio(a["fr_ok"], fr_n),
+        resolution_median_h=as_float(a["res_med"]),
+        resolution_p90_h=as_float(a["res_p90"]),
+        resolution_rate=ratio(res_n, n) if acts["resolution"] else None,
+        close_within_h=cw_h,
+        closed_within=ratio(a["closed_ok"], n) if acts["closure"] else None,
+        fcr_rate=ratio(a["fcr_n"], res_n) if breakers or team_change else None,
+        reopen_rate=ratio(a["reopen_n"], res_n) if acts["reopen"] else None,
+        customer_return_rate=ratio(a["returned_n"], n) if "returned_n" in a else None,
+        steps_mean=as_float(a["steps_mean"]),
+        steps_median=as_float(a["steps_median"]),
+        handoffs_mean=as_float(a["handoffs_mean"]),
+        handoffs_median=as_float(a["handoffs_median"]),
+        extra_step_resolution_h=_extra_step(curve),
+    )
+    arrivals, waits = _heatmaps(iv, calendar, suf)
     notes = _missing_notes(log, acts, who, team_change, absent)
-    return ServiceKPIs(clock, acts, figures, curve, arrivals, waits, per, notes)
+    return ServiceKPIs(clock, KpiActivities(**acts), figures, curve, arrivals, waits, per, notes)
+
+
+def service_kpis(
+    log: TicketLog,
+    config: Config | str | Path | None = None,
+    *,
+    clock: Clock | None = None,
+    semantics: Semantics | None = None,
+) -> ServiceKPIs:
+    """Deprecated alias of :func:`kpis` (``cspm.kpis``)."""
+    warnings.warn("cspm.service_kpis is deprecated; use cspm.kpis(log, config, clock=..., semantics=...)",
+                  DeprecationWarning, stacklevel=2)  # fmt: skip
+    return kpis(log, config, clock=clock, semantics=semantics)
 
 
 def _missing_notes(log: TicketLog, acts: dict[str, list[str]], who: str | None, team_change: bool,
@@ -357,10 +442,6 @@ def _ljoin(left: ir.Table, right: ir.Table) -> ir.Table:
     return out.drop(f"{CASE}_right") if f"{CASE}_right" in out.columns else out
 
 
-def _f(v: Any) -> float | None:
-    return None if v is None or pd.isna(v) else float(v)
-
-
 def _extra_step(curve: pd.DataFrame, beyond: int = 4) -> float | None:
     """Slope of median resolution time per extra step beyond ``beyond`` (weighted by tickets)."""
     c = curve[(curve["steps"] > beyond) & curve["median_resolution_h"].notna()]
@@ -370,7 +451,7 @@ def _extra_step(curve: pd.DataFrame, beyond: int = 4) -> float | None:
     return float(slope)
 
 
-def _heatmaps(log: TicketLog, iv: ir.Table, calendar: BusinessCalendar, suf: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _heatmaps(iv: ir.Table, calendar: BusinessCalendar, suf: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     span = timestamp_span(iv, TIMESTAMP)
     empty = pd.DataFrame(np.nan, index=WEEKDAYS, columns=range(24))
     if span is None:
@@ -380,7 +461,7 @@ def _heatmaps(log: TicketLog, iv: ir.Table, calendar: BusinessCalendar, suf: str
     local = hours.tz_convert(ZoneInfo(calendar.timezone))
     table = small_table(iv, pd.DataFrame({
         "_hk": (hours.as_unit("s").asi8 // 3600).astype("int64"),
-        "weekday": local.weekday.astype("int64"),
+        "weekday": local.day_of_week.astype("int64"),
         "hour": local.hour.astype("int64"),
     }))  # fmt: skip
     first = iv.group_by(CASE).aggregate(_t=iv[TIMESTAMP].min())

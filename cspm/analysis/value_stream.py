@@ -1,13 +1,13 @@
 """Value-stream analysis: value classes of steps, lead time vs value-adding time, flow efficiency.
 
-**Value classes**: ``value_adding``, ``necessary`` (necessary non-value-adding), waste
-(``waiting``, ``handoff``, ``rework``, ``approval``) and ``unclassified``. An activity named in
-``config.value_classes`` (exact, case-insensitive) gets that class; otherwise the first matching
-keyword rule of :data:`DEFAULT_RULES` (English and Chinese) decides; otherwise it is
-``unclassified``: which steps add value is an assumption, so an unknown step never counts as
-value-adding. A repeated occurrence of a value-adding, necessary or unclassified activity in a case
-counts as ``rework`` (not for status histories, where statuses recur by nature); SLA-paused time
-counts as ``waiting``.
+``value_stream(log, config)`` (``cspm.value_stream``; the old name ``analyse_value_stream`` is a
+deprecated alias) returns a :class:`ValueStream`; its summary is a :class:`ValueStreamSummary`.
+
+**Value classes** (:mod:`cspm.analysis.value_classes`): ``value_adding``, ``necessary``, waste
+(``waiting``, ``handoff``, ``rework``, ``approval``) and ``unclassified`` — from the config, else
+keyword rules, else ``unclassified`` (never value-adding). A repeated occurrence of a value-adding,
+necessary or unclassified activity in a case counts as ``rework`` (not for status histories, where
+statuses recur by nature); SLA-paused time counts as ``waiting``.
 
 **Time attribution** per time semantics (see :mod:`cspm.analysis.waiting`); the lead time runs from the first
 event (its start with start/complete timestamps) to the last completion:
@@ -20,109 +20,137 @@ event (its start with start/complete timestamps) to the last completion:
 * ``start_complete`` — processing goes to the event's class, the wait before it to ``waiting``.
 
 Per case: lead time (first to last event), time per class. **Flow efficiency** (process cycle
-efficiency) is one figure: Σ value-adding time / Σ lead time over all cases (``overall``, computed
-once; the report and the chart show this value). It is ``None`` when no step is value-adding by
+efficiency) is one figure: Σ value-adding time / Σ lead time over all cases (``overall``, a
+:class:`ValueStreamOverall`, computed once; the report and the chart show this value). It is ``None`` when no step is value-adding by
 the config or a keyword rule: there is then nothing to measure it by (``value_classes.value_adding``
 provides it). The per-case ratio (``cases()``) is that ticket's own value, not a second summary.
 """
+
 from __future__ import annotations
 
-import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+from pydantic import Field
 
 from cspm.analysis.intervals import (
+    Semantics,
     activities,
+    check_clock,
     resolve_semantics,
+    semantics_argument,
     sla_pause_activities,
     step_intervals,
 )
-from cspm.config import Config, load_config
+from cspm.analysis.records import Record
+from cspm.analysis.value_classes import CLASSES, DEFAULT_RULES, WASTE, ValueClass, classify
+from cspm.config import Clock, Config, as_config
 from cspm.core.calendar import BusinessCalendar
+from cspm.core.expr import as_float, epoch_seconds
 from cspm.core.log import ACTIVITY, CASE, ROW, START, TIMESTAMP, TicketLog
-from cspm.render.charts import fmt_h, fmt_pct, render_section, table_rows, value_stream_svg
+from cspm.core.result import Result
+from cspm.render.charts import value_stream_svg
+from cspm.render.formats import fmt_h, fmt_pct, table_rows
 
-__all__ = ["CLASSES", "DEFAULT_RULES", "ValueStream", "classify", "value_stream"]
+__all__ = [
+    "CLASSES", "DEFAULT_RULES", "WASTE", "MainPathStep", "ValueClassRow", "ValueStream", "ValueStreamOverall",
+    "ValueStreamSummary", "analyse_value_stream", "classify", "value_stream",
+]  # fmt: skip
 
-CLASSES = ("value_adding", "necessary", "waiting", "handoff", "rework", "approval", "unclassified")
-WASTE = ("waiting", "handoff", "rework", "approval")
-
-DEFAULT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("waiting", re.compile(r"wait|queue|pending|hold|awaiting|等待|排队|挂起|待处理", re.I)),
-    ("handoff", re.compile(r"transfer|reassign|escalat|hand\s*off|handover|forward|转派|转交|升级|移交", re.I)),
-    ("approval", re.compile(r"approv|review|reject|sign[\s-]*off|审批|复核|审核|驳回", re.I)),
-    ("rework", re.compile(r"reopen|re-open|redo|rework|resubmit|重开|返工|重新提交|重做", re.I)),
-    ("necessary", re.compile(
-        r"creat|insert|register|regist|log(ged)?\b|assign|close|closed|confirm|replied|reply|"
-        r"创建|登记|受理|分派|关闭|确认|回复", re.I)),
-    ("value_adding", re.compile(
-        r"resol|solve|solution|fix|repair|investigat|diagnos|troubleshoot|解决|排查|修复|诊断", re.I)),
-)  # fmt: skip
-"""Keyword rules, tried in order (the first match wins); a step no rule matches is ``unclassified``."""
+_BASIS = {
+    "status": "time in status by the status' class",
+    "complete": "interval before each step counted as its class (upper bound: includes the queue before the step)",
+    "start_complete": "processing by the step's class, waits as waiting",
+}
 
 
-def _config(config: Config | str | Path | None) -> Config:
-    if config is None:
-        return Config()
-    return config if isinstance(config, Config) else load_config(config)
+# ------------------------------------------------------------------------------------ records
+class ValueStreamOverall(Record):
+    """The value stream of all tickets together (``ValueStream.overall``; hours)."""
+
+    cases: int = Field(description="tickets")
+    total_lead_h: float = Field(description="Σ lead time (first event, or its start, to the last completion)")
+    median_lead_h: float | None = Field(description="median lead time per ticket")
+    median_value_adding_h: float | None = Field(description="median value-adding time per ticket")
+    flow_efficiency: float | None = Field(
+        description="Σ value-adding time / Σ lead time; None when no step is known to add value"
+    )
+    hours: dict[ValueClass, float] = Field(description="Σ time per value class")
+    share: dict[ValueClass, float] = Field(description="share of Σ lead time per value class")
 
 
-def classify(names: list[str], config: Config | None = None) -> pd.DataFrame:
-    """Value class of each activity: columns ``activity``, ``value_class``, ``source`` (``config``,
-    ``keyword``, or ``none`` for an ``unclassified`` step)."""
-    vc = config.value_classes if config is not None else None
-    explicit: dict[str, str] = {}
-    if vc is not None:
-        for cls in CLASSES[:-1]:  # every class but "unclassified" has a config key
-            for name in getattr(vc, cls):
-                explicit[name.casefold()] = cls
-    rows = []
-    for name in names:
-        if name.casefold() in explicit:
-            rows.append((name, explicit[name.casefold()], "config"))
-            continue
-        for cls, rx in DEFAULT_RULES:
-            if rx.search(name):
-                rows.append((name, cls, "keyword"))
-                break
-        else:
-            rows.append((name, "unclassified", "none"))
-    return pd.DataFrame(rows, columns=["activity", "value_class", "source"])
+class ValueClassRow(Record):
+    """The value class of one step and where it comes from."""
+
+    activity: str
+    value_class: ValueClass
+    source: Literal["config", "keyword", "none"]
 
 
+class MainPathStep(Record):
+    """One step of the main path (hours)."""
+
+    step: str
+    value_class: ValueClass
+    cases: int = Field(description="tickets with the step")
+    case_share: float = Field(description="share of all tickets with the step")
+    median_position: float = Field(description="median position of the step in its tickets (1 = first)")
+    median_wait_h: float | None = Field(description="median queue wait before the step (SLA pauses excluded)")
+    median_processing_h: float | None = Field(description="median processing time (start_complete only)")
+    target_h: float | None = Field(description="the step's target (max_wait or max_time_in_status), if any")
+
+
+class ValueStreamSummary(Record):
+    """The summary of a value-stream analysis (``ValueStream.summary()``)."""
+
+    semantics: Semantics
+    clock: Clock
+    basis: str = Field(description="how time is attributed to value classes under these semantics")
+    overall: ValueStreamOverall
+    assumption: str = Field(description="which steps count as value-adding and from where")
+    classes: list[ValueClassRow]
+    main_path: list[MainPathStep]
+
+
+# ------------------------------------------------------------------------------------- result
 @dataclass
-class ValueStream:
-    """Lead time vs value-adding time per case and overall, and the main path's value stream."""
+class ValueStream(Result):
+    """Lead time vs value-adding time per case and overall, and the main path's value stream.
 
-    semantics: str
-    clock: str
+    ``overall`` (a :class:`ValueStreamOverall`), ``classes`` (value class per step), ``main_path``
+    (the main table); ``per_case`` is an engine table (``cases()`` fetches it).
+    """
+
+    semantics: Semantics
+    clock: Clock
     basis: str
     classes: pd.DataFrame
-    overall: dict[str, Any]
+    overall: ValueStreamOverall
     main_path: pd.DataFrame
     per_case: ir.Table = field(repr=False)
 
-    section_id = "value_stream"
-    section_title = "Value stream and flow efficiency"
-    section_template = "section_value_stream.html.j2"
+    section_id: ClassVar[str] = "value_stream"
+    section_title: ClassVar[str] = "Value stream and flow efficiency"
+    section_template: ClassVar[str] = "section_value_stream.html.j2"
 
     def cases(self, limit: int | None = None) -> pd.DataFrame:
         """Per case: lead time and hours per value class, flow efficiency (pandas)."""
         t = self.per_case.order_by(CASE)
         return (t.limit(limit) if limit else t).to_pandas()
 
-    def to_pandas(self) -> pd.DataFrame:
-        return self.main_path.copy()
+    def table(self) -> pd.DataFrame:
+        """The main path."""
+        return self.main_path
 
     @property
     def flow_efficiency(self) -> float | None:
         """Σ value-adding time / Σ lead time (the one flow-efficiency figure; module docstring)."""
-        return self.overall["flow_efficiency"]
+        return self.overall.flow_efficiency
 
     def value_adding_steps(self) -> pd.DataFrame:
         """The steps counted as value-adding and where that comes from (``config`` / ``keyword``)."""
@@ -151,36 +179,33 @@ class ValueStream:
             return ""
         return value_stream_svg(
             self.main_path.rename(columns={"median_wait_h": "wait_h", "median_processing_h": "proc_h"}),
-            self.overall["median_lead_h"] or 0.0,
+            self.overall.median_lead_h or 0.0,
             self.flow_efficiency,
         )
 
-    def summary(self) -> dict[str, Any]:
-        return {
-            "semantics": self.semantics,
-            "clock": self.clock,
-            "basis": self.basis,
-            "overall": self.overall,
-            "assumption": self.assumption(),
-            "classes": self.classes.to_dict("records"),
-            "main_path": [
-                {k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in r.items()}
-                for r in self.main_path.to_dict("records")
-            ],
-        }
+    def _summary(self) -> ValueStreamSummary:
+        return ValueStreamSummary(
+            semantics=self.semantics,
+            clock=self.clock,
+            basis=self.basis,
+            overall=self.overall,
+            assumption=self.assumption(),
+            classes=ValueClassRow.from_frame(self.classes),
+            main_path=MainPathStep.from_frame(self.main_path),
+        )
 
     def section_context(self) -> dict[str, Any]:
         o = self.overall
         figures = [
-            ("cases", f"{o['cases']:,}"),
-            ("median lead time", fmt_h(o["median_lead_h"] or 0)),
+            ("cases", f"{o.cases:,}"),
+            ("median lead time", fmt_h(o.median_lead_h or 0)),
         ]
         if self.flow_efficiency is not None:
             figures += [
-                ("median value-adding time", fmt_h(o["median_value_adding_h"] or 0)),
+                ("median value-adding time", fmt_h(o.median_value_adding_h or 0)),
                 ("flow efficiency (Σ value-adding time / Σ lead time)", fmt_pct(self.flow_efficiency)),
             ]
-        figures += [(f"share of lead time: {c.replace('_', ' ')}", fmt_pct(o["share"][c])) for c in CLASSES]
+        figures += [(f"share of lead time: {c.replace('_', ' ')}", fmt_pct(o.share[c])) for c in CLASSES]
         return {
             "title": self.section_title,
             "semantics": self.semantics,
@@ -198,33 +223,30 @@ class ValueStream:
             "chart_svg": self.chart_svg(),
         }
 
-    def _repr_html_(self) -> str:
-        return render_section(self.section_template, self.section_context())
-
-    def save(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.write_text(f"<!doctype html><meta charset='utf-8'>{self._repr_html_()}", "utf-8")
-        return path
-
 
 def value_stream(
     log: TicketLog,
     config: Config | str | Path | None = None,
     *,
-    time_semantics: str | None = None,
-    clock: str = "calendar",
+    clock: Clock | None = None,
+    semantics: Semantics | None = None,
     main_path_share: float = 0.5,
+    time_semantics: str | None = None,
 ) -> ValueStream:
-    """Value-stream analysis of a log (see the module docstring for the definitions).
+    """Value-stream analysis of a log (``cspm.value_stream``; definitions in the module docstring).
 
-    The main path: activities occurring in at least ``main_path_share`` of the cases, in order of
-    their median position in the case.
+    ``config``: a :class:`~cspm.config.Config`, a path to a YAML/TOML file, or None. ``clock``:
+    'calendar' (default) or 'business'. ``semantics`` overrides the config's ``time_semantics``
+    (``time_semantics=`` is the deprecated name of this keyword). The main path: activities
+    occurring in at least ``main_path_share`` of the cases, in order of their median position in
+    the case.
     """
-    cfg = _config(config)
-    if clock not in ("calendar", "business"):
-        raise ValueError(f"clock must be 'calendar' or 'business', not {clock!r}")
+    cfg = as_config(config)
+    check_clock(clock)
+    clock = clock or "calendar"
+    semantics = semantics_argument(semantics, time_semantics)
     suf = "s" if clock == "calendar" else "bs"
-    semantics = resolve_semantics(log, cfg, time_semantics)
+    semantics = resolve_semantics(log, cfg, semantics)
     calendar = BusinessCalendar(cfg.calendar)
     pause = sla_pause_activities(log, cfg)
     iv = step_intervals(log, semantics, calendar, pause, keep=[])
@@ -266,8 +288,6 @@ def value_stream(
         **aggs, **first_last, _pos_lo=pos_lo, _pos_hi=pos_hi, events=iv.count()
     )
     if clock == "calendar":
-        from cspm.core.expr import epoch_seconds
-
         lead = (epoch_seconds(per_case._last) - epoch_seconds(per_case._first)).cast("float64") / 3600.0
     else:
         lead = (per_case._pos_hi - per_case._pos_lo).cast("float64") / 3600.0
@@ -285,30 +305,37 @@ def value_stream(
         **{f"sum_{c}": per_case[f"{c}_h"].sum() for c in CLASSES},
     ).to_pandas().iloc[0]
     lead_total = float(tot["lead"] or 0.0)
-    overall = {
-        "cases": int(tot["cases"]),
-        "total_lead_h": lead_total,
-        "median_lead_h": _f(tot["median_lead"]),
-        "median_value_adding_h": _f(tot["median_va"]),
-        "flow_efficiency": float(tot["sum_value_adding"]) / lead_total if lead_total and has_va else None,
-        "hours": {c: float(tot[f"sum_{c}"] or 0.0) for c in CLASSES},
-        "share": {c: (float(tot[f"sum_{c}"] or 0.0) / lead_total if lead_total else 0.0) for c in CLASSES},
-    }
-    main = _main_path(log, iv, suf, semantics, main_path_share, cfg, classes)
-    basis = {
-        "status": "time in status by the status' class",
-        "complete": "interval before each step counted as its class (upper bound: includes the queue before the step)",
-        "start_complete": "processing by the step's class, waits as waiting",
-    }[semantics]
-    return ValueStream(semantics, clock, basis, classes, overall, main, per_case)
+    overall = ValueStreamOverall(
+        cases=int(tot["cases"]),
+        total_lead_h=lead_total,
+        median_lead_h=as_float(tot["median_lead"]),
+        median_value_adding_h=as_float(tot["median_va"]),
+        flow_efficiency=float(tot["sum_value_adding"]) / lead_total if lead_total and has_va else None,
+        hours={c: float(tot[f"sum_{c}"] or 0.0) for c in CLASSES},
+        share={c: (float(tot[f"sum_{c}"] or 0.0) / lead_total if lead_total else 0.0) for c in CLASSES},
+    )
+    main = _main_path(iv, suf, main_path_share, cfg, classes, overall.cases)
+    return ValueStream(semantics, clock, _BASIS[semantics], classes, overall, main, per_case)
 
 
-def _f(v: Any) -> float | None:
-    return None if v is None or pd.isna(v) else float(v)
+def analyse_value_stream(
+    log: TicketLog,
+    config: Config | str | Path | None = None,
+    *,
+    time_semantics: str | None = None,
+    clock: Clock | None = None,
+    semantics: Semantics | None = None,
+    main_path_share: float = 0.5,
+) -> ValueStream:
+    """Deprecated alias of :func:`value_stream` (``cspm.value_stream``); ``time_semantics`` is ``semantics``."""
+    warnings.warn("cspm.analyse_value_stream is deprecated; use cspm.value_stream(log, config, clock=..., "
+                  "semantics=...)", DeprecationWarning, stacklevel=2)  # fmt: skip
+    return value_stream(log, config, clock=clock, semantics=semantics_argument(semantics, time_semantics),
+                        main_path_share=main_path_share)  # fmt: skip
 
 
-def _main_path(log: TicketLog, iv: ir.Table, suf: str, semantics: str, share: float, cfg: Config,
-               classes: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
+def _main_path(iv: ir.Table, suf: str, share: float, cfg: Config, classes: pd.DataFrame,
+               n_cases: int) -> pd.DataFrame:  # fmt: skip
     w = ibis.window(group_by=iv[CASE], order_by=[iv[TIMESTAMP], iv[ROW]])
     t = iv.mutate(_pos=ibis.row_number().over(w))
     wait = t[f"wait_{suf}"]
@@ -319,7 +346,6 @@ def _main_path(log: TicketLog, iv: ir.Table, suf: str, semantics: str, share: fl
         median_wait_h=queue_wait.median().cast("float64") / 3600.0,
         median_processing_h=t[f"proc_{suf}"].median().cast("float64") / 3600.0,
     ).to_pandas()
-    n_cases = log.count_cases()
     per["case_share"] = per["cases"] / n_cases if n_cases else 0.0
     main = per[per["case_share"] >= share]
     if main.empty:

@@ -1,8 +1,9 @@
 """Waiting time at every step against the diagnosis-phase targets, and the bottleneck ranking.
 
-``waiting(log, config)`` (also ``analyse_waiting``) returns a :class:`WaitingAnalysis`.
+``waiting(log, config)`` (``cspm.waiting``; the old name ``analyse_waiting`` is a deprecated alias) returns a
+:class:`WaitingAnalysis`; its summary is a :class:`WaitingSummary`.
 
-**Time semantics** (config ``time_semantics`` or the ``time_semantics`` argument; default
+**Time semantics** (config ``time_semantics`` or the ``semantics`` argument; default
 ``start_complete`` when the log has start times, else ``complete``). Events of a case are ordered by
 ``(timestamp, source_row)``.
 
@@ -32,75 +33,159 @@ excess hours (without step targets: the steps by total queue waiting hours).
 from __future__ import annotations
 
 import difflib
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+from pydantic import Field
 
 from cspm.analysis.intervals import (
     CASE_START,
+    Semantics,
+    activities,
+    check_clock,
     milestone_cases,
     resolve_semantics,
     segment_filter,
+    semantics_argument,
     sla_pause_activities,
     step_intervals,
 )
-from cspm.config import Config, load_config
+from cspm.analysis.records import Record
+from cspm.config import Clock, Config, as_config
 from cspm.core.calendar import BusinessCalendar
 from cspm.core.log import ACTIVITY, CASE, TicketLog
+from cspm.core.result import Result
 from cspm.errors import ConfigError
-from cspm.render.charts import fmt_h, fmt_pct, pareto_svg, render_section, table_rows
+from cspm.render.charts import pareto_svg
+from cspm.render.formats import fmt_h, fmt_pct, table_rows
 
-__all__ = ["WaitingAnalysis", "analyse_waiting", "check_target_steps", "waiting"]
+__all__ = [
+    "RankedStep", "RankedTarget", "StepWaits", "TargetResult", "WaitingAnalysis", "WaitingSummary",
+    "analyse_waiting", "check_target_steps", "waiting",
+]  # fmt: skip
 
 _STATS = ("n", "mean_h", "median_h", "p85_h", "p90_h", "max_h", "total_h")
 _CLOCK_SUFFIX = {"calendar": "s", "business": "bs"}
+RankingBasis = Literal["excess over target", "total waiting"]
 
 
-def _config(config: Config | str | Path | None) -> Config:
-    if config is None:
-        return Config()
-    return config if isinstance(config, Config) else load_config(config)
+# ------------------------------------------------------------------------------------ records
+class StepWaits(Record):
+    """The waits of one step on one clock, in hours (the ``steps`` table; queue waits exclude
+    SLA-paused ones)."""
+
+    step: str
+    events: int = Field(description="events of the step")
+    n: int = Field(description="queue waits measured (not SLA-paused)")
+    mean_h: float | None = Field(description="mean queue wait")
+    median_h: float | None = Field(description="median queue wait")
+    p85_h: float | None = Field(description="85th percentile of the queue waits")
+    p90_h: float | None = Field(description="90th percentile of the queue waits")
+    max_h: float | None = Field(description="longest queue wait")
+    total_h: float = Field(description="sum of the queue waits")
+    n_paused: int = Field(description="waits in an SLA-clock-stop state")
+    paused_total_h: float = Field(description="sum of the SLA-paused waits")
+    proc_n: int | None = Field(None, description="processing times measured (start_complete only)")
+    proc_mean_h: float | None = Field(None, description="mean processing time (start_complete only)")
+    proc_median_h: float | None = Field(None, description="median processing time (start_complete only)")
+    proc_p85_h: float | None = Field(None, description="85th percentile of processing (start_complete only)")
+    proc_p90_h: float | None = Field(None, description="90th percentile of processing (start_complete only)")
+    proc_max_h: float | None = Field(None, description="longest processing time (start_complete only)")
+    proc_total_h: float | None = Field(None, description="sum of processing times (start_complete only)")
 
 
+class TargetResult(Record):
+    """One configured target evaluated (the ``targets`` table)."""
+
+    kind: Literal["step", "milestone", "lead_time"]
+    name: str
+    step: str = Field(description="the step (step target) or the end of the measured span")
+    measure: str = Field(description="wait, time_in_status, or 'start → end' of a milestone")
+    clock: Clock
+    segment: str = Field(description="the segment as 'column=value, …' ('' for all tickets)")
+    target_h: float = Field(description="the target (hours)")
+    required: float = Field(description="share of waits / tickets required within the target")
+    n: int = Field(description="waits (step target) or tickets (milestone, lead time) measured")
+    attained: float | None = Field(description="share within the target (None without measurements)")
+    meets: bool | None = Field(description="attained ≥ required (None without measurements)")
+    level_h: float | None = Field(description="percentile at the required level (e.g. P85)")
+    ratio: float | None = Field(description="level_h / target_h: how many times the target")
+    breaching_events: int = Field(description="measurements over the target")
+    breaching_cases: int = Field(description="tickets with a measurement over the target")
+    excess_h: float = Field(description="Σ max(0, value − target) in hours")
+    not_reached: int | None = Field(description="tickets that started the milestone but never reached its end")
+
+
+class RankedTarget(TargetResult):
+    """A step target in the bottleneck ranking by excess hours."""
+
+    rank: int
+    excess_share: float = Field(description="this target's share of the total excess hours")
+    cumulative_share: float = Field(description="share of the excess hours of the targets up to this rank")
+
+
+class RankedStep(StepWaits):
+    """A step in the ranking by total queue waiting (when there are no step targets)."""
+
+    rank: int
+
+
+class WaitingSummary(Record):
+    """The summary of a waiting analysis (``WaitingAnalysis.summary()``)."""
+
+    semantics: Semantics
+    clock: Clock = Field(description="the clock of the step table (and of every target when given)")
+    sla_pause: list[str] = Field(description="the SLA-clock-stop steps (their time is reported apart)")
+    ranking_basis: RankingBasis
+    ranking: list[RankedTarget] | list[RankedStep]
+    targets: list[TargetResult]
+    steps: list[StepWaits] = Field(description="the steps on the analysis clock")
+    breaching_steps: list[str] = Field(description="steps below their required attainment, worst first")
+    breaching_edges: list[tuple[str, str]] = Field(description="(from, to) pairs on which those targets are missed")
+
+
+# ------------------------------------------------------------------------------------- result
 @dataclass
-class WaitingAnalysis:
+class WaitingAnalysis(Result):
     """Per-step waiting, target attainment and the bottleneck ranking of a log.
 
     Tables (pandas, hours): ``steps`` (per step and clock: queue-wait statistics, paused time,
     processing where known), ``edges`` (per directly-follows pair and clock), ``targets`` (one row
-    per configured target), ``ranking`` (bottlenecks by excess hours), ``breaching_edge_table``.
-    ``intervals`` is the engine table behind them (one row per event) for drill-down.
+    per configured target), ``ranking`` (bottlenecks by excess hours; the main table),
+    ``breaching_edge_table``. ``intervals`` is the engine table behind them (one row per event) for
+    drill-down.
     """
 
-    semantics: str
-    clock: str
+    semantics: Semantics
+    clock: Clock
     steps: pd.DataFrame
     edges: pd.DataFrame
     targets: pd.DataFrame
     ranking: pd.DataFrame
-    ranking_basis: str
+    ranking_basis: RankingBasis
     breaching_edge_table: pd.DataFrame
     sla_pause: list[str]
     intervals: ir.Table = field(repr=False)
     calendar: BusinessCalendar = field(repr=False, default_factory=BusinessCalendar)
 
-    section_id = "waiting"
-    section_title = "Waiting time against targets and bottlenecks"
-    section_template = "section_waiting.html.j2"
+    section_id: ClassVar[str] = "waiting"
+    section_title: ClassVar[str] = "Waiting time against targets and bottlenecks"
+    section_template: ClassVar[str] = "section_waiting.html.j2"
 
     # ------------------------------------------------------------------------------ access
-    def step_table(self, clock: str | None = None) -> pd.DataFrame:
+    def step_table(self, clock: Clock | None = None) -> pd.DataFrame:
         """The ``steps`` table of one clock (default: the analysis clock)."""
         clock = clock or self.clock
         return self.steps[self.steps["clock"] == clock].drop(columns="clock").reset_index(drop=True)
 
-    def to_pandas(self) -> pd.DataFrame:
+    def table(self) -> pd.DataFrame:
         """The bottleneck ranking."""
-        return self.ranking.copy()
+        return self.ranking
 
     def breaching_steps(self) -> list[str]:
         """Steps with a step target below its required attainment, worst (most excess) first."""
@@ -127,24 +212,19 @@ class WaitingAnalysis:
         unit = "excess hours" if value == "excess_h" else "waiting hours"
         return pareto_svg(labels.tolist(), r[value].fillna(0).tolist(), unit=unit)
 
-    def summary(self) -> dict[str, Any]:
-        def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-            return [
-                {k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in rec.items()}
-                for rec in frame.to_dict("records")
-            ]
-
-        return {
-            "semantics": self.semantics,
-            "clock": self.clock,
-            "sla_pause": self.sla_pause,
-            "ranking_basis": self.ranking_basis,
-            "ranking": records(self.ranking),
-            "targets": records(self.targets),
-            "steps": records(self.step_table()),
-            "breaching_steps": self.breaching_steps(),
-            "breaching_edges": [list(e) for e in self.breaching_edges()],
-        }
+    def _summary(self) -> WaitingSummary:
+        ranked = RankedTarget if self.ranking_basis == "excess over target" else RankedStep
+        return WaitingSummary(
+            semantics=self.semantics,
+            clock=self.clock,
+            sla_pause=list(self.sla_pause),
+            ranking_basis=self.ranking_basis,
+            ranking=ranked.from_frame(self.ranking),
+            targets=TargetResult.from_frame(self.targets),
+            steps=StepWaits.from_frame(self.step_table()),
+            breaching_steps=self.breaching_steps(),
+            breaching_edges=self.breaching_edges(),
+        )
 
     def section_context(self) -> dict[str, Any]:
         fmt = {c: fmt_h for c in ("target_h", "level_h", "excess_h", "total_h", "median_h", "p85_h",
@@ -199,40 +279,29 @@ class WaitingAnalysis:
             )
         return f"Longest total waiting: {top['step']} ({top['total_h']:.1f} h over {int(top['n'])} waits)."
 
-    def _repr_html_(self) -> str:
-        return render_section(self.section_template, self.section_context())
-
-    def save(self, path: str | Path) -> Path:
-        """Write the section as a standalone HTML file (or ``.json``: the summary)."""
-        import json
-
-        path = Path(path)
-        if path.suffix.lower() == ".json":
-            path.write_text(json.dumps(self.summary(), ensure_ascii=False, indent=2, default=str), "utf-8")
-        else:
-            path.write_text(f"<!doctype html><meta charset='utf-8'>{self._repr_html_()}", "utf-8")
-        return path
-
 
 # ---------------------------------------------------------------------------------- analysis
 def waiting(
     log: TicketLog,
     config: Config | str | Path | None = None,
     *,
+    clock: Clock | None = None,
+    semantics: Semantics | None = None,
     time_semantics: str | None = None,
-    clock: str | None = None,
 ) -> WaitingAnalysis:
-    """Per-step waiting analysis against the config's targets.
+    """Per-step waiting analysis against the config's targets (``cspm.waiting``).
 
+    ``config``: a :class:`~cspm.config.Config`, a path to a YAML/TOML file, or None (no targets).
     ``clock`` ('calendar' or 'business') overrides every target's clock and chooses the clock of
     the step table shown; by default each target uses its own clock and the table is in calendar
-    time.
+    time. ``semantics`` overrides the config's ``time_semantics`` (``time_semantics=`` is the
+    deprecated name of this keyword).
     """
-    cfg = _config(config)
-    if clock not in (None, "calendar", "business"):
-        raise ValueError(f"clock must be 'calendar' or 'business', not {clock!r}")
+    cfg = as_config(config)
+    check_clock(clock)
+    semantics = semantics_argument(semantics, time_semantics)
     check_target_steps(log, cfg)
-    semantics = resolve_semantics(log, cfg, time_semantics)
+    semantics = resolve_semantics(log, cfg, semantics)
     calendar = BusinessCalendar(cfg.calendar)
     pause = sla_pause_activities(log, cfg)
     segments = [c for t in (*cfg.targets.steps, *cfg.targets.milestones, *cfg.targets.lead_time) for c in t.segment]
@@ -248,6 +317,20 @@ def waiting(
     )  # fmt: skip
 
 
+def analyse_waiting(
+    log: TicketLog,
+    config: Config | str | Path | None = None,
+    *,
+    time_semantics: str | None = None,
+    clock: Clock | None = None,
+    semantics: Semantics | None = None,
+) -> WaitingAnalysis:
+    """Deprecated alias of :func:`waiting` (``cspm.waiting``); ``time_semantics`` is ``semantics``."""
+    warnings.warn("cspm.analyse_waiting is deprecated; use cspm.waiting(log, config, clock=..., semantics=...)",
+                  DeprecationWarning, stacklevel=2)  # fmt: skip
+    return waiting(log, config, clock=clock, semantics=semantics_argument(semantics, time_semantics))
+
+
 def check_target_steps(log: TicketLog, config: Config) -> None:
     """Raise :class:`~cspm.errors.ConfigError` when a step target or a milestone's ``start`` names a
     step the log does not have (a typo would otherwise give a target without waits: attainment and
@@ -259,7 +342,7 @@ def check_target_steps(log: TicketLog, config: Config) -> None:
               if ms.start.strip().casefold() != CASE_START]  # fmt: skip
     if not named:
         return
-    steps = sorted(str(a) for a in log.events.select(ACTIVITY).distinct().to_pandas()[ACTIVITY].dropna())
+    steps = activities(log)
     by_folded = {s.casefold(): s for s in steps}
     problems = []
     for key, step in named:
@@ -270,20 +353,6 @@ def check_target_steps(log: TicketLog, config: Config) -> None:
         problems.append((key, step, f"the log has no step {step!r}; {hint}"))
     if problems:
         raise ConfigError(None, problems)
-
-
-def analyse_waiting(
-    log: TicketLog,
-    config: Config | str | Path | None = None,
-    *,
-    time_semantics: str | None = None,
-    clock: str | None = None,
-) -> WaitingAnalysis:
-    """The waiting analysis with the config's targets (used by ``cspm discover --config``).
-
-    ``time_semantics`` and ``clock`` as in :func:`waiting` (they override the config).
-    """
-    return waiting(log, config, time_semantics=time_semantics, clock=clock)
 
 
 def _stat_aggs(x: ir.NumericValue, prefix: str = "") -> dict[str, ir.Scalar]:

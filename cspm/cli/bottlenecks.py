@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from cspm.analysis.waiting import waiting
 from cspm.cli._app import (
     ConfigOpt,
     FormatOpt,
@@ -22,6 +23,7 @@ from cspm.cli._app import (
     print_json,
     reads_log,
 )
+from cspm.config import as_config
 
 
 class ClockChoice(StrEnum):
@@ -51,14 +53,11 @@ def bottlenecks(
     format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Rank the steps by total excess waiting hours over their targets (the config's ``targets``)."""
-    from cspm.analysis.waiting import waiting
-    from cspm.config import load_config
-
-    cfg = load_config(config) if config is not None else None
+    cfg = as_config(config)  # a bad config fails before the log is read
     result = read()
     with config_named(config):
         analysis = waiting(
-            result, cfg, clock=clock.value if clock else None, time_semantics=semantics.value if semantics else None
+            result, cfg, clock=clock.value if clock else None, semantics=semantics.value if semantics else None
         )
     if format is OutputFormat.json:
         print_json(analysis.summary())

@@ -33,12 +33,13 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from cspm.config import Calendar, working_span
-from cspm.core.engine import unique_name
-from cspm.core.expr import epoch_seconds
+from cspm.core.expr import epoch_seconds, small_table
 
 DAY = 86400
 DEFAULT_KEY = ""  # calendar key of the main calendar in the frame's ``calendar`` column
 _EPOCH = datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
+
+__all__ = ["DAY", "DEFAULT_KEY", "BusinessCalendar", "small_table", "timestamp_span"]
 
 
 @dataclass(frozen=True)
@@ -195,16 +196,6 @@ class BusinessCalendar:
 def _unix_seconds(instant: datetime) -> float:
     """Unix seconds of an aware instant, truncated to the millisecond (as the engine's)."""
     return (instant - _EPOCH) // timedelta(milliseconds=1) / 1000.0
-
-
-def small_table(like: ir.Table, frame: pd.DataFrame) -> ir.Table:
-    """A small pandas table as a temporary table on the backend of ``like`` (DuckDB or Spark)."""
-    backend = like._find_backend(use_default=True)
-    name = unique_name("cal")
-    if backend.name == "pyspark":  # Ibis has no temporary tables on Spark: a temporary view
-        backend._session.createDataFrame(frame).createOrReplaceTempView(name)
-        return backend.table(name)
-    return backend.create_table(name, frame, temp=True)
 
 
 def timestamp_span(table: ir.Table, *columns: str) -> tuple[date, date] | None:

@@ -10,6 +10,7 @@ import ibis.expr.types as ir
 import pandas as pd
 from ibis.common.exceptions import IbisError
 
+from cspm.core.engine import unique_name
 from cspm.core.log import ACTIVITY, CASE, ROW, TIMESTAMP
 
 
@@ -71,5 +72,20 @@ def to_frame(expr: ir.Table, sort: list[str] | None = None) -> pd.DataFrame:
     return df
 
 
+def small_table(like: ir.Table, frame: pd.DataFrame) -> ir.Table:
+    """A small pandas table as a temporary table on the backend of ``like`` (DuckDB or Spark)."""
+    backend = like._find_backend(use_default=True)
+    name = unique_name("cal")
+    if backend.name == "pyspark":  # Ibis has no temporary tables on Spark: a temporary view
+        backend._session.createDataFrame(frame).createOrReplaceTempView(name)
+        return backend.table(name)
+    return backend.create_table(name, frame, temp=True)
+
+
 def as_int(value: Any) -> int:
     return 0 if value is None or pd.isna(value) else int(value)
+
+
+def as_float(value: Any) -> float | None:
+    """An aggregate that may be null (no rows) as a float, None when null."""
+    return None if value is None or pd.isna(value) else float(value)

@@ -1,4 +1,4 @@
-"""Charts (matplotlib → SVG strings) and section rendering for the waiting / value-stream / KPI results.
+"""Charts of the waiting, value-stream and KPI results (matplotlib → SVG strings).
 
 SVG text is emitted as ``<text>`` elements (``svg.fonttype = none``): matplotlib escapes it, and
 Chinese names render with the browser's fonts.
@@ -13,6 +13,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from cspm.render.formats import fmt_pct
+
+__all__ = ["curve_svg", "heatmap_svg", "pareto_svg", "value_stream_svg"]
 
 _COLOURS = {"bar": "#c0392b", "ok": "#7f8c8d", "line": "#2c3e50", "va": "#27ae60", "wait": "#e67e22"}
 
@@ -123,46 +127,3 @@ def curve_svg(x: Sequence[float], y: Sequence[float], y2: Sequence[float] | None
         _nonnegative(ax2)
     ax.set_title(title)
     return _svg(fig)
-
-
-def render_section(template: str, context: dict[str, Any]) -> str:
-    """Render a section template of ``cspm/templates`` (autoescape on) — for ``_repr_html_``."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    env = Environment(
-        loader=PackageLoader("cspm.render", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-    )
-    return env.get_template(template).render(**context)
-
-
-def hours(seconds: float | None) -> float | None:
-    if seconds is None or (isinstance(seconds, float) and np.isnan(seconds)):
-        return None
-    return float(seconds) / 3600.0
-
-
-def table_rows(frame: pd.DataFrame, columns: dict[str, str], formats: dict[str, Any]) -> dict[str, Any]:
-    """Header and formatted rows for a template table: ``columns`` maps column → header."""
-    rows = []
-    for rec in frame.to_dict("records"):  # keeps each column's dtype (iterrows turns ints to floats)
-        row = []
-        for col in columns:
-            value = rec.get(col)
-            fmt = formats.get(col)
-            if value is None or (isinstance(value, float) and np.isnan(value)):
-                row.append("–")
-            elif fmt is not None:
-                row.append(fmt(value))
-            else:
-                row.append(str(value))
-        rows.append(row)
-    return {"header": list(columns.values()), "rows": rows}
-
-
-def fmt_h(value: float) -> str:
-    return f"{value:.2f} h" if abs(value) < 10 else f"{value:.1f} h"
-
-
-def fmt_pct(value: float) -> str:
-    return f"{value * 100:.1f}%"
