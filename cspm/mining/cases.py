@@ -276,7 +276,8 @@ class Cases(Result):
         return (t.limit(limit) if limit else t).to_pandas()
 
     def section_context(self) -> dict[str, Any]:
-        rows = [(k, format_duration(v)) for k, v in self.lead_time.items()]
+        names = {"mean": "Mean", "median": "Median", "p85": "P85", "p90": "P90", "min": "Shortest", "max": "Longest"}
+        rows = [(names.get(k, k), format_duration(v)) for k, v in self.lead_time.items()]
         ev = self.events_per_case
         events = [(k, None if ev[k] is None else f"{ev[k]:,.1f}".removesuffix(".0")) for k in ("mean", "median", "max")]
         return {"rows": rows, "cases": self.cases, "events": events}
