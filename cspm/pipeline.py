@@ -4,6 +4,9 @@ Files (names fixed, see ``docs/summary_schema.md``): ``map_frequency.svg``, ``ma
 (``.dot`` instead when no Graphviz renderer works), ``model.bpmn``, ``model.pnml`` (the model mined
 from the log), ``variants.csv``, ``edges.csv``, ``activities.csv``, ``summary.json``, ``report.html``.
 Conformance is checked only against a to-be model the user gives (never against the mined model).
+
+``summary.json`` is a :class:`DiscoverSummary`; its JSON Schema, ``docs/summary.schema.json``, is
+generated from that type by :func:`summary_schema` (``python docs/write_summary_schema.py``).
 """
 
 from __future__ import annotations
@@ -13,20 +16,41 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import ConfigDict, Field
 
 from cspm._version import __version__
+from cspm.analysis.conformance.check import ConformanceResult, check_conformance, load_model
+from cspm.analysis.handoffs.handoffs import analyse_handoffs
+from cspm.analysis.kpis import kpis
+from cspm.analysis.value_stream import value_stream
+from cspm.analysis.waiting import check_target_steps, waiting
 from cspm.config import Config
 from cspm.core.log import TicketLog
+from cspm.core.result import json_ready
 from cspm.errors import InputError
 from cspm.mining.discovery import Discovery, discover
-from cspm.mining.process_map import ProcessMap
-from cspm.mining.sections import MapSection, OverviewSection, TransitionsSection, VariantsSection
+from cspm.mining.filters import LogFilters
+from cspm.mining.process_map import MapSection, ProcessMap
+from cspm.mining.records import (
+    ActivityRecord,
+    EdgeRecord,
+    EventsPerCase,
+    LeadTime,
+    Miner,
+    ModelSummary,
+    Overview,
+    Record,
+    Share,
+    VariantsSummary,
+)
 from cspm.render.report import Report, ReportSection
 
 __all__ = [
-    "SUMMARY_SCHEMA", "DiscoveryOutputs", "build_report", "conformance_summary", "default_sections",
-    "target_breaches", "write_discovery",
+    "SUMMARY_SCHEMA", "ConformanceEntry", "DiscoverSummary", "DiscoveryOutputs", "OutputFiles", "Settings",
+    "Targets", "build_report", "conformance_summary", "default_sections", "summary_schema", "target_breaches",
+    "write_discovery",
 ]  # fmt: skip
 
 SUMMARY_SCHEMA = "cspm.discover.summary/1"
@@ -34,16 +58,131 @@ SUMMARY_SCHEMA = "cspm.discover.summary/1"
 Progress = Callable[[str], None]
 
 
+# --- summary.json -------------------------------------------------------------------------------
+class Settings(Record):
+    noise_threshold: float = Field(ge=0, le=1, description="Inductive Miner noise threshold")
+    miner: Miner
+    map_activities: float = Field(description="maps keep the activities covering this share of events")
+    map_paths: float = Field(description="maps keep edges with at least this share of the most frequent edge's count")
+
+
+class ModelRef(Record):
+    name: str
+    kind: str = Field(description="bpmn, pnml, spec, tree, …")
+    file: str | None = Field(description="the model's file name (null when it is not a file)")
+
+
+class Fitness(Record):
+    """pm4py's fitness figures of the method (``log_fitness`` always; the others by method)."""
+
+    model_config = ConfigDict(extra="allow")
+    __pydantic_extra__: dict[str, float] = Field(init=False)  # type: ignore[assignment]
+
+    log_fitness: float
+
+
+class ConformanceEntry(Record):
+    """Conformance to the to-be model given with ``--model`` (never to the mined model): the figures
+    of ``cspm conformance LOG --model FILE --format json``."""
+
+    model: ModelRef
+    method: Literal["token_replay", "alignments"]
+    tickets: int = Field(ge=0)
+    fitting_tickets: int = Field(ge=0)
+    fitting_share: Share
+    fitness: Fitness
+    precision: float | None = Field(description="ETConformance precision")
+    unknown_steps: list[str] = Field(description="log steps the model lacks")
+    model_steps_not_in_log: list[str]
+
+
+class Targets(Record):
+    """The steps and transitions that miss their waiting-time target (drawn in orange on the maps)."""
+
+    breaching_steps: list[str]
+    breaching_edges: list[tuple[str, str]]
+
+
+class OutputFiles(Record):
+    """File name of every output (in the output folder)."""
+
+    activities: str
+    bpmn: str
+    edges: str
+    map_frequency: str = Field(description=".svg, or .dot when no Graphviz renderer works")
+    map_performance: str = Field(description=".svg, or .dot when no Graphviz renderer works")
+    pnml: str
+    report: str
+    summary: str
+    variants: str
+
+
+class DiscoverSummary(Record):
+    """``summary.json``: what ``cspm discover`` found and wrote (see ``docs/summary_schema.md``)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        title=f"cspm discover summary.json ({SUMMARY_SCHEMA})",
+    )
+
+    schema_id: Literal["cspm.discover.summary/1"] = Field(alias="schema", description="the identifier of this version")
+    cspm_version: str
+    created: datetime = Field(description="when it was written (UTC)")
+    filters: list[str] = Field(description="the filters applied before discovery, as text")
+    settings: Settings
+    source: str
+    overview: Overview
+    lead_time_seconds: LeadTime
+    events_per_case: EventsPerCase
+    activities: list[ActivityRecord]
+    start_activities: dict[str, int]
+    end_activities: dict[str, int]
+    slowest_transitions: list[EdgeRecord] = Field(max_length=10)
+    variants: VariantsSummary
+    model: ModelSummary = Field(description="the model mined from the log")
+    conformance: ConformanceEntry | None = Field(description="null without a to-be model")
+    targets: Targets | None = Field(description="null without targets in the config")
+    quality: dict[str, Any] | None = Field(description="the data-quality summary of the log (as `cspm validate --format json`)")
+    files: OutputFiles
+    notes: list[str] = Field(description="anything the user should know")
+
+    def as_json(self) -> dict[str, Any]:
+        """The summary as JSON data, keys as in ``summary.json``."""
+        return json_ready(self.model_dump(by_alias=True))
+
+
+def summary_schema() -> dict[str, Any]:
+    """The JSON Schema of ``summary.json`` (``docs/summary.schema.json``), generated from
+    :class:`DiscoverSummary`."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://cspm.example/schemas/summary-1.json",
+        **DiscoverSummary.model_json_schema(by_alias=True),
+    }
+
+
+def summary_schema_text() -> str:
+    """:func:`summary_schema` as the text of ``docs/summary.schema.json``."""
+    return json.dumps(summary_schema(), ensure_ascii=False, indent=2) + "\n"
+
+
+# --- what was written ---------------------------------------------------------------------------
 @dataclass
 class DiscoveryOutputs:
-    """What was written: file paths by name, the summary dict, the discovery and notes."""
+    """What was written: file paths by name, the summary record, the discovery and notes."""
 
     out_dir: Path
     files: dict[str, Path]
-    summary: dict[str, Any]
+    record: DiscoverSummary
     discovery: Discovery
     notes: list[str] = field(default_factory=list)
     sections: list[ReportSection] = field(default_factory=list)  # the diagnosis sections of the report
+
+    @property
+    def summary(self) -> dict[str, Any]:
+        """``summary.json`` as JSON data."""
+        return self.record.as_json()
 
     def findings(self) -> list[str]:
         """The headline findings of the diagnosis sections (worst bottleneck, ping-pong, …)."""
@@ -66,44 +205,33 @@ def target_breaches(log: TicketLog, config: Config | None) -> tuple[ReportSectio
     t = config.targets
     if not (t.steps or t.milestones or t.lead_time):
         return None, [], [], []
-    from cspm.analysis.waiting import waiting
-
     analysis = waiting(log, config)
     return analysis, list(analysis.breaching_steps()), [tuple(e) for e in analysis.breaching_edges()], []
 
 
-def diagnosis_sections(
-    log: TicketLog, config: Config | None, model: str | Path | None = None
-) -> list[ReportSection]:
+def diagnosis_sections(log: TicketLog, config: Config | None, model: str | Path | None = None) -> list[ReportSection]:
     """The diagnosis sections of the full report: value stream, service KPIs, handoffs and loops
     (team level, else agent level) and, with a to-be ``model``, conformance."""
-    from cspm.analysis.handoffs.handoffs import analyse_handoffs
-    from cspm.analysis.kpis import kpis
-    from cspm.analysis.value_stream import value_stream
-    from cspm.config import Config as _Config
-
-    cfg = config or _Config()
+    cfg = config or Config()
     sections: list[ReportSection] = [value_stream(log, cfg), kpis(log, cfg)]
     if log.has_team or log.has_agent:
         sections.append(analyse_handoffs(log, cfg, level="team" if log.has_team else "agent"))
     if model is not None:
-        from cspm.analysis.conformance.check import check_conformance, load_model
-
         sections.append(check_conformance(log, load_model(model), rules=cfg.rules or None))
     return sections
 
 
-def conformance_summary(result: Any) -> dict[str, Any]:
+def conformance_summary(result: ConformanceResult) -> ConformanceEntry:
     """The ``conformance`` entry of ``summary.json``: the to-be model (name, kind, file) and the
     figures of :func:`cspm.check_conformance` (the same as ``cspm conformance --format json``)."""
     model = result.model
     file = None if model.source.startswith("<") else Path(model.source).name  # "<spec>", "<tree>": not a file
     s = result.summary()
-    return {
-        "model": {"name": model.name, "kind": model.kind, "file": file},
+    return ConformanceEntry(
+        model=ModelRef(name=model.name, kind=model.kind, file=file),
         **{k: s[k] for k in ("method", "tickets", "fitting_tickets", "fitting_share", "fitness", "precision",
                              "unknown_steps", "model_steps_not_in_log")},
-    }  # fmt: skip
+    )  # fmt: skip
 
 
 def check_output_folder(out: str | Path) -> Path:
@@ -123,30 +251,31 @@ def write_discovery(
     *,
     config: Config | None = None,
     noise: float = 0.2,
-    miner: str = "inductive",
+    miner: Miner = "inductive",
     activities: float = 1.0,
     paths: float = 0.0,
-    filters: Sequence[str] = (),
+    filters: LogFilters | None = None,
     sections: Iterable[ReportSection] = (),
-    model: str | Path | None = None,
+    model: Any = None,
     diagnosis: bool = True,
     progress: Progress | None = None,
 ) -> DiscoveryOutputs:
     """Discover ``log`` and write maps, model, tables, ``summary.json`` and ``report.html``.
 
-    With ``diagnosis`` (default) the report also has the value stream, service KPIs, handoffs and
-    loops. ``model`` (a to-be BPMN/PNML/YAML spec, see :func:`cspm.load_model`) adds conformance to
-    it: a report section and ``summary["conformance"]`` (None without a model). The model is loaded
-    and the output folder checked before any work, so a missing model file fails at once.
+    ``filters`` are applied first (and listed in the summary). With ``diagnosis`` (default) the
+    report also has the value stream, service KPIs, handoffs and loops. ``model`` (a to-be
+    BPMN/PNML/YAML spec, see :func:`cspm.load_model`) adds conformance to it: a report section and
+    ``summary["conformance"]`` (None without a model). The model is loaded and the output folder
+    checked before any work, so a missing model file fails at once.
     """
-    from cspm.analysis.conformance.check import load_model
-
     step = progress or (lambda _msg: None)
     out = check_output_folder(out_dir)
     reference = load_model(model) if model is not None else None
+    applied: list[str] = []
+    if filters is not None:
+        step("filtering")
+        log, applied = filters.apply(log)
     if config is not None:
-        from cspm.analysis.waiting import check_target_steps
-
         check_target_steps(log, config)  # a target on a step the log does not have
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
@@ -175,8 +304,8 @@ def write_discovery(
 
     step(f"mining the process model ({miner})")
     mined = d.model(noise=noise, miner=miner)
-    files["bpmn"] = mined.save_bpmn(out / "model.bpmn")
-    files["pnml"] = mined.save_pnml(out / "model.pnml")
+    files["bpmn"] = mined.save(out / "model.bpmn")
+    files["pnml"] = mined.save(out / "model.pnml")
 
     step("writing tables")
     files["variants"] = d.variants.save(out / "variants.csv")
@@ -189,8 +318,6 @@ def write_discovery(
         diag = diagnosis_sections(log, config)
     conformance = None
     if reference is not None:
-        from cspm.analysis.conformance.check import check_conformance
-
         step(f"checking conformance to {reference.name}")
         rules = config.rules if config is not None else None
         conformance = check_conformance(log, reference, rules=rules or None)
@@ -202,26 +329,29 @@ def write_discovery(
     build_report(log, extra, files["report"], discovery=d, maps=maps)
 
     files["summary"] = out / "summary.json"
-    summary = {
-        "schema": SUMMARY_SCHEMA,
-        "cspm_version": __version__,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "filters": list(filters),
-        "settings": {"noise_threshold": noise, "miner": miner, "map_activities": activities, "map_paths": paths},
-        **d.summary(),
-        "model": mined.summary(),
-        "conformance": conformance_summary(conformance) if conformance is not None else None,
-        "targets": {"breaching_steps": sorted(warn_steps), "breaching_edges": sorted([list(e) for e in warn_edges])}
+    found = d._summary()
+    record = DiscoverSummary(
+        schema=SUMMARY_SCHEMA,
+        cspm_version=__version__,
+        created=datetime.now(UTC).replace(microsecond=0),
+        filters=applied,
+        settings=Settings(noise_threshold=noise, miner=miner, map_activities=activities, map_paths=paths),
+        **dict(found),
+        model=mined._summary(),
+        conformance=conformance_summary(conformance) if conformance is not None else None,
+        targets=Targets(breaching_steps=sorted(warn_steps), breaching_edges=sorted(warn_edges))
         if target_section is not None
         else None,
-        "quality": log.quality.summary() if log.quality is not None else None,
-        "files": {k: p.name for k, p in sorted(files.items())},
-        "notes": notes,
-    }
-    files["summary"].write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    return DiscoveryOutputs(out, files, summary, d, notes, extra)
+        quality=log.quality.summary() if log.quality is not None else None,
+        files=OutputFiles(**{k: p.name for k, p in files.items()}),
+        notes=notes,
+    )
+    text = json.dumps(record.as_json(), ensure_ascii=False, indent=2, default=str)
+    files["summary"].write_text(text, encoding="utf-8")
+    return DiscoveryOutputs(out, files, record, d, notes, extra)
 
 
+# --- the report ---------------------------------------------------------------------------------
 def default_sections(
     log: TicketLog,
     discovery: Discovery,
@@ -231,12 +361,7 @@ def default_sections(
     """Overview, maps, variants, slowest transitions and (when known) data quality."""
     if maps is None:
         maps = [discovery.process_map("performance"), discovery.process_map("frequency")]
-    sections: list[ReportSection] = [
-        OverviewSection(discovery),
-        MapSection(list(maps)),
-        VariantsSection(discovery),
-        TransitionsSection(discovery),
-    ]
+    sections: list[ReportSection] = [discovery, MapSection(list(maps)), discovery.variants, discovery.dfg]
     if log.quality is not None:
         sections.append(log.quality)  # a DataQuality is its own report section
     return sections
@@ -267,3 +392,4 @@ def build_report(
     if path is not None:
         report.save(path)
     return report
+

@@ -156,3 +156,37 @@ def test_where_and_duration_filters_against_pandas(tmp_path):
     assert summary["overview"]["cases"] == len(expected)
     assert summary["overview"]["events"] == int(df.ticket_id.isin(expected).sum())
     assert len(summary["filters"]) == 3
+
+
+def test_summary_schema_file_is_generated_from_the_records():
+    """docs/summary.schema.json is what `DiscoverSummary` generates (regenerate with
+    `python docs/write_summary_schema.py`)."""
+    from cspm.pipeline import summary_schema_text
+
+    committed = (ROOT / "docs" / "summary.schema.json").read_text(encoding="utf-8")
+    assert committed == summary_schema_text(), "run: python docs/write_summary_schema.py"
+    schema = json.loads(committed)
+    assert schema["additionalProperties"] is False and "schema" in schema["required"]
+    assert schema["properties"]["schema"]["const"] == "cspm.discover.summary/1"
+
+
+def test_summary_json_is_a_discover_summary_record(helpdesk_out):
+    """The file written reads back as the typed record, and the record writes the same JSON."""
+    from cspm.pipeline import DiscoverSummary
+
+    data = json.loads((helpdesk_out / "summary.json").read_text(encoding="utf-8"))
+    record = DiscoverSummary.model_validate(data)
+    assert record.overview.cases == 4_580 and record.model.miner == "inductive" and record.conformance is None
+    assert record.slowest_transitions[0].source == "Resolve ticket" and record.files.report == "report.html"
+    assert record.as_json() == data
+
+
+def test_every_field_of_the_summary_is_documented():
+    """docs/summary_schema.md names every key of summary.json and every field of its records."""
+    schema = json.loads((ROOT / "docs" / "summary.schema.json").read_text(encoding="utf-8"))
+    documented = (ROOT / "docs" / "summary_schema.md").read_text(encoding="utf-8")
+    for key in schema["properties"]:
+        assert f"| `{key}`" in documented or f"`{key}` /" in documented or f"/ `{key}`" in documented, key
+    for name, definition in schema["$defs"].items():
+        for field in definition.get("properties", {}):
+            assert f"`{field}`" in documented, f"{name}.{field}"

@@ -227,3 +227,77 @@ def test_heuristics_model_on_helpdesk(helpdesk_discovery, tmp_path):
     assert {n.get_name() for n in bpmn.get_nodes()} >= {"Assign seriousness", "Closed"}
     net, im, fm = read_pnml(model.save_pnml(tmp_path / "h.pnml"))
     assert len(net.transitions) == s["transitions"]
+
+
+# --- the result model, the records and the derived tables ------------------------------------------
+def test_discovery_summary_is_a_typed_record(small):
+    from cspm.mining.records import ActivityRecord, DiscoverySummary, EdgeRecord, VariantRecord
+
+    rec = discover(small)._summary()
+    assert isinstance(rec, DiscoverySummary)
+    assert (rec.overview.events, rec.overview.cases, rec.overview.variants) == (12, 4, 3)
+    assert rec.lead_time_seconds.median == 3 * H and rec.events_per_case.max == 4
+    assert all(isinstance(a, ActivityRecord) for a in rec.activities)
+    assert [(a.activity, a.events, a.starts, a.ends) for a in rec.activities] == [("A", 4, 4, 0), ("B", 4, 0, 0), ("C", 4, 0, 4)]
+    assert [(e.source, e.target) for e in rec.slowest_transitions][0] == ("B", "C")
+    assert isinstance(rec.slowest_transitions[0], EdgeRecord)
+    assert isinstance(rec.variants.top[0], VariantRecord) and rec.variants.top[0].activities == ["A", "B", "C"]
+    # without start times an activity has no duration: the keys are left out, as before
+    assert "duration_median" not in discover(small).summary()["activities"][0]
+
+
+def test_activity_durations_are_in_the_record_with_start_times():
+    df = pd.DataFrame({"ticket": ["t", "t"], "step": ["A", "B"], "start": ["2024-01-01 08:00", "2024-01-01 09:30"],
+                       "end": ["2024-01-01 09:00", "2024-01-01 11:00"]})  # fmt: skip
+    log = cspm.read(df, case_id="ticket", activity="step", timestamp="end", start_timestamp="start")
+    acts = {a["activity"]: a for a in discover(log).summary()["activities"]}
+    assert acts["B"]["duration_median"] == 1.5 * H and acts["A"]["duration_mean"] == H
+
+
+def test_discover_builds_the_step_and_case_tables_once_per_log():
+    """Discovery, maps, the variant and duration filters and the variants share one step table and
+    one case table per log (``log.derived``)."""
+    from cspm.mining.cases import Cases, case_table
+    from cspm.mining.filters import filter_duration, filter_variants
+    from cspm.mining.process_map import process_map
+
+    log = _log([("c1", "A", "2024-03-04 08:00"), ("c1", "B", "2024-03-04 09:00"), ("c1", "C", "2024-03-04 11:00"),
+                ("c2", "A", "2024-03-04 08:00"), ("c2", "B", "2024-03-04 08:30"), ("c2", "C", "2024-03-04 09:30"),
+                ("c3", "A", "2024-03-05 08:00"), ("c3", "C", "2024-03-05 10:00")])  # fmt: skip
+    d = discover(log)
+    assert dict(log.derived.builds) == {"steps": 1, "case_table": 1}
+    d.process_map("performance", activities=0.8)
+    process_map(log)
+    directly_follows(log), activity_stats(log), variants(log), Cases.compute(log)
+    top = filter_variants(log, top=1)
+    filter_duration(log, min="1h")
+    assert dict(log.derived.builds) == {"steps": 1, "case_table": 1}
+    assert case_table(log) is case_table(log)
+    assert top.count_cases() == 2  # the two cases of A → B → C; a filtered log has its own tables
+    assert dict(top.derived.builds) == {}
+
+
+def test_case_table_of_an_event_table_is_deprecated(small):
+    from cspm.mining.cases import case_table
+
+    with pytest.warns(DeprecationWarning, match="pass the TicketLog"):
+        old = case_table(small.events).order_by("case_id").to_pandas()
+    pd.testing.assert_frame_equal(old, case_table(small).order_by("case_id").to_pandas())
+
+
+def test_heuristics_model_takes_plain_counts_and_equals_pm4py(small):
+    """The adapter gets plain dicts (no cspm result types); the net equals pm4py's own Heuristics
+    Miner on the same events."""
+    import pm4py
+
+    from cspm.mining.pm4py import heuristics_model
+
+    d = discover(small)
+    ours = heuristics_model(d.dfg.counts(), d.activities.counts(), d.dfg.start_activities, d.dfg.end_activities)
+    assert ours.summary() == d.model(miner="heuristics").summary()
+    df = small.to_pandas()[["case_id", "activity", "timestamp"]].rename(
+        columns={"case_id": "case:concept:name", "activity": "concept:name", "timestamp": "time:timestamp"})
+    net, _, _ = pm4py.discover_petri_net_heuristics(df)
+    s = ours.summary()
+    assert (s["places"], s["transitions"], s["arcs"]) == (len(net.places), len(net.transitions), len(net.arcs))
+    assert s["visible_transitions"] == 3

@@ -82,3 +82,31 @@ def test_duration_range(log):
 def test_filters_compose_and_keep_engine(log):
     out = filter_duration(filter_attribute(log, "channel", "chat"), max="1h")
     assert cases(out) == {"t4"} and out.engine == "duckdb"
+
+
+def test_missing_column_is_a_missing_column_error(log):
+    from cspm.errors import MissingColumnError
+
+    with pytest.raises(MissingColumnError, match="no column 'colour'") as err:
+        filter_attribute(log, "colour", ["red"])
+    assert "'channel'" in str(err.value) and err.value.column == "colour"
+    assert isinstance(err.value, KeyError)  # what it raised before, for one release
+
+
+def test_log_filters_apply_in_a_fixed_order_and_say_what_they_did(log):
+    from cspm.mining.filters import LogFilters
+
+    kept, applied = LogFilters(
+        since="2024-03-02", until="2024-03-07", window="starting", where=[("channel", ["email", "chat"])],
+        without_activity=["Escalate"], min_duration="1h",
+    ).apply(log)  # fmt: skip
+    # starting in [03-02, 03-07): t2, t3, t4; with an email/chat event: all three; without Escalate: t2, t4;
+    # lead time >= 1 h: t2 (2 d), not t4 (30 min)
+    assert cases(kept) == {"t2"}
+    assert applied == [
+        "time window [2024-03-02, 2024-03-07) (starting)", "channel in ['email', 'chat']",
+        "cases without ['Escalate']", "lead time in [1h, ∞]",
+    ]  # fmt: skip
+    assert LogFilters().apply(log) == (log, [])
+    with pytest.raises(cspm.InputError, match="duration"):
+        LogFilters(max_duration="soon").apply(log)

@@ -154,3 +154,14 @@ def test_write_discovery_loads_the_model_first(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         write_discovery(log, tmp_path / "out", model=tmp_path / "missing.bpmn")
     assert not (tmp_path / "out").exists()
+
+
+def test_full_discover_builds_the_step_and_case_tables_once(tmp_path):
+    """One `cspm discover` with targets, diagnosis and a to-be model builds discovery's per-event step
+    table and the case table once each, for every analysis that uses them (``log.derived``)."""
+    from cspm.config import load_config
+    from cspm.pipeline import write_discovery
+
+    log = cspm.read(LOG)
+    write_discovery(log, tmp_path / "out", config=load_config(CONFIG), model=TO_BE)
+    assert log.derived.builds["steps"] == 1 and log.derived.builds["case_table"] == 1

@@ -47,39 +47,6 @@ class Window(StrEnum):
     trim = "trim"
 
 
-def _apply_filters(log, *, since, until, window, where, with_activity, without_activity, top_variants,
-                   variant_coverage, min_duration, max_duration):  # fmt: skip
-    """The CLI's filter options (checked by :func:`_check_filter_values`), applied in a fixed order;
-    returns the log and what was applied. ``where``: (column, values) pairs."""
-    from cspm.mining import filters as f
-
-    applied: list[str] = []
-    if since or until:
-        log = f.filter_time_window(log, since, until, mode=window.value)
-        applied.append(f"time window [{since or '…'}, {until or '…'}) ({window.value})")
-    for column, values in where:
-        log = f.filter_attribute(log, column, values)
-        applied.append(f"{column} in {values}")
-    if with_activity:
-        log = f.filter_activity(log, with_activity, contains=True)
-        applied.append(f"cases with {with_activity}")
-    if without_activity:
-        log = f.filter_activity(log, without_activity, contains=False)
-        applied.append(f"cases without {without_activity}")
-    if min_duration or max_duration:
-        try:
-            log = f.filter_duration(log, min=min_duration, max=max_duration)
-        except ValueError as exc:
-            raise InputError(str(exc), expected="a duration such as '30min', '4h', '2d'") from None
-        applied.append(f"lead time in [{min_duration or '0'}, {max_duration or '∞'}]")
-    if top_variants is not None or variant_coverage is not None:
-        log = f.filter_variants(log, top=top_variants, coverage=variant_coverage)
-        applied.append(
-            f"top {top_variants} variants" if top_variants is not None else f"variants covering {variant_coverage:.0%}"
-        )
-    return log, applied
-
-
 @app.command()
 @reads_log
 def discover(
@@ -112,8 +79,8 @@ def discover(
     format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Discover the actual process of LOG: maps, model (BPMN, PNML), variants, tables and report."""
-    from cspm.analysis.waiting import check_target_steps
     from cspm.config import load_config
+    from cspm.mining.filters import LogFilters
     from cspm.pipeline import check_output_folder, write_discovery
 
     # every option is checked before the log is read: mistakes fail at once, not after the work
@@ -125,58 +92,50 @@ def discover(
     where_pairs = _where_pairs(where)
     result = read()
     _check_filter_values(result, where_pairs, with_activity, without_activity)
-    with config_named(config):
-        result, applied = _apply_filters(
-            result, since=since, until=until, window=window, where=where_pairs, with_activity=with_activity,
-            without_activity=without_activity, top_variants=top_variants, variant_coverage=variant_coverage,
-            min_duration=min_duration, max_duration=max_duration,
+    filters = LogFilters(
+        since=since, until=until, window=window.value, where=where_pairs, with_activity=with_activity or (),
+        without_activity=without_activity or (), min_duration=min_duration, max_duration=max_duration,
+        top_variants=top_variants, variant_coverage=variant_coverage,
+    )  # fmt: skip
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()]
+    with config_named(config), Progress(*columns, console=err_console, transient=True) as progress:
+        task = progress.add_task("discovering", total=None)
+        outputs = write_discovery(
+            result, out, config=cfg, noise=noise, miner=miner.value, activities=map_activities, paths=map_paths,
+            filters=filters, model=reference, diagnosis=diagnosis,
+            progress=lambda msg: progress.update(task, description=esc(msg)),
         )  # fmt: skip
-        if cfg is not None:
-            check_target_steps(result, cfg)
-        columns = [SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()]
-        with Progress(*columns, console=err_console, transient=True) as progress:
-            task = progress.add_task("discovering", total=None)
-            outputs = write_discovery(
-                result, out, config=cfg, noise=noise, miner=miner.value, activities=map_activities,
-                paths=map_paths, filters=applied, model=reference, diagnosis=diagnosis,
-                progress=lambda msg: progress.update(task, description=esc(msg)),
-            )  # fmt: skip
-    summary = outputs.summary
     if format is OutputFormat.json:
-        print_json(summary)
-        return
-    ov = summary["overview"]
-    table = Table(title=f"Discovery of {esc(log.name)}", show_header=True, header_style="bold")
+        print_json(outputs.summary)
+    else:
+        _print_outputs(outputs, f"Discovery of {log.name}", out)
+
+
+def _print_outputs(outputs: Any, title: str, out: Path) -> None:
+    """The headline figures, findings, filters, notes and where the files are."""
+    s = outputs.record
+    ov = s.overview
+    table = Table(title=esc(title), show_header=True, header_style="bold")
     table.add_column("figure")
     table.add_column("value", justify="right")
-    table.add_row("cases", f"{ov['cases']:,}")
-    table.add_row("events", f"{ov['events']:,}")
-    table.add_row("variants", f"{ov['variants']:,}")
-    share = ov["top_variant_share"]
-    table.add_row("top variant share", f"{share:.1%}" if share is not None else "–")
-    table.add_row("median lead time", format_duration(ov["median_lead_time_seconds"]))
-    for i, edge in enumerate(summary["slowest_transitions"][:3], start=1):
-        table.add_row(
-            f"slowest transition {i}",
-            Text(f"{edge['source']} → {edge['target']}: {format_duration(edge['wait_median'])}"),
-        )
-    conf = summary["conformance"]
-    if conf is not None:
-        fit = conf["fitness"]["log_fitness"]
-        table.add_row(
-            "conformance", Text(f"{conf['fitting_share']:.1%} fit {conf['model']['file'] or conf['model']['name']}; "
-                                f"log fitness {fit:.4f}"),
-        )  # fmt: skip
+    table.add_row("cases", f"{ov.cases:,}")
+    table.add_row("events", f"{ov.events:,}")
+    table.add_row("variants", f"{ov.variants:,}")
+    table.add_row("top variant share", f"{ov.top_variant_share:.1%}" if ov.top_variant_share is not None else "–")
+    table.add_row("median lead time", format_duration(ov.median_lead_time_seconds))
+    for i, edge in enumerate(s.slowest_transitions[:3], start=1):
+        table.add_row(f"slowest transition {i}", Text(f"{edge.source} → {edge.target}: {format_duration(edge.wait_median)}"))
+    if (conf := s.conformance) is not None:
+        table.add_row("conformance", Text(f"{conf.fitting_share:.1%} fit {conf.model.file or conf.model.name}; "
+                                          f"log fitness {conf.fitness.log_fitness:.4f}"))  # fmt: skip
     console.print(table)
     for finding in outputs.findings():
         console.print(f"• {finding}", soft_wrap=True, highlight=False, markup=False)
-    for item in applied:
+    for item in s.filters:
         console.print(f"[dim]filter: {esc(item)}[/dim]", soft_wrap=True, highlight=False)
     for note in outputs.notes:
         console.print(f"[yellow]note:[/yellow] {esc(note)}", soft_wrap=True, highlight=False)
-    console.print(
-        f"wrote {len(outputs.files)} files to {esc(out)}: report {esc(outputs.files['report'])}", highlight=False
-    )
+    console.print(f"wrote {len(outputs.files)} files to {esc(out)}: report {esc(outputs.files['report'])}", highlight=False)
 
 
 def _where_pairs(where: list[str] | None) -> list[tuple[str, list[str]]]:

@@ -1,1 +1,3 @@
-"""Process discovery on engine summaries: directly-follows, variants, process maps, filters; pm4py only in mining.pm4py."""
+"""Process discovery on engine summaries: the step table (``steps``: directly-follows, activities),
+the case table (``cases``: variants, lead times), ``discovery``, process maps, filters and their
+typed records; pm4py only in ``mining.pm4py``."""

@@ -1,8 +1,8 @@
 """The adapter to pm4py: the only module of cspm that imports pm4py.
 
-pm4py only ever sees compact summaries computed on the engine (variant counters, directly-follows
-counts), never the event table. pm4py is imported inside the functions, so ``import cspm`` stays
-light and pm4py's banner is never printed.
+pm4py only ever sees compact summaries computed on the engine, as plain data (variant counters,
+directly-follows and activity counts), never the event table nor cspm's result types. pm4py is
+imported inside the functions, so ``import cspm`` stays light and pm4py's banner is never printed.
 
 Sections: process models (discovery) · model exports/imports · conformance (models, soundness,
 token-based replay, precision, alignments bounded in time and run in worker processes).
@@ -10,19 +10,21 @@ token-based replay, precision, alignments bounded in time and run in worker proc
 
 from __future__ import annotations
 
-import html
 import math
 import multiprocessing
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar
 
-if TYPE_CHECKING:
-    from cspm.mining.discovery import Activities, DirectlyFollows
+import pandas as pd
+
+from cspm.core.result import Result
+from cspm.mining.records import Miner, ModelSummary
+from cspm.render.graphviz import RenderUnavailable, render_svg
 
 __all__ = [
     "AlignedVariant",
@@ -49,16 +51,24 @@ __all__ = [
 
 # --- process models ----------------------------------------------------------------------------
 @dataclass
-class ProcessModel:
-    """A mined process model: Petri net with markings, BPMN and (Inductive Miner) process tree."""
+class ProcessModel(Result):
+    """A mined process model: Petri net with markings, BPMN and (Inductive Miner) process tree.
 
-    miner: str
+    ``save('….bpmn')`` writes BPMN 2.0, ``save('….pnml')`` the Petri net (as :meth:`save_bpmn` /
+    :meth:`save_pnml`); ``table()`` lists the net's transitions.
+    """
+
+    miner: Miner
     noise: float | None
     net: Any
     initial_marking: Any
     final_marking: Any
     bpmn: Any
     tree: Any | None = None
+
+    section_id: ClassVar[str] = "model"
+    section_title: ClassVar[str] = "Process model"
+    section_template: ClassVar[str] = "section_model.html.j2"
 
     def save_bpmn(self, path: str | Path) -> Path:
         """Write the model as BPMN 2.0 XML (with diagram layout; opens in bpmn.io, Camunda, Signavio)."""
@@ -76,26 +86,36 @@ class ProcessModel:
         exporter.apply(self.net, self.initial_marking, str(path), final_marking=self.final_marking)
         return path
 
-    def summary(self) -> dict[str, Any]:
-        visible = [t for t in self.net.transitions if t.label is not None]
-        return {
-            "miner": self.miner,
-            "noise_threshold": self.noise,
-            "places": len(self.net.places),
-            "transitions": len(self.net.transitions),
-            "visible_transitions": len(visible),
-            "arcs": len(self.net.arcs),
-            "process_tree": str(self.tree) if self.tree is not None else None,
-        }
+    def _savers(self) -> dict[str, Callable[[Path], Any]]:
+        return {**super()._savers(), ".bpmn": self.save_bpmn, ".pnml": self.save_pnml}
 
-    def _repr_html_(self) -> str:
-        s = self.summary()
-        head = (
-            f"<strong>Process model ({html.escape(s['miner'])})</strong>: {s['places']} places, "
-            f"{s['transitions']} transitions ({s['visible_transitions']} visible), {s['arcs']} arcs"
+    def _summary(self) -> ModelSummary:
+        visible = [t for t in self.net.transitions if t.label is not None]
+        return ModelSummary(
+            miner=self.miner,
+            noise_threshold=self.noise,
+            places=len(self.net.places),
+            transitions=len(self.net.transitions),
+            visible_transitions=len(visible),
+            arcs=len(self.net.arcs),
+            process_tree=str(self.tree) if self.tree is not None else None,
         )
-        tree = f"<pre>{html.escape(s['process_tree'])}</pre>" if s["process_tree"] else ""
-        return head + tree
+
+    def table(self) -> pd.DataFrame:
+        """The net's transitions: name, label (None for a silent one), visible, inputs/outputs (arcs)."""
+        rows = [
+            {"transition": t.name, "label": t.label, "visible": t.label is not None,
+             "inputs": len(t.in_arcs), "outputs": len(t.out_arcs)}
+            for t in self.net.transitions
+        ]  # fmt: skip
+        df = pd.DataFrame(rows, columns=["transition", "label", "visible", "inputs", "outputs"])
+        return df.sort_values(["visible", "label", "transition"], ascending=[False, True, True]).reset_index(drop=True)
+
+    def section_context(self) -> dict[str, Any]:
+        s = self._summary()
+        figures = [("Places", s.places), ("Transitions", s.transitions),
+                   ("Visible transitions", s.visible_transitions), ("Arcs", s.arcs)]  # fmt: skip
+        return {"miner": s.miner, "noise": s.noise_threshold, "figures": figures, "tree": s.process_tree}
 
 
 def inductive_tree(variants: Mapping[tuple[str, ...], int], noise: float = 0.2) -> Any:
@@ -136,13 +156,19 @@ def inductive_model(variants: Mapping[tuple[str, ...], int], noise: float = 0.2)
 
 
 def heuristics_model(
-    dfg: DirectlyFollows,
-    activities: Activities,
+    edges: Mapping[tuple[str, str], int],
+    activities: Mapping[str, int],
+    start_activities: Mapping[str, int],
+    end_activities: Mapping[str, int],
     *,
     dependency_threshold: float = 0.5,
     and_threshold: float = 0.65,
 ) -> ProcessModel:
-    """Heuristics Miner on the directly-follows counts → Petri net and BPMN."""
+    """Heuristics Miner on the directly-follows counts → Petri net and BPMN.
+
+    ``edges``: (source, target) → times target directly follows source; ``activities``: activity →
+    events; ``start_activities`` / ``end_activities``: activity → cases starting / ending there.
+    """
     from pm4py.algo.discovery.heuristics.variants import classic
     from pm4py.objects.conversion.wf_net.variants import to_bpmn
 
@@ -150,13 +176,12 @@ def heuristics_model(
         classic.Parameters.DEPENDENCY_THRESH: dependency_threshold,
         classic.Parameters.AND_MEASURE_THRESH: and_threshold,
     }
-    counts = activities.counts()
     net, im, fm = classic.apply_dfg(
-        dfg.counts(),
-        activities=list(counts),
-        activities_occurrences=counts,
-        start_activities=dict(dfg.start_activities),
-        end_activities=dict(dfg.end_activities),
+        dict(edges),
+        activities=list(activities),
+        activities_occurrences=dict(activities),
+        start_activities=dict(start_activities),
+        end_activities=dict(end_activities),
         parameters=params,
     )
     bpmn = to_bpmn.apply(net, im, fm)
@@ -174,8 +199,6 @@ def _layout(bpmn: Any) -> None:
 
     from pm4py.objects.bpmn.layout import layouter
     from pm4py.visualization.common import save as gsave
-
-    from cspm.render.graphviz import RenderUnavailable, render_svg
 
     def _save(gviz: Any, output_file_path: str, parameters: Any = None) -> str:
         Path(output_file_path).write_text(render_svg(gviz.source), encoding="utf-8")

@@ -1,47 +1,40 @@
 """Process maps: the discovered directly-follows graph as a frequency or performance map.
 
 A :class:`ProcessMap` keeps its node and edge tables; what it shows (measure, simplification,
-highlighted steps and edges) is separate from drawing it (:meth:`ProcessMap.to_dot`, rendered to
-SVG by :mod:`cspm.render.graphviz`). Every name goes into the DOT source as an escaped HTML-like label, so
-quotes, backslashes, ``<`` and any script (e.g. Chinese) are drawn as written.
+highlighted steps and edges) is separate from drawing it (:meth:`ProcessMap.to_dot`, built with
+:mod:`cspm.render.dot` and rendered to SVG by :mod:`cspm.render.graphviz`). Every name goes into the
+DOT source through the one DOT escaper, so quotes, backslashes, ``&``, ``<`` and any script (e.g.
+Chinese) are drawn as written.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, ClassVar, Literal, Protocol
 
 import networkx as nx
 import pandas as pd
 
-from cspm.render.graphviz import Rendered, render_svg, save_graph, svg_body
+from cspm.core.log import ACTIVITY, TicketLog
+from cspm.core.result import Result
+from cspm.mining.records import ProcessMapSummary
+from cspm.mining.steps import Activities, DirectlyFollows, activity_table, edge_table, step_table
+from cspm.render import dot
+from cspm.render.graphviz import Rendered, RenderUnavailable, render_svg, save_graph, svg_body
 from cspm.units import format_duration
 
-if TYPE_CHECKING:
-    from cspm.core.log import TicketLog
-    from cspm.mining.discovery import Discovery
-
-__all__ = ["Measure", "ProcessMap", "process_map"]
+__all__ = ["MapSection", "Measure", "ProcessMap", "process_map"]
 
 Measure = Literal["frequency", "performance"]
 START_NODE = "__start__"
 END_NODE = "__end__"
 WARNING = "#d9480f"
+FONT = "Helvetica,Arial,sans-serif"
 _FREQ_LOW, _FREQ_HIGH = (231, 240, 250), (35, 87, 153)
 _EDGE_LOW, _PERF_HIGH, _FREQ_EDGE_HIGH = (170, 170, 170), (192, 57, 43), (35, 87, 153)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def label_text(value: Any) -> str:
-    """Text as the body of a quoted DOT label: backslashes and quotes escaped, control characters
-    and line breaks removed (the WebAssembly Graphviz has no HTML-like labels, so plain labels)."""
-    text = _CONTROL.sub("", str(value)).replace("\r", " ").replace("\n", " ")
-    # Graphviz reads '&name;' in labels as an entity: spell '&' out so names render as written.
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
 
 
 def _mix(low: tuple[int, int, int], high: tuple[int, int, int], x: float) -> str:
@@ -50,12 +43,22 @@ def _mix(low: tuple[int, int, int], high: tuple[int, int, int], x: float) -> str
     return f"#{r:02x}{g:02x}{b:02x}"
 
 
+class Discovered(Protocol):
+    """What a map is drawn from: a discovery's source, activities and directly-follows relation."""
+
+    source: str
+    activities: Activities
+    dfg: DirectlyFollows
+
+
 @dataclass(frozen=True)
-class ProcessMap:
+class ProcessMap(Result):
     """A process map: node table (activities), edge table (directly-follows) and what to show.
 
     ``nodes``: activity, events, cases, starts, ends, wait_before_median (s), optionally
     duration_median (s). ``edges``: source, target, count, cases, wait_mean/median/p90/min/max (s).
+    ``save()`` also writes ``.svg`` (rendered; the ``.dot`` source when no renderer works) and
+    ``.dot``, and tells how it was written (:class:`~cspm.render.graphviz.Rendered`).
     """
 
     nodes: pd.DataFrame
@@ -65,9 +68,13 @@ class ProcessMap:
     warn_steps: frozenset[str] = field(default_factory=frozenset)
     warn_edges: frozenset[tuple[str, str]] = field(default_factory=frozenset)
 
+    section_id: ClassVar[str] = "maps"
+    section_title: ClassVar[str] = "Process maps"
+    section_template: ClassVar[str] = "section_maps.html.j2"
+
     # --- construction ------------------------------------------------------------------------
     @classmethod
-    def from_discovery(cls, discovery: Discovery, measure: Measure = "frequency") -> ProcessMap:
+    def from_discovery(cls, discovery: Discovered, measure: Measure = "frequency") -> ProcessMap:
         nodes = discovery.activities.table.copy()
         return cls(nodes=nodes, edges=discovery.dfg.edges.copy(), measure=_check_measure(measure), title=discovery.source)
 
@@ -81,16 +88,12 @@ class ProcessMap:
 
     @classmethod
     def _projected(cls, log: TicketLog, measure: Measure, activities: float) -> ProcessMap:
-        from cspm.core.log import ACTIVITY
-        from cspm.mining.discovery import Activities, DirectlyFollows, activity_table, edge_table
-
-        events = log.events
         if activities < 1.0:
-            acts = Activities._from_table(activity_table(events).to_pandas()).table
-            keep = _covering(acts, activities)
-            events = events.filter(events[ACTIVITY].isin(keep))
-        acts_df = activity_table(events).to_pandas()
-        edges = DirectlyFollows._from_tables(edge_table(events).to_pandas(), acts_df).edges
+            keep = _covering(Activities.compute(log).table, activities)
+            log = log.with_events(log.events.filter(log.events[ACTIVITY].isin(keep)))
+        st = step_table(log)
+        acts_df = activity_table(log.events, step_table=st).to_pandas()
+        edges = DirectlyFollows._from_tables(edge_table(log.events, step_table=st).to_pandas(), acts_df).edges
         nodes = Activities._from_table(acts_df).table
         return cls(nodes=nodes, edges=edges, measure=_check_measure(measure), title=log.source)
 
@@ -154,26 +157,24 @@ class ProcessMap:
     # --- drawing -----------------------------------------------------------------------------
     def to_dot(self) -> str:
         """Graphviz DOT source of the map (names escaped; nodes are ``a0``, ``a1``, …)."""
+        q = dot.quote
         perf = self.measure == "performance"
         ids = {a: f"a{i}" for i, a in enumerate(self.nodes.activity)}
         max_events = max(int(self.nodes.events.max()) if len(self.nodes) else 1, 1)
-        lines = [
-            "digraph process_map {",
-            '  graph [rankdir=TB, nodesep=0.35, ranksep=0.45, bgcolor="transparent", '
-            'fontname="Helvetica,Arial,sans-serif"];',
-            '  node [shape=box, style="rounded,filled", fontname="Helvetica,Arial,sans-serif", '
-            'fontsize=11, color="#4a5568", penwidth=1.2, margin="0.15,0.06"];',
-            '  edge [fontname="Helvetica,Arial,sans-serif", fontsize=9, arrowsize=0.7];',
-            f'  {START_NODE} [label="", shape=circle, width=0.28, style=filled, fillcolor="#2f9e44", '
-            'color="#2b8a3e", class="cspm-start", tooltip="start"];',
-            f'  {END_NODE} [label="", shape=doublecircle, width=0.22, style=filled, fillcolor="#c92a2a", '
-            'color="#a61e1e", class="cspm-end", tooltip="end"];',
-        ]
+        g = dot.Dot(
+            "process_map",
+            graph={"rankdir": "TB", "nodesep": "0.35", "ranksep": "0.45", "bgcolor": q("transparent"), "fontname": FONT},
+            node_defaults={"shape": "box", "style": "rounded,filled", "fontname": FONT, "fontsize": 11,
+                           "color": "#4a5568", "penwidth": "1.2", "margin": "0.15,0.06"},
+            edge_defaults={"fontname": FONT, "fontsize": 9, "arrowsize": "0.7"},
+        )  # fmt: skip
+        g.node(START_NODE, label="", shape="circle", width="0.28", style="filled", fillcolor="#2f9e44",
+               color="#2b8a3e", **{"class": "cspm-start"}, tooltip=q("start"))  # fmt: skip
+        g.node(END_NODE, label="", shape="doublecircle", width="0.22", style="filled", fillcolor="#c92a2a",
+               color="#a61e1e", **{"class": "cspm-end"}, tooltip=q("end"))  # fmt: skip
         for row in self.nodes.itertuples(index=False):
             name = str(row.activity)
             x = row.events / max_events
-            fill = _mix(_FREQ_LOW, _FREQ_HIGH, x) if not perf else "#f8f9fa"
-            font = "#ffffff" if (not perf and x > 0.55) else "#1a1a1a"
             if perf:
                 t = getattr(row, "duration_median", None)
                 detail = f"wait {format_duration(row.wait_before_median)}" if pd.notna(row.wait_before_median) else "case start"
@@ -182,21 +183,19 @@ class ProcessMap:
             else:
                 detail = f"{int(row.events):,}"
             warn = name in self.warn_steps
-            attrs = [
-                f'label="{"⚠ " if warn else ""}{label_text(name)}\\n{label_text(detail)}"',
-                f'fillcolor="{fill}"',
-                f'fontcolor="{font}"',
-                f'class="cspm-node{" cspm-warning" if warn else ""}"',
-            ]
+            attrs: dict[str, Any] = {
+                "label": dot.label(f"⚠ {name}" if warn else name, detail),
+                "fillcolor": "#f8f9fa" if perf else _mix(_FREQ_LOW, _FREQ_HIGH, x),
+                "fontcolor": "#ffffff" if (not perf and x > 0.55) else "#1a1a1a",
+                "class": "cspm-node cspm-warning" if warn else "cspm-node",
+            }
             if warn:
-                attrs += [f'color="{WARNING}"', "penwidth=3"]
-            lines.append(f"  {ids[name]} [{', '.join(attrs)}];")
-        lines += self._edge_lines(ids, perf)
-        lines.append("}")
-        return "\n".join(lines) + "\n"
+                attrs |= {"color": WARNING, "penwidth": 3}
+            g.node(ids[name], **attrs)
+        self._draw_edges(g, ids, perf)
+        return g.source()
 
-    def _edge_lines(self, ids: dict[str, str], perf: bool) -> list[str]:
-        lines = []
+    def _draw_edges(self, g: dot.Dot, ids: dict[str, str], perf: bool) -> None:
         counts = self.edges["count"]
         waits = self.edges["wait_median"]
         max_count = max(int(counts.max()) if len(counts) else 1, 1)
@@ -216,21 +215,14 @@ class ProcessMap:
             width = 1.0 + 5.0 * x
             if warn:
                 color, width, text = WARNING, max(width, 3.5), f"⚠ {text}"
-            lines.append(
-                f"  {ids[row.source]} -> {ids[row.target]} [label=\"{label_text(text)}\", "
-                f'color="{color}", fontcolor="{WARNING if warn else "#333333"}", penwidth={width:.2f}, '
-                f'class="cspm-edge{" cspm-warning" if warn else ""}"];'
-            )
+            g.edge(ids[row.source], ids[row.target], label=dot.quote(text), color=color,
+                   fontcolor=WARNING if warn else "#333333", penwidth=f"{width:.2f}",
+                   **{"class": "cspm-edge cspm-warning" if warn else "cspm-edge"})  # fmt: skip
         for row in self.nodes.itertuples(index=False):
             if row.starts:
-                lines.append(
-                    f'  {START_NODE} -> {ids[row.activity]} [label="{int(row.starts):,}", style=dashed, color="#868e96"];'
-                )
+                g.edge(START_NODE, ids[row.activity], label=dot.quote(f"{int(row.starts):,}"), style="dashed", color="#868e96")
             if row.ends:
-                lines.append(
-                    f'  {ids[row.activity]} -> {END_NODE} [label="{int(row.ends):,}", style=dashed, color="#868e96"];'
-                )
-        return lines
+                g.edge(ids[row.activity], END_NODE, label=dot.quote(f"{int(row.ends):,}"), style="dashed", color="#868e96")
 
     def to_svg(self) -> str:
         """The map as an SVG document (Graphviz ``dot`` binary or its WebAssembly build)."""
@@ -240,38 +232,79 @@ class ProcessMap:
         """The ``<svg>`` element for embedding in HTML."""
         return svg_body(self.to_svg())
 
-    def save(self, path: str | Path) -> Rendered:
-        """Write the map as SVG (``.svg``), or its DOT source when no renderer is available."""
-        path = Path(path)
-        if path.suffix.lower() == ".dot":
-            path.write_text(self.to_dot(), encoding="utf-8")
-            return Rendered(path, "dot", None)
-        return save_graph(self.to_dot(), path, render=_svg_of)
-
-    # --- tables ------------------------------------------------------------------------------
-    def to_pandas(self) -> pd.DataFrame:
-        return self.edges.copy()
-
-    def summary(self) -> dict[str, Any]:
+    def view(self) -> dict[str, Any]:
+        """The map as one view of the maps section: its SVG, or why there is none and its DOT source."""
+        try:
+            svg, error = self.svg_inline(), None
+        except RenderUnavailable as exc:
+            svg, error = None, f"The map could not be rendered here ({exc})."
         return {
-            "measure": self.measure,
-            "activities": len(self.nodes),
+            "key": self.measure,
+            "label": self.measure.capitalize(),
+            "svg": svg,
+            "error": error,
+            "dot": self.to_dot() if svg is None else "",
+            "nodes": len(self.nodes),
             "edges": len(self.edges),
-            "highlighted_steps": sorted(self.warn_steps),
-            "highlighted_edges": sorted([list(e) for e in self.warn_edges]),
+            "highlighted": len(self.warn_steps) + len(self.warn_edges),
         }
+
+    # --- Result ------------------------------------------------------------------------------
+    def _summary(self) -> ProcessMapSummary:
+        return ProcessMapSummary(
+            measure=self.measure,
+            activities=len(self.nodes),
+            edges=len(self.edges),
+            highlighted_steps=sorted(self.warn_steps),
+            highlighted_edges=sorted(self.warn_edges),
+        )
+
+    def table(self) -> pd.DataFrame:
+        return self.edges
+
+    def section_context(self) -> dict[str, Any]:
+        return {"views": [self.view()]}
+
+    def _savers(self) -> dict[str, Callable[[Path], Any]]:
+        return {
+            **super()._savers(),
+            ".svg": lambda p: save_graph(self.to_dot(), p, render=_svg_of),
+            ".dot": lambda p: p.write_text(self.to_dot(), encoding="utf-8"),
+        }
+
+    def save(self, path: str | Path) -> Rendered:  # type: ignore[override]  # a Rendered stands for its path
+        """Write the map: ``.svg`` rendered (its DOT source, ``.dot``, when no renderer works, with the
+        command to render it in ``message``), ``.dot`` the source, or any suffix of
+        :meth:`Result.save`. Returns where and how it was written (a path-like :class:`Rendered`)."""
+        path = Path(path)
+        if path.suffix.lower() == ".svg":
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return save_graph(self.to_dot(), path, render=_svg_of)
+        written = super().save(path)
+        return Rendered(written, written.suffix.lower().lstrip("."), None)
 
     def _repr_svg_(self) -> str:
         return self.svg_inline()
 
-    def _repr_html_(self) -> str:
-        return f"<div class='cspm-map'>{self.svg_inline()}</div>"
+
+@dataclass
+class MapSection:
+    """The report's maps section: several maps (e.g. performance and frequency), switchable and zoomable."""
+
+    maps: Sequence[ProcessMap]
+
+    section_id: ClassVar[str] = ProcessMap.section_id
+    section_title: ClassVar[str] = ProcessMap.section_title
+    section_template: ClassVar[str] = ProcessMap.section_template
+
+    def section_context(self) -> dict[str, Any]:
+        return {"views": [m.view() for m in self.maps]}
 
 
 @lru_cache(maxsize=8)
-def _svg_of(dot: str) -> str:
+def _svg_of(source: str) -> str:
     """Rendered SVG, remembered for the same DOT source (a map is saved and shown in the report)."""
-    return render_svg(dot)
+    return render_svg(source)
 
 
 def process_map(

@@ -10,6 +10,7 @@ import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = ["Rendered", "RenderUnavailable", "render_svg", "renderer", "save_graph", "svg_body"]
 
@@ -22,12 +23,28 @@ class RenderUnavailable(RuntimeError):
 
 @dataclass(frozen=True)
 class Rendered:
-    """Where a graph was written, and how: ``svg`` (rendered) or ``dot`` (source only)."""
+    """Where a graph was written, and how: ``kind`` ``svg`` (rendered by ``renderer``) or ``dot``
+    (source only; ``message`` says why and how to render it), or the suffix of another file.
+
+    It stands for the path written: ``os.fspath(rendered)``, ``Path(rendered)`` and the methods of
+    :class:`~pathlib.Path` (``rendered.exists()``, ``rendered.read_text()``) work on it.
+    """
 
     path: Path
     kind: str
     renderer: str | None
     message: str = ""
+
+    def __fspath__(self) -> str:
+        return str(self.path)
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name == "path":  # never for the fields themselves (copy, pickle)
+            raise AttributeError(name)
+        return getattr(self.path, name)
 
 
 def renderer() -> str | None:

@@ -20,7 +20,9 @@ def _cell(value: object) -> object:
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` to ``path`` in the format its suffix names (no index column)."""
+    """Write ``frame`` to ``path`` in the format its suffix names (no index column).
+
+    Excel has no time zones: in ``.xlsx`` zoned times are written as UTC wall times."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
@@ -34,5 +36,8 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     elif suffix == ".parquet":
         frame.to_parquet(path, index=False)
     else:
+        for col in frame.columns:
+            if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
+                frame[col] = frame[col].dt.tz_convert("UTC").dt.tz_localize(None)
         frame.to_excel(path, index=False, engine="openpyxl")
     return path
