@@ -7,7 +7,7 @@ Read a log, then discover, measure and diagnose::
     cspm.analyse_waiting(log, cfg)        # waiting at every step vs the targets, bottleneck ranking
     cspm.analyse_value_stream(log, cfg)   # waiting vs working time, flow efficiency
     cspm.service_kpis(log, cfg)           # first response, resolution, FCR, reopen, …
-    cspm.analyse_handoffs(log, cfg)       # handoffs, ping-pong, rework, approval loops, cost
+    cspm.handoffs(log, cfg)               # handoffs, ping-pong, rework, approval loops, cost
     cspm.check_conformance(log, "to_be.bpmn")
 """
 
@@ -18,7 +18,7 @@ from cspm.analysis.conformance.check import (
     check_conformance,
     load_model,
 )
-from cspm.analysis.handoffs.handoffs import HandoffAnalysis, analyse_handoffs
+from cspm.analysis.handoffs.analysis import HandoffAnalysis, analyse_handoffs, handoffs
 from cspm.analysis.kpis import ServiceKPIs
 from cspm.analysis.kpis import kpis as service_kpis
 from cspm.analysis.value_stream import ValueStream
@@ -58,6 +58,7 @@ __all__ = [
     "build_report",
     "check_conformance",
     "discover",
+    "handoffs",
     "load_config",
     "load_model",
     "process_map",

@@ -78,7 +78,7 @@ def diagnosis_sections(
 ) -> list[ReportSection]:
     """The diagnosis sections of the full report: value stream, service KPIs, handoffs and loops
     (team level, else agent level) and, with a to-be ``model``, conformance."""
-    from cspm.analysis.handoffs.handoffs import analyse_handoffs
+    from cspm.analysis.handoffs.analysis import handoffs as analyse_handoffs
     from cspm.analysis.kpis import kpis
     from cspm.analysis.value_stream import value_stream
     from cspm.config import Config as _Config

@@ -25,7 +25,8 @@ import pandas as pd
 import pytest
 
 import cspm
-from cspm.analysis.handoffs.handoffs import NO_VALUE, analyse_handoffs, handoffs
+from cspm.analysis.handoffs.analysis import analyse_handoffs
+from cspm.analysis.handoffs.handoffs import NO_VALUE, handoffs
 from cspm.analysis.handoffs.pingpong import ping_pong
 from cspm.analysis.handoffs.redundancy import SECONDS_PER_MONTH, redundancy
 from cspm.analysis.handoffs.rework import approval_loops, process_loops, rework

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 import cspm
-from cspm.analysis.handoffs.handoffs import analyse_handoffs, handoffs
+from cspm.analysis.handoffs.analysis import analyse_handoffs
+from cspm.analysis.handoffs.handoffs import handoffs
 from cspm.analysis.handoffs.pingpong import ping_pong
 from cspm.analysis.handoffs.rework import approval_loops, rework
 from cspm.simulate import SimulationSettings, simulate
