@@ -274,6 +274,8 @@ def rework(log: TicketLog, config: Config | None = None, *, not_counted: list[st
         tickets_with_self_loops=red[CASE].nunique(where=red.self_loop),
         rework_s=red.interval_s.sum(),
     ).to_pandas().iloc[0]
+    size = lead_time_table(log)
+    size = size.aggregate(tickets=size.count(), events=size.events.sum()).to_pandas().iloc[0]
     pa = to_frame(per_activity, [ACTIVITY])
     pa = pa.sort_values(["repetitions", "self_loops", ACTIVITY], ascending=[False, False, True], kind="stable")
     pg = to_frame(per_agent, ["agent"])
@@ -286,9 +288,9 @@ def rework(log: TicketLog, config: Config | None = None, *, not_counted: list[st
         totals={
             **{k: as_int(totals[k]) for k in (*METRICS, "tickets_with_repetitions", "tickets_with_self_loops")},
             "rework_s": _f(totals["rework_s"]) or 0.0,
-            "tickets": as_int(cases.count().to_pyarrow().as_py()),
+            "tickets": as_int(size["tickets"]),
         },
-        events=log.count_events(),
+        events=as_int(size["events"]),
         not_counted=skip,
         waiting_repeats=waiting_repeats(log.events, skip),
     )
