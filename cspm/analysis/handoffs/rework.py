@@ -31,7 +31,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import ibis
 import ibis.expr.types as ir
@@ -52,6 +52,7 @@ APPROVAL_KEYWORDS = ("approve", "approval", "review", "审批", "复核")
 REJECTION_KEYWORDS = ("reject", "declin", "denied", "驳回", "拒绝", "退回")
 RESUBMISSION_KEYWORDS = ("resubmit", "re-submit", "resubmission", "重新提交", "重提", "再次提交")
 METRICS = ("repetitions", "self_loops", "repeats", "redos")
+ReworkKind = Literal["repetitions", "self_loops", "repeats", "redos"]
 
 
 # ----------------------------------------------------------------------------- engine expressions
@@ -180,17 +181,17 @@ class Rework(Result):
         df = to_frame(self.per_case_table, [CASE])
         return df.astype({**{c: "int64" for c in METRICS}, "rework_s": "float64"})
 
-    def ticket_ids(self, kind: str = "repetitions") -> set[str]:
+    def ticket_ids(self, kind: ReworkKind = "repetitions") -> set[str]:
         """Ids of tickets with at least one repetition (or ``kind='self_loops'``, 'redos', ...)."""
         t = self.per_case_table
         return set(t.filter(t[kind] > 0).select(CASE).to_pandas()[CASE])
 
-    def tickets(self, kind: str = "repetitions") -> set[str]:
+    def tickets(self, kind: ReworkKind = "repetitions") -> set[str]:
         """Deprecated: the ids are :meth:`ticket_ids` ("tickets" is a number in cspm)."""
         warnings.warn("Rework.tickets() returns ids and is deprecated; use ticket_ids()", DeprecationWarning, stacklevel=2)
         return self.ticket_ids(kind)
 
-    def table(self, level: str = "case") -> pd.DataFrame:
+    def table(self, level: Literal["case", "activity", "agent", "log"] = "case") -> pd.DataFrame:
         """The metric at ``level``: 'case' (the main table), 'activity', 'agent' or 'log'."""
         if level == "log":
             return pd.DataFrame([self.summary()])
@@ -198,7 +199,7 @@ class Rework(Result):
             return self.per_case
         return {"activity": self.per_activity, "agent": self.per_agent}[level]
 
-    def referral_matrix(self, kind: str = "repetition") -> pd.DataFrame:
+    def referral_matrix(self, kind: Literal["repetition", "self-loop"] = "repetition") -> pd.DataFrame:
         """Whose work is redone by whom: rows original agent, columns redoing agent."""
         r = self.referral[self.referral["kind"] == kind]
         if r.empty:
@@ -349,7 +350,7 @@ class ApprovalLoops(Result):
                       stacklevel=2)  # fmt: skip
         return self.ticket_ids(min_rounds)
 
-    def distribution(self, of: str = "approval_steps") -> pd.DataFrame:
+    def distribution(self, of: Literal["approval_steps", "approval_rounds", "rejection_cycles"] = "approval_steps") -> pd.DataFrame:
         """Tickets by approval steps (or ``of='approval_rounds'``): ``<of>, tickets, share``."""
         if of not in self._distributions:
             t = self.per_case_table
