@@ -1,5 +1,5 @@
 """Handoffs, ping-pong, rework and approval loops on 1,000,000 simulated events:
-cspm (Ibis on DuckDB: ``analyse_handoffs``) vs the pm4py-only equivalent (pandas + pm4py's
+cspm (Ibis on DuckDB: ``cspm.handoffs``) vs the pm4py-only equivalent (pandas + pm4py's
 handover-of-work network and DFG, ping-pong and rework in pandas).
 
 Each pipeline runs in its own subprocess; the script prints wall time and peak RSS of both and
@@ -15,11 +15,10 @@ from _harness import run_pipeline, simulated_log
 
 CSPM = """
 import time, cspm
-from cspm.analysis.handoffs.handoffs import analyse_handoffs
 t0 = time.perf_counter()
 log = cspm.read(PATH)
 t1 = time.perf_counter()
-a = analyse_handoffs(log, level="team")
+a = cspm.handoffs(log, level="team")
 s = a.summary()
 t2 = time.perf_counter()
 print(json.dumps({
@@ -83,7 +82,7 @@ def main() -> None:
     print(f"{'pipeline':<58}{'read (s)':>10}{'analysis (s)':>14}{'peak RSS (MB)':>16}")
     name = "pandas + pm4py (handover network, DFG) + pandas loops"
     print(f"{name:<58}{pm['read_seconds']:>10.2f}{pm['seconds']:>14.2f}{pm['peak_mb']:>16.0f}")
-    name = "cspm.read + analyse_handoffs (Ibis on DuckDB)"
+    name = "cspm.read + cspm.handoffs (Ibis on DuckDB)"
     print(f"{name:<58}{cs['read_seconds']:>10.2f}{cs['seconds']:>14.2f}{cs['peak_mb']:>16.0f}")
     for key in ("handoffs", "ping_pong_tickets", "repetitions", "self_loops", "approval_loops"):
         print(f"  {key:<20} cspm {cs[key]:>9,}   pm4py/pandas {pm[key]:>9,}")

@@ -7,7 +7,7 @@ Read a log, then discover, measure and diagnose::
     cspm.waiting(log, cfg)                # waiting at every step vs the targets, bottleneck ranking
     cspm.value_stream(log, cfg)           # waiting vs working time, flow efficiency
     cspm.kpis(log, cfg)                   # first response, resolution, FCR, reopen, …
-    cspm.analyse_handoffs(log, cfg)       # handoffs, ping-pong, rework, approval loops, cost
+    cspm.handoffs(log, cfg)               # handoffs, ping-pong, rework, approval loops, cost
     cspm.conformance(log, cfg, model="to_be.bpmn")  # fitness, deviations and rules against a to-be model
 """
 
@@ -19,7 +19,7 @@ from cspm.analysis.conformance import (
     conformance,
     load_model,
 )
-from cspm.analysis.handoffs.handoffs import HandoffAnalysis, analyse_handoffs
+from cspm.analysis.handoffs.analysis import HandoffAnalysis, analyse_handoffs, handoffs
 from cspm.analysis.kpis import ServiceKPIs, kpis, service_kpis
 from cspm.analysis.value_stream import ValueStream, analyse_value_stream, value_stream
 from cspm.analysis.waiting import WaitingAnalysis, analyse_waiting, waiting
@@ -58,6 +58,7 @@ __all__ = [
     "check_conformance",
     "conformance",
     "discover",
+    "handoffs",
     "kpis",
     "load_config",
     "load_model",

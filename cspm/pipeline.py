@@ -22,7 +22,7 @@ from pydantic import ConfigDict, Field
 
 from cspm._version import __version__
 from cspm.analysis.conformance.check import ConformanceResult, check_conformance, load_model
-from cspm.analysis.handoffs.handoffs import analyse_handoffs
+from cspm.analysis.handoffs.analysis import handoffs
 from cspm.analysis.kpis import kpis
 from cspm.analysis.value_stream import value_stream
 from cspm.analysis.waiting import check_target_steps, waiting
@@ -215,7 +215,7 @@ def diagnosis_sections(log: TicketLog, config: Config | None, model: str | Path 
     cfg = config or Config()
     sections: list[ReportSection] = [value_stream(log, cfg), kpis(log, cfg)]
     if log.has_team or log.has_agent:
-        sections.append(analyse_handoffs(log, cfg, level="team" if log.has_team else "agent"))
+        sections.append(handoffs(log, cfg, level="team" if log.has_team else "agent"))
     if model is not None:
         sections.append(check_conformance(log, load_model(model), rules=cfg.rules or None))
     return sections

@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 import cspm
-from cspm.analysis.handoffs.handoffs import NO_VALUE, analyse_handoffs, handoffs
+from cspm.analysis.handoffs.handoffs import NO_VALUE, handoffs
 from cspm.analysis.handoffs.pingpong import ping_pong
 from cspm.analysis.handoffs.redundancy import SECONDS_PER_MONTH, redundancy
 from cspm.analysis.handoffs.rework import approval_loops, process_loops, rework
@@ -112,7 +112,7 @@ def test_missing_team_breaks_visits_when_asked(tiny):
     assert edges[("A", NO_VALUE)] == 1 and edges[(NO_VALUE, "A")] == 1
     pp = ping_pong(tiny, "team", missing="break")
     # A – A is not a ping-pong; the return after B and C still is (indirect, away 2h → 8h)
-    assert pp.tickets("direct") == {"c1"} and pp.tickets("indirect") == {"c2"}
+    assert pp.ticket_ids("direct") == {"c1"} and pp.ticket_ids("indirect") == {"c2"}
     assert _by_case(pp.per_case, "bounces") == {"c1": 1, "c2": 1, "c3": 0}
 
 
@@ -130,8 +130,8 @@ def test_agent_level_and_any_column(tiny):
     assert _by_case(h.per_case, "handoffs") == {"c1": 5, "c2": 3, "c3": 2}  # x1 y1 z1 x2; d1 d2 d1
     pp = ping_pong(tiny, "agent")
     # c1: a1 … a1 after b1, b2, a2 → indirect; c2: x1 returns? no (x1 → y1 → z1 → x2); c3: d1 d2 d1
-    assert pp.tickets("indirect") == {"c1"}
-    assert pp.tickets("direct") == {"c3"}
+    assert pp.ticket_ids("indirect") == {"c1"}
+    assert pp.ticket_ids("direct") == {"c3"}
     assert handoffs(tiny, column="activity").total == 15  # 6 activity runs per ticket
     with pytest.raises(InputError, match="no team column"):
         handoffs(cspm.read(tiny_frame().drop(columns=["team"]), agent="agent"), "team")
@@ -140,8 +140,8 @@ def test_agent_level_and_any_column(tiny):
 # ------------------------------------------------------------------------------- ping-pong
 def test_direct_and_indirect_ping_pong(tiny):
     pp = ping_pong(tiny)
-    assert pp.tickets() == {"c1", "c2"}
-    assert pp.tickets("direct") == {"c1"} and pp.tickets("indirect") == {"c2"}
+    assert pp.ticket_ids() == {"c1", "c2"}
+    assert pp.ticket_ids("direct") == {"c1"} and pp.ticket_ids("indirect") == {"c2"}
     assert _by_case(pp.per_case, "kind") == {"c1": "direct", "c2": "indirect", "c3": None}
     r = pp.returns[["case_id", "team", "via", "kind", "away_s"]].values.tolist()
     assert r == [["c1", "A", "B", "direct", 5 * H], ["c2", "A", "B", "indirect", 6 * H]]
@@ -171,7 +171,7 @@ def test_repeat_redo_and_self_loops(tiny):
     # without an agent column the repetitions stand, repeat vs redo is unknown
     no_agent = rework(cspm.read(tiny_frame().drop(columns=["agent"]), team="team")).summary()
     assert (no_agent["repetitions"], no_agent["self_loops"], no_agent["repeats"], no_agent["redos"]) == (3, 2, 0, 0)
-    assert rw.tickets() == {"c1", "c2", "c3"} and rw.tickets("self_loops") == {"c1", "c2"}
+    assert rw.ticket_ids() == {"c1", "c2", "c3"} and rw.ticket_ids("self_loops") == {"c1", "c2"}
     work = rw.per_activity.set_index("activity").loc["Work"]
     assert (work["repetitions"], work["self_loops"], work["redos"]) == (1, 1, 2)
 
@@ -184,7 +184,7 @@ def test_approval_loops(tiny):
     assert pc.loc["c3", ["approval_steps", "approval_rounds", "rejection_cycles", "extra_rounds_s"]].tolist() == [3, 2, 1, 3 * H]
     assert pc.loc["c1", ["approval_steps", "approval_rounds"]].tolist() == [0, 0]
     assert pc.loc["c2", ["approval_steps", "approval_rounds", "rejection_cycles"]].tolist() == [1, 1, 0]
-    assert ap.tickets() == {"c3"}
+    assert ap.ticket_ids() == {"c3"}
     # value classes from the config add exact names (case-insensitive) to the keyword matches
     ap2 = approval_loops(tiny, Config(value_classes={"approval": ["check"]}))
     assert ap2.approval_activities == ["Approve", "Check", "Review"]
@@ -227,7 +227,7 @@ def test_redundant_share_cost_and_estimate(tiny):
 
 
 def test_analysis_bundle_findings_and_section(tiny):
-    a = analyse_handoffs(tiny, Config(costs={"hourly_rate": 10}))
+    a = cspm.handoffs(tiny, Config(costs={"hourly_rate": 10}))
     text = " ".join(a.findings())
     assert "67% of tickets bounce between teams (1 direct A → B → A, 1 indirect A → B → C → A)" in text
     assert "A ↔ B is the most frequent pair (2 bounces)" in text
@@ -246,7 +246,7 @@ def test_names_are_escaped_in_section_and_network():
     evil = "<script>alert(1)</script> & Co"
     rows = [(c, a, t, evil if team == "B" else team, ag) for c, a, t, team, ag in ROWS]
     log = cspm.read(tiny_frame(rows), team="team", agent="agent")
-    a = analyse_handoffs(log)
+    a = cspm.handoffs(log)
     html = a.render_html()
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html
@@ -257,7 +257,7 @@ def test_names_are_escaped_in_section_and_network():
 def test_section_goes_into_the_report(tiny, tmp_path):
     from cspm.pipeline import build_report
 
-    a = analyse_handoffs(tiny)
+    a = cspm.handoffs(tiny)
     report = build_report(tiny, [a], tmp_path / "report.html")
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert 'id="handoffs"' in html and "Handoffs and loops" in html

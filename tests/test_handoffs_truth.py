@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import cspm
-from cspm.analysis.handoffs.handoffs import analyse_handoffs, handoffs
+from cspm.analysis.handoffs.handoffs import handoffs
 from cspm.analysis.handoffs.pingpong import ping_pong
 from cspm.analysis.handoffs.rework import approval_loops, rework
 from cspm.simulate import SimulationSettings, simulate
@@ -26,10 +26,10 @@ def simulated(request):
 def test_ping_pong_equals_ground_truth(simulated):
     log, truth = simulated
     pp = ping_pong(log, "team")
-    assert pp.tickets() == set(truth.loc[truth["ping_pong"], "ticket_id"])
-    assert len(pp.tickets()) > 100
+    assert pp.ticket_ids() == set(truth.loc[truth["ping_pong"], "ticket_id"])
+    assert len(pp.ticket_ids()) > 100
     for kind in ("direct", "indirect"):
-        assert pp.tickets(kind) == set(truth.loc[truth["ping_pong_kind"] == kind, "ticket_id"])
+        assert pp.ticket_ids(kind) == set(truth.loc[truth["ping_pong_kind"] == kind, "ticket_id"])
     mine = {(r.case_id, r.team, r.via) for r in pp.returns.itertuples()}
     expected = {(r.ticket_id, a, b) for r in truth.itertuples() for a, b in r.ping_pong_teams}
     assert mine == expected
@@ -42,8 +42,8 @@ def test_ping_pong_equals_ground_truth(simulated):
 def test_rework_and_self_loops_equal_ground_truth(simulated):
     log, truth = simulated
     rw = rework(log)
-    assert rw.tickets("repetitions") == set(truth.loc[truth["rework_repetitions"] > 0, "ticket_id"])
-    assert rw.tickets("self_loops") == set(truth.loc[truth["self_loops"] > 0, "ticket_id"])
+    assert rw.ticket_ids("repetitions") == set(truth.loc[truth["rework_repetitions"] > 0, "ticket_id"])
+    assert rw.ticket_ids("self_loops") == set(truth.loc[truth["self_loops"] > 0, "ticket_id"])
     m = rw.per_case.merge(truth, left_on="case_id", right_on="ticket_id", suffixes=("", "_truth"))
     assert len(m) == len(truth)
     assert (m["repetitions"] == m["rework_repetitions"]).all()
@@ -53,8 +53,8 @@ def test_rework_and_self_loops_equal_ground_truth(simulated):
 def test_approval_rounds_equal_ground_truth(simulated):
     log, truth = simulated
     ap = approval_loops(log)
-    assert ap.tickets(2) == set(truth.loc[truth["approval_rounds"] >= 2, "ticket_id"])
-    assert len(ap.tickets(2)) > 20
+    assert ap.ticket_ids(2) == set(truth.loc[truth["approval_rounds"] >= 2, "ticket_id"])
+    assert len(ap.ticket_ids(2)) > 20
     rounds = dict(zip(ap.per_case["case_id"], ap.per_case["approval_rounds"], strict=True))
     assert rounds == dict(zip(truth["ticket_id"], truth["approval_rounds"], strict=True))
     assert len(ap.rejection_activities) == 1 and len(ap.resubmission_activities) == 1
@@ -62,7 +62,7 @@ def test_approval_rounds_equal_ground_truth(simulated):
 
 def test_bundle_on_simulated_log(simulated):
     log, truth = simulated
-    a = analyse_handoffs(log)
+    a = cspm.handoffs(log)
     assert a.summary()["ping_pong"]["tickets_with_ping_pong"] == int(truth["ping_pong"].sum())
     # Redundant steps = repetitions, self-loops and first events of ping-pong returns, each once. In
     # the simulator a return visit starts with a Transfer (the team that takes the ticket back

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import cspm
-from cspm.analysis.handoffs.handoffs import analyse_handoffs
+from cspm.analysis.handoffs.analysis import analyse_handoffs
 from cspm.analysis.handoffs.redundancy import redundancy
 from cspm.analysis.handoffs.rework import rework
 from cspm.analysis.kpis import kpis

@@ -50,7 +50,7 @@ def test_simulated_approvals_and_missing_values_parity(spark):
     log = cspm.read(df)
     sp = to_spark(log, spark)
     _same(approval_loops(log).per_case, approval_loops(sp).per_case)
-    assert approval_loops(log).tickets(2)
+    assert approval_loops(log).ticket_ids(2)
     _same(handoffs(log, missing="break").per_case, handoffs(sp, missing="break").per_case)
     _same(ping_pong(log, missing="break").returns, ping_pong(sp, missing="break").returns)
     _same(redundancy(log, missing="break").per_case, redundancy(sp, missing="break").per_case)

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from cspm.analysis.handoffs.analysis import handoffs as handoff_analysis
 from cspm.cli._app import (
     ConfigOpt,
     FormatOpt,
@@ -24,6 +25,8 @@ from cspm.cli._app import (
     print_json,
     reads_log,
 )
+from cspm.config import as_config
+from cspm.units import format_duration
 
 
 class HandoffLevel(StrEnum):
@@ -53,21 +56,17 @@ def handoffs(
     """Find handoffs, ping-pong, rework and approval loops in LOG, and what they cost (--team-column
     names the column holding the team; hours are priced at the config's costs.hourly_rate when the
     log has start times, so that processing time is known)."""
-    from cspm.analysis.handoffs.handoffs import analyse_handoffs
-    from cspm.config import load_config
-    from cspm.units import format_duration
-
-    cfg = load_config(config) if config else None
+    cfg = as_config(config)
     output_file(html, "--html")
     output_file(network, "--network")
     result = read()
     with config_named(config):
-        analysis = analyse_handoffs(result, cfg, level.value, missing=missing.value)
+        analysis = handoff_analysis(result, cfg, level=level.value, missing=missing.value)
     for path in (html, network):
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-    if html is not None:
-        analysis.save(html)
+    if html is not None:  # the section page, whatever the file is called
+        html.write_text(analysis.html_page(), encoding="utf-8")
     if network is not None:
         analysis.handoffs.save_svg(network)
     if format is OutputFormat.json:

@@ -6,6 +6,7 @@ Chinese names render with the browser's fonts.
 
 from __future__ import annotations
 
+import html
 import io
 import warnings
 from collections.abc import Sequence
@@ -127,3 +128,24 @@ def curve_svg(x: Sequence[float], y: Sequence[float], y2: Sequence[float] | None
         _nonnegative(ax2)
     ax.set_title(title)
     return _svg(fig)
+
+
+def bar_chart_svg(labels: Sequence[str], values: Sequence[float], title: str, width: int = 420) -> str:
+    """A small horizontal bar chart as hand-written SVG (no matplotlib): labels cut to 40 characters,
+    then XML-escaped; values written as counts ('1,234')."""
+    bar_h, gap, left = 16, 4, 130
+    height = 24 + len(labels) * (bar_h + gap)
+    top = max(values, default=0) or 1
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" '
+        f'aria-label="{html.escape(title)}" font-family="Helvetica, Arial, sans-serif" font-size="11">',
+        f'<text x="0" y="12" font-weight="bold">{html.escape(title)}</text>',
+    ]
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = 20 + i * (bar_h + gap)
+        w = (width - left - 60) * value / top
+        parts.append(f'<text x="{left - 6}" y="{y + 12}" text-anchor="end">{html.escape(str(label)[:40])}</text>')
+        parts.append(f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_h}" fill="#4a6fa5"/>')
+        parts.append(f'<text x="{left + w + 4:.1f}" y="{y + 12}">{html.escape(f"{value:,.0f}")}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

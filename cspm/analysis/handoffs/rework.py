@@ -28,34 +28,36 @@ processing in an activity log).
 
 from __future__ import annotations
 
-import html
+import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from functools import cached_property
+from typing import Any, ClassVar, Literal
 
 import ibis
 import ibis.expr.types as ir
 import networkx as nx
 import pandas as pd
+from pydantic import BaseModel, Field
 
+from cspm.analysis.handoffs.formatting import rows
+from cspm.analysis.handoffs.visits import lead_time_table
+from cspm.analysis.intervals import activities, sla_pause_activities
+from cspm.analysis.value_stream import classify
+from cspm.config import Config
 from cspm.core.expr import activity_names, as_int, case_window, epoch_seconds, matching, to_frame
-from cspm.core.log import ACTIVITY, AGENT, CASE, ROW, TIMESTAMP
-from cspm.units import format_duration
-
-if TYPE_CHECKING:
-    from cspm.config import Config
-    from cspm.core.log import TicketLog
+from cspm.core.log import ACTIVITY, AGENT, CASE, ROW, TIMESTAMP, TicketLog
+from cspm.core.result import Result
 
 APPROVAL_KEYWORDS = ("approve", "approval", "review", "审批", "复核")
 REJECTION_KEYWORDS = ("reject", "declin", "denied", "驳回", "拒绝", "退回")
 RESUBMISSION_KEYWORDS = ("resubmit", "re-submit", "resubmission", "重新提交", "重提", "再次提交")
+METRICS = ("repetitions", "self_loops", "repeats", "redos")
+ReworkKind = Literal["repetitions", "self_loops", "repeats", "redos"]
 
 
 # ----------------------------------------------------------------------------- engine expressions
 def status_steps(log: TicketLog, config: Config | None = None) -> list[str]:
     """The waiting and SLA-pause steps of the log, whose repeats are not rework (module docstring)."""
-    from cspm.analysis.intervals import activities, sla_pause_activities
-    from cspm.analysis.value_stream import classify
-
     names = activities(log)
     classes = classify(names, config)
     waiting = set(classes.loc[classes["value_class"] == "waiting", "activity"])
@@ -97,80 +99,17 @@ def rework_events(events: ir.Table, not_counted: list[str] | tuple[str, ...] = (
     )
 
 
-# ------------------------------------------------------------------------------------- rework
-@dataclass
-class Rework:
-    """Repetitions, self-loops, repeats vs redos per case, activity and agent; the redo referral."""
-
-    per_case: pd.DataFrame  # case_id, repetitions, self_loops, repeats, redos, rework_s
-    per_activity: pd.DataFrame  # activity, repetitions, self_loops, repeats, redos, tickets
-    per_agent: pd.DataFrame  # agent, repetitions, self_loops, repeats, redos
-    referral: pd.DataFrame  # original_agent, redo_agent, kind, redos
-    events: int = 0
-    not_counted: list[str] = field(default_factory=list)  # waiting steps whose repeats are not rework
-    waiting_repeats: dict[str, int] = field(default_factory=dict)  # not-counted step → its repeats (> 0)
-
-    def tickets(self, kind: str = "repetitions") -> set[str]:
-        """Ids of tickets with at least one repetition (or ``kind='self_loops'``, 'redos', ...)."""
-        return set(self.per_case.loc[self.per_case[kind] > 0, CASE])
-
-    def table(self, level: str = "case") -> pd.DataFrame:
-        """The metric at ``level``: 'case', 'activity', 'agent' or 'log'."""
-        if level == "log":
-            return pd.DataFrame([self.summary()])
-        return {"case": self.per_case, "activity": self.per_activity, "agent": self.per_agent}[level]
-
-    def referral_matrix(self, kind: str = "repetition") -> pd.DataFrame:
-        """Whose work is redone by whom: rows original agent, columns redoing agent."""
-        r = self.referral[self.referral["kind"] == kind]
-        if r.empty:
-            return pd.DataFrame()
-        return r.pivot_table(index="original_agent", columns="redo_agent", values="redos", aggfunc="sum", fill_value=0)
-
-    def to_pandas(self) -> pd.DataFrame:
-        return self.per_case
-
-    def summary(self) -> dict[str, Any]:
-        pc = self.per_case
-        n = max(len(pc), 1)
-        return {
-            "repetitions": int(pc["repetitions"].sum()),
-            "self_loops": int(pc["self_loops"].sum()),
-            "repeats": int(pc["repeats"].sum()),
-            "redos": int(pc["redos"].sum()),
-            "tickets_with_repetitions": int((pc["repetitions"] > 0).sum()),
-            "tickets_with_self_loops": int((pc["self_loops"] > 0).sum()),
-            "share_tickets_with_rework": round(float((pc["repetitions"] > 0).sum() / n), 4),
-            "share_tickets_with_self_loops": round(float((pc["self_loops"] > 0).sum() / n), 4),
-            "rework_hours": round(float(pc["rework_s"].sum()) / 3600, 2),
-            "most_repeated": [
-                {"activity": r.activity, "repetitions": int(r.repetitions), "self_loops": int(r.self_loops)}
-                for r in self.per_activity.head(3).itertuples()
-            ],
-            "not_counted": list(self.not_counted),
-            "waiting_repeats": dict(self.waiting_repeats),
-        }
-
-    def __repr__(self) -> str:
-        s = self.summary()
-        return f"Rework(repetitions={s['repetitions']}, self_loops={s['self_loops']}, repeats={s['repeats']}, redos={s['redos']})"
-
-    def _repr_html_(self) -> str:
-        s = self.summary()
-        return (
-            f"<h4>Rework</h4><p>{s['share_tickets_with_rework']:.1%} of tickets repeat a step after other "
-            f"steps ({s['repetitions']} repetitions), {s['share_tickets_with_self_loops']:.1%} repeat one "
-            f"immediately ({s['self_loops']} self-loops); {s['repeats']} repeats by the same agent, "
-            f"{s['redos']} redos by another.{_not_counted_html(self.waiting_repeats)}</p>"
-            + self.per_activity.head(10).to_html(index=False, escape=True, border=0)
-        )
+def repeated_events(events: ir.Table, not_counted: list[str] | tuple[str, ...] = ()) -> ir.Table:
+    """The repetitions and self-loops only (see :func:`rework_events`)."""
+    t = rework_events(events, not_counted)
+    return t.filter(t.repetition | t.self_loop)
 
 
-def _not_counted_html(repeats: dict[str, int]) -> str:
-    if not repeats:
-        return ""
-    return " Repeats of waiting steps are not counted: " + ", ".join(
-        f"{html.escape(n)} ({k:,})" for n, k in repeats.items()) + "."  # fmt: skip
+def repeated_table(log: TicketLog, not_counted: list[str] | tuple[str, ...] = ()) -> ir.Table:
+    """The repeated events of ``log`` (:func:`repeated_events`), built once per log and list of
+    steps not counted."""
+    key = tuple(sorted(not_counted))
+    return log.derived.get("repeated_events", key, lambda: repeated_events(log.events, key).cache())
 
 
 def waiting_repeats(events: ir.Table, steps: list[str]) -> dict[str, int]:
@@ -183,27 +122,133 @@ def waiting_repeats(events: ir.Table, steps: list[str]) -> dict[str, int]:
     return {str(a): int(n) for a, n in sorted(zip(r[ACTIVITY], r["repeats"], strict=True)) if n > 0}
 
 
-def repeated_events(events: ir.Table, not_counted: list[str] | tuple[str, ...] = ()) -> ir.Table:
-    """The repetitions and self-loops only (see :func:`rework_events`)."""
-    t = rework_events(events, not_counted)
-    return t.filter(t.repetition | t.self_loop)
+def _f(x: Any) -> float | None:
+    return None if x is None or pd.isna(x) else float(x)
 
 
-def rework(
-    log: TicketLog,
-    config: Config | None = None,
-    *,
-    repeated: ir.Table | None = None,
-    not_counted: list[str] | None = None,
-) -> Rework:
+def _share(part: int, whole: int) -> float:
+    return round(part / max(whole, 1), 4)
+
+
+# ------------------------------------------------------------------------------------- rework
+class RepeatedActivity(BaseModel):
+    activity: str
+    repetitions: int
+    self_loops: int
+
+
+class ReworkSummary(BaseModel):
+    """Repetitions (rework) and self-loops of a log, split into repeats and redos."""
+
+    repetitions: int = Field(description="an activity again after other activities")
+    self_loops: int = Field(description="an activity again immediately")
+    repeats: int = Field(description="repetitions and self-loops by the same agent")
+    redos: int = Field(description="repetitions and self-loops by another agent")
+    tickets_with_repetitions: int
+    tickets_with_self_loops: int
+    share_tickets_with_rework: float
+    share_tickets_with_self_loops: float
+    rework_hours: float = Field(description="the intervals before the repeated events, in hours")
+    most_repeated: list[RepeatedActivity]
+    not_counted: list[str] = Field(description="waiting steps whose repeats are not rework")
+    waiting_repeats: dict[str, int] = Field(description="not-counted step → its repeats")
+
+
+ACTIVITY_COLUMNS = {"activity": "activity", "repetitions": "repetitions", "self_loops": "self-loops",
+                    "repeats": "repeats (same agent)", "redos": "redos (other agent)", "tickets": "tickets"}  # fmt: skip
+
+
+@dataclass(eq=False)
+class Rework(Result):
+    """Repetitions, self-loops, repeats vs redos per case, activity and agent; the redo referral."""
+
+    per_case_table: ir.Table  # case_id, repetitions, self_loops, repeats, redos, rework_s (on the engine)
+    per_activity: pd.DataFrame  # activity, repetitions, self_loops, repeats, redos, tickets, rework_s
+    per_agent: pd.DataFrame  # agent, repetitions, self_loops, repeats, redos
+    referral: pd.DataFrame  # original_agent, redo_agent, kind, redos
+    totals: dict[str, Any] = field(default_factory=dict)  # the METRICS, tickets_with_*, tickets, rework_s
+    events: int = 0
+    not_counted: list[str] = field(default_factory=list)  # waiting steps whose repeats are not rework
+    waiting_repeats: dict[str, int] = field(default_factory=dict)  # not-counted step → its repeats (> 0)
+
+    section_id: ClassVar[str] = "rework"
+    section_title: ClassVar[str] = "Rework"
+    section_template: ClassVar[str] = "section_handoffs_part.html.j2"
+
+    @cached_property
+    def per_case(self) -> pd.DataFrame:
+        """Per ticket: ``case_id, repetitions, self_loops, repeats, redos, rework_s`` (fetched on first use)."""
+        df = to_frame(self.per_case_table, [CASE])
+        return df.astype({**{c: "int64" for c in METRICS}, "rework_s": "float64"})
+
+    def ticket_ids(self, kind: ReworkKind = "repetitions") -> set[str]:
+        """Ids of tickets with at least one repetition (or ``kind='self_loops'``, 'redos', ...)."""
+        t = self.per_case_table
+        return set(t.filter(t[kind] > 0).select(CASE).to_pandas()[CASE])
+
+    def tickets(self, kind: ReworkKind = "repetitions") -> set[str]:
+        """Deprecated: the ids are :meth:`ticket_ids` ("tickets" is a number in cspm)."""
+        warnings.warn("Rework.tickets() returns ids and is deprecated; use ticket_ids()", DeprecationWarning, stacklevel=2)
+        return self.ticket_ids(kind)
+
+    def table(self, level: Literal["case", "activity", "agent", "log"] = "case") -> pd.DataFrame:
+        """The metric at ``level``: 'case' (the main table), 'activity', 'agent' or 'log'."""
+        if level == "log":
+            return pd.DataFrame([self.summary()])
+        if level == "case":
+            return self.per_case
+        return {"activity": self.per_activity, "agent": self.per_agent}[level]
+
+    def referral_matrix(self, kind: Literal["repetition", "self-loop"] = "repetition") -> pd.DataFrame:
+        """Whose work is redone by whom: rows original agent, columns redoing agent."""
+        r = self.referral[self.referral["kind"] == kind]
+        if r.empty:
+            return pd.DataFrame()
+        return r.pivot_table(index="original_agent", columns="redo_agent", values="redos", aggfunc="sum", fill_value=0)
+
+    def _summary(self) -> ReworkSummary:
+        t = self.totals
+        n = t["tickets"]
+        return ReworkSummary(
+            **{k: t[k] for k in METRICS},
+            tickets_with_repetitions=t["tickets_with_repetitions"],
+            tickets_with_self_loops=t["tickets_with_self_loops"],
+            share_tickets_with_rework=_share(t["tickets_with_repetitions"], n),
+            share_tickets_with_self_loops=_share(t["tickets_with_self_loops"], n),
+            rework_hours=round(float(t["rework_s"]) / 3600, 2),
+            most_repeated=[
+                RepeatedActivity(activity=r.activity, repetitions=int(r.repetitions), self_loops=int(r.self_loops))
+                for r in self.per_activity.head(3).itertuples()
+            ],
+            not_counted=list(self.not_counted),
+            waiting_repeats=dict(self.waiting_repeats),
+        )
+
+    def section_context(self) -> dict[str, Any]:
+        s = self._summary()
+        line = (
+            f"{s.share_tickets_with_rework:.1%} of tickets repeat a step after other steps ({s.repetitions:,} "
+            f"repetitions), {s.share_tickets_with_self_loops:.1%} repeat one immediately ({s.self_loops:,} "
+            f"self-loops); {s.repeats:,} repeats by the same agent, {s.redos:,} redos by another."
+        )
+        if s.waiting_repeats:
+            line += " Repeats of waiting steps are not counted: " + ", ".join(
+                f"{n} ({k:,})" for n, k in s.waiting_repeats.items()) + "."  # fmt: skip
+        return {
+            "lines": [line],
+            "tables": [{"caption": "Repeated activities", "rows": rows(self.per_activity, ACTIVITY_COLUMNS)}],
+        }
+
+    def __repr__(self) -> str:
+        t = self.totals
+        return f"Rework(repetitions={t['repetitions']}, self_loops={t['self_loops']}, repeats={t['repeats']}, redos={t['redos']})"
+
+
+def rework(log: TicketLog, config: Config | None = None, *, not_counted: list[str] | None = None) -> Rework:
     """Repetitions and self-loops, split into repeats and redos (edeaR's definitions), without the
-    repeats of waiting steps (``not_counted``, default :func:`status_steps` of ``config``).
-
-    ``repeated``: :func:`repeated_events` already computed (and cached) for this log with the same
-    ``not_counted``.
-    """
+    repeats of waiting steps (``not_counted``, default :func:`status_steps` of ``config``)."""
     skip = status_steps(log, config) if not_counted is None else list(not_counted)
-    red = repeated if repeated is not None else repeated_events(log.events, skip).cache()
+    red = repeated_table(log, skip)
     metrics = {
         "repetitions": red.repetition.cast("int64").sum(),
         "self_loops": red.self_loop.cast("int64").sum(),
@@ -211,8 +256,12 @@ def rework(
         "redos": red.redo.cast("int64").sum(),
     }
     per_red = red.group_by(CASE).aggregate(**metrics, rework_s=red.interval_s.sum())
-    cases = log.events.select(CASE).distinct()
-    per_case = cases.left_join(per_red, CASE).select(cases[CASE], *[per_red[c] for c in (*metrics, "rework_s")])
+    cases = lead_time_table(log).select(CASE)
+    per_case = cases.left_join(per_red, CASE).select(
+        cases[CASE],
+        **{c: per_red[c].fill_null(0) for c in metrics},
+        rework_s=per_red.rework_s.cast("float64").fill_null(0.0),
+    )
     per_activity = red.group_by(ACTIVITY).aggregate(**metrics, tickets=red[CASE].nunique(), rework_s=red.interval_s.sum())
     per_agent = red.filter(red.agent.notnull()).group_by("agent").aggregate(**metrics)
     redo = red.filter(red.redo)
@@ -220,82 +269,146 @@ def rework(
         [redo.compared_agent.name("original_agent"), redo.agent.name("redo_agent"),
          ibis.ifelse(redo.self_loop, "self-loop", "repetition").name("kind")]
     ).aggregate(redos=redo.count())  # fmt: skip
+    totals = red.aggregate(
+        **metrics,
+        tickets_with_repetitions=red[CASE].nunique(where=red.repetition),
+        tickets_with_self_loops=red[CASE].nunique(where=red.self_loop),
+        rework_s=red.interval_s.sum(),
+    ).to_pandas().iloc[0]
+    size = lead_time_table(log)
+    size = size.aggregate(tickets=size.count(), events=size.events.sum()).to_pandas().iloc[0]
     pa = to_frame(per_activity, [ACTIVITY])
     pa = pa.sort_values(["repetitions", "self_loops", ACTIVITY], ascending=[False, False, True], kind="stable")
     pg = to_frame(per_agent, ["agent"])
     pg = pg.sort_values(["redos", "agent"], ascending=[False, True], kind="stable")
-    pc = to_frame(per_case, [CASE])
-    for c in metrics:
-        pc[c] = pc[c].fillna(0).astype("int64")
-    pc["rework_s"] = pc["rework_s"].fillna(0).astype("float64")
     return Rework(
-        per_case=pc,
+        per_case_table=per_case,
         per_activity=pa.reset_index(drop=True),
         per_agent=pg.reset_index(drop=True),
         referral=to_frame(referral, ["original_agent", "redo_agent", "kind"]),
-        events=log.count_events(),
+        totals={
+            **{k: as_int(totals[k]) for k in (*METRICS, "tickets_with_repetitions", "tickets_with_self_loops")},
+            "rework_s": _f(totals["rework_s"]) or 0.0,
+            "tickets": as_int(size["tickets"]),
+        },
+        events=as_int(size["events"]),
         not_counted=skip,
         waiting_repeats=waiting_repeats(log.events, skip),
     )
 
 
 # ----------------------------------------------------------------------------- approval loops
-@dataclass
-class ApprovalLoops:
+class ApprovalSummary(BaseModel):
+    """Approval steps, approval rounds and rejection → resubmission cycles of a log."""
+
+    approval_activities: list[str]
+    rejection_activities: list[str]
+    resubmission_activities: list[str]
+    tickets_with_approval: int
+    approval_steps_per_ticket_mean: float | None
+    approval_steps_per_approval_ticket_mean: float | None
+    tickets_with_loops: int = Field(description="tickets with two or more approval rounds")
+    extra_rounds: int = Field(description="approval rounds after each ticket's first")
+    rejection_cycles: int
+    extra_round_hours: float
+    rounds_distribution: dict[str, int] = Field(description="approval rounds → tickets")
+
+
+@dataclass(eq=False)
+class ApprovalLoops(Result):
     """Approval steps and rounds per ticket, rejection → resubmission cycles."""
 
     approval_activities: list[str]
     rejection_activities: list[str]
     resubmission_activities: list[str]
-    per_case: pd.DataFrame  # case_id, approval_steps, approval_rounds, rejection_cycles, entry, extra_rounds_s
+    per_case_table: ir.Table  # case_id, approval_steps, approval_rounds, rejection_cycles, extra_rounds_s, entry
+    _distributions: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
 
-    def tickets(self, min_rounds: int = 2) -> set[str]:
-        """Tickets with at least ``min_rounds`` approval rounds (2 = an approval loop)."""
-        return set(self.per_case.loc[self.per_case["approval_rounds"] >= min_rounds, CASE])
+    section_id: ClassVar[str] = "approval-loops"
+    section_title: ClassVar[str] = "Approval loops"
+    section_template: ClassVar[str] = "section_handoffs_part.html.j2"
 
-    def distribution(self, of: str = "approval_steps") -> pd.DataFrame:
-        """Tickets by approval steps (or ``of='approval_rounds'``)."""
-        c = self.per_case[of].value_counts().sort_index()
-        df = c.rename_axis(of).reset_index(name="tickets")
-        df["share"] = df["tickets"] / max(len(self.per_case), 1)
-        return df
+    @cached_property
+    def per_case(self) -> pd.DataFrame:
+        """Per ticket: ``case_id, approval_steps, approval_rounds, rejection_cycles, extra_rounds_s,
+        entry`` (the activity that starts a round; fetched on first use)."""
+        df = to_frame(self.per_case_table, [CASE])
+        types = {c: "int64" for c in ("approval_steps", "approval_rounds", "rejection_cycles")}
+        return df.astype({**types, "extra_rounds_s": "float64"})
 
-    def to_pandas(self) -> pd.DataFrame:
+    def table(self) -> pd.DataFrame:
         return self.per_case
 
-    def summary(self) -> dict[str, Any]:
-        pc = self.per_case
-        with_appr = pc[pc["approval_steps"] > 0]
-        return {
-            "approval_activities": self.approval_activities,
-            "rejection_activities": self.rejection_activities,
-            "resubmission_activities": self.resubmission_activities,
-            "tickets_with_approval": int(len(with_appr)),
-            "approval_steps_per_ticket_mean": round(float(pc["approval_steps"].mean()), 4) if len(pc) else None,
-            "approval_steps_per_approval_ticket_mean": round(float(with_appr["approval_steps"].mean()), 4)
-            if len(with_appr)
+    def ticket_ids(self, min_rounds: int = 2) -> set[str]:
+        """Ids of the tickets with at least ``min_rounds`` approval rounds (2 = an approval loop)."""
+        t = self.per_case_table
+        return set(t.filter(t.approval_rounds >= min_rounds).select(CASE).to_pandas()[CASE])
+
+    def tickets(self, min_rounds: int = 2) -> set[str]:
+        """Deprecated: the ids are :meth:`ticket_ids` ("tickets" is a number in cspm)."""
+        warnings.warn("ApprovalLoops.tickets() returns ids and is deprecated; use ticket_ids()", DeprecationWarning,
+                      stacklevel=2)  # fmt: skip
+        return self.ticket_ids(min_rounds)
+
+    def distribution(self, of: Literal["approval_steps", "approval_rounds", "rejection_cycles"] = "approval_steps") -> pd.DataFrame:
+        """Tickets by approval steps (or ``of='approval_rounds'``): ``<of>, tickets, share``."""
+        if of not in self._distributions:
+            t = self.per_case_table
+            g = to_frame(t.group_by(of).aggregate(tickets=t.count()), [of])
+            self._distributions[of] = g.astype({of: "int64", "tickets": "int64"})
+        df = self._distributions[of].copy()
+        return df.assign(share=df["tickets"] / max(int(df["tickets"].sum()), 1))
+
+    @cached_property
+    def _totals(self) -> dict[str, Any]:
+        t = self.per_case_table
+        row = t.aggregate(
+            tickets=t.count(),
+            steps=t.approval_steps.sum(),
+            with_approval=(t.approval_steps > 0).cast("int64").sum(),
+            with_loops=(t.approval_rounds >= 2).cast("int64").sum(),
+            extra_rounds=ibis.greatest(t.approval_rounds - 1, 0).sum(),
+            rejection_cycles=t.rejection_cycles.sum(),
+            extra_rounds_s=t.extra_rounds_s.sum(),
+        ).to_pandas().iloc[0]
+        return {k: (_f(v) or 0.0) if k == "extra_rounds_s" else as_int(v) for k, v in row.items()}
+
+    def _summary(self) -> ApprovalSummary:
+        t = self._totals
+        return ApprovalSummary(
+            approval_activities=self.approval_activities,
+            rejection_activities=self.rejection_activities,
+            resubmission_activities=self.resubmission_activities,
+            tickets_with_approval=t["with_approval"],
+            approval_steps_per_ticket_mean=round(t["steps"] / t["tickets"], 4) if t["tickets"] else None,
+            approval_steps_per_approval_ticket_mean=round(t["steps"] / t["with_approval"], 4)
+            if t["with_approval"]
             else None,
-            "tickets_with_loops": int((pc["approval_rounds"] >= 2).sum()),
-            "extra_rounds": int((pc["approval_rounds"] - 1).clip(lower=0).sum()),
-            "rejection_cycles": int(pc["rejection_cycles"].sum()),
-            "extra_round_hours": round(float(pc["extra_rounds_s"].sum()) / 3600, 2),
-            "rounds_distribution": {
+            tickets_with_loops=t["with_loops"],
+            extra_rounds=t["extra_rounds"],
+            rejection_cycles=t["rejection_cycles"],
+            extra_round_hours=round(t["extra_rounds_s"] / 3600, 2),
+            rounds_distribution={
                 str(int(r.approval_rounds)): int(r.tickets) for r in self.distribution("approval_rounds").itertuples()
             },
-        }
+        )
+
+    def section_context(self) -> dict[str, Any]:
+        s = self._summary()
+        names = ", ".join(self.approval_activities) or "none found"
+        line = (
+            f"Approval activities: {names}. {s.tickets_with_approval:,} tickets pass approval, "
+            f"{s.tickets_with_loops:,} of them twice or more ({s.extra_rounds:,} extra rounds, "
+            f"{s.rejection_cycles:,} rejection → resubmission cycles)."
+        )
+        dist = self.distribution()
+        table = rows(dist.assign(share=dist["share"].map("{:.1%}".format)),
+                     {"approval_steps": "approval steps", "tickets": "tickets", "share": "share"})  # fmt: skip
+        return {"lines": [line], "tables": [{"caption": "Tickets by approval steps", "rows": table}]}
 
     def __repr__(self) -> str:
-        return f"ApprovalLoops(activities={self.approval_activities}, tickets_with_loops={len(self.tickets(2))})"
-
-    def _repr_html_(self) -> str:
-        s = self.summary()
-        names = ", ".join(html.escape(a) for a in self.approval_activities) or "none found"
-        return (
-            f"<h4>Approval loops</h4><p>Approval activities: {names}. {s['tickets_with_approval']} tickets "
-            f"pass approval, {s['tickets_with_loops']} of them twice or more ({s['extra_rounds']} extra rounds, "
-            f"{s['rejection_cycles']} rejection → resubmission cycles).</p>"
-            + self.distribution().to_html(index=False, escape=True, border=0)
-        )
+        return (f"ApprovalLoops(activities={self.approval_activities}, "
+                f"tickets_with_loops={self._totals['with_loops']})")  # fmt: skip
 
 
 def approval_names(names: list[str], config: Config | None = None) -> tuple[list[str], list[str], list[str]]:
@@ -354,19 +467,38 @@ def approval_loops(log: TicketLog, config: Config | None = None) -> ApprovalLoop
         rejection_cycles=t.cycle.cast("int64").sum(),
         extra_rounds_s=ibis.ifelse(t.extra_round, t.interval_s, 0).sum(),
         entry=t.entry.max(),
+    ).cache()  # the few tickets with an approval step
+    cases = lead_time_table(log).select(CASE)
+    per_case = cases.left_join(per, CASE).select(
+        cases[CASE],
+        **{c: per[c].fill_null(0) for c in ("approval_steps", "approval_rounds", "rejection_cycles")},
+        extra_rounds_s=per.extra_rounds_s.cast("float64").fill_null(0.0),
+        entry=per.entry,
     )
-    cases = log.events.select(CASE).distinct()
-    per = cases.left_join(per, CASE).select(cases[CASE], *[per[c] for c in per.columns if c != CASE])
-    df = to_frame(per, [CASE])
-    for c in ("approval_steps", "approval_rounds", "rejection_cycles"):
-        df[c] = df[c].fillna(0).astype("int64")
-    df["extra_rounds_s"] = df["extra_rounds_s"].fillna(0).astype("float64")
-    return ApprovalLoops(approval, reject, resub, df)
+    return ApprovalLoops(approval, reject, resub, per_case)
 
 
 # ------------------------------------------------------------------------------ process loops
-@dataclass
-class ProcessLoops:
+class Loop(BaseModel):
+    cycle: str = Field(description="'A → B → A'")
+    tickets: int
+    traversals: int
+    median_s: float | None = Field(description="median time of one pass")
+
+
+class ProcessLoopsSummary(BaseModel):
+    """The most common cycles of the directly-follows graph."""
+
+    max_length: int
+    cycles_found: int = Field(description="cycles of the graph up to max_length")
+    top: list[Loop]
+
+
+CYCLE_COLUMNS = {"cycle": "loop", "tickets": "tickets", "traversals": "passes", "median_s": "median per pass"}
+
+
+@dataclass(eq=False)
+class ProcessLoops(Result):
     """Cycles of the directly-follows graph with the tickets that run through them."""
 
     dfg: pd.DataFrame  # source, target, count, tickets
@@ -374,35 +506,38 @@ class ProcessLoops:
     max_length: int = 4
     candidates: int = 0  # cycles of the DFG up to max_length (before taking the top ones)
 
+    section_id: ClassVar[str] = "process-loops"
+    section_title: ClassVar[str] = "Loops in the process"
+    section_template: ClassVar[str] = "section_handoffs_part.html.j2"
+
     def graph(self) -> nx.DiGraph:
         g = nx.DiGraph()
         for r in self.dfg.itertuples(index=False):
             g.add_edge(r.source, r.target, count=int(r.count), tickets=int(r.tickets))
         return g
 
-    def to_pandas(self) -> pd.DataFrame:
+    def table(self) -> pd.DataFrame:
         return self.cycles
 
-    def summary(self) -> dict[str, Any]:
-        return {
-            "max_length": self.max_length,
-            "cycles_found": self.candidates,
-            "top": [
-                {"cycle": r.cycle, "tickets": int(r.tickets), "traversals": int(r.traversals), "median_s": _f(r.median_s)}
+    def _summary(self) -> ProcessLoopsSummary:
+        return ProcessLoopsSummary(
+            max_length=self.max_length,
+            cycles_found=self.candidates,
+            top=[
+                Loop(cycle=r.cycle, tickets=int(r.tickets), traversals=int(r.traversals), median_s=_f(r.median_s))
                 for r in self.cycles.head(5).itertuples()
             ],
+        )
+
+    def section_context(self) -> dict[str, Any]:
+        line = f"{self.candidates:,} cycles of up to {self.max_length} steps in the directly-follows graph."
+        return {
+            "lines": [line],
+            "tables": [{"caption": "Loops in the process", "rows": rows(self.cycles, CYCLE_COLUMNS)}],
         }
 
     def __repr__(self) -> str:
         return f"ProcessLoops(cycles={len(self.cycles)}, max_length={self.max_length})"
-
-    def _repr_html_(self) -> str:
-        df = self.cycles.assign(median=self.cycles["median_s"].map(format_duration)).drop(columns=["median_s"])
-        return f"<h4>Loops in the process</h4>{df.head(10).to_html(index=False, escape=True, border=0)}"
-
-
-def _f(x: Any) -> float | None:
-    return None if x is None or pd.isna(x) else float(x)
 
 
 def dfg(events: ir.Table) -> ir.Table:
@@ -491,13 +626,20 @@ def _cycle_usage(events: ir.Table, cycles: list[list[str]], max_length: int) -> 
 __all__ = [
     "APPROVAL_KEYWORDS",
     "ApprovalLoops",
+    "ApprovalSummary",
     "ProcessLoops",
+    "ProcessLoopsSummary",
     "Rework",
+    "ReworkSummary",
+    "approval_events",
     "approval_loops",
     "approval_names",
     "dfg",
     "process_loops",
+    "repeated_events",
+    "repeated_table",
     "rework",
     "rework_events",
     "status_steps",
+    "waiting_repeats",
 ]
