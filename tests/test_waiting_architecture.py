@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 import cspm
 from cspm.analysis.intervals import activities, sla_pause_activities, step_intervals
 from cspm.analysis.kpis import KpiFigures, KpiSummary, ServiceKPIs
-from cspm.analysis.records import Record
+from cspm.core.records import Record
 from cspm.analysis.value_stream import ValueStream, ValueStreamOverall, ValueStreamSummary
 from cspm.analysis.waiting import WaitingAnalysis, WaitingSummary
 from cspm.cli import app

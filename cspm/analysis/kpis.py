@@ -59,12 +59,12 @@ from cspm.analysis.intervals import (
     sla_pause_activities,
     step_intervals,
 )
-from cspm.analysis.records import Record
 from cspm.analysis.value_classes import classify
 from cspm.config import Clock, Config, as_config
 from cspm.core.calendar import BusinessCalendar, timestamp_span
 from cspm.core.expr import as_float, epoch_seconds, small_table
 from cspm.core.log import AGENT, CASE, ROW, TEAM, TIMESTAMP, TicketLog
+from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.render.charts import curve_svg, heatmap_svg
 from cspm.render.formats import fmt_h, fmt_pct, table_rows

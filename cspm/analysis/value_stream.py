@@ -47,12 +47,12 @@ from cspm.analysis.intervals import (
     sla_pause_activities,
     step_intervals,
 )
-from cspm.analysis.records import Record
 from cspm.analysis.value_classes import CLASSES, DEFAULT_RULES, WASTE, ValueClass, classify
 from cspm.config import Clock, Config, as_config
 from cspm.core.calendar import BusinessCalendar
 from cspm.core.expr import as_float, epoch_seconds
 from cspm.core.log import ACTIVITY, CASE, ROW, START, TIMESTAMP, TicketLog
+from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.render.charts import value_stream_svg
 from cspm.render.formats import fmt_h, fmt_pct, table_rows

@@ -55,10 +55,10 @@ from cspm.analysis.intervals import (
     sla_pause_activities,
     step_intervals,
 )
-from cspm.analysis.records import Record
 from cspm.config import Clock, Config, as_config
 from cspm.core.calendar import BusinessCalendar
 from cspm.core.log import ACTIVITY, CASE, TicketLog
+from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.errors import ConfigError
 from cspm.render.charts import pareto_svg

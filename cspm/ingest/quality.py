@@ -16,9 +16,10 @@ from typing import Any, ClassVar, Literal
 
 import ibis.expr.types as ir
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from cspm.core.log import ACTIVITY, CASE, ROW, TIMESTAMP, Roles, TicketLog
+from cspm.core.records import BaseRecord, Record
 from cspm.core.result import Result, json_ready
 from cspm.ingest.lifecycle import STANDARD, SYNONYMS
 from cspm.ingest.timestamps import TimestampReport
@@ -38,11 +39,7 @@ __all__ = [
 
 
 # ------------------------------------------------------------------------------ typed summary
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class _SparseRecord(_Record):
+class _SparseRecord(Record):
     """A record whose optional parts appear in the summary only when the reader set them."""
 
     @model_serializer(mode="wrap")
@@ -51,7 +48,7 @@ class _SparseRecord(_Record):
         return {k: v for k, v in data.items() if k in self.model_fields_set}
 
 
-class ColumnRoles(_Record):
+class ColumnRoles(Record):
     """Which source column(s) became which canonical column (``detected``: roles found from the
     headers rather than given)."""
 
@@ -68,7 +65,7 @@ class ColumnRoles(_Record):
     detected: list[str] = Field(default_factory=list)
 
 
-class XesClassifier(_Record):
+class XesClassifier(BaseRecord):  # a field named `keys`: no dict view
     """An XES ``<classifier>``: its name and the attribute keys it joins."""
 
     name: str
@@ -109,7 +106,7 @@ class LifecycleSummary(_SparseRecord):
     ended_by: dict[str, int] = Field(default_factory=dict)
 
 
-class TimestampCounts(_Record):
+class TimestampCounts(Record):
     """Values of one timestamp column: with a UTC offset, epoch values (UTC), and without an
     offset — read in ``timezone``, which came from ``timezone_source``."""
 
@@ -121,7 +118,7 @@ class TimestampCounts(_Record):
     timezone_source: Literal["given", "config", "default"]
 
 
-class QualitySummary(_Record):
+class QualitySummary(Record):
     """The data-quality summary of a log: rows in = ``rows_kept`` + ``rows_rejected``."""
 
     source: str

@@ -10,7 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, PositiveInt, model_serializer
+from pydantic import Field, NonNegativeInt, PositiveInt, model_serializer
+
+from cspm.core.records import Record
 
 __all__ = [
     "ActivityRecord",
@@ -39,10 +41,6 @@ Share = Annotated[float, Field(json_schema_extra={"minimum": 0, "maximum": 1})]
 """A fraction in 0–1."""
 
 
-class Record(BaseModel):
-    """Base of cspm's records: no unknown fields (a field added in one place and not the other fails)."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 class EdgeRecord(Record):

@@ -15,6 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import jinja2
 
+from cspm.render.formats import MISSING, fmt_h, fmt_pct
 from cspm.units import format_duration
 
 __all__ = ["ReportSection", "environment", "render_fragment", "section_html"]
@@ -31,18 +32,22 @@ class ReportSection(Protocol):
     def section_context(self) -> dict[str, Any]: ...
 
 
+def _missing(x: Any) -> bool:
+    return x is None or x != x
+
+
 def _pct(x: float | None, digits: int = 1) -> str:
-    return "–" if x is None or x != x else f"{x:.{digits}%}"
+    if _missing(x):
+        return MISSING
+    return fmt_pct(x) if digits == 1 else f"{x:.{digits}%}"
 
 
 def _thousands(x: float | None) -> str:
-    return "–" if x is None or x != x else f"{int(x):,}"
+    return MISSING if _missing(x) else f"{int(x):,}"
 
 
 def _hours(x: float | None) -> str:
-    if x is None or x != x:
-        return "–"
-    return f"{x:.2f} h" if abs(x) < 10 else f"{x:.1f} h"
+    return MISSING if _missing(x) else fmt_h(x)
 
 
 @lru_cache(maxsize=1)

@@ -33,7 +33,7 @@ from typing import Any, ClassVar, Literal, get_args
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from cspm.analysis.conformance.deviations import (
     InsertedStep,
@@ -49,6 +49,7 @@ from cspm.analysis.conformance.rules import RuleResults, RuleSummary, check_rule
 from cspm.analysis.conformance.spec import PathSpec
 from cspm.config import Config, Rule, as_config
 from cspm.core.log import CASE, TicketLog
+from cspm.core.records import Record
 from cspm.core.result import Result, json_ready
 from cspm.mining import pm4py as pmc
 from cspm.mining.discovery import case_table, variants
@@ -78,13 +79,12 @@ Method = Literal["token_replay", "alignments"]
 
 
 # --- typed records -----------------------------------------------------------------------------
-class TokenReplayFitness(BaseModel):
+class TokenReplayFitness(Record):
     """pm4py's ``fitness_token_based_replay`` figures, each variant weighted by its tickets:
     ``log_fitness`` = ½(1 − missing/consumed) + ½(1 − remaining/produced) over all tokens,
     ``average_trace_fitness`` the mean ticket fitness, ``percentage_of_fitting_traces`` (and
     ``perc_fit_traces``, the same) the percentage of tickets pm4py's replay fits."""
 
-    model_config = ConfigDict(frozen=True)
 
     perc_fit_traces: float
     average_trace_fitness: float
@@ -92,13 +92,12 @@ class TokenReplayFitness(BaseModel):
     percentage_of_fitting_traces: float
 
 
-class AlignmentFitness(BaseModel):
+class AlignmentFitness(Record):
     """pm4py's ``fitness_alignments`` figures over the aligned variants, weighted by tickets:
     ``log_fitness`` = 1 − total cost / total best-worst cost, ``average_trace_fitness`` (and
     ``averageFitness``) the mean ticket fitness, ``percentage_of_fitting_traces`` (and
     ``percFitTraces``) the percentage of tickets aligned at cost 0."""
 
-    model_config = ConfigDict(frozen=True)
 
     percFitTraces: float
     averageFitness: float
@@ -110,10 +109,9 @@ class AlignmentFitness(BaseModel):
 Fitness = TokenReplayFitness | AlignmentFitness
 
 
-class UnalignedVariant(BaseModel):
+class UnalignedVariant(Record):
     """A variant not aligned within its budget (``status`` timeout) or whose alignment failed (error)."""
 
-    model_config = ConfigDict(frozen=True)
 
     variant: int
     activities: list[str]
@@ -123,7 +121,7 @@ class UnalignedVariant(BaseModel):
     message: str
 
 
-class ConformanceSummary(BaseModel):
+class ConformanceSummary(Record):
     """The figures of a conformance check (``cspm conformance --format json``).
 
     ``tickets``: tickets checked; ``fitting_tickets``: tickets that conform (their variant fits and
@@ -195,7 +193,7 @@ def _alignment_fitness(vt: pd.DataFrame) -> AlignmentFitness:
 # --- the engine tables ---------------------------------------------------------------------------
 def log_cases(log: TicketLog) -> ir.Table:
     """The log's case table (``case_id``, ``lead_time``, ``variant_key``, …), built once per log."""
-    return log.derived.get("case_table", (), lambda: case_table(log.events).cache())
+    return case_table(log)
 
 
 def variant_case_table(log: TicketLog, per_variant: pd.DataFrame) -> ir.Table:

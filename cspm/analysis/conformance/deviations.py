@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+
+from cspm.core.records import Record
 
 __all__ = [
     "DeviationTables", "InsertedStep", "SkippedStep", "deviation_tables", "deviations_of", "lead_time_by_group",
@@ -28,10 +29,9 @@ Move = tuple[str | None, str | None]  # (log label, model label); None = no move
 Deviation = tuple[str, str, str, str]  # (kind 'skipped' | 'inserted', step, before, after)
 
 
-class SkippedStep(BaseModel):
+class SkippedStep(Record):
     """A step and the tickets that skipped it (or, in ``unexpected_steps``, that have it unexpectedly)."""
 
-    model_config = ConfigDict(frozen=True)
 
     step: str
     tickets: int
@@ -42,10 +42,9 @@ class SkippedStep(BaseModel):
     lead_time_difference: float | None
 
 
-class InsertedStep(BaseModel):
+class InsertedStep(Record):
     """An unexpected step between ``before`` and ``after`` (``▶`` / ``■``: start / end) and its tickets."""
 
-    model_config = ConfigDict(frozen=True)
 
     step: str
     before: str

@@ -20,12 +20,12 @@ from typing import Any, ClassVar, Literal
 import networkx as nx
 import pandas as pd
 from lxml import etree
-from pydantic import BaseModel, ConfigDict
 
 from cspm.analysis.conformance.drawing import END, START, Deviations, model_dot, model_svg
 from cspm.analysis.conformance.errors import ModelError
 from cspm.analysis.conformance.spec import PathSpec, load_spec, spec_from_dict
 from cspm.core.log import TicketLog
+from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.mining import pm4py as pmc
 from cspm.mining.discovery import variants
@@ -142,11 +142,10 @@ def check_pnml(path: str | Path) -> None:
 ModelKind = Literal["bpmn", "pnml", "tree", "spec", "discovered", "happy_path", "model"]
 
 
-class ModelSummary(BaseModel):
+class ModelSummary(Record):
     """What a reference model is: its name, kind (bpmn, pnml, tree, spec, discovered, happy_path,
     model), where it comes from, its steps and the size of its Petri net."""
 
-    model_config = ConfigDict(frozen=True)
 
     name: str
     kind: ModelKind

@@ -15,11 +15,11 @@ from typing import Any, ClassVar, Literal
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
 
 from cspm.config import AtMostRule, PrecedenceRule, Rule, WithinRule
 from cspm.core.expr import epoch_seconds
 from cspm.core.log import ACTIVITY, CASE, ROW, TIMESTAMP, TicketLog
+from cspm.core.records import Record
 from cspm.core.result import Result, json_ready
 from cspm.units import format_duration
 
@@ -85,11 +85,10 @@ def rule_violations(events: ir.Table, rule: Rule) -> tuple[ir.Table, ir.Table]:
 RuleKind = Literal["at_most", "before", "within"]
 
 
-class RuleSummary(BaseModel):
+class RuleSummary(Record):
     """One rule: the tickets it applies to, the tickets that violate it (``violations``) and their
     share of the tickets it applies to; the first violating ticket ids."""
 
-    model_config = ConfigDict(frozen=True)
 
     rule: str
     kind: RuleKind
@@ -99,7 +98,7 @@ class RuleSummary(BaseModel):
     violating_ticket_ids: list[str]
 
 
-class RulesSummary(BaseModel):
+class RulesSummary(Record):
     rules: list[RuleSummary]
 
 

@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 
 import ibis.expr.types as ir
 import pandas as pd
-from pydantic import BaseModel
 
 from cspm.analysis.handoffs.findings import handoff_findings, section_context
 from cspm.analysis.handoffs.handoffs import Handoffs, HandoffsSummary
@@ -39,6 +38,7 @@ from cspm.analysis.handoffs.visits import Level, Missing
 from cspm.config import Config, as_config
 from cspm.core.expr import to_frame
 from cspm.core.log import CASE, TicketLog
+from cspm.core.records import Record
 from cspm.core.result import Result
 
 __all__ = ["HandoffAnalysis", "HandoffAnalysisSummary", "analyse_handoffs", "handoffs"]
@@ -51,7 +51,7 @@ PER_CASE_COLUMNS = {
 }
 
 
-class HandoffAnalysisSummary(BaseModel):
+class HandoffAnalysisSummary(Record):
     """Everything of the "Handoffs and loops" section."""
 
     source: str

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import ibis.expr.types as ir
 import networkx as nx
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from cspm.analysis.handoffs.formatting import rounded, rows
 from cspm.analysis.handoffs.visits import (
@@ -39,6 +39,7 @@ from cspm.analysis.handoffs.visits import (
 )
 from cspm.core.expr import epoch_seconds, to_frame
 from cspm.core.log import CASE, TicketLog
+from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.render.network import dot_to_svg, network_dot
 from cspm.units import format_duration
@@ -48,7 +49,7 @@ __all__ = ["NO_VALUE", "BusiestHandoff", "Handoffs", "HandoffsSummary", "handoff
 EDGE_COLUMNS = {"from_unit": "from", "to_unit": "to", "handoffs": "handoffs", "median_wait_s": "median wait"}
 
 
-class BusiestHandoff(BaseModel):
+class BusiestHandoff(Record):
     """The most frequent handoff route."""
 
     model_config = ConfigDict(serialize_by_alias=True, populate_by_name=True)
@@ -58,7 +59,7 @@ class BusiestHandoff(BaseModel):
     handoffs: int
 
 
-class HandoffsSummary(BaseModel):
+class HandoffsSummary(Record):
     """The handoff figures of a log at one level."""
 
     level: str = Field(description="'team', 'agent' or the column handoffs are counted on")

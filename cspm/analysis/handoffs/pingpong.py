@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Literal
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from cspm.analysis.handoffs.formatting import rows
 from cspm.analysis.handoffs.visits import (
@@ -36,6 +36,7 @@ from cspm.analysis.handoffs.visits import (
 )
 from cspm.core.expr import as_int, epoch_seconds, to_frame
 from cspm.core.log import CASE, TicketLog
+from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.units import format_duration
 
@@ -45,7 +46,7 @@ Kind = Literal["direct", "indirect"]
 PAIR_COLUMNS = ["team", "via", "bounces", "direct", "indirect", "tickets"]
 
 
-class PingPongImpact(BaseModel):
+class PingPongImpact(Record):
     """Lead time of the ping-pong tickets vs the others, and the time away before coming back."""
 
     tickets: int
@@ -58,17 +59,17 @@ class PingPongImpact(BaseModel):
     away_median_s: float | None
 
 
-class PingPongPair(BaseModel):
+class PingPongPair(Record):
     pair: str = Field(description="'A ↔ B'")
     bounces: int
 
 
-class BouncedTeam(BaseModel):
+class BouncedTeam(Record):
     team: str
     bounces: int
 
 
-class PingPongSummary(BaseModel):
+class PingPongSummary(Record):
     """The ping-pong figures of a log at one level."""
 
     level: str

@@ -36,7 +36,7 @@ from typing import Any, ClassVar
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from cspm.analysis.handoffs.pingpong import return_table
 from cspm.analysis.handoffs.rework import (
@@ -57,6 +57,7 @@ from cspm.analysis.handoffs.visits import (
 from cspm.config import Config, as_config
 from cspm.core.expr import activity_names, case_window, epoch_seconds, to_frame
 from cspm.core.log import CASE, ROW, START, SUSPENDED, TIMESTAMP, TicketLog
+from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.errors import MissingColumnError
 from cspm.units import format_duration
@@ -74,7 +75,7 @@ METHOD = (
 )
 
 
-class WasteHours(BaseModel):
+class WasteHours(Record):
     """Hours per kind of waste; ``redundant`` is their union (each event counted once)."""
 
     pingpong: float
@@ -83,7 +84,7 @@ class WasteHours(BaseModel):
     redundant: float
 
 
-class CostPerMonth(BaseModel):
+class CostPerMonth(Record):
     """Hours per month of log and, when the log has start times, their cost per month."""
 
     basis: str = Field(description="'processing' (start times known) or 'elapsed'")
@@ -98,7 +99,7 @@ class CostPerMonth(BaseModel):
     reason: str | None = Field(description="why there is no money figure")
 
 
-class LeadTimeEstimate(BaseModel):
+class LeadTimeEstimate(Record):
     """The estimated lead time if the redundant segments were removed (:data:`METHOD`)."""
 
     median_before_s: float | None
@@ -112,7 +113,7 @@ class LeadTimeEstimate(BaseModel):
     reason: str | None
 
 
-class RedundancySummary(BaseModel):
+class RedundancySummary(Record):
     """Redundant steps, their hours and cost, and the lead-time estimate."""
 
     events: int

@@ -37,7 +37,7 @@ import ibis
 import ibis.expr.types as ir
 import networkx as nx
 import pandas as pd
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from cspm.analysis.handoffs.formatting import rows
 from cspm.analysis.handoffs.visits import lead_time_table
@@ -46,6 +46,7 @@ from cspm.analysis.value_stream import classify
 from cspm.config import Config
 from cspm.core.expr import activity_names, as_int, case_window, epoch_seconds, matching, to_frame
 from cspm.core.log import ACTIVITY, AGENT, CASE, ROW, TIMESTAMP, TicketLog
+from cspm.core.records import Record
 from cspm.core.result import Result
 
 APPROVAL_KEYWORDS = ("approve", "approval", "review", "审批", "复核")
@@ -131,13 +132,13 @@ def _share(part: int, whole: int) -> float:
 
 
 # ------------------------------------------------------------------------------------- rework
-class RepeatedActivity(BaseModel):
+class RepeatedActivity(Record):
     activity: str
     repetitions: int
     self_loops: int
 
 
-class ReworkSummary(BaseModel):
+class ReworkSummary(Record):
     """Repetitions (rework) and self-loops of a log, split into repeats and redos."""
 
     repetitions: int = Field(description="an activity again after other activities")
@@ -298,7 +299,7 @@ def rework(log: TicketLog, config: Config | None = None, *, not_counted: list[st
 
 
 # ----------------------------------------------------------------------------- approval loops
-class ApprovalSummary(BaseModel):
+class ApprovalSummary(Record):
     """Approval steps, approval rounds and rejection → resubmission cycles of a log."""
 
     approval_activities: list[str]
@@ -479,14 +480,14 @@ def approval_loops(log: TicketLog, config: Config | None = None) -> ApprovalLoop
 
 
 # ------------------------------------------------------------------------------ process loops
-class Loop(BaseModel):
+class Loop(Record):
     cycle: str = Field(description="'A → B → A'")
     tickets: int
     traversals: int
     median_s: float | None = Field(description="median time of one pass")
 
 
-class ProcessLoopsSummary(BaseModel):
+class ProcessLoopsSummary(Record):
     """The most common cycles of the directly-follows graph."""
 
     max_length: int

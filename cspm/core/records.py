@@ -1,4 +1,4 @@
-"""The base of the typed records the analyses report their figures in.
+"""The base of the typed records every result reports its figures in (the one record base of cspm).
 
 A :class:`Record` is a frozen pydantic model with typed, documented fields; it also reads like the
 dict it replaces (``r["flow_efficiency"]``, ``"x" in r``, ``r.get(...)``, ``keys()``, ``items()``),
@@ -17,13 +17,17 @@ from pydantic import BaseModel, ConfigDict
 
 from cspm.core.result import json_ready
 
-__all__ = ["Record"]
+__all__ = ["BaseRecord", "Record"]
 
 
-class Record(BaseModel):
-    """A typed record that also reads like a dict of its fields."""
+class BaseRecord(BaseModel):
+    """A typed record: frozen, with no field other than those declared."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Record(BaseRecord):
+    """A typed record that also reads like a dict of its fields."""
 
     # --- the dict view ---------------------------------------------------------------------------
     def __getitem__(self, key: str) -> Any:

@@ -1,0 +1,92 @@
+"""The architecture holds: layers, no hidden cycles, one Jinja environment, one DOT escaper."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LIB = ROOT / "cspm"
+LIBRARY_FILES = sorted(p for p in LIB.rglob("*.py"))
+
+
+def _rel(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+def test_layers_contract_holds():
+    """import-linter's layers contract of pyproject.toml (cli > pipeline > analysis > mining |
+    simulate | ingest > core > render > config > errors | units)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())"],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert "1 kept, 0 broken" in proc.stdout
+
+
+def _cspm_imports(node: ast.AST) -> list[str]:
+    if isinstance(node, ast.ImportFrom) and node.module and (node.level == 0):
+        return [node.module] if node.module == "cspm" or node.module.startswith("cspm.") else []
+    if isinstance(node, ast.Import):
+        return [a.name for a in node.names if a.name == "cspm" or a.name.startswith("cspm.")]
+    return []
+
+
+def _local_cspm_imports(path: Path) -> list[str]:
+    """Imports of cspm modules inside functions or `if TYPE_CHECKING:` blocks."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for inner in ast.walk(node):
+                found += [f"{_rel(path)}:{inner.lineno} {m} (in {node.name})" for m in _cspm_imports(inner)]
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for inner in ast.walk(node):
+                found += [f"{_rel(path)}:{inner.lineno} {m} (TYPE_CHECKING)" for m in _cspm_imports(inner)]
+    return found
+
+
+def test_no_function_local_or_type_checking_import_of_cspm_modules():
+    """Cycles are broken by moving code, not hidden by local imports. The CLI is the one exception:
+    its commands import the library when they run, so that `cspm --help` stays fast."""
+    found = []
+    for path in LIBRARY_FILES:
+        if path.parent.name == "cli" or path.name == "__main__.py":
+            continue
+        found += _local_cspm_imports(path)
+    assert found == []
+
+
+def test_one_jinja_environment_and_one_dot_escaper():
+    envs, escapers = [], []
+    for path in LIBRARY_FILES:
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"\bEnvironment\(", text):
+            envs.append(_rel(path))
+        if re.search(r"replace\(\s*['\"]\\\\\\\\['\"]", text) and "dot" not in path.stem:
+            escapers.append(_rel(path))
+    assert envs == ["cspm/render/html.py"]
+    assert escapers == []
+
+
+def test_import_cspm_stays_light():
+    """`import cspm` and the CLI import neither pm4py nor matplotlib nor pyspark."""
+    code = (
+        "import sys, cspm, cspm.cli; "
+        "print(sorted(m for m in ('pm4py', 'matplotlib', 'pyspark') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("package", ["core", "render", "ingest", "mining", "simulate", "analysis"])
+def test_every_layer_is_a_package_with_a_docstring(package):
+    init = LIB / package / "__init__.py"
+    assert init.is_file()
+    assert ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
