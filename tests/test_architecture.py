@@ -90,3 +90,18 @@ def test_every_layer_is_a_package_with_a_docstring(package):
     init = LIB / package / "__init__.py"
     assert init.is_file()
     assert ast.get_docstring(ast.parse(init.read_text(encoding="utf-8")))
+
+
+def test_discover_builds_each_derived_table_once(tmp_path):
+    """One `cspm discover` with the full diagnosis and a to-be model: every table derived from the
+    events (steps, case table, step intervals, visits, lead times, …) is built once and shared."""
+    import cspm
+    from cspm.pipeline import write_discovery
+
+    samples = ROOT / "sample_logs"
+    cfg = cspm.load_config(samples / "cspm.example.yaml")
+    log = cspm.read(samples / "tickets_en.csv", config=cfg)
+    write_discovery(log, tmp_path / "out", config=cfg, model=samples / "to_be.bpmn")
+    builds = dict(log.derived.builds)
+    assert {"steps", "case_table", "step_intervals", "visits", "lead_times", "repeated_events"} <= set(builds)
+    assert builds == dict.fromkeys(builds, 1)
