@@ -130,7 +130,7 @@ def test_readme_python_calls_match_the_api():
         except TypeError as err:
             pytest.fail(f"README line {node.lineno}: {label}({', '.join(kwargs)}): {err}")
         checked.append(label)
-    assert {"cspm.read", "cspm.discover", "cspm.check_conformance", "cspm.build_report", "to_spark"} <= set(checked)
+    assert {"cspm.read", "cspm.discover", "cspm.conformance", "cspm.build_report", "to_spark"} <= set(checked)
     for rel in set(re.findall(r"sample_logs/[\w.]+", README)):
         assert (ROOT / rel).exists(), f"README names {rel}, which is not in the repository"
 
