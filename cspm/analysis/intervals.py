@@ -300,6 +300,9 @@ def milestone_cases(
     else:
         out = out.mutate(pos_a=ibis.null("float64"), pos_b=ibis.null("float64"))
     out = out.mutate(dur_s=epoch_seconds(out.t_b) - epoch_seconds(out.t_a), dur_bs=out.pos_b - out.pos_a)
+    # materialised (one row per case): the paused-time join below reads it a second time, which
+    # would otherwise repeat the joins and both calendar positions in the same query
+    out = out.select(CASE, "t_a", "t_b", "dur_s", "dur_bs").cache()
     iv = intervals.filter(intervals.before_paused).select(CASE, "prev_ts", TIMESTAMP, "before_s", "before_bs")
     win = iv.join(out.select(CASE, "t_a", "t_b").filter(lambda r: r.t_b.notnull()), CASE)
     win = win.filter((win.prev_ts >= win.t_a) & (win[TIMESTAMP] <= win.t_b))
