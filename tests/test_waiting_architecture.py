@@ -19,12 +19,12 @@ from typer.testing import CliRunner
 import cspm
 from cspm.analysis.intervals import activities, sla_pause_activities, step_intervals
 from cspm.analysis.kpis import KpiFigures, KpiSummary, ServiceKPIs
-from cspm.core.records import Record
 from cspm.analysis.value_stream import ValueStream, ValueStreamOverall, ValueStreamSummary
 from cspm.analysis.waiting import WaitingAnalysis, WaitingSummary
 from cspm.cli import app
 from cspm.config import config_from_dict
 from cspm.core.calendar import BusinessCalendar
+from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.errors import OutputError
 from cspm.pipeline import write_discovery
