@@ -27,8 +27,13 @@ _STYLE = {
 }  # fmt: skip
 
 
-def bpmn_dot(model: nx.DiGraph, *, rankdir: str = "LR") -> str:
-    """DOT source of a BPMN model (see the module docstring); node ids are ``b0``, ``b1``, …"""
+WIDE = 12  # models with more nodes are drawn top to bottom, so that they fit a report card
+
+
+def bpmn_dot(model: nx.DiGraph, *, rankdir: str | None = None) -> str:
+    """DOT source of a BPMN model (see the module docstring); node ids are ``b0``, ``b1``, …
+    ``rankdir``: ``LR`` for small models (up to :data:`WIDE` nodes), else ``TB``, unless given."""
+    rankdir = rankdir or ("LR" if model.number_of_nodes() <= WIDE else "TB")
     g = Dot("bpmn", graph={"rankdir": rankdir, "bgcolor": "transparent", "fontname": _FONT, "nodesep": 0.3, "ranksep": 0.35},
             node_defaults={"fontname": _FONT, "fontsize": 11, "color": "#4a5568"},
             edge_defaults={"arrowsize": 0.7, "color": "#4a5568"})  # fmt: skip
@@ -45,6 +50,6 @@ def bpmn_dot(model: nx.DiGraph, *, rankdir: str = "LR") -> str:
     return g.source()
 
 
-def bpmn_svg(model: nx.DiGraph, *, rankdir: str = "LR") -> str:
+def bpmn_svg(model: nx.DiGraph, *, rankdir: str | None = None) -> str:
     """The model as an inline ``<svg>`` element."""
     return svg_body(render_svg(bpmn_dot(model, rankdir=rankdir)))
