@@ -17,7 +17,7 @@ it (ticket id and lead time).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import ibis
@@ -30,11 +30,15 @@ from cspm.mining.steps import Activities, step_table
 from cspm.render.explorer import edge_key, json_script, node_key
 from cspm.units import format_duration
 
-__all__ = ["ACTIVITY_LEVELS", "MAX_DEFAULT_STEPS", "PATH_LEVELS", "MapExplorer", "map_levels"]
+__all__ = [
+    "ACTIVITY_LEVELS", "MAX_DEFAULT_STEPS", "MAX_DRAWN_EDGES", "PATH_LEVELS", "MapExplorer", "map_levels",
+    "targets_from_ranking",
+]  # fmt: skip
 
 ACTIVITY_LEVELS: tuple[float, ...] = (1.0, 0.99, 0.95, 0.9, 0.8, 0.65, 0.5)
 PATH_LEVELS: tuple[float, ...] = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.35, 0.5)
 MAX_DEFAULT_STEPS = 25  # a map with more steps opens at the largest activity level with at most these
+MAX_DRAWN_EDGES = 100  # a level with more transitions is drawn from the first path level within this
 SAMPLE_TICKETS = 5
 STATS = ("mean", "median", "p90", "total")
 
@@ -54,13 +58,17 @@ def map_levels(nodes: pd.DataFrame, shares: Iterable[float] = ACTIVITY_LEVELS) -
 
 @dataclass
 class Level:
-    """One activity level: its share, its map (all edges among its steps), and per path level the
-    kept transitions and the steps with a start/end edge."""
+    """One activity level: its share, its map (all edges among its steps), per path level the kept
+    transitions and the steps with a start/end edge, and what is drawn: all its transitions, or —
+    with more than :data:`MAX_DRAWN_EDGES` — those of path level ``drawn_from`` and above (lower
+    path levels then show that level)."""
 
     share: float
     base: ProcessMap
     paths: list[dict[str, list[str]]]
     samples: dict[str, list[tuple[str, str]]]
+    drawn: ProcessMap
+    drawn_from: int = 0
 
 
 @dataclass
@@ -119,11 +127,19 @@ class MapExplorer:
                     "starts": [node_key(a) for a, n in zip(s.nodes.activity, s.nodes.starts, strict=True) if n],
                     "ends": [node_key(a) for a, n in zip(s.nodes.activity, s.nodes.ends, strict=True) if n],
                 })  # fmt: skip
-            levels.append(Level(share, base, kept, _samples(projected, leads)))
+            first = next((j for j, k in enumerate(kept) if len(k["edges"]) <= MAX_DRAWN_EDGES), len(kept) - 1)
+            drawn = base
+            if first > 0:
+                union = {e for k in kept[first:] for e in k["edges"]}
+                keys = [edge_key(a, b) for a, b in zip(base.edges.source, base.edges.target, strict=True)]
+                drawn = replace(base, edges=base.edges[[k in union for k in keys]].reset_index(drop=True))
+                kept[:first] = [kept[first]] * first
+            levels.append(Level(share, base, kept, _samples(projected, leads), drawn, first))
         a0 = shares.index(max(s for s in shares if s <= activities))
         if activities >= 1.0 and paths <= 0.0 and len(levels[0].base.nodes) > MAX_DEFAULT_STEPS:
             a0 = next((i for i, lv in enumerate(levels) if len(lv.base.nodes) <= MAX_DEFAULT_STEPS), len(levels) - 1)
-        return cls(levels=levels, paths=path_list, initial=(a0, path_list.index(float(paths))),
+        p0 = path_list.index(float(paths)) if paths > 0.0 else levels[a0].drawn_from
+        return cls(levels=levels, paths=path_list, initial=(a0, p0),
                    targets=dict(targets or {}), breach_rule=breach_rule)  # fmt: skip
 
     # --- what the page gets ----------------------------------------------------------------------
@@ -136,7 +152,7 @@ class MapExplorer:
         views = []
         for measure in self.measures:
             for i, lv in enumerate(self.levels):
-                view = lv.base.with_measure(measure).view()
+                view = lv.drawn.with_measure(measure).view()
                 view |= {"level": i, "shown": i == self.initial[0] and measure == self.measures[0]}
                 views.append(view)
         return views
@@ -178,7 +194,7 @@ class MapExplorer:
                 "target": self.targets.get(str(row["source"])) if (row["source"], row["target"]) in lv.base.warn_edges else None,
                 "sample": lv.samples.get(key, []),
             }  # fmt: skip
-        return {"share": lv.share, "steps": len(nodes), "items": items, "paths": lv.paths}
+        return {"share": lv.share, "steps": len(nodes), "items": items, "paths": lv.paths, "drawnFrom": lv.drawn_from}
 
     def section_context(self) -> dict[str, Any]:
         a, p = self.initial

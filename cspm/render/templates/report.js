@@ -123,6 +123,33 @@
     });
   }
 
+  // --- long tables: the first rows and one row for the others ---------------------------------
+  var TOP_ROWS = 25;
+  function setupTables() {
+    each(document.querySelectorAll(".cspm-section table.data, .cspm-section table.cspm-table"), function (table) {
+      var body = table.tBodies[0];
+      if (!body || body.rows.length <= TOP_ROWS + 5) { return; }
+      var rows = Array.prototype.slice.call(body.rows), hidden = rows.slice(TOP_ROWS);
+      hidden.forEach(function (tr) { tr.classList.add("cspm-more-row"); });
+      var more = body.insertRow(), cell = more.insertCell();
+      more.className = "cspm-others";
+      cell.colSpan = Math.max(1, rows[0].cells.length);
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "no-print";
+      button.textContent = "Show all " + rows.length + " rows";
+      var note = document.createElement("span");
+      note.textContent = "… and " + hidden.length + " more rows (" + rows.length + " in all). ";
+      cell.appendChild(note);
+      cell.appendChild(button);
+      button.addEventListener("click", function () {
+        var all = table.classList.toggle("cspm-all-rows");
+        button.textContent = all ? "Show the first " + TOP_ROWS + " rows" : "Show all " + rows.length + " rows";
+      });
+      table.setAttribute("data-rows", String(rows.length));
+    });
+  }
+
   // --- the maps section ------------------------------------------------------------------------
   function keyOf(el, prefix) {
     var found = null;
@@ -169,7 +196,8 @@
       if (status) {
         status.setAttribute("data-steps", String(steps));
         status.setAttribute("data-transitions", String(shownEdges));
-        status.textContent = steps + " steps, " + shownEdges + " transitions shown.";
+        status.textContent = steps + " steps, " + shownEdges + " transitions shown." +
+          (state.path < lv.drawnFrom ? " (Drawn with the most frequent transitions only: this level has too many to draw them all.)" : "");
       }
       var av = section.querySelector(".map-activities-value");
       if (av) { av.textContent = lv.steps + " steps (" + Math.round(lv.share * 100) + "% of events)"; }
@@ -326,6 +354,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     each(document.querySelectorAll("[data-maps]"), setupMaps);
     setupChartExports();
+    setupTables();
     document.documentElement.setAttribute("data-maps-ready", "true");
   });
 })();
