@@ -191,7 +191,7 @@ class MapExplorer:
                             *((f"{s.upper() if s == 'p90' else s.capitalize()} wait", format_duration(waits[s])) for s in STATS)],
                 "labels": {"frequency": f"{count:,}", **{s: format_duration(waits[s]) for s in STATS}},
                 "warn": (row["source"], row["target"]) in lv.base.warn_edges,
-                "target": self.targets.get(str(row["source"])) if (row["source"], row["target"]) in lv.base.warn_edges else None,
+                "target": self.targets.get(str(row["target"])) if (row["source"], row["target"]) in lv.base.warn_edges else None,
                 "sample": lv.samples.get(key, []),
             }  # fmt: skip
         return {"share": lv.share, "steps": len(nodes), "items": items, "paths": lv.paths, "drawnFrom": lv.drawn_from}
