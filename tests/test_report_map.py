@@ -78,6 +78,15 @@ function drive() {
   out.details = { hidden: panel.hidden, title: panel.querySelector("h3").textContent,
     rows: Array.prototype.map.call(panel.querySelectorAll("tr"), function (tr) { return [tr.cells[0].textContent, tr.cells[1].textContent]; }),
     sample: Array.prototype.map.call(panel.querySelectorAll("li"), function (li) { return li.textContent; }) };
+  // hover a step: the tooltip; click it: its figures with target and breach
+  var node = shown().querySelector("g.cspm-k-" + STEP_KEY);
+  node.querySelector("text").dispatchEvent(new MouseEvent("mouseover", { bubbles: true, clientX: 100, clientY: 100 }));
+  var tip = sec.querySelector(".map-tip");
+  out.tip = { hidden: tip.hidden, text: tip.textContent };
+  node.querySelector("text").dispatchEvent(new MouseEvent("click", { bubbles: true }));
+  out.step = { title: panel.querySelector("h3").textContent,
+    rows: Array.prototype.map.call(panel.querySelectorAll("tr"), function (tr) { return [tr.cells[0].textContent, tr.cells[1].textContent]; }),
+    sample: panel.querySelectorAll("li").length };
   // search for a step
   var search = sec.querySelector(".map-search");
   search.value = "ASSIGN"; fire(search, "input");
@@ -116,16 +125,17 @@ def driven(sample, chromium, tmp_path_factory):  # noqa: F811
     explorer = map_explorer(log, w, highlight_steps=steps, highlight_edges=edges)
     build_report(log, [w], tmp / "report.html", discovery=d, maps=explorer, model=d.model())
     html = (tmp / "report.html").read_text(encoding="utf-8")
-    (tmp / "driven.html").write_text(html.replace("</body>", DRIVER + "</body>"), encoding="utf-8")
+    driver = DRIVER.replace("STEP_KEY", json.dumps(node_key("Assign L2")))
+    (tmp / "driven.html").write_text(html.replace("</body>", driver + "</body>"), encoding="utf-8")
     dom, console = run_chromium(chromium, tmp, (tmp / "driven.html").as_uri(), "--dump-dom")
     assert console == [], console
     results = lxml.html.fromstring(dom).get_element_by_id("test-results").text_content()
-    return explorer, steps, edges, json.loads(results)
+    return explorer, steps, edges, json.loads(results), html
 
 
 def test_sliders_show_the_library_simplification_at_every_level(sample, driven):
     log, w, d = sample
-    explorer, steps, edges, out = driven
+    explorer, steps, edges, out, _ = driven
     shares, paths = [lv.share for lv in explorer.levels], list(explorer.paths)
     assert len(shares) >= 5 and len(paths) >= 5  # the sample log has 17 steps: several distinct levels
     assert len(out["grid"]) == len(shares) * len(paths)
@@ -188,6 +198,20 @@ def test_clicking_a_step_with_a_target_shows_target_and_breach(sample, driven):
     assert "P85" in explorer.breach_rule and "business time" in explorer.breach_rule
 
 
+def test_hover_and_click_on_a_step_show_its_figures_target_and_breach(sample, driven):
+    d = sample[2]
+    out = driven[3]
+    row = d.activities.table.set_index("activity").loc["Assign L2"]
+    assert out["tip"]["hidden"] is False
+    assert out["tip"]["text"] == f"Assign L2 · Events {int(row.events):,} · Tickets {int(row.cases):,} · Tickets starting here 0"
+    assert out["step"]["title"] == "⚠ Assign L2"
+    rows = dict(out["step"]["rows"])
+    assert rows["Events"] == f"{int(row.events):,}" and rows["Median wait before"] == format_duration(row.wait_before_median)
+    assert rows["Target"] == "85% of waits within 1.0 h (business time)"
+    assert rows["Breach"].startswith("yes: P85 is 14.0× the target")
+    assert out["step"]["sample"] == 5
+
+
 def test_search_marks_the_matching_steps(sample, driven):
     d = sample[2]
     out = driven[3]
@@ -205,11 +229,11 @@ def test_every_chart_exports_as_svg_and_png(driven):
     assert kind == "image/png" and size > 10_000 and magic == [0x89, 0x50, 0x4E, 0x47]
 
 
-def test_legend_names_the_statistic_and_clock_on_the_map(sample, driven, tmp_path):
-    log, w, d = sample
-    page = build_report(log, [w], discovery=d, maps=driven[0]).render()
-    legend = lxml.html.fromstring(page).get_element_by_id("maps").find_class("map-legend")[0].text_content()
+def test_legend_names_the_statistic_and_clock_on_the_map(driven):
+    legend = lxml.html.fromstring(driven[4]).get_element_by_id("maps").find_class("map-legend")[0].text_content()
     assert "median" in legend and "calendar time" in legend and "⚠" in legend and "business time" in legend
-    plain = build_report(log, discovery=d).render()
+    rows = [(f"c{c}", a, f"2024-01-0{c + 1} {10 + i}:00:00") for c in range(3) for i, a in enumerate("ABC")]
+    log = cspm.read(pd.DataFrame(rows, columns=["case", "act", "ts"]), case_id="case", activity="act", timestamp="ts")
+    plain = build_report(log).render()
     legend = lxml.html.fromstring(plain).get_element_by_id("maps").find_class("map-legend")[0].text_content()
     assert "No targets given: nothing is marked ⚠." in legend

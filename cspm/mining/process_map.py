@@ -305,7 +305,7 @@ class MapSection:
         return {"views": [m.view() for m in self.maps]}
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=32)
 def _svg_of(source: str) -> str:
     """Rendered SVG, remembered for the same DOT source (a map is saved and shown in the report)."""
     return render_svg(source)
