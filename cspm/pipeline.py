@@ -2,7 +2,8 @@
 
 Files (names fixed, see ``docs/summary_schema.md``): ``map_frequency.svg``, ``map_performance.svg``
 (``.dot`` instead when no Graphviz renderer works), ``model.bpmn``, ``model.pnml`` (the model mined
-from the log), ``variants.csv``, ``edges.csv``, ``activities.csv``, ``summary.json``, ``report.html``.
+from the log), ``variants.csv``, ``edges.csv``, ``activities.csv``, ``summary.json``, ``report.html`` and
+``report.xlsx`` (the report's figures for Excel, :func:`report_workbook`).
 Conformance is checked only against a to-be model the user gives (never against the mined model).
 
 ``summary.json`` is a :class:`DiscoverSummary`; its JSON Schema, ``docs/summary.schema.json``, is
@@ -28,7 +29,7 @@ from cspm.analysis.value_stream import value_stream
 from cspm.analysis.waiting import check_target_steps, waiting
 from cspm.config import Config
 from cspm.core.log import TicketLog
-from cspm.core.result import json_ready
+from cspm.core.result import Result, json_ready
 from cspm.errors import InputError
 from cspm.mining.discovery import Discovery, discover
 from cspm.mining.filters import LogFilters
@@ -46,10 +47,12 @@ from cspm.mining.records import (
     VariantsSummary,
 )
 from cspm.render.report import Report, ReportSection
+from cspm.render.workbook import write_workbook
 
 __all__ = [
     "SUMMARY_SCHEMA", "ConformanceEntry", "DiscoverSummary", "DiscoveryOutputs", "OutputFiles", "Settings",
-    "Targets", "build_report", "conformance_summary", "default_sections", "summary_schema", "target_breaches",
+    "Targets", "build_report", "conformance_summary", "default_sections", "report_workbook", "summary_schema",
+    "target_breaches",
     "write_discovery",
 ]  # fmt: skip
 
@@ -114,6 +117,7 @@ class OutputFiles(Record):
     pnml: str
     report: str
     summary: str
+    workbook: str = Field(description="report.xlsx: the report's figures, one sheet per section")
     variants: str
 
 
@@ -326,7 +330,8 @@ def write_discovery(
     step("writing the report")
     extra = ([target_section] if target_section is not None else []) + diag + list(sections)
     files["report"] = out / "report.html"
-    build_report(log, extra, files["report"], discovery=d, maps=maps)
+    report = build_report(log, extra, files["report"], discovery=d, maps=maps)
+    files["workbook"] = report_workbook(report.sections, out / "report.xlsx")
 
     files["summary"] = out / "summary.json"
     found = d._summary()
@@ -352,6 +357,16 @@ def write_discovery(
 
 
 # --- the report ---------------------------------------------------------------------------------
+def report_workbook(sections: Iterable[ReportSection], path: str | Path) -> Path:
+    """``report.xlsx``: the sheets of every section that has them (:meth:`Result.workbook_sheets`),
+    the overview first, then the diagnosis, then variants, transitions and data quality."""
+    sections = [s for s in sections if isinstance(s, Result)]
+    later = {"variants": 1, "transitions": 2, "quality": 3}
+    ordered = sorted(sections, key=lambda s: (0 if s.section_id == "overview" else 1, later.get(s.section_id, 0)))
+    return write_workbook([sheet for s in ordered for sheet in s.workbook_sheets()], path)
+
+
+
 def default_sections(
     log: TicketLog,
     discovery: Discovery,

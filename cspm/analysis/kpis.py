@@ -68,6 +68,7 @@ from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.render.charts import curve_svg, heatmap_svg
 from cspm.render.formats import fmt_h, fmt_pct, table_rows
+from cspm.render.workbook import Sheet
 
 __all__ = ["KpiActivities", "KpiFigures", "KpiSummary", "ServiceKPIs", "StepCurvePoint", "kpis", "service_kpis"]
 
@@ -174,6 +175,19 @@ class ServiceKPIs(Result):
     def table(self) -> pd.DataFrame:
         """The figures as a two-column table (kpi, value)."""
         return pd.DataFrame([{"kpi": k, "value": v} for k, v in self.figures.items()])
+
+    def workbook_sheets(self) -> list[Sheet]:
+        """The KPIs as kpi / value / unit / definition rows (figures without data left out)."""
+        rows = []
+        for key, info in KpiFigures.model_fields.items():
+            v = getattr(self.figures, key)
+            if v is None or (isinstance(v, float) and np.isnan(v)):
+                continue
+            unit = "h" if key.endswith("_h") else "count" if isinstance(v, int) else "%" if key.endswith(
+                ("_rate", "_within", "within_target")) else ""
+            rows.append((key.removesuffix("_h").replace("_", " "), v, unit, info.description or ""))
+        frame = pd.DataFrame(rows, columns=["kpi", "value", "unit", "definition"]).astype({"value": object})
+        return [Sheet("KPIs", frame, row_unit=("value", "unit"), note=f"Clock: {self.clock}")]
 
     def _summary(self) -> KpiSummary:
         return KpiSummary(
