@@ -356,6 +356,19 @@ class ConformanceSettings(_Model):
         return base / value if value is not None and base is not None and not value.is_absolute() else value
 
 
+class Pseudonymisation(_Model):
+    """Safe to share: names replaced by stable keyed pseudonyms right after reading (see
+    :mod:`cspm.ingest.pseudonymise`). The key comes from the environment variable
+    ``CSPM_PSEUDONYM_KEY`` or from ``key_file``; text attributes are dropped unless named in ``keep``."""
+
+    roles: list[Literal["agent", "customer", "team"]] = Field(
+        default_factory=list, description="which names to replace, e.g. [agent, customer]"
+    )
+    key_file: Path | None = Field(default=None, description="a file holding the secret key (else $CSPM_PSEUDONYM_KEY)")
+    keep: list[str] = Field(default_factory=list, description="text attributes to keep (all others are dropped)")
+    mapping: Path | None = Field(default=None, description="write original → pseudonym here (only when set)")
+
+
 class Config(_Model):
     """The whole configuration file."""
 
@@ -369,6 +382,7 @@ class Config(_Model):
     rules: list[Rule] = Field(default_factory=list, description="conformance rules checked per ticket")
     kpis: KpiSettings = Field(default_factory=KpiSettings)
     conformance: ConformanceSettings = Field(default_factory=ConformanceSettings)
+    pseudonymise: Pseudonymisation = Field(default_factory=Pseudonymisation)
 
 
 def load_config(path: str | Path) -> Config:
