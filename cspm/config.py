@@ -303,6 +303,14 @@ class KpiSettings(_Model):
     close_within: Duration = timedelta(hours=24)
     customer_return_days: float = Field(default=7.0, gt=0)
     clock: Clock = "calendar"
+    support_levels: dict[str, int] = Field(
+        default_factory=dict, description="team → support level (1 = first line), e.g. {Service Desk: 1, Network 2nd: 2}"
+    )
+    support_level_pattern: str = Field(
+        default=r"(?i)\b(?:l|level|tier)\s*([1-9])\b|\b([1-9])(?:st|nd|rd|th)\b",
+        description="teams not in support_levels: the level is the first number this pattern captures "
+        "(default: 'L2', 'Level 2', 'Tier 2', '... 2nd')",
+    )
 
 
 class AtMostRule(_Model):

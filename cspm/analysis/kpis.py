@@ -60,7 +60,7 @@ from cspm.analysis.intervals import (
     step_intervals,
 )
 from cspm.analysis.value_classes import classify
-from cspm.config import Clock, Config, as_config
+from cspm.config import Clock, Config, KpiSettings, as_config
 from cspm.core.calendar import BusinessCalendar, timestamp_span
 from cspm.core.expr import as_float, epoch_seconds, small_table
 from cspm.core.log import AGENT, CASE, ROW, TEAM, TIMESTAMP, TicketLog
@@ -262,6 +262,12 @@ class ServiceKPIs(Result):
 
 
 
+def step_activities(names: list[str], ks: KpiSettings) -> dict[str, list[str]]:
+    """The activities of each KPI step (first response, resolution, closure, reopen): configured in
+    ``kpis``, else found by name (configured ones the log lacks included)."""
+    return {role: (list(getattr(ks, role)) or [a for a in names if rx.search(a)]) for role, rx in _DETECT.items()}
+
+
 def kpis(
     log: TicketLog,
     config: Config | str | Path | None = None,
@@ -281,9 +287,7 @@ def kpis(
     clock = clock or ks.clock
     suf = "s" if clock == "calendar" else "bs"
     names = activities(log)
-    acts = {
-        role: (list(getattr(ks, role)) or [a for a in names if rx.search(a)]) for role, rx in _DETECT.items()
-    }
+    acts = step_activities(names, ks)
     absent = {role: [a for a in acts[role] if a not in names] for role in _DETECT}  # configured, not in the log
     acts = {role: [a for a in v if a in names] for role, v in acts.items()}
     classes = classify(names, cfg)
