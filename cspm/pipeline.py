@@ -26,6 +26,7 @@ from cspm.analysis.conformance.check import ConformanceResult, check_conformance
 from cspm.analysis.handoffs.analysis import handoffs
 from cspm.analysis.kpis import kpis
 from cspm.analysis.service_desk import service_desk
+from cspm.analysis.trends import trends
 from cspm.analysis.value_stream import value_stream
 from cspm.analysis.waiting import check_target_steps, waiting
 from cspm.config import Config
@@ -215,10 +216,11 @@ def target_breaches(log: TicketLog, config: Config | None) -> tuple[ReportSectio
 
 
 def diagnosis_sections(log: TicketLog, config: Config | None, model: str | Path | None = None) -> list[ReportSection]:
-    """The diagnosis sections of the full report: value stream, service KPIs, service-desk KPIs, handoffs and loops
+    """The diagnosis sections of the full report: value stream, service KPIs, trends and segments,
+    service-desk KPIs, handoffs and loops
     (team level, else agent level) and, with a to-be ``model``, conformance."""
     cfg = config or Config()
-    sections: list[ReportSection] = [value_stream(log, cfg), kpis(log, cfg)]
+    sections: list[ReportSection] = [value_stream(log, cfg), kpis(log, cfg), trends(log, cfg)]
     if log.has_team:
         sections.append(service_desk(log, cfg))
     if log.has_team or log.has_agent:

@@ -54,7 +54,8 @@ def results(log) -> dict[str, Result]:
         "discovery": d, "activities": d.activities, "directly_follows": d.dfg, "variants": d.variants,
         "cases": d.cases_, "process_map": d.process_map("performance"), "process_model": d.model(),
         "quality": log.quality, "waiting": cspm.waiting(log, cfg), "value_stream": cspm.value_stream(log, cfg),
-        "kpis": cspm.kpis(log, cfg), "service_desk": cspm.service_desk(log, cfg), "handoff_analysis": h, "handoffs": h.handoffs, "ping_pong": h.ping_pong,
+        "kpis": cspm.kpis(log, cfg), "service_desk": cspm.service_desk(log, cfg),
+        "trends": cspm.trends(log, cfg), "handoff_analysis": h, "handoffs": h.handoffs, "ping_pong": h.ping_pong,
         "rework": h.rework, "approvals": h.approvals, "loops": h.loops, "redundancy": h.redundancy,
         "conformance": conf, "reference_model": conf.model, "rules": conf.rules,
     }  # fmt: skip
@@ -81,7 +82,7 @@ def _all_result_types() -> set[type]:
 
 RESULTS = [
     "discovery", "activities", "directly_follows", "variants", "cases", "process_map", "process_model",
-    "quality", "waiting", "value_stream", "kpis", "service_desk", "handoff_analysis", "handoffs", "ping_pong", "rework",
+    "quality", "waiting", "value_stream", "kpis", "service_desk", "trends", "handoff_analysis", "handoffs", "ping_pong", "rework",
     "approvals", "loops", "redundancy", "conformance", "reference_model", "rules",
 ]  # fmt: skip
 

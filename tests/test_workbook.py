@@ -95,8 +95,8 @@ def test_discover_writes_report_xlsx_with_a_sheet_per_section(discovered):
     assert summary["files"]["workbook"] == "report.xlsx"
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[0] == "Overview"
-    for name in ("Waiting vs targets", "Bottleneck ranking", "KPIs", "Handoffs", "Ping-pong pairs", "Variants",
-                 "Data quality"):  # fmt: skip
+    for name in ("Waiting vs targets", "Bottleneck ranking", "KPIs", "Service-desk KPIs", "Weekly", "By channel",
+                 "Workload by agent", "Handoffs", "Ping-pong pairs", "Variants", "Data quality"):  # fmt: skip
         assert name in wb.sheetnames, name
     assert wb.sheetnames.index("Data quality") == len(wb.sheetnames) - 1
     for ws in wb.worksheets:
