@@ -21,9 +21,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.markup import escape
 
+from cspm._version import __version__
 from cspm.analysis.conformance.check import ModelError, ReferenceModel, load_model
 from cspm.config import as_config
 from cspm.core.log import TicketLog
@@ -40,6 +42,29 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
+
+
+def _flag_type(self: Any, ctx: Any) -> str | None:
+    """On/off flags take no value: no ``<bool>`` placeholder in the help (Typer shows one)."""
+    return None if getattr(self, "is_flag", False) else _typer_display_type(self, ctx)
+
+
+_typer_display_type = typer.core.TyperOption.display_type_rich
+typer.core.TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"cspm {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", help="Show cspm's version and exit.", is_eager=True,
+                                          callback=_version)] = False,  # fmt: skip
+) -> None:
+    """Customer-service process mining: ticket event logs → a diagnosis of the service process."""
 
 
 class OutputFormat(StrEnum):
