@@ -1,0 +1,6 @@
+"""Root causes: the drivers of an outcome (``cspm.drivers``); see :mod:`.analysis`."""
+
+from cspm.analysis.drivers.analysis import DriverAnalysis, DriversSummary, drivers
+from cspm.analysis.drivers.outcomes import Outcome, OutcomeError
+
+__all__ = ["DriverAnalysis", "DriversSummary", "Outcome", "OutcomeError", "drivers"]
