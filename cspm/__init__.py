@@ -9,6 +9,7 @@ Read a log, then discover, measure and diagnose::
     cspm.kpis(log, cfg)                   # first response, resolution, FCR, reopen, …
     cspm.handoffs(log, cfg)               # handoffs, ping-pong, rework, approval loops, cost
     cspm.conformance(log, cfg, model="to_be.bpmn")  # fitness, deviations and rules against a to-be model
+    cspm.drivers(log, cfg, outcome="breach:Assign L2")  # which tickets breach, and why
 """
 
 from cspm._version import __version__
@@ -19,6 +20,7 @@ from cspm.analysis.conformance import (
     conformance,
     load_model,
 )
+from cspm.analysis.drivers import DriverAnalysis, drivers
 from cspm.analysis.handoffs.analysis import HandoffAnalysis, analyse_handoffs, handoffs
 from cspm.analysis.kpis import ServiceKPIs, kpis, service_kpis
 from cspm.analysis.value_stream import ValueStream, analyse_value_stream, value_stream
@@ -41,6 +43,7 @@ __all__ = [
     "CspmError",
     "DataQuality",
     "Discovery",
+    "DriverAnalysis",
     "HandoffAnalysis",
     "InputError",
     "ProcessMap",
@@ -58,6 +61,7 @@ __all__ = [
     "check_conformance",
     "conformance",
     "discover",
+    "drivers",
     "handoffs",
     "kpis",
     "load_config",

@@ -129,3 +129,25 @@ def test_bad_outcomes_name_what_was_expected(channel_log) -> None:
         drivers(log, outcome="breach:Assign")
     with pytest.raises(OutcomeError, match="not a duration"):
         drivers(log, outcome="wait:Assign>soon")
+
+
+def test_cli_drivers_json_and_errors(channel_log, tmp_path, capsys, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from cspm.cli import app, main
+
+    log, truth = channel_log
+    path = tmp_path / "log.csv"
+    df = log.to_pandas()[["case_id", "activity", "timestamp", "channel"]]
+    df.to_csv(path, index=False)
+    run = CliRunner().invoke(app, ["drivers", str(path), "--outcome", "wait:Assign>4h", "--driver", "channel",
+                                   "--min-support", "1", "--format", "json"])  # fmt: skip
+    assert run.exit_code == 0, run.output
+    data = json.loads(run.output)
+    assert data["tickets"] == 90 and data["outcomes"] == int((truth["wait"] > 4).sum())
+    assert data["top"][0]["value"] == "email"
+    monkeypatch.setattr("sys.argv", ["cspm", "drivers", str(path), "--outcome", "wait:Nope>1h"])
+    with pytest.raises(SystemExit) as stop:
+        main()
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "no step 'Nope'" in err and "Traceback" not in err
