@@ -58,6 +58,7 @@ class DriverRow(Record):
     excess_h: float | None
     excess_cost: float | None
     significant: bool
+    evidence: str = Field(description="'rate', 'hours', 'rate and hours' or '' (not significant)")
 
 
 class RuleRecord(Record):
@@ -225,14 +226,19 @@ def _findings(
     n, k = totals["tickets"], totals["outcomes"]
     lines = [f"{out.label}: {k:,} of {n:,} {out.population} ({(k / n if n else 0):.1%})."]
     sig = ranked[ranked["significant"]]
-    if sig.empty:
-        lines.append(f"No driver value goes with it beyond chance (none with q < {alpha:g} and a higher rate).")
+    if n and k in (0, n):
+        lines.append("Every ticket has the same outcome here, so no driver can tell them apart; "
+                     "choose a threshold inside the range (e.g. a percentile, lead_time>p90).")
+    elif sig.empty:
+        lines.append(f"No driver value goes with it beyond chance (none with q < {alpha:g} and a higher "
+                     "rate or more hours).")
     for r in sig.head(3).itertuples(index=False):
         cost = f" (≈ {currency} {r.excess_cost:,.0f})" if rate > 0 and pd.notna(r.excess_cost) else ""
         hours = f"; they carry {r.excess_h:,.0f} h more {out.measure.split(' (')[0]} than the rest's mean{cost}" if r.excess_h > 0 else ""
+        more = f", {r.excess_tickets:,.0f} more than the rest's rate predicts" if r.excess_tickets > 0 else ""
         lines.append(
             f"{r.driver} = {r.value}: {r.rate:.0%} vs {r.rate_rest:.0%} for the rest ({_x(r.lift)}, "
-            f"{r.tickets:,} tickets, {r.excess_tickets:,.0f} more than the rest's rate predicts, q {_q(r.q)}){hours}."
+            f"{r.tickets:,} tickets{more}, q {_q(r.q)}; hours q {_q(r.q_hours)}){hours}."
         )  # fmt: skip
     if tree is not None and tree.rules:
         acc = f"cross-validated accuracy {tree.cv_accuracy:.0%} vs {tree.baseline_accuracy:.0%} always guessing the majority" if tree.cv_accuracy is not None else "too few tickets to cross-validate"

@@ -19,8 +19,10 @@ with the outcome) against the **rest** of the population (``n0`` tickets, ``k0``
   ``excess_cost = excess_h × costs.hourly_rate``.
 
 Every count, sum and rank sum is an engine aggregation over the (case, driver, value) rows; only the
-per-value table comes to pandas. Ranking: values with ``q < alpha`` and more outcomes than expected
-first, by ``excess_tickets``; then the others by the same measure.
+per-value table comes to pandas. A value is **significant** when its tickets have the outcome more
+often than the rest (``q < alpha``, ``excess_tickets > 0``) or carry more hours (``q_hours < alpha``,
+``excess_h > 0``); ``evidence`` says which. Ranking: significant values first, by ``excess_tickets``
+then ``excess_h``; then the others by the same measures.
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ _BIN = 200.0  # bins per unit of ln(hours): 0.5% resolution of the bootstrap
 RANK_COLUMNS = [
     "driver", "value", "tickets", "outcomes", "rate", "rate_rest", "lift", "test", "p_rate", "q",
     "median_h", "median_rest_h", "median_diff_h", "median_diff_lo_h", "median_diff_hi_h",
-    "p_hours", "q_hours", "excess_tickets", "excess_h", "excess_cost", "significant",
+    "p_hours", "q_hours", "excess_tickets", "excess_h", "excess_cost", "significant", "evidence",
 ]  # fmt: skip
 
 
@@ -165,10 +167,13 @@ def _figures(
             "excess_tickets": k1 - n1 * rate0, "excess_h": excess_h,
             "excess_cost": excess_h * hourly_rate if hourly_rate > 0 else float("nan"),
         })  # fmt: skip
-    out = pd.DataFrame(rows, columns=[c for c in RANK_COLUMNS if c not in ("q", "q_hours", "significant")])
+    out = pd.DataFrame(rows, columns=[c for c in RANK_COLUMNS if c not in ("q", "q_hours", "significant", "evidence")])
     out["q"] = bh(out["p_rate"])
     out["q_hours"] = bh(out["p_hours"])
-    out["significant"] = (out["q"] < alpha) & (out["excess_tickets"] > 0)
+    by_rate = (out["q"] < alpha) & (out["excess_tickets"] > 0)
+    by_hours = (out["q_hours"] < alpha) & (out["excess_h"] > 0)
+    out["significant"] = by_rate | by_hours
+    out["evidence"] = np.select([by_rate & by_hours, by_rate, by_hours], ["rate and hours", "rate", "hours"], "")
     out = out.sort_values(
         ["significant", "excess_tickets", "excess_h", "driver", "value"],
         ascending=[False, False, False, True, True], kind="stable",
