@@ -151,3 +151,54 @@ def test_cli_drivers_json_and_errors(channel_log, tmp_path, capsys, monkeypatch)
         main()
     err = capsys.readouterr().err
     assert stop.value.code == 2 and "no step 'Nope'" in err and "Traceback" not in err
+
+
+def test_segments_side_by_side_match_pandas(channel_log) -> None:
+    log, truth = channel_log
+    seg = cspm.analysis.drivers.segments(log, segment="channel", min_support=1)
+    lead = truth["wait"] + 1.0  # Create → Assign → Close
+    p90 = lead.quantile(0.9)
+    t = seg.table()
+    rows = t[t["outcome"] == "lead_time>p90"].set_index("segment")
+    assert set(rows.index) == {"email", "phone", "web"}
+    for value in rows.index:
+        a = truth.channel == value
+        assert rows.loc[value, "tickets"] == a.sum()
+        assert rows.loc[value, "rate"] == pytest.approx((lead[a] > p90).mean(), abs=1e-12)
+        assert rows.loc[value, "median_h"] == pytest.approx(lead[a].median(), abs=1e-9)
+    assert any(n.startswith("reopen left out") for n in seg.notes)  # no reopen step in this log
+    wide = seg.side_by_side()
+    assert list(wide.columns) == ["email", "phone", "web"] and wide.index[0].startswith("lead time > P90")
+    assert wide.loc[wide.index[0], "email"].endswith("*")  # email tickets are significantly slower
+    assert seg.summary()["segments"] == ["email", "phone", "web"]
+
+
+def test_expression_and_nonconformance_outcomes(tmp_path) -> None:
+    rows = []
+    for i in range(60):
+        t = T0 + pd.Timedelta(hours=3 * i)
+        ch = ("a", "b", "c")[i % 3]
+        steps = ["Create", "Close"] if ch == "b" and i % 2 else ["Create", "Assign", "Close"]  # b skips Assign
+        for j, act in enumerate(steps):
+            rows.append({"case": f"E{i:02d}", "activity": act, "time": t + pd.Timedelta(hours=j * (1 + i % 4)), "channel": ch})
+    df = pd.DataFrame(rows)
+    log = cspm.read(df, case_id="case", activity="activity", timestamp="time")
+    lead = df.groupby("case").time.agg(lambda s: (s.max() - s.min()).total_seconds() / 3600)
+    ch = df.groupby("case").channel.first()
+    r = drivers(log, outcome="expr:lead_time_h > 4 and events = 3", candidates=["channel"], min_support=1)
+    n_events = df.groupby("case").size()
+    y = (lead > 4) & (n_events == 3)
+    t = r.table().set_index("value")
+    for value in ("a", "b", "c"):
+        assert t.loc[value, "outcomes"] == y[ch == value].sum() and t.loc[value, "tickets"] == (ch == value).sum()
+    spec = tmp_path / "to_be.yaml"
+    spec.write_text("name: t\nsteps: [Create, Assign, Close]\n", encoding="utf-8")
+    nc = drivers(log, outcome="nonconformance", model=spec, candidates=["channel"], min_support=1).table().set_index("value")
+    skipped = df.groupby("case").activity.agg(lambda s: "Assign" not in set(s))
+    for value in ("a", "b", "c"):
+        assert nc.loc[value, "outcomes"] == skipped[ch == value].sum()
+    assert nc.index[0] == "b" and nc.loc["b", "rate"] == pytest.approx(0.5)
+    with pytest.raises(OutcomeError, match="needs the to-be model"):
+        drivers(log, outcome="nonconformance")
+    with pytest.raises(OutcomeError, match="not a boolean SQL expression"):
+        drivers(log, outcome="expr:nope > 1")

@@ -2,5 +2,8 @@
 
 from cspm.analysis.drivers.analysis import DriverAnalysis, DriversSummary, drivers
 from cspm.analysis.drivers.outcomes import Outcome, OutcomeError
+from cspm.analysis.drivers.segments import SegmentComparison, segments
 
-__all__ = ["DriverAnalysis", "DriversSummary", "Outcome", "OutcomeError", "drivers"]
+__all__ = [
+    "DriverAnalysis", "DriversSummary", "Outcome", "OutcomeError", "SegmentComparison", "drivers", "segments",
+]

@@ -159,6 +159,7 @@ def drivers(
     *,
     outcome: str,
     candidates: list[str] | None = None,
+    model: Any = None,
     clock: Clock | None = None,
     semantics: Semantics | None = None,
     alpha: float = 0.05,
@@ -172,6 +173,7 @@ def drivers(
 ) -> DriverAnalysis:
     """The drivers of ``outcome`` (see :mod:`cspm.analysis.drivers.outcomes` for the forms).
 
+    ``model``: the to-be model of the ``nonconformance`` outcome (a path, as for :func:`cspm.conformance`).
     ``candidates``: the drivers to test (names of the feature table, or a source column for all of
     its drivers, e.g. ``["channel", "team"]``; default all). ``min_support``: fewest tickets a value needs (rarer ones are grouped as ``(other)``);
     ``max_values`` most values per driver; ``bins`` quantile bins of numeric attributes; ``alpha``
@@ -181,9 +183,9 @@ def drivers(
     """
     cfg = as_config(config)
     check_clock(clock)
-    out = _outcome(log, cfg, outcome, clock, semantics)
     tz = cfg.calendar.timezone if cfg.calendar.timezone != "UTC" else log.timezone
     feats = feature_table(log, FeatureSettings(min_support=min_support, max_values=max_values, bins=bins, timezone=tz))
+    out = _outcome(log, cfg, outcome, clock, semantics, model, feats.table)
     usable = _usable(feats, out)
     if candidates is not None:
         usable = tuple(d for d in usable if any(d == c or d.startswith(f"{c} (") for c in candidates))
@@ -202,11 +204,14 @@ def drivers(
     return DriverAnalysis(out, ranked, totals, tree, findings, caveats, alpha, cfg.costs.currency, log.source)
 
 
-def _outcome(log: TicketLog, cfg: Config, spec: str, clock: Clock | None, semantics: Semantics | None) -> Outcome:
-    return outcome(log, cfg, spec, clock=clock, semantics=semantics)
+def _outcome(
+    log: TicketLog, cfg: Config, spec: str, clock: Clock | None, semantics: Semantics | None, model: Any,
+    tickets: Any,
+) -> Outcome:  # fmt: skip
+    return outcome(log, cfg, spec, clock=clock, semantics=semantics, model=model, tickets=tickets)
 
 
-_CONSEQUENCES = {"ping_pong": ("handoffs",), "rework": (), "reopen": (), "not_fcr": ("handoffs",)}
+_CONSEQUENCES = {"ping_pong": ("handoffs",), "not_fcr": ("handoffs",), "nonconformance": ("variant",)}
 
 
 def _usable(feats: Features, out: Outcome) -> tuple[str, ...]:

@@ -12,6 +12,9 @@ An outcome is written as text (the CLI's ``--outcome``, ``cspm.drivers(outcome=.
 ``reopen``                 reopened after resolution (among resolved tickets)
 ``rework``                 an activity repeated (repetition or self-loop)
 ``not_fcr``                resolved, but not at first contact (among resolved tickets)
+``nonconformance``         the ticket's variant does not conform to the to-be model (``model=``)
+``expr:SQL``               any boolean SQL expression over the ticket table (``lead_time_h``,
+                           ``events`` and the drivers as columns, e.g. ``expr:events > 8``)
 =========================  =====================================================================
 
 A wait is measured as in :func:`cspm.waiting` (the interval before the step; for start/complete logs
@@ -25,9 +28,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import ibis.expr.types as ir
 
+from cspm.analysis.conformance.check import conformance
 from cspm.analysis.handoffs.pingpong import ping_pong
 from cspm.analysis.handoffs.rework import rework
 from cspm.analysis.intervals import (
@@ -52,7 +57,7 @@ __all__ = ["HEADLINE_OUTCOMES", "Outcome", "OutcomeError", "outcome"]
 HEADLINE_OUTCOMES = ("ping_pong", "reopen", "rework", "not_fcr")
 _FORMS = (
     "breach:STEP, wait:STEP>4h, lead_time>30d, lead_time>p90, milestone:NAME, ping_pong, reopen, "
-    "rework or not_fcr"
+    "rework, not_fcr, nonconformance (with a model) or expr:SQL"
 )
 
 
@@ -84,9 +89,17 @@ def outcome(
     *,
     clock: Clock | None = None,
     semantics: Semantics | None = None,
+    model: Any = None,
+    tickets: ir.Table | None = None,
 ) -> Outcome:
-    """The outcome ``spec`` (see the module docstring) on ``log``."""
+    """The outcome ``spec`` (see the module docstring) on ``log``; ``model`` the to-be model of
+    ``nonconformance``, ``tickets`` the ticket table of ``expr:`` (the feature table)."""
     text = spec.strip()
+    if text == "nonconformance":
+        return _nonconformance(log, cfg, text, model)
+    m = re.fullmatch(r"expr\s*:\s*(.+)", text)
+    if m:
+        return _expression(log, text, m.group(1), tickets)
     m = re.fullmatch(r"(breach|wait)\s*:\s*(.+?)(?:\s*>\s*([^>]+))?", text)
     if m:
         return _wait(log, cfg, text, m.group(1), m.group(2).strip(), m.group(3), clock, semantics)
@@ -216,6 +229,8 @@ def _flag(log: TicketLog, cfg: Config, spec: str) -> Outcome:
     lt = _lead_times(log, cfg, "calendar", None)
     population = "all tickets"
     if spec == "ping_pong":
+        if not (log.has_team or log.has_agent):
+            raise OutcomeError(spec, "the log has no team or agent column to see a ticket bounce between")
         per = ping_pong(log, "team" if log.has_team else "agent").per_case_table
         flags, label = per.select(CASE, y=per.ping_pong), "ping-pong (back to a team it had left)"
     elif spec == "rework":
@@ -236,3 +251,26 @@ def _flag(log: TicketLog, cfg: Config, spec: str) -> Outcome:
     j = flags.join(lt, CASE)
     return Outcome(spec=spec, label=label, measure="lead time (hours)", population=population,
                    table=j.select(CASE, y=j.y.fill_null(False), value_h=j.value_h))  # fmt: skip
+
+
+def _nonconformance(log: TicketLog, cfg: Config, spec: str, model: Any) -> Outcome:
+    if model is None:
+        raise OutcomeError(spec, "needs the to-be model (model=..., --model to_be.bpmn)")
+    c = conformance(log, cfg, model=model, deviations=False, precision=False).cases
+    return Outcome(spec=spec, label="not conforming to the to-be model", measure="lead time (hours)",
+                   population="all tickets",
+                   table=c.select(CASE, y=~c.conforms, value_h=c.lead_time.cast("float64") / 3600.0))  # fmt: skip
+
+
+def _expression(log: TicketLog, spec: str, sql: str, tickets: ir.Table | None) -> Outcome:
+    """``expr:SQL``: the expression over the ticket table, on the engine's SQL dialect."""
+    c = case_table(log).select(CASE, "events", lead_time_h=case_table(log).lead_time.cast("float64") / 3600.0)
+    t = c if tickets is None else c.join(tickets, CASE)
+    try:
+        y = t.alias("tickets").sql(f"SELECT case_id, CAST(({sql}) AS BOOLEAN) AS y FROM tickets")
+        table = y.join(c, CASE).select(CASE, y=y.y.fill_null(False), value_h=c.lead_time_h)
+        table.limit(1).to_pyarrow()  # parse and type-check now, not in the middle of the ranking
+    except Exception as e:  # noqa: BLE001  (the engine's parser names the problem)
+        cols = ", ".join(repr(x) for x in t.columns)
+        raise OutcomeError(spec, f"not a boolean SQL expression over the ticket table ({e}); columns: {cols}") from None
+    return Outcome(spec=spec, label=sql.strip(), measure="lead time (hours)", population="all tickets", table=table)
