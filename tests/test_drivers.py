@@ -202,3 +202,19 @@ def test_expression_and_nonconformance_outcomes(tmp_path) -> None:
         drivers(log, outcome="nonconformance")
     with pytest.raises(OutcomeError, match="not a boolean SQL expression"):
         drivers(log, outcome="expr:nope > 1")
+
+
+def test_milestone_outcome_counts_the_missed_target(channel_log) -> None:
+    from cspm.config import config_from_dict
+
+    log, truth = channel_log
+    cfg = config_from_dict({"targets": {"milestones": [
+        {"name": "closed in 5 h", "start": "case start", "end": "Close", "within": "5h"}]}})  # fmt: skip
+    r = drivers(log, cfg, outcome="milestone:closed in 5 h", candidates=["channel"], min_support=1)
+    t = r.table().set_index("value")
+    lead = truth["wait"] + 1.0
+    for value in ("email", "phone", "web"):
+        a = truth.channel == value
+        assert t.loc[value, "outcomes"] == (lead[a] > 5).sum() and t.loc[value, "median_h"] == pytest.approx(lead[a].median())
+    with pytest.raises(OutcomeError, match="no milestone target named 'x'"):
+        drivers(log, cfg, outcome="milestone:x")
