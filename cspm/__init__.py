@@ -11,6 +11,7 @@ Read a log, then discover, measure and diagnose::
     cspm.trends(log, cfg)                 # weekly volume, backlog, lead-time trend, segments, workload
     cspm.handoffs(log, cfg)               # handoffs, ping-pong, rework, approval loops, cost
     cspm.conformance(log, cfg, model="to_be.bpmn")  # fitness, deviations and rules against a to-be model
+    cspm.drivers(log, cfg, outcome="breach:Assign L2")  # which tickets breach, and why
 """
 
 from cspm._version import __version__
@@ -21,6 +22,7 @@ from cspm.analysis.conformance import (
     conformance,
     load_model,
 )
+from cspm.analysis.drivers import DriverAnalysis, drivers
 from cspm.analysis.handoffs.analysis import HandoffAnalysis, analyse_handoffs, handoffs
 from cspm.analysis.kpis import ServiceKPIs, kpis, service_kpis
 from cspm.analysis.service_desk import ServiceDeskKPIs, service_desk
@@ -45,6 +47,7 @@ __all__ = [
     "CspmError",
     "DataQuality",
     "Discovery",
+    "DriverAnalysis",
     "HandoffAnalysis",
     "InputError",
     "ProcessMap",
@@ -64,6 +67,7 @@ __all__ = [
     "check_conformance",
     "conformance",
     "discover",
+    "drivers",
     "handoffs",
     "kpis",
     "load_config",

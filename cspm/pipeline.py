@@ -23,6 +23,7 @@ from pydantic import ConfigDict, Field
 
 from cspm._version import __version__
 from cspm.analysis.conformance.check import ConformanceResult, check_conformance, load_model
+from cspm.analysis.drivers.headline import root_causes
 from cspm.analysis.handoffs.analysis import handoffs
 from cspm.analysis.kpis import kpis
 from cspm.analysis.service_desk import service_desk
@@ -324,6 +325,8 @@ def write_discovery(
     if diagnosis:
         step("diagnosing: value stream, KPIs, handoffs")
         diag = diagnosis_sections(log, config)
+        step("root causes: drivers of the worst bottleneck and of ping-pong")
+        diag.append(root_causes(log, config, waiting=target_section or waiting(log, config)))
     conformance = None
     if reference is not None:
         step(f"checking conformance to {reference.name}")

@@ -14,6 +14,8 @@ import pandas as pd
 import pytest
 
 import cspm
+from cspm.analysis.drivers import segments
+from cspm.analysis.drivers.headline import root_causes
 from cspm.config import config_from_dict
 from cspm.core.result import Result
 from cspm.render.html import section_html
@@ -59,6 +61,9 @@ def results(log) -> dict[str, Result]:
         "rework": h.rework, "approvals": h.approvals, "loops": h.loops, "redundancy": h.redundancy,
         "conformance": conf, "reference_model": conf.model, "rules": conf.rules,
     }  # fmt: skip
+    out["drivers"] = cspm.drivers(log, cfg, outcome=f"wait:{ASSIGN}>10min", min_support=1)
+    out["root_causes"] = root_causes(log, cfg, waiting=out["waiting"])
+    out["segments"] = segments(log, cfg, segment="agent", min_support=1)
     return out
 
 
@@ -84,6 +89,7 @@ RESULTS = [
     "discovery", "activities", "directly_follows", "variants", "cases", "process_map", "process_model",
     "quality", "waiting", "value_stream", "kpis", "service_desk", "trends", "handoff_analysis", "handoffs", "ping_pong", "rework",
     "approvals", "loops", "redundancy", "conformance", "reference_model", "rules",
+    "drivers", "root_causes", "segments",
 ]  # fmt: skip
 
 

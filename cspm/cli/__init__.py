@@ -8,6 +8,7 @@ from __future__ import annotations
 from cspm.cli import bottlenecks as _bottlenecks  # noqa: F401
 from cspm.cli import conformance as _conformance  # noqa: F401
 from cspm.cli import discover as _discover  # noqa: F401
+from cspm.cli import drivers as _drivers  # noqa: F401
 from cspm.cli import handoffs as _handoffs  # noqa: F401
 from cspm.cli import simulate as _simulate  # noqa: F401
 from cspm.cli import validate as _validate  # noqa: F401

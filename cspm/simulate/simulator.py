@@ -56,6 +56,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 from cspm.config import Calendar
 from cspm.simulate import process as eng
 from cspm.simulate.clock import BusinessClock
+from cspm.simulate.drivers import DriverInjection, InjectedDriver
 from cspm.simulate.xes_writer import XesWriter
 
 __all__ = [
@@ -155,6 +156,9 @@ class SimulationSettings(BaseModel):
     manager_approval_amount: float = Field(default=500.0, ge=0)
     amount_median: float = Field(default=120.0, gt=0)
     reopen: float = Field(default=0.06, ge=0, le=1)
+    drivers: tuple[InjectedDriver, ...] = Field(
+        default=(), description="known drivers to inject (cspm.simulate.drivers); in the truth"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> SimulationSettings:
@@ -241,6 +245,7 @@ class _Run:
         self.priority_names = np.array(eng.PRIORITIES, dtype=object)
         self.agent_names = np.array(self.engine.agent_names, dtype=object)
         self.columns = columns_for(settings.language, settings.lifecycle)
+        self.drivers = DriverInjection(settings.drivers, settings.language)
         self.n_cases = 0
         self.n_events = 0
         self.first_ts: int | None = None
@@ -270,6 +275,7 @@ class _Run:
                 if chunk.n_events >= need:
                     per_case = np.bincount(chunk.case_of_event, minlength=len(chunk.case_number))
                     chunk = chunk.head(int(np.searchsorted(np.cumsum(per_case), need)) + 1)
+            chunk = self.drivers.apply(chunk)
             self._account(chunk)
             yield chunk
             if target_cases is None and self.n_events >= s.n_events:  # type: ignore[operator]
@@ -436,6 +442,7 @@ class _Run:
             "first_line_team": teams[eng.SD],
             "agents": agents,
             "columns": self.columns,
+            **({"drivers": self.drivers.truth()} if s.drivers else {}),
         }
 
 
