@@ -64,6 +64,8 @@ def load_on_engine(
 
 # --- SQL databases ----------------------------------------------------------------------------
 def _load_sql(backend: Any, url: str, *, table: str | None, query: str | None) -> EngineSource:
+    if table is None and query is None and "://" not in url:
+        table, url = url, f"{backend.name} database"  # --engine URL with a table name as LOG
     if (table is None) == (query is None):
         raise InputError(
             "a database source needs either a table or a query.",

@@ -115,8 +115,8 @@ def read(
     formats = [fmt] if isinstance(fmt, str) else list(fmt) if fmt else None
 
     if backend is None:
-        url = isinstance(source, str) and "://" in source and engine not in ("spark", "pyspark")
-        backend = connect(source if url and engine is None else engine, cfg.engine)
+        database = _is_database_url(source) and engine in (None, "duckdb") and cfg.engine.name == "duckdb"
+        backend = connect(source if database else engine, cfg.engine)
     if engine_name(backend) != "duckdb":
         options = dict(timezone=(tz, tz_source), dayfirst=dayfirst, formats=formats,
                        separator=cols.activity_separator, pair_lifecycle=pair_lifecycle)  # fmt: skip
@@ -263,6 +263,15 @@ def _build(
         src, backend.table(events), backend.table(rejects), rows_kept=rows_kept, reports=reports,
         timezone=timezone, roles=roles, lifecycle=lifecycle, activity_source=activity_source, attributes=attributes,
     )  # fmt: skip
+
+
+_FILE_SYSTEMS = ("file", "s3", "s3a", "s3n", "gs", "hdfs", "abfs", "abfss", "wasb", "wasbs", "dbfs", "delta")
+
+
+def _is_database_url(source: Any) -> bool:
+    """A URL naming a database (``postgresql://…``), not a file system Spark reads (``s3a://…``)."""
+    scheme, sep, _ = str(source).partition("://") if isinstance(source, str) else ("", "", "")
+    return bool(sep) and scheme.lower() not in _FILE_SYSTEMS
 
 
 def _on_duckdb_first(source: Any) -> bool:
