@@ -118,7 +118,7 @@ def validate_on_engine(
         cols["__field"] = _text(raw[field_col]).lower()
     # every row parsed once, on the engine (a table of its own: the checks below read its columns)
     parsed = raw.select(**cols).cache()
-    null = ibis.literal("NULL")
+    null = ibis.null("string")  # as on DuckDB: a missing value has no raw value
     checks: list[tuple[ir.BooleanValue, str, str, ir.Value]] = [
         (parsed[CASE].isnull(), "missing case id", roles.case_id, null),
         (parsed[ACTIVITY].isnull(), "missing activity", act_cols[0], null),
@@ -149,6 +149,8 @@ def validate_on_engine(
         lifecycle["transitions"] = _transition_counts(events)
         lifecycle["paired"] = False
         events = events.drop("__lc")
+    # a cached table's schema comes back from Spark as naive timestamps: they are UTC instants
+    events = events.mutate(**{c: events[c].cast("timestamp('UTC')") for c in (TIMESTAMP, START) if c in events.columns})
     rows_kept = int(events.count().to_pyarrow().as_py())
     return validated_log(
         src, events, rejects, rows_kept=rows_kept, reports=reports, timezone=timezone, roles=roles,
