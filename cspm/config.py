@@ -22,6 +22,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from cspm.errors import ConfigError
@@ -377,8 +378,36 @@ class Pseudonymisation(_Model):
     mapping: Path | None = Field(default=None, description="write original → pseudonym here (only when set)")
 
 
+class SparkSettings(_Model):
+    """How cspm starts its Spark session (``engine: {name: spark, spark: {...}}``)."""
+
+    master: str = Field(
+        default="local[2]",
+        description="Spark master (local[N], spark://host:7077, yarn, k8s://…) or a Spark Connect URL sc://host:15002",
+    )
+    executor_memory: str | None = Field(default=None, description="spark.executor.memory, e.g. '8g'")
+    driver_memory: str | None = Field(default=None, description="spark.driver.memory, e.g. '4g'")
+    conf: dict[str, str] = Field(default_factory=dict, description="any other Spark settings, e.g. spark.sql.shuffle.partitions")
+
+
+class EngineSettings(_Model):
+    """Where the events live: ``duckdb`` (embedded, the default), ``spark``, or a database URL that Ibis
+    connects to (e.g. ``postgresql://user@host/db``). ``engine: spark`` is short for ``engine: {name: spark}``."""
+
+    name: str = Field(default="duckdb", description="duckdb, spark, or a database URL such as postgresql://user@host/db")
+    memory_limit: str | None = Field(default=None, description="DuckDB memory limit, e.g. '4GB' (spills to disk above it)")
+    spark: SparkSettings = Field(default_factory=SparkSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        return {"name": value} if isinstance(value, str) else value
+
+
 class Config(_Model):
     """The whole configuration file."""
+
+    engine: EngineSettings = Field(default_factory=EngineSettings)
 
     columns: ColumnMapping = Field(default_factory=ColumnMapping)
     timestamps: TimestampSettings = Field(default_factory=TimestampSettings)

@@ -7,12 +7,16 @@ test that needs it skips with a reason starting ``SHARED-LOG-SKIPPED``; `.ci/run
 Engine parity: every event-level computation is checked on DuckDB and on Spark with the
 `spark` fixture (see tests/test_parity_*.py). Without Java or pyspark the Spark tests skip with the
 reason; `.ci/run` fails if they were skipped.
+
+PostgreSQL: the `postgres_url` fixture gives a real server (`POSTGRES-SKIPPED` where none can be
+started; `.ci/run` fails if any test skipped for it).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -78,3 +82,52 @@ def helpdesk_spark(helpdesk_log, spark) -> cspm.TicketLog:
     from cspm.core.engine import to_spark
 
     return to_spark(helpdesk_log, spark)
+
+
+POSTGRES_SKIP_MARKER = "POSTGRES-SKIPPED"
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A real PostgreSQL server for the tests: the one named by ``CSPM_POSTGRES_URL`` (`.ci/run`
+    starts it), else a throw-away server started here by ``.ci/postgres`` (Debian's `postgresql`
+    package, run as an unprivileged user); skips with ``POSTGRES-SKIPPED`` where neither works."""
+    import socket
+    import subprocess
+
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip(f"{POSTGRES_SKIP_MARKER}: psycopg is not installed (pip install 'cspm[postgres]')")
+    if os.environ.get("CSPM_POSTGRES_URL"):
+        yield os.environ["CSPM_POSTGRES_URL"]
+        return
+    folder = Path(tempfile.mkdtemp(prefix="cspm_pg_"))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    script = str(ROOT / ".ci" / "postgres")
+    started = subprocess.run(["bash", script, "start", str(folder), str(port)], capture_output=True, text=True)
+    if started.returncode != 0:
+        pytest.skip(f"{POSTGRES_SKIP_MARKER}: no PostgreSQL server could be started "
+                    f"({(started.stderr or started.stdout).strip()[:200]}); apt-get install postgresql")  # fmt: skip
+    yield started.stdout.strip().splitlines()[-1]
+    subprocess.run(["bash", script, "stop", str(folder)], capture_output=True)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def assert_same_figures(got, want, path: str = "", rel: float = 1e-9) -> None:
+    """Two summaries (nested dicts and lists) hold the same figures: numbers equal to ``rel``
+    (engines interpolate quantiles with different rounding in the last digits), all else exactly."""
+    if isinstance(want, dict):
+        assert isinstance(got, dict) and got.keys() == want.keys(), f"{path}: keys {sorted(got)} != {sorted(want)}"
+        for key in want:
+            assert_same_figures(got[key], want[key], f"{path}.{key}", rel)
+    elif isinstance(want, list | tuple):
+        assert isinstance(got, list | tuple) and len(got) == len(want), f"{path}: {got!r} != {want!r}"
+        for i, (g, w) in enumerate(zip(got, want, strict=True)):
+            assert_same_figures(g, w, f"{path}[{i}]", rel)
+    elif isinstance(want, float) and not isinstance(got, bool):
+        assert got == pytest.approx(want, rel=rel, nan_ok=True), f"{path}: {got!r} != {want!r}"
+    else:
+        assert got == want, f"{path}: {got!r} != {want!r}"

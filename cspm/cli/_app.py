@@ -122,11 +122,32 @@ KeepOpt = Annotated[list[str] | None, typer.Option("--keep-attribute", help="Tex
                                                    "pseudonymising (repeat).", rich_help_panel=_SHARE)]  # fmt: skip
 MappingOpt = Annotated[Path | None, typer.Option("--pseudonym-mapping", help="Write original → pseudonym to this "
                                                  "CSV file (keep it private).", rich_help_panel=_SHARE)]  # fmt: skip
+EngineOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help="Where the events are read, validated and analysed: duckdb (embedded, the default), spark "
+        "(settings in the config's engine.spark), or a database URL; default: the config's engine.",
+        rich_help_panel=_PANEL,
+    ),
+]
+TableOpt = Annotated[
+    str | None,
+    typer.Option("--table", help="Database or Spark table (or view) holding the events, when LOG is a database URL.", rich_help_panel=_PANEL),
+]
+QueryOpt = Annotated[
+    str | None,
+    typer.Option("--query", help="SQL query giving the events, when LOG is a database URL (run in the database).", rich_help_panel=_PANEL),
+]
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", help="Configuration file (YAML or TOML).", exists=False)
 ]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="table for people, json for scripts.")]
-LogArg = Annotated[Path, typer.Argument(help="The event log: CSV/TSV, XLSX, Parquet, XES or .xes.gz.")]
+LogArg = Annotated[
+    Path,
+    typer.Argument(help="The event log: CSV/TSV, XLSX, Parquet, XES or .xes.gz; with --engine spark also a "
+                   "URI Spark reads, a Delta table or a Spark table; or a database URL (with --table or --query)."),
+]
 
 _READ_OPTIONS: dict[str, Any] = {
     "case_id": CaseOpt, "activity": ActivityOpt, "timestamp": TimestampOpt, "start_timestamp": StartOpt,
@@ -134,6 +155,7 @@ _READ_OPTIONS: dict[str, Any] = {
     "timestamp_format": FormatTsOpt, "encoding": EncodingOpt, "delimiter": DelimOpt, "sheet": SheetOpt,
     "lifecycle": LifecycleOpt, "pseudonymise": PseudoOpt, "pseudonym_key_file": KeyFileOpt,
     "keep_attribute": KeepOpt, "pseudonym_mapping": MappingOpt,
+    "engine": EngineOpt, "table": TableOpt, "query": QueryOpt,
 }  # fmt: skip
 LogReader = Callable[[], TicketLog]
 
@@ -188,8 +210,18 @@ def read_log(
     if activity:
         act = activity[0] if len(activity) == 1 else list(activity)
     delim = {"\\t": "\t", "tab": "\t"}.get(delimiter or "", delimiter)
-    with err_console.status(f"Reading {esc(log)} …"):
-        return read(log, config=config, activity=act, delimiter=delim, **options)
+    source = _source(log)
+    with err_console.status(f"Reading {esc(source)} …"):
+        return read(source, config=config, activity=act, delimiter=delim, **options)
+
+
+def _source(log: Path) -> Path | str:
+    """LOG as given: a path, or a URL (``postgresql://…``, ``s3a://…``), whose ``//`` a Path folds."""
+    text = str(log)
+    scheme, sep, rest = text.partition(":/")
+    if sep and scheme.isascii() and scheme.replace("+", "").isalnum() and len(scheme) > 1 and not rest.startswith("/"):
+        return f"{scheme}://{rest}"
+    return log
 
 
 def esc(value: Any) -> str:

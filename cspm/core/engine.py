@@ -1,4 +1,11 @@
-"""Engines the events live on: embedded DuckDB (default) and Apache Spark (optional)."""
+"""Engines the events live on: embedded DuckDB (default), Apache Spark, or a SQL database Ibis connects to.
+
+:func:`connect` turns an engine choice (``"duckdb"``, ``"spark"``, a database URL such as
+``postgresql://user@host/db``, or an Ibis backend) into an Ibis backend. :func:`wall_to_utc` and
+:func:`from_epoch` are the engine-specific steps of reading timestamps (a wall-clock time in a named
+time zone → UTC instant; epoch seconds → timestamp); :func:`ordered_text` joins a group's values in
+order on every engine.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +15,12 @@ import tempfile
 from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
 
+from cspm.config import EngineSettings, SparkSettings
 from cspm.core.log import TicketLog
+from cspm.errors import InputError
 
 _counter = itertools.count(1)
 _default: Any = None
@@ -39,25 +50,172 @@ def unique_name(prefix: str) -> str:
     return f"cspm_{prefix}_{os.getpid()}_{next(_counter)}"
 
 
-def spark_session(master: str = "local[2]") -> Any:
-    """A local Spark session configured for cspm (UTC, no UI)."""
-    from pyspark.sql import SparkSession
+def spark_session(master: str = "local[2]", settings: SparkSettings | None = None) -> Any:
+    """A Spark session configured for cspm (UTC, no UI): local, a cluster master, or Spark Connect
+    (``sc://host:15002``), with the memory and extra settings of ``settings``."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise InputError(
+            "the Spark engine needs pyspark, which is not installed.",
+            expected="pip install 'cspm[spark]' (and Java 17 for a local Spark)",
+        ) from None
+    settings = settings or SparkSettings(master=master)
+    builder = SparkSession.builder.appName("cspm")
+    builder = builder.remote(settings.master) if settings.master.startswith("sc://") else builder.master(settings.master)
+    conf = {
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.shuffle.partitions": "4",
+        **({"spark.executor.memory": settings.executor_memory} if settings.executor_memory else {}),
+        **({"spark.driver.memory": settings.driver_memory} if settings.driver_memory else {}),
+        **settings.conf,
+    }
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
 
-    return (
-        SparkSession.builder.master(master)
-        .appName("cspm")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate()
+
+def connect(engine: Any = None, settings: EngineSettings | None = None) -> Any:
+    """The Ibis backend of an engine choice: ``None``/``"duckdb"`` (the embedded default),
+    ``"spark"`` (a session from ``settings.spark``), a database URL (``postgresql://…``, any
+    backend ``ibis.connect`` knows), an Ibis backend, or a SparkSession."""
+    settings = settings or EngineSettings()
+    engine = settings.name if engine is None else engine
+    if not isinstance(engine, str):
+        if type(engine).__name__ == "SparkSession":
+            return ibis.pyspark.connect(engine)
+        return engine  # an Ibis backend
+    if engine == "duckdb":
+        if settings.memory_limit:
+            return new_duckdb_backend(settings.memory_limit)
+        return duckdb_backend()
+    if engine in ("spark", "pyspark"):
+        return ibis.pyspark.connect(spark_session(settings=settings.spark))
+    if "://" in engine:
+        if engine.startswith(("postgres://", "postgresql://")):
+            _postgres_boolean_casts()
+        try:
+            return ibis.connect(engine)
+        except Exception as exc:  # driver missing, server down, bad credentials
+            raise InputError(
+                f"could not connect to {redact(engine)}: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}",
+                expected="a reachable database URL such as postgresql://user@host:5432/db",
+                hint="PostgreSQL needs pip install 'cspm[postgres]'.",
+            ) from None
+    raise InputError(
+        f"unknown engine {engine!r}.",
+        expected="duckdb, spark, or a database URL such as postgresql://user@host/db",
     )
+
+
+def _postgres_boolean_casts() -> None:
+    """Teach Ibis's PostgreSQL compiler to count booleans: PostgreSQL casts a boolean to ``integer``
+    but not to ``bigint``, which ``flag.cast("int64").sum()`` (used throughout cspm) compiles to."""
+    from ibis.backends.sql.compilers.postgres import PostgresCompiler
+
+    if getattr(PostgresCompiler, "_cspm_boolean_casts", False):
+        return
+    original = PostgresCompiler.visit_Cast
+
+    def visit_cast(self: Any, op: Any, *, arg: Any, to: dt.DataType) -> Any:
+        if op.arg.dtype.is_boolean() and to.is_integer() and not to.is_int32():
+            arg = self.cast(arg, dt.int32)
+        return original(self, op, arg=arg, to=to)
+
+    PostgresCompiler.visit_Cast = visit_cast
+    PostgresCompiler._cspm_boolean_casts = True
+
+
+def ordered_text(table: ir.Table, value: ir.Value, position: ir.IntegerValue, sep: str = ",") -> ir.StringValue:
+    """The values of a group joined in ``position`` order (an aggregate). DuckDB and Spark collect
+    ``struct(position, value)`` and sort it (Spark has no ordered collect); SQL databases such as
+    PostgreSQL, which cannot sort an array of records, use an ordered ``array_agg``."""
+    if engine_name(table._find_backend()) in ("duckdb", "pyspark"):
+        seq = ibis.struct({"p": position, "c": value}).collect()
+        return seq.sort().map(lambda x: x.c.cast("string")).join(sep)
+    return value.cast("string").collect(order_by=position).join(sep)
+
+
+def redact(url: str) -> str:
+    """A database URL without its password (for messages)."""
+    head, sep, tail = url.partition("://")
+    if "@" in tail and ":" in tail.split("@", 1)[0]:
+        user = tail.split("@", 1)[0].split(":", 1)[0]
+        return f"{head}{sep}{user}:***@{tail.split('@', 1)[1]}"
+    return url
+
+
+def engine_name(backend: Any) -> str:
+    """``duckdb``, ``pyspark``, ``postgres``, … (the Ibis backend's name)."""
+    return str(backend.name)
+
+
+_UTC = dt.Timestamp(timezone="UTC")
+
+
+@ibis.udf.scalar.builtin(name="timestamp_micros")
+def _spark_micros(us: dt.int64) -> dt.timestamp:  # type: ignore[empty-body,valid-type]
+    """Spark: microseconds since the epoch → timestamp (an instant; the session is in UTC)."""
+
+
+@ibis.udf.scalar.builtin(name="to_utc_timestamp")
+def _spark_to_utc(ts: dt.timestamp, zone: dt.string) -> dt.timestamp:  # type: ignore[empty-body,valid-type]
+    """Spark: a wall-clock time in ``zone`` → the instant."""
+
+
+@ibis.udf.scalar.builtin(name="to_timestamp")
+def _sql_to_timestamp(seconds: dt.float64) -> _UTC:  # type: ignore[empty-body,valid-type]
+    """PostgreSQL: epoch seconds → timestamptz."""
+
+
+@ibis.udf.scalar.builtin(name="make_timestamp")
+def _duckdb_micros(us: dt.int64) -> dt.timestamp:  # type: ignore[empty-body,valid-type]
+    """DuckDB: microseconds since the epoch → timestamp (UTC wall time)."""
+
+
+@ibis.udf.scalar.builtin(name="timezone")
+def _sql_wall_to_instant(zone: dt.string, ts: dt.timestamp) -> _UTC:  # type: ignore[empty-body,valid-type]
+    """DuckDB and PostgreSQL: ``timezone(zone, timestamp)`` reads a wall-clock time in ``zone``."""
+
+
+@ibis.udf.scalar.builtin(name="timezone")
+def _sql_instant_to_wall(zone: dt.string, ts: _UTC) -> dt.timestamp:  # type: ignore[empty-body,valid-type]
+    """DuckDB and PostgreSQL: ``timezone(zone, timestamptz)`` is the wall-clock time in ``zone``."""
+
+
+def from_epoch(seconds: ir.NumericValue, backend: Any) -> ir.TimestampValue:
+    """The UTC timestamp of epoch seconds, to the microsecond, on the backend's own function
+    (Ibis's portable conversion only takes whole seconds on Spark)."""
+    micros = (seconds * 1_000_000).round().cast("int64")
+    name = engine_name(backend)
+    if name == "pyspark":
+        return _spark_micros(micros).cast(_UTC)
+    if name == "duckdb":
+        return _duckdb_micros(micros).cast(_UTC)
+    return _sql_to_timestamp(micros.cast("float64") / 1_000_000)
+
+
+def wall_to_utc(wall_seconds: ir.NumericValue, zone: str, backend: Any) -> ir.FloatingValue:
+    """Epoch seconds of the instant whose wall-clock time in the IANA zone ``zone`` is
+    ``wall_seconds`` (a wall time counted like epoch seconds): the one engine-specific step of
+    reading naive timestamps (Ibis has no portable operation for it)."""
+    if zone == "UTC":
+        return wall_seconds.cast("float64")
+    if engine_name(backend) == "pyspark":
+        instant = _spark_to_utc(_spark_micros(wall_seconds.cast("int64") * 1_000_000), zone)
+    else:
+        wall = _sql_instant_to_wall("UTC", from_epoch(wall_seconds.cast("int64"), backend))
+        instant = _sql_wall_to_instant(zone, wall)
+    return instant.epoch_seconds().cast("float64")
 
 
 def to_spark(log: TicketLog, spark: Any = None) -> TicketLog:
     """The same log with its events on Apache Spark (moved through a Parquet file).
 
     Every event-level computation of cspm is an Ibis expression, so it runs unchanged on the result.
+    To read a file with Spark itself, without DuckDB in between, use ``cspm.read(path, engine="spark")``.
     """
     spark = spark or spark_session()
     con = ibis.pyspark.connect(spark)
@@ -67,3 +225,15 @@ def to_spark(log: TicketLog, spark: Any = None) -> TicketLog:
     name = unique_name("events")
     spark.read.parquet(path).createOrReplaceTempView(name)
     return log.with_events(con.table(name))
+
+
+def move_to(log: TicketLog, backend: Any) -> TicketLog:
+    """The same log with its events on ``backend`` (Spark through a Parquet file, a database through
+    an Arrow table): for sources read on DuckDB (XES, XLSX, DataFrames) whose events go elsewhere."""
+    if engine_name(backend) == "duckdb":
+        return log
+    if engine_name(backend) == "pyspark":
+        return to_spark(log, backend._session)
+    name = unique_name("events")
+    backend.create_table(name, log.events.to_pyarrow(), temp=True)
+    return log.with_events(backend.table(name))

@@ -9,7 +9,7 @@ section; its summary is the typed record :class:`QualitySummary` (the ``quality`
 from __future__ import annotations
 
 import warnings as _warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -35,6 +35,7 @@ __all__ = [
     "TimestampCounts",
     "XesClassifier",
     "event_checks",
+    "validated_log",
 ]
 
 
@@ -262,7 +263,8 @@ class DataQuality(Result):
         checks = event_checks(log.events)
         by_reason_df = rejects.group_by("reason").aggregate(n=rejects.count()).to_pandas()
         by_reason = {
-            str(r): int(n) for r, n in sorted(zip(by_reason_df["reason"], by_reason_df["n"], strict=True), key=lambda t: -t[1])
+            str(r): int(n)
+            for r, n in sorted(zip(by_reason_df["reason"], by_reason_df["n"], strict=True), key=lambda t: (-t[1], str(t[0])))
         }
         rejected = sum(by_reason.values())
         if info.rows_read != info.rows_kept + rejected:
@@ -538,3 +540,36 @@ def QualitySection(quality: DataQuality) -> DataQuality:
         stacklevel=2,
     )
     return quality
+
+
+def validated_log(
+    src: Any,
+    events: ir.Table,
+    rejects: ir.Table,
+    *,
+    rows_kept: int,
+    reports: list[TimestampReport],
+    timezone: tuple[str, str],
+    roles: Roles,
+    lifecycle: dict[str, Any],
+    activity_source: dict[str, Any],
+    attributes: list[str],
+) -> TicketLog:
+    """The :class:`TicketLog` of validated ``events`` with its :class:`DataQuality` (``src``: the
+    raw source the reader loaded — its path, kind, rows, details and whether it has file lines)."""
+    info = IngestInfo(
+        source=src.path,
+        kind=src.kind,
+        rows_read=src.rows_in,
+        rows_kept=rows_kept,
+        details=dict(src.info),
+        timestamp_reports=reports,
+        timezone=timezone[0],
+        timezone_source=timezone[1],
+        roles=roles,
+        lifecycle=lifecycle,
+        activity_source=activity_source,
+        has_lines=src.has_lines,
+    )
+    log = TicketLog(events=events, roles=roles, source=src.path, timezone=timezone[0], attributes=tuple(attributes))
+    return replace(log, quality=DataQuality.compute(log, info, rejects))

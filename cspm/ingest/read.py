@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cspm.config import Config, Pseudonymisation, as_config, check_timezone
-from cspm.core.engine import duckdb_backend, unique_name
+from cspm.core.engine import connect, engine_name, move_to, unique_name
 from cspm.core.log import (
     ACTIVITY,
     AGENT,
@@ -23,22 +23,22 @@ from cspm.core.log import (
     SUSPENDED,
     TEAM,
     TIMESTAMP,
-    Roles,
     TicketLog,
 )
-from cspm.errors import InputError, MissingColumnError, RoleDetectionError
+from cspm.errors import InputError
 from cspm.ingest import lifecycle as _lifecycle
 from cspm.ingest import roles as _roles
+from cspm.ingest.engine_sources import load_on_engine
 from cspm.ingest.pseudonymise import as_settings, read_key
 from cspm.ingest.pseudonymise import pseudonymise as apply_pseudonyms
-from cspm.ingest.quality import DataQuality, IngestInfo
+from cspm.ingest.quality import validated_log
 from cspm.ingest.raw import REJECTS_DDL, ROWCOL, RawSource, lit, q
+from cspm.ingest.role_choice import resolve_roles
 from cspm.ingest.sources import load_source
 from cspm.ingest.timestamps import FAMILIES, TimestampReport, parse_expression
+from cspm.ingest.validate import validate_on_engine
 
 _CANONICAL = {CASE, ACTIVITY, TIMESTAMP, START, SCHEDULE, SUSPENDED, AGENT, TEAM, ROW, *OPTIONAL_ROLES}
-# names of the XES classifier taken as the activity, before the first declared one (case-insensitive)
-_ACTIVITY_CLASSIFIERS = ("activity", "activity classifier")
 
 
 def read(
@@ -64,6 +64,9 @@ def read(
     pair_lifecycle: bool | None = None,
     backend: Any = None,
     pseudonymise: Pseudonymisation | str | Sequence[str] | None = None,
+    engine: Any = None,
+    table: str | None = None,
+    query: str | None = None,
 ) -> TicketLog:
     """Read a ticket event log.
 
@@ -84,6 +87,11 @@ def read(
 
     ``pseudonymise`` (roles such as ``"agent,customer"``, else the config's ``pseudonymise``)
     replaces those names by keyed pseudonyms right after reading (:mod:`cspm.ingest.pseudonymise`).
+    ``engine``: where the events live — ``"duckdb"`` (embedded, the default), ``"spark"`` (files,
+    URIs Spark reads, Delta tables and Spark tables are read and validated by Spark), an Ibis
+    backend, or a database URL; else the config's ``engine``. A database URL as ``source``
+    (``postgresql://user@host/db``) reads ``table`` or ``query`` in that database, which does the
+    work. Off DuckDB, XES, XLSX and DataFrames are read by DuckDB and moved to the engine.
     """
     cfg = as_config(config)
     cols = cfg.columns
@@ -112,14 +120,28 @@ def read(
     fmt = timestamp_format or cfg.timestamps.format
     formats = [fmt] if isinstance(fmt, str) else list(fmt) if fmt else None
 
-    backend = backend or duckdb_backend()
+    shared = as_settings(pseudonymise, cfg.pseudonymise) if pseudonymise else cfg.pseudonymise
+    if shared.roles:
+        read_key(None, shared.key_file)  # no key: fail before reading
+    if backend is None:
+        database = _is_database_url(source) and engine in (None, "duckdb") and cfg.engine.name == "duckdb"
+        backend = connect(source if database else engine, cfg.engine)
+    if engine_name(backend) != "duckdb":
+        options = dict(timezone=(tz, tz_source), dayfirst=dayfirst, formats=formats,
+                       separator=cols.activity_separator, pair_lifecycle=pair_lifecycle)  # fmt: skip
+        if _on_duckdb_first(source):
+            log = read(source, config=cfg, **{k: v for k, v in given.items() if v is not None},  # type: ignore[arg-type]
+                       timezone=timezone, dayfirst=dayfirst, timestamp_format=timestamp_format, encoding=encoding,
+                       delimiter=delimiter, sheet=sheet, pair_lifecycle=pair_lifecycle, engine="duckdb",
+                       pseudonymise=pseudonymise)  # fmt: skip
+            return move_to(log, backend)  # pseudonymised (when asked) by the DuckDB read
+        src = load_on_engine(backend, source, table=table, query=query, encoding=encoding, delimiter=delimiter)
+        log = validate_on_engine(src, given, **options)  # type: ignore[arg-type]
+        return apply_pseudonyms(log, shared) if shared.roles else log
     raw = backend.con
     rejects = unique_name("rejects")
     raw.execute(REJECTS_DDL.format(name=rejects))
     src = load_source(raw, source, rejects, encoding=encoding, delimiter=delimiter, sheet=sheet)
-    shared = as_settings(pseudonymise, cfg.pseudonymise) if pseudonymise else cfg.pseudonymise
-    if shared.roles:
-        read_key(None, shared.key_file)  # no key: fail before reading
     try:
         log = _build(
             backend, src, rejects, given, (tz, tz_source), dayfirst, formats, cols.activity_separator, pair_lifecycle
@@ -128,22 +150,6 @@ def read(
         for statement in src.drop:
             raw.execute(statement)
     return apply_pseudonyms(log, shared) if shared.roles else log
-
-
-class GivenColumnMissing(MissingColumnError):
-    """A column named for a role (``case_id=…``, ``--activity …``, ``columns:`` in the config) that
-    the source does not have; says which role it was given for and lists the source's columns."""
-
-    def __init__(self, column: str, columns: list[str], *, role: str, path: str) -> None:
-        super().__init__(column, columns, path=path, needed_for=f"the {role} role")
-        self.role = role
-        # the reader's own wording: the role the column was given for, then every column found
-        self.reason = (
-            f"has no column {column!r} (given as the {role} column). "
-            f"Columns found: {', '.join(repr(c) for c in columns)}."
-        )
-        self.expected = f"a column named {column!r}"
-        self.args = (self._paragraph(),)
 
 
 def _build(
@@ -158,69 +164,15 @@ def _build(
     pair_lifecycle: bool | None,
 ) -> TicketLog:
     raw = backend.con
-    tz, tz_source = timezone
-    for role, value in given.items():
-        for col in [value] if isinstance(value, str) else value or []:
-            if col not in src.columns:
-                raise GivenColumnMissing(col, src.columns, role=role.replace("_", " "), path=src.path)
-    activity_source = _activity_from_classifier(src, given)
-    mapping, detected, cands = _roles.detect(
+    tz = timezone[0]
+    roles, act_cols, lifecycle, activity_source = resolve_roles(
         src.columns,
+        src.info,
+        src.path,
         given,
-        accepts={
-            "timestamp": lambda c: _looks_like_time(raw, src.table, c),
-            "start_timestamp": lambda c: _looks_like_time(raw, src.table, c),
-        },
-    )
-    missing = [r for r in _roles.REQUIRED if r not in mapping]
-    ambiguous = [r for r in _roles.REQUIRED if isinstance(mapping.get(r), list) and mapping[r][0] == "__ambiguous__"]
-    if missing or ambiguous:
-        parts = []
-        if missing:
-            parts.append("no column was recognised as the " + ", ".join(m.replace("_", " ") for m in missing))
-        if ambiguous:
-            parts.append(
-                "; ".join(f"{r.replace('_', ' ')} could be {mapping[r][1]!r} or {mapping[r][2]!r}" for r in ambiguous)
-            )
-        if len(src.columns) == 1:
-            parts.append(f"the file has a single column {src.columns[0][:80]!r} (wrong delimiter?)")
-        raise RoleDetectionError(
-            "Could not tell which columns hold the case id, activity and timestamp: " + "; ".join(parts) + ".",
-            path=src.path,
-            columns=src.columns,
-            candidates=cands,
-        )
-    act_cols = [mapping["activity"]] if isinstance(mapping["activity"], str) else list(mapping["activity"])
-    if activity_source["source"] != "classifier":
-        activity_source["source"] = "detected" if "activity" in detected else "given"
-    lc_col = _opt(mapping, "lifecycle")
-    if lc_col is None and len(act_cols) > 1:
-        # a lifecycle column joined into the activity (classifier, or --activity twice) is still one
-        in_activity = _roles.candidates("lifecycle", act_cols[1:])
-        if in_activity:
-            lc_col = mapping["lifecycle"] = in_activity[0][1]
-    if lc_col and "lifecycle" in detected and not _recognised_transitions(raw, src.table, lc_col):
-        activity_source.setdefault("notes", []).append(
-            f"column {lc_col!r} was not used as the lifecycle: none of its values is a lifecycle transition"
-        )
-        mapping.pop("lifecycle")
-        detected.remove("lifecycle")
-        lc_col = None
-    lifecycle = _lifecycle_mode(
-        lc_col, act_cols, pair_lifecycle, activity_source, has_start=bool(_opt(mapping, "start_timestamp")), path=src.path
-    )
-    roles = Roles(
-        case_id=str(mapping["case_id"]),
-        activity=tuple(act_cols),
-        timestamp=str(mapping["timestamp"]),
-        start_timestamp=_opt(mapping, "start_timestamp"),
-        agent=_opt(mapping, "agent"),
-        team=_opt(mapping, "team"),
-        lifecycle=_opt(mapping, "lifecycle"),
-        channel=_opt(mapping, "channel"),
-        priority=_opt(mapping, "priority"),
-        customer=_opt(mapping, "customer"),
-        detected=tuple(detected),
+        pair_lifecycle,
+        looks_like_time=lambda c: _looks_like_time(raw, src.table, c),
+        has_transitions=lambda c: _recognised_transitions(raw, src.table, c),
     )
     ts_expr, ts_report = parse_expression(
         raw, src.table, roles.timestamp, timezone=tz, dayfirst=dayfirst, formats=formats, path=src.path
@@ -319,32 +271,27 @@ def _build(
             lifecycle.update(stats)
         elif pairing:
             raw.execute(f"ALTER TABLE {events} DROP COLUMN {_lifecycle.TRANSITION}")
-    info = IngestInfo(
-        source=src.path,
-        kind=src.kind,
-        rows_read=src.rows_in,
-        rows_kept=rows_kept,
-        details=dict(src.info),
-        timestamp_reports=reports,
-        timezone=tz,
-        timezone_source=tz_source,
-        roles=roles,
-        lifecycle=lifecycle,
-        activity_source=activity_source,
-        has_lines=src.has_lines,
-    )
-    table = backend.table(events)
-    rejects_table = backend.table(rejects)
-    log = TicketLog(events=table, roles=roles, source=src.path, timezone=tz, attributes=tuple(attributes))
-    quality = DataQuality.compute(log, info, rejects_table)
-    return TicketLog(
-        events=table, roles=roles, quality=quality, source=src.path, timezone=tz, attributes=tuple(attributes)
-    )
+    return validated_log(
+        src, backend.table(events), backend.table(rejects), rows_kept=rows_kept, reports=reports,
+        timezone=timezone, roles=roles, lifecycle=lifecycle, activity_source=activity_source, attributes=attributes,
+    )  # fmt: skip
 
 
-def _opt(mapping: dict[str, Any], role: str) -> str | None:
-    value = mapping.get(role)
-    return value if isinstance(value, str) else None
+_FILE_SYSTEMS = ("file", "s3", "s3a", "s3n", "gs", "hdfs", "abfs", "abfss", "wasb", "wasbs", "dbfs", "delta")
+
+
+def _is_database_url(source: Any) -> bool:
+    """A URL naming a database (``postgresql://…``), not a file system Spark reads (``s3a://…``)."""
+    scheme, sep, _ = str(source).partition("://") if isinstance(source, str) else ("", "", "")
+    return bool(sep) and scheme.lower() not in _FILE_SYSTEMS
+
+
+def _on_duckdb_first(source: Any) -> bool:
+    """XES, XLSX and DataFrames are read by DuckDB even when the events go to another engine."""
+    if not isinstance(source, str | Path):
+        return True
+    name = str(source).lower()
+    return name.endswith((".xes", ".xes.gz", ".xlsx", ".xls", ".xlsm", ".ods"))
 
 
 def _looks_like_time(raw: Any, table: str, column: str) -> bool:
@@ -367,39 +314,6 @@ def _looks_like_time(raw: Any, table: str, column: str) -> bool:
     return row[0] > 0 and row[1] >= 0.5 * row[0]
 
 
-def _activity_from_classifier(src: RawSource, given: dict[str, str | list[str] | None]) -> dict[str, Any]:
-    """Take the activity from the XES file's classifier unless it was given; say what was done.
-
-    The classifier named ``Activity`` or ``Activity classifier`` (case-insensitive) is used, else the
-    first one declared; its keys are joined into the activity, as ProM and Disco do.
-    """
-    declared = src.info.pop("classifiers", [])
-    found: dict[str, Any] = {
-        "source": "given" if given.get("activity") else "detected",
-        "declared": [{"name": n, "keys": list(k)} for n, k in declared],
-        "classifier": None,
-    }
-    if not declared:
-        return found
-    name, keys = next(((n, k) for n, k in declared if n.strip().casefold() in _ACTIVITY_CLASSIFIERS), declared[0])
-    if given.get("activity"):
-        wanted = given["activity"]
-        if ([wanted] if isinstance(wanted, str) else list(wanted)) != list(keys):
-            found["notes"] = [f"XES classifier {name!r} ({' '.join(keys)}) not used: the activity column was given"]
-        return found
-    missing = [k for k in keys if k not in src.columns]
-    if not keys or missing:
-        found["notes"] = [
-            f"XES classifier {name!r} ({' '.join(keys)}) not used: no event has "
-            + ", ".join(repr(k) for k in missing or ["(no keys)"])
-            + "; the activity column was detected from the attribute names"
-        ]
-        return found
-    given["activity"] = keys[0] if len(keys) == 1 else list(keys)
-    found.update(source="classifier", classifier={"name": name, "keys": list(keys)})
-    return found
-
-
 def _recognised_transitions(raw: Any, table: str, column: str) -> bool:
     """Whether any value of the column is a lifecycle transition (standard name or synonym)."""
     known = ", ".join(lit(v) for v in (*_lifecycle.STANDARD, *_lifecycle.SYNONYMS))
@@ -409,45 +323,3 @@ def _recognised_transitions(raw: Any, table: str, column: str) -> bool:
             f"IN ({known}) LIMIT 1)"
         ).fetchone()[0]
     )
-
-
-def _lifecycle_mode(
-    column: str | None,
-    act_cols: list[str],
-    pair: bool | None,
-    activity_source: dict[str, Any],
-    *,
-    has_start: bool,
-    path: str,
-) -> dict[str, Any]:
-    """Decide between pairing lifecycle rows and keeping them in the activity (edits ``act_cols``)."""
-    if column is None:
-        return {"column": None, "mode": None}
-    in_activity = column in act_cols
-    if pair is True and in_activity:
-        if activity_source["source"] != "classifier" or len(act_cols) == 1:
-            raise InputError(
-                f"the activity ({' + '.join(act_cols)}) includes the lifecycle column {column!r}, and "
-                "pairing lifecycle rows was asked for.",
-                path=path,
-                column=column,
-                expected="either pairing (the activity without the lifecycle column) or keeping the "
-                "lifecycle in the activity",
-                hint="Use --lifecycle keep (pair_lifecycle=False), or give the activity without the "
-                "lifecycle column.",
-            )
-        act_cols.remove(column)
-        activity_source.setdefault("notes", []).append(
-            f"the XES classifier includes {column!r}; lifecycle pairing was asked for, so the activity is "
-            f"{' + '.join(act_cols)} and the lifecycle rows were paired into activity instances"
-        )
-        in_activity = False
-    mode = "keep" if pair is False or (pair is None and in_activity) else "pair"
-    if mode == "keep" and not in_activity:
-        act_cols.append(column)
-    info: dict[str, Any] = {"column": column, "mode": mode}
-    if mode == "pair" and has_start:
-        info.update(mode="none", reason="the log has a start timestamp column")
-    elif mode == "keep" and pair is None:
-        info["reason"] = "the activity includes the lifecycle column (XES classifier or given)"
-    return info

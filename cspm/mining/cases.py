@@ -19,6 +19,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from cspm.core.engine import ordered_text
 from cspm.core.expr import case_window, epoch_seconds
 from cspm.core.log import ACTIVITY, CASE, START, TIMESTAMP, TicketLog
 from cspm.core.result import Result, json_ready
@@ -69,7 +70,7 @@ def build_case_table(events: ir.Table) -> ir.Table:
         events=e.count(),
         start=e._start.min(),
         end=e[TIMESTAMP].max(),
-        _seq=ibis.struct({"p": e._pos, "c": e.code}).collect(),
+        variant_key=ordered_text(e, e.code, e._pos),
     )
     return agg.select(
         CASE,
@@ -77,7 +78,7 @@ def build_case_table(events: ir.Table) -> ir.Table:
         "start",
         "end",
         lead_time=epoch_seconds(agg.end) - epoch_seconds(agg.start),
-        variant_key=agg._seq.sort().map(lambda x: x.c.cast("string")).join(","),
+        variant_key=agg.variant_key,
     )
 
 

@@ -217,7 +217,8 @@ class Redundancy(Result):
             **{c: t[c].sum() for c in sums},
             lead_median=t.lead_time_s.median(),
             lead_mean=t.lead_time_s.mean(),
-            floor=t.lead_time_s.median(where=clean),
+            # (not median(where=…): Spark rejects the filtered percentile Ibis compiles it to)
+            floor=ibis.ifelse(clean, t.lead_time_s, ibis.null("float64")).median(),
             clean=clean.cast("int64").sum(),
         ).to_pandas().iloc[0]
         return {k: (None if pd.isna(v) else v) for k, v in row.items()}

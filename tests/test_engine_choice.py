@@ -1,0 +1,68 @@
+"""Choosing the engine: the config's ``engine:`` key, ``--engine``, database URLs as LOG, and clear
+errors for an unknown engine or an unreachable database (no Spark needed here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_cli_errors import one_error
+from typer.testing import CliRunner
+
+import cspm
+from cspm.cli import app
+from cspm.cli._app import _source
+from cspm.config import config_from_dict, load_config
+from cspm.core.engine import connect, duckdb_backend, redact
+from cspm.errors import ConfigError
+
+SAMPLES = Path(__file__).resolve().parents[1] / "sample_logs"
+
+
+def test_engine_key_shorthand_and_spark_settings():
+    assert config_from_dict({}).engine.name == "duckdb"
+    assert config_from_dict({"engine": "spark"}).engine.name == "spark"
+    cfg = config_from_dict({"engine": {"name": "spark", "spark": {"master": "sc://cluster:15002", "executor_memory": "8g",
+                                                                  "conf": {"spark.sql.shuffle.partitions": "400"}}}})  # fmt: skip
+    assert (cfg.engine.spark.master, cfg.engine.spark.executor_memory) == ("sc://cluster:15002", "8g")
+    assert cfg.engine.spark.conf == {"spark.sql.shuffle.partitions": "400"}
+    with pytest.raises(ConfigError, match="engine.spark.masterr"):
+        config_from_dict({"engine": {"spark": {"masterr": "local[2]"}}})
+
+
+def test_the_example_config_says_duckdb():
+    assert load_config(SAMPLES / "cspm.example.yaml").engine.name == "duckdb"
+
+
+def test_duckdb_is_the_default_engine_and_a_memory_limit_gives_its_own_backend():
+    assert connect() is duckdb_backend() and connect("duckdb") is duckdb_backend()
+    limited = connect(None, config_from_dict({"engine": {"memory_limit": "1GB"}}).engine)
+    assert limited is not duckdb_backend()
+    assert limited.con.execute("SELECT current_setting('memory_limit')").fetchone()[0] in ("953.6 MiB", "1.0 GiB", "1000.0 MB")
+
+
+def test_unknown_engine_and_unreachable_database_are_one_clear_error():
+    with pytest.raises(cspm.InputError, match="unknown engine 'oracle'"):
+        cspm.read(SAMPLES / "tickets_en.csv", engine="oracle")
+    with pytest.raises(cspm.InputError, match=r"could not connect to postgresql://ann:\*\*\*@127.0.0.1:1/db"):
+        cspm.read("postgresql://ann:secret@127.0.0.1:1/db", table="events")
+
+
+def test_a_database_url_survives_the_command_line_path_argument():
+    assert _source(Path("postgresql://ann@replica/helpdesk")) == "postgresql://ann@replica/helpdesk"
+    assert _source(Path("s3a://lake/events.parquet")) == "s3a://lake/events.parquet"
+    assert _source(Path("sample_logs/tickets_en.csv")) == Path("sample_logs/tickets_en.csv")
+    assert redact("postgresql://ann:secret@host/db") == "postgresql://ann:***@host/db"
+
+
+def test_cli_engine_errors_exit_2_with_one_paragraph(capsys):
+    message = one_error(capsys, "validate", SAMPLES / "tickets_en.csv", "--engine", "oracle")
+    assert "unknown engine 'oracle'" in message
+    message = one_error(capsys, "validate", "postgresql://ann:secret@127.0.0.1:1/db", "--table", "t")
+    assert "could not connect to postgresql://ann:***@127.0.0.1:1/db" in message and "secret" not in message
+
+
+def test_engine_option_is_on_every_command_that_reads_a_log():
+    for command in ("validate", "discover", "bottlenecks", "conformance", "handoffs"):
+        help_text = CliRunner().invoke(app, [command, "--help"], terminal_width=200).output
+        assert "--engine" in help_text and "--table" in help_text and "--query" in help_text, command
