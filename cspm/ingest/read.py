@@ -264,6 +264,7 @@ def _build(
         (f"{ACTIVITY} IS NULL", "missing activity", act_cols[0], "NULL"),
         ("__ts_raw IS NULL", "missing timestamp", roles.timestamp, "NULL"),
         (f"{TIMESTAMP} IS NULL", "unparsable timestamp", roles.timestamp, "__ts_raw"),
+        (_out_of_range(TIMESTAMP), _OUT_OF_RANGE, roles.timestamp, "__ts_raw"),
     ]
     if start_expr:
         select.append(f"{text(roles.start_timestamp)} AS __st_raw")
@@ -271,6 +272,7 @@ def _build(
         checks.append(
             (f"__st_raw IS NOT NULL AND {START} IS NULL", "unparsable start timestamp", roles.start_timestamp, "__st_raw")
         )
+        checks.append((_out_of_range(START), "start " + _OUT_OF_RANGE, roles.start_timestamp, "__st_raw"))
     field_col = _roles.field_column(src.columns)
     if field_col and _roles.normalise(act_cols[0]) in ("to", "newvalue", "new value", "to status"):
         status = ", ".join(lit(s) for s in _roles.STATUS_FIELDS)
@@ -329,6 +331,17 @@ def _build(
     return TicketLog(
         events=table, roles=roles, quality=quality, source=src.path, timezone=tz, attributes=tuple(attributes)
     )
+
+
+# Instants cspm can compute with everywhere (pandas' nanosecond range): a timestamp outside it
+# (year 0, 10000, a zone shift across year 1 or 9999, a typo such as 0202) is rejected, not carried.
+_RANGE = ("1678-01-01 00:00:00+00", "2262-01-01 00:00:00+00")
+_OUT_OF_RANGE = "timestamp out of range (UTC years 1678–2261)"
+
+
+def _out_of_range(column: str) -> str:
+    lo, hi = (f"CAST({lit(v)} AS TIMESTAMPTZ)" for v in _RANGE)
+    return f"({column} < {lo} OR {column} >= {hi})"
 
 
 def _opt(mapping: dict[str, Any], role: str) -> str | None:

@@ -11,6 +11,7 @@ import csv
 import gzip
 import os
 import tempfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,12 @@ import pyarrow as pa
 
 from cspm.core.engine import unique_name
 from cspm.errors import InputError
-from cspm.ingest.raw import ROWCOL, RawSource, lit
+from cspm.ingest.raw import ROWCOL, RawSource, lit, source_names
 from cspm.ingest.xes import load_xes
 
 _DELIMS = [",", ";", "\t", "|"]
+MAX_COLUMNS = 1_000
+"""Most columns a source may have (a size guard: wider tables are refused with an error)."""
 _TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".dat"}
 
 
@@ -65,12 +68,22 @@ def _head(path: Path, size: int = 65536) -> bytes:
     with open(path, "rb") as fh:
         data = fh.read(size)
     if data[:2] == b"\x1f\x8b":
-        try:
-            with gzip.open(path, "rb") as fh:
-                return b"GZ" + fh.read(size)
-        except OSError as exc:
-            raise InputError(f"is a damaged gzip file ({exc}).", path=path) from None
+        check_gzip(path)
+        with gzip.open(path, "rb") as fh:
+            return b"GZ" + fh.read(size)
     return data
+
+
+def check_gzip(path: Path) -> None:
+    """Decompress the whole gzip file once (streaming): a truncated or corrupt file is an error
+    naming it, before any reader sees it."""
+    try:
+        with gzip.open(path, "rb") as fh:
+            while fh.read(1 << 20):
+                pass
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"is a damaged or truncated gzip file ({exc}).", path=path,
+                         expected="a complete gzip file") from None  # fmt: skip
 
 
 def _sniff_kind(path: Path, head: bytes) -> str:
@@ -98,7 +111,7 @@ def _sniff_kind(path: Path, head: bytes) -> str:
         raise InputError(
             "looks like JSON, not a table.", path=path, expected="a CSV/TSV with a header row"
         )
-    if b"\x00" in body and not body.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in body and not body.startswith((b"\xff\xfe", b"\xfe\xff")) and utf16_without_bom(body) is None:
         raise InputError(
             "is a binary file, not a text table.",
             path=path,
@@ -114,6 +127,8 @@ def detect_encoding(path: Path, head: bytes) -> str:
         return "utf-8-sig"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
+    if (bomless := utf16_without_bom(head)) is not None:
+        return bomless
     if _decodes(path, "utf-8"):
         return "utf-8"
     if _decodes(path, "gb18030"):
@@ -129,6 +144,22 @@ def detect_encoding(path: Path, head: bytes) -> str:
         expected="UTF-8, UTF-8 with BOM, UTF-16 or GB18030/GBK text",
         hint="Pass the encoding explicitly, e.g. encoding='gb18030' or --encoding gb18030.",
     )
+
+
+def utf16_without_bom(head: bytes) -> str | None:
+    """``utf-16-le`` / ``utf-16-be`` when the text is UTF-16 without a byte-order mark: most bytes
+    at odd (LE) or even (BE) positions are NUL, as in ASCII-range text."""
+    sample = head[:4096]
+    pairs = len(sample) // 2
+    if pairs < 4:
+        return None
+    even = sum(1 for i in range(0, 2 * pairs, 2) if sample[i] == 0)
+    odd = sum(1 for i in range(1, 2 * pairs, 2) if sample[i] == 0)
+    if odd >= 0.6 * pairs and even <= 0.1 * pairs:
+        return "utf-16-le"
+    if even >= 0.6 * pairs and odd <= 0.1 * pairs:
+        return "utf-16-be"
+    return None
 
 
 def _decodes(path: Path, encoding: str) -> bool:
@@ -149,6 +180,15 @@ def _decodes(path: Path, encoding: str) -> bool:
 def _transcode(path: Path, encoding: str) -> str:
     """Stream a non-UTF-8 file into a temporary UTF-8 copy that DuckDB can read."""
     fd, out = tempfile.mkstemp(prefix="cspm_utf8_", suffix=".csv")
+    try:
+        _transcode_into(path, encoding, fd)
+    except BaseException:
+        os.unlink(out)
+        raise
+    return out
+
+
+def _transcode_into(path: Path, encoding: str, fd: int) -> None:
     decoder = codecs.getincrementaldecoder(encoding)()
     line = 1
     with open(path, "rb") as fh, os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
@@ -167,8 +207,17 @@ def _transcode(path: Path, encoding: str) -> str:
                 ) from None
             line += chunk.count(b"\n")
             dst.write(text)
-        dst.write(decoder.decode(b"", final=True))
-    return out
+        try:
+            dst.write(decoder.decode(b"", final=True))
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"ends in the middle of a character in {encoding} ({exc.reason}; e.g. an odd byte count "
+                "in UTF-16).",
+                path=path,
+                line=line,
+                expected=f"complete text in {encoding}",
+                hint="Pass the right encoding with encoding=… / --encoding.",
+            ) from None
 
 
 def _first_lines(path: str, n: int = 50) -> list[str]:
@@ -220,10 +269,30 @@ def _load_csv(
     read_path = str(path)
     if not gz and codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
         read_path = _transcode(path, encoding)
+    try:
+        return _load_text(raw, path, read_path, rejects, info, delimiter)
+    finally:
+        if read_path != str(path):
+            os.unlink(read_path)
+
+
+def _load_text(
+    raw: Any, path: Path, read_path: str, rejects: str, info: dict[str, Any], delimiter: str | None
+) -> RawSource:
+    """Load the UTF-8 text file ``read_path`` (``path`` itself, or its transcoded copy)."""
     lines = _first_lines(read_path)
     if not lines or not lines[0].strip():
         raise InputError("has no header row (the first line is empty).", path=path, line=1)
     header_line = lines[0].lstrip("\ufeff")
+    if "\x00" in header_line:
+        raise InputError(
+            f"cannot be decoded as {info['encoding']}: its header has NUL bytes.",
+            path=path,
+            line=1,
+            expected="text in the given encoding",
+            hint="Is it UTF-16 without a byte-order mark? Leave the encoding out to detect it, or pass "
+            "--encoding utf-16-le / utf-16-be.",
+        )
     guessed = _guess_delimiter(lines)
     if delimiter is not None:
         if delimiter not in header_line and guessed and guessed != delimiter:
@@ -251,9 +320,17 @@ def _load_csv(
         )
     info["delimiter"] = delim
     header = next(csv.reader([header_line], delimiter=delim, quotechar='"'))
-    columns = _unique_headers([h.strip() for h in header])
-    if len(columns) != len(set(header)):
-        info["renamed duplicate headers"] = [c for c in columns if c not in header]
+    columns, renamed = source_names([h.strip() for h in header])
+    if renamed:
+        info["renamed columns"] = renamed
+    if len(columns) > MAX_COLUMNS:
+        raise InputError(
+            f"has {len(columns):,} columns; cspm reads at most {MAX_COLUMNS:,} (an event log has a few dozen).",
+            path=path,
+            line=1,
+            expected="a header row naming the log's columns (wrong delimiter, or a wide export?)",
+            hint="Keep the columns you need (case id, activity, timestamps, attributes) and read that file.",
+        )
     table = unique_name("raw")
     scan = unique_name("scan")
     spec = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in columns) + "}"
@@ -320,22 +397,7 @@ def _load_csv(
                 expected=f"fields separated by {other!r}",
                 hint=f"Use delimiter={other!r} (--delimiter {other!r}) or leave it out to detect it.",
             )
-    if read_path != str(path):
-        os.unlink(read_path)
     return RawSource(table, columns, str(path), "csv", total, info, has_lines=True, drop=drop)
-
-
-def _unique_headers(names: list[str]) -> list[str]:
-    """Empty headers become column_N; repeated ones get a suffix (_2, _3, …)."""
-    out: list[str] = []
-    for i, name in enumerate(names):
-        base = name or f"column_{i + 1}"
-        candidate, n = base, 1
-        while candidate in out:
-            n += 1
-            candidate = f"{base}_{n}"
-        out.append(candidate)
-    return out
 
 
 def _sniffed_delimiter(raw: Any, path: str) -> str | None:
@@ -370,10 +432,16 @@ def _load_parquet(raw: Any, path: Path) -> RawSource:
 def _load_arrow(raw: Any, arrow: pa.Table, path: str, kind: str, info: dict | None = None) -> RawSource:
     if arrow.num_rows == 0:
         raise InputError("has no rows.", path=path, expected="events")
-    names = [str(c) for c in arrow.column_names]
-    if len(set(names)) != len(names):
-        dupes = sorted({n for n in names if names.count(n) > 1})
+    given = [str(c) for c in arrow.column_names]
+    if len(set(given)) != len(given):
+        dupes = sorted({n for n in given if given.count(n) > 1})
         raise InputError(f"has duplicate column names: {dupes}.", path=path, expected="unique headers")
+    if len(given) > MAX_COLUMNS:
+        raise InputError(f"has {len(given):,} columns; cspm reads at most {MAX_COLUMNS:,}.", path=path,
+                         expected="the log's columns (case id, activity, timestamps, attributes)")  # fmt: skip
+    names, renamed = source_names(given)
+    if renamed:
+        info = {**(info or {}), "renamed columns": renamed}
     arrow = arrow.rename_columns(names).append_column(
         ROWCOL, pa.array(range(1, arrow.num_rows + 1), pa.int64())
     )

@@ -24,6 +24,7 @@ import pandas as pd
 
 from cspm.core.result import Result
 from cspm.mining.records import Miner, ModelSummary
+from cspm.render.canonical import canonical_model_xml
 from cspm.render.graphviz import RenderUnavailable, render_svg
 
 __all__ = [
@@ -76,7 +77,7 @@ class ProcessModel(Result):
 
         path = Path(path)
         exporter.apply(self.bpmn, str(path))
-        return path
+        return _canonical(path)
 
     def save_pnml(self, path: str | Path) -> Path:
         """Write the Petri net with its initial and final marking as PNML."""
@@ -84,7 +85,7 @@ class ProcessModel(Result):
 
         path = Path(path)
         exporter.apply(self.net, self.initial_marking, str(path), final_marking=self.final_marking)
-        return path
+        return _canonical(path)
 
     def _savers(self) -> dict[str, Callable[[Path], Any]]:
         return {**super()._savers(), ".bpmn": self.save_bpmn, ".pnml": self.save_pnml}
@@ -287,7 +288,14 @@ def write_pnml(net: Any, im: Any, fm: Any, path: str | Path) -> Path:
     from pm4py.objects.petri_net.exporter import exporter
 
     exporter.apply(net, im, str(path), final_marking=fm)
-    return Path(path)
+    return _canonical(Path(path))
+
+
+def _canonical(path: Path) -> Path:
+    """Rewrite a written BPMN/PNML file with content-derived ids in a canonical order, so that the
+    same model gives the same bytes (see :mod:`cspm.render.canonical`)."""
+    path.write_bytes(canonical_model_xml(path.read_bytes()))
+    return path
 
 
 def soundness_problems(net: Any, im: Any, fm: Any) -> list[str]:
