@@ -26,6 +26,7 @@ from cspm.core.result import Result
 from cspm.mining.records import Miner, ModelSummary
 from cspm.render.canonical import canonical_model_xml
 from cspm.render.graphviz import RenderUnavailable, render_svg
+from cspm.render.safe import xml_text
 
 __all__ = [
     "AlignedVariant",
@@ -149,7 +150,7 @@ def inductive_model(variants: Mapping[tuple[str, ...], int], noise: float = 0.2)
     from pm4py.objects.conversion.process_tree import converter as pt_converter
     from pm4py.objects.conversion.process_tree.variants import to_bpmn
 
-    tree = inductive_tree(variants, noise)
+    tree = inductive_tree({tuple(map(xml_text, v)): n for v, n in variants.items()}, noise)
     net, im, fm = pt_converter.apply(tree)
     bpmn = to_bpmn.apply(tree)
     _layout(bpmn)
@@ -177,12 +178,12 @@ def heuristics_model(
         classic.Parameters.DEPENDENCY_THRESH: dependency_threshold,
         classic.Parameters.AND_MEASURE_THRESH: and_threshold,
     }
-    net, im, fm = classic.apply_dfg(
-        dict(edges),
-        activities=list(activities),
-        activities_occurrences=dict(activities),
-        start_activities=dict(start_activities),
-        end_activities=dict(end_activities),
+    net, im, fm = classic.apply_dfg(  # names XML cannot hold are escaped (the model is written as XML)
+        {(xml_text(a), xml_text(b)): n for (a, b), n in edges.items()},
+        activities=[xml_text(a) for a in activities],
+        activities_occurrences={xml_text(a): n for a, n in activities.items()},
+        start_activities={xml_text(a): n for a, n in start_activities.items()},
+        end_activities={xml_text(a): n for a, n in end_activities.items()},
         parameters=params,
     )
     bpmn = to_bpmn.apply(net, im, fm)

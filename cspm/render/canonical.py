@@ -101,17 +101,6 @@ def canonical_model_xml(data: bytes) -> bytes:
         if e.text and e.text.strip() in new:
             e.text = new[e.text.strip()]
     _sort(root)
-    whole = etree.tostring(root, encoding="utf-8")
-    net_id = "net_" + _digest(whole.decode("utf-8"))[:12]
-    for e in root.iter():
-        if not isinstance(e.tag, str):
-            continue
-        if e.get("id") and re.fullmatch(r"imdf_net_[0-9.]+", e.get("id")):
-            old = e.get("id")
-            e.set("id", net_id)
-            for t in e.iter():
-                if t.text == old:
-                    t.text = net_id
     etree.indent(root, space="  ")
     return etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
 

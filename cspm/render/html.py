@@ -17,7 +17,7 @@ import jinja2
 import markupsafe
 
 from cspm.render.formats import MISSING, fmt_h, fmt_pct
-from cspm.render.safe import visible_bidi
+from cspm.render.safe import visible_bidi, xml_text
 from cspm.units import format_duration
 
 __all__ = ["ReportSection", "environment", "render_fragment", "section_html"]
@@ -56,7 +56,7 @@ def _finalize(value: Any) -> Any:
     """Every printed text value with its bidi controls made visible (``<U+202E>``): a name from a
     log must not reorder what the reader sees. Markup (``|safe`` SVGs, rendered sections) is left."""
     if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
-        return visible_bidi(value)
+        return visible_bidi(xml_text(value))
     return value
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "neutralise_frame",
     "terminal_text",
     "visible_bidi",
+    "xml_text",
 ]
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -31,6 +32,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 _BIDI_RE = re.compile(f"[{_BIDI}]")
 # C0 controls except newline, DEL, C1 controls, and the bidi controls
+_XML_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _TERMINAL_RE = re.compile(f"[\x00-\x09\x0b-\x1f\x7f-\x9f{_BIDI}]")
 
 
@@ -64,3 +66,9 @@ def terminal_text(value: Any) -> str:
 def visible_bidi(value: str) -> str:
     """``value`` with Unicode bidi controls shown as ``<U+202E>`` (for HTML)."""
     return _BIDI_RE.sub(_codepoint, value)
+
+
+def xml_text(value: str) -> str:
+    """``value`` with the characters XML 1.0 cannot hold (C0 controls but tab, newline and CR;
+    surrogates; U+FFFE/U+FFFF) shown as escapes (``\\x1b``), so a name can go into BPMN, PNML or SVG."""
+    return _XML_ILLEGAL_RE.sub(_codepoint, value)
