@@ -229,3 +229,29 @@ def test_cspm_error_paths_are_escaped(tmp_path: Path) -> None:
     code, err = run_cli(["validate", str(tmp_path / "no\x1b[31mfile.csv")])
     assert code == 2 and "\x1b" not in err and "\\x1b[31m" in err
 
+
+
+def test_a_row_with_tens_of_thousands_of_extra_fields_stays_small(tmp_path: Path) -> None:
+    """One 200 KB row of 100,000 fields took 3.8 GB (one reject per extra field, each with a copy of
+    the line): the row is cut after 100 extra fields and rejected once, in bounded memory."""
+    import resource
+
+    wide = ",".join(["x"] * 100_000)
+    data = GOOD + f"2,B,{wide}\n2,C,2024-01-02 09:00\n".encode()
+    path = _write(tmp_path, "wide_row.csv", data)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    log = cspm.read(path)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    _balanced(log)
+    q = log.quality
+    assert (q.rows_read, q.rows_kept, q.rows_rejected) == (5, 4, 1)
+    assert q.details["rows with far too many fields"] == 1
+    rejects = q.rejects_frame()
+    assert rejects[["source_row", "line", "reason"]].values.tolist() == [[4, 5, "malformed row: too many columns"]]
+    assert grown_mb < 500
+
+
+def test_duckdb_progress_bar_is_off() -> None:
+    from cspm.core.engine import duckdb_backend
+
+    assert duckdb_backend().con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)

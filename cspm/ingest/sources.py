@@ -331,6 +331,57 @@ def _load_text(
             expected="a header row naming the log's columns (wrong delimiter, or a wide export?)",
             hint="Keep the columns you need (case id, activity, timestamps, attributes) and read that file.",
         )
+    capped = _cap_wide_lines(read_path, delim, len(columns))
+    if capped is not None:
+        info["rows with far too many fields"] = capped[1]
+        try:
+            return _read_table(raw, path, capped[0], rejects, info, delim, columns)
+        finally:
+            os.unlink(capped[0])
+    return _read_table(raw, path, read_path, rejects, info, delim, columns)
+
+
+_WIDE_LINE = 4096  # bytes: only lines this long are checked for extra fields
+_EXTRA_FIELDS = 100  # fields beyond the header's that a line keeps before it is cut
+
+
+def _cap_wide_lines(read_path: str, delim: str, n_columns: int) -> tuple[str, int] | None:
+    """A copy of the file in which each line with far more fields than the header (more than
+    ``_EXTRA_FIELDS`` extra) is cut after them, and how many such lines there were; None when
+    there are none. Such a row is rejected either way ("too many columns"); cutting it keeps the
+    reader from storing one reject per extra field, each with a copy of the line (quadratic memory)."""
+    opener = gzip.open if _is_gzip(read_path) else open
+    limit = n_columns + _EXTRA_FIELDS
+    sep = delim.encode("utf-8")
+    wide = False
+    with opener(read_path, "rb") as fh:  # type: ignore[operator]
+        for line in fh:
+            if len(line) > _WIDE_LINE and line.count(sep) > limit:
+                wide = True
+                break
+    if not wide:
+        return None
+    fd, out = tempfile.mkstemp(prefix="cspm_capped_", suffix=".csv")
+    cut = 0
+    with opener(read_path, "rb") as fh, os.fdopen(fd, "wb") as dst:  # type: ignore[operator]
+        for line in fh:
+            if len(line) > _WIDE_LINE and line.count(sep) > limit:
+                end = b"\r\n" if line.endswith(b"\r\n") else b"\n" if line.endswith(b"\n") else b""
+                line = sep.join(line.split(sep, limit + 1)[: limit + 1]) + end
+                cut += 1
+            dst.write(line)
+    return out, cut
+
+
+def _is_gzip(path: str) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _read_table(
+    raw: Any, path: Path, read_path: str, rejects: str, info: dict[str, Any], delim: str, columns: list[str]
+) -> RawSource:
+    """Read the text table into the raw table; malformed records go to the rejects table."""
     table = unique_name("raw")
     scan = unique_name("scan")
     spec = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in columns) + "}"
@@ -351,7 +402,9 @@ def _load_text(
         ) from None
     kept = raw.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     rej_rows = raw.execute(
-        f"SELECT line, column_name, error_type, csv_line FROM {rejects}_csv ORDER BY line"
+        # one reject per line (its first problem), the line cut to 500 characters in the engine
+        f"SELECT line, arg_min(column_name, byte_position), arg_min(error_type, byte_position), "
+        f"left(arg_min(csv_line, byte_position), 500) FROM {rejects}_csv GROUP BY line ORDER BY line"
     ).fetchall()
     raw.execute(f"DROP TABLE IF EXISTS {rejects}_csv")
     raw.execute(f"DROP TABLE IF EXISTS {scan}")
