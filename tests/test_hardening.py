@@ -255,3 +255,16 @@ def test_duckdb_progress_bar_is_off() -> None:
     from cspm.core.engine import duckdb_backend
 
     assert duckdb_backend().con.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
+
+
+def test_rejects_after_blank_lines_and_multi_line_fields_name_the_physical_line(tmp_path: Path) -> None:
+    data = (b'case,activity,timestamp\n1,A,2024-01-01 08:00\n\n1,"B\nmulti",2024-01-01 09:00\n'
+            b"2,A,bad\n2,A,2024-01-01 09:00,extra\n2,C,2024-01-01 10:00\n")  # fmt: skip
+    log = cspm.read(_write(tmp_path, "lines.csv", data))
+    _balanced(log)
+    rejects = log.quality.rejects_frame()
+    # records (blank line not one): A=1, B=2 (lines 4-5), bad=3 (line 6), extra=4 (line 7), C=5 (line 8)
+    assert rejects[["source_row", "line", "reason"]].values.tolist() == [
+        [3, 6, "unparsable timestamp"], [4, 7, "malformed row: too many columns"]]  # fmt: skip
+    assert log.events.to_pandas().source_row.tolist() == [1, 2, 5]
+    assert log.quality.details["line numbers"].startswith("physical lines")

@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["REJECTS_DDL", "ROWCOL", "RawSource", "lit", "q", "source_names"]
+__all__ = ["LINECOL", "REJECTS_DDL", "ROWCOL", "RawSource", "lit", "q", "source_names"]
 
 ROWCOL = "__row"
 """Column of the raw table holding the 1-based data row of the source (header excluded)."""
+LINECOL = "__line"
+"""Column of the raw table holding a row's physical file line, when it is not the row + 1."""
 REJECTS_DDL = (
     "CREATE TABLE {name} (source_row BIGINT, line BIGINT, \"column\" VARCHAR, reason VARCHAR, "
     "value VARCHAR)"
@@ -34,6 +36,7 @@ class RawSource:
     info: dict[str, Any] = field(default_factory=dict)
     has_lines: bool = False  # the source has file lines (CSV): errors name them
     drop: list[str] = field(default_factory=list)  # SQL that frees the raw data afterwards
+    line_column: str | None = None  # the column of physical lines (else line = row + 1)
 
     def __post_init__(self) -> None:
         if not self.drop:

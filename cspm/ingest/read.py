@@ -232,6 +232,8 @@ def _build(
     )
     consumed = {roles.case_id, roles.timestamp, *act_cols}
     select = [f"{src.table}.{ROWCOL} AS {ROW}", f"{text(roles.case_id)} AS {CASE}", f"{act_expr} AS {ACTIVITY}"]
+    if src.line_column:
+        select.append(f"{src.table}.{src.line_column} AS {src.line_column}")
     select.append(f"{ts_expr} AS {TIMESTAMP}")
     if start_expr:
         select.append(f"{start_expr} AS {START}")
@@ -258,7 +260,7 @@ def _build(
     # Why a row is rejected (first problem wins), with the column and raw value. The checks read
     # the parsed columns of the inner select, so every value is parsed once.
     select.append(f"{text(roles.timestamp)} AS __ts_raw")
-    extra = ["__ts_raw"]
+    extra = ["__ts_raw", *([src.line_column] if src.line_column else [])]
     checks = [
         (f"{CASE} IS NULL", "missing case id", roles.case_id, "NULL"),
         (f"{ACTIVITY} IS NULL", "missing activity", act_cols[0], "NULL"),
@@ -290,7 +292,7 @@ def _build(
         f"CREATE TABLE {events} AS SELECT *, {reason} AS __reason, {rcol} AS __rcol, {rval} AS __rval "
         f"FROM (SELECT {inner} FROM {src.table})"
     )
-    line = f"{ROW} + 1" if src.has_lines else "NULL"
+    line = src.line_column or (f"{ROW} + 1" if src.has_lines else "NULL")
     raw.execute(
         f"INSERT INTO {rejects} SELECT {ROW}, {line}, __rcol, __reason, __rval FROM {events} "
         "WHERE __reason IS NOT NULL"

@@ -6,6 +6,7 @@ reader cannot take (wrong number of fields, invalid text) go to the rejects tabl
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import gzip
@@ -19,7 +20,7 @@ import pyarrow as pa
 
 from cspm.core.engine import unique_name
 from cspm.errors import InputError
-from cspm.ingest.raw import ROWCOL, RawSource, lit, source_names
+from cspm.ingest.raw import LINECOL, ROWCOL, RawSource, lit, source_names
 from cspm.ingest.xes import load_xes
 
 _DELIMS = [",", ";", "\t", "|"]
@@ -294,6 +295,15 @@ def _load_text(
             "--encoding utf-16-le / utf-16-be.",
         )
     guessed = _guess_delimiter(lines)
+    if guessed and header_line.count(guessed) >= MAX_COLUMNS:  # before the sniffer reads a wide file
+        raise InputError(
+            f"has {header_line.count(guessed) + 1:,} columns; cspm reads at most {MAX_COLUMNS:,} (an event log "
+            "has a few dozen).",
+            path=path,
+            line=1,
+            expected="a header row naming the log's columns (wrong delimiter, or a wide export?)",
+            hint="Keep the columns you need (case id, activity, timestamps, attributes) and read that file.",
+        )
     if delimiter is not None:
         if delimiter not in header_line and guessed and guessed != delimiter:
             raise InputError(
@@ -403,19 +413,28 @@ def _read_table(
     kept = raw.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     rej_rows = raw.execute(
         # one reject per line (its first problem), the line cut to 500 characters in the engine
-        f"SELECT line, arg_min(column_name, byte_position), arg_min(error_type, byte_position), "
-        f"left(arg_min(csv_line, byte_position), 500) FROM {rejects}_csv GROUP BY line ORDER BY line"
+        f"SELECT line, arg_min(line_byte_position, byte_position), arg_min(column_name, byte_position), "
+        f"arg_min(error_type, byte_position), left(arg_min(csv_line, byte_position), 500) "
+        f"FROM {rejects}_csv GROUP BY line ORDER BY line"
     ).fetchall()
     raw.execute(f"DROP TABLE IF EXISTS {rejects}_csv")
     raw.execute(f"DROP TABLE IF EXISTS {scan}")
-    bad_lines = sorted({r[0] for r in rej_rows})
     drop = [f"DROP TABLE IF EXISTS {table}"]
-    total = kept + len(bad_lines)
+    total = kept + len(rej_rows)
     if total == 0:
         raise InputError("has a header but no data rows.", path=path, expected="a header row and events")
+    # Record number and physical line of each record. Without blank lines and multi-line fields the
+    # record k is on line k + 1; otherwise the records' first lines are read from the file.
+    starts = _record_lines(read_path, delim, total)
+    if starts is None:
+        bad_rows = [(r[0] - 1, r[0], *r[2:]) for r in rej_rows]
+    else:
+        info["line numbers"] = "physical lines (the file has blank lines or multi-line fields)"
+        physical = _lines_at(read_path, [r[1] for r in rej_rows])
+        bad_rows = [(bisect.bisect_right(starts, ln), ln, *r[2:]) for ln, r in zip(physical, rej_rows, strict=True)]
     # row number: the k-th kept record is the k-th record number not among the rejected ones
-    if bad_lines:
-        bad = ",".join(str(line - 1) for line in bad_lines)
+    if bad_rows:
+        bad = ",".join(str(r[0]) for r in bad_rows)
         raw.execute(
             f"CREATE TABLE {table}_n AS WITH k AS (SELECT *, rowid AS __k FROM {table}), "
             f"n AS (SELECT r AS __row, row_number() OVER (ORDER BY r) - 1 AS __k "
@@ -424,21 +443,24 @@ def _read_table(
         )
         raw.execute(f"DROP TABLE {table}")
         raw.execute(f"ALTER TABLE {table}_n RENAME TO {table}")
-        seen = set()
-        for line, column, error_type, csv_line in rej_rows:
-            if line in seen:
-                continue
-            seen.add(line)
+        for row, line, column, error_type, csv_line in bad_rows:
             reason = "malformed row: " + error_type.lower().replace("_", " ")
-            raw.execute(
-                f"INSERT INTO {rejects} VALUES (?, ?, ?, ?, ?)",
-                [line - 1, line, column, reason, (csv_line or "")[:500]],
-            )
+            raw.execute(f"INSERT INTO {rejects} VALUES (?, ?, ?, ?, ?)", [row, line, column, reason, csv_line or ""])
     else:
         # records come out of the reader in file order: the row number is the table's rowid + 1
         raw.execute(f"ALTER TABLE {table} RENAME TO {table}_data")
         raw.execute(f"CREATE VIEW {table} AS SELECT *, rowid + 1 AS {ROWCOL} FROM {table}_data")
         drop = [f"DROP VIEW IF EXISTS {table}", f"DROP TABLE IF EXISTS {table}_data"]
+    line_column = None
+    if starts is not None:  # each kept row's physical line, for the rows rejected later
+        view, lined = table + "_lines", table + "_l"
+        raw.register(view, pa.table({"__r": pa.array(range(1, total + 1), pa.int64()), LINECOL: pa.array(starts, pa.int64())}))
+        raw.execute(f"CREATE TABLE {lined} AS SELECT t.*, m.{LINECOL} FROM {table} t JOIN {view} m "
+                    f"ON t.{ROWCOL} = m.__r ORDER BY t.{ROWCOL}")  # fmt: skip
+        raw.unregister(view)
+        for statement in drop:
+            raw.execute(statement)
+        table, drop, line_column = lined, [f"DROP TABLE IF EXISTS {lined}"], LINECOL
     if len(columns) == 1:
         only = columns[0]
         other = next((d for d in _DELIMS if d != delim and d in only), None)
@@ -450,7 +472,61 @@ def _read_table(
                 expected=f"fields separated by {other!r}",
                 hint=f"Use delimiter={other!r} (--delimiter {other!r}) or leave it out to detect it.",
             )
-    return RawSource(table, columns, str(path), "csv", total, info, has_lines=True, drop=drop)
+    return RawSource(table, columns, str(path), "csv", total, info, has_lines=True, drop=drop, line_column=line_column)
+
+
+def _open_text(path: str, mode: str = "rb") -> Any:
+    return gzip.open(path, mode) if _is_gzip(path) else open(path, mode)
+
+
+def _record_lines(path: str, delim: str, records: int) -> list[int] | None:
+    """The physical line each data record starts on, when the file has blank lines or multi-line
+    (quoted) fields and the records can be told apart as the reader did; else None (then record
+    k is on line k + 1)."""
+    lines, blank, last = 0, False, b"\n"
+    with _open_text(path) as fh:
+        while chunk := fh.read(1 << 20):
+            lines += chunk.count(b"\n")
+            blank = blank or b"\n\n" in chunk or b"\n\r\n" in chunk or (last == b"\n" and chunk[:1] in (b"\n", b"\r"))
+            last = chunk[-1:]
+    lines += last != b"\n"
+    if not blank and lines - 1 == records:
+        return None
+    limit = csv.field_size_limit()
+    csv.field_size_limit(1 << 30)
+    starts: list[int] = []
+    try:
+        with (gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="") if _is_gzip(path)
+              else open(path, encoding="utf-8", errors="replace", newline="")) as fh:  # fmt: skip
+            reader = csv.reader(fh, delimiter=delim, quotechar='"', doublequote=True, strict=False)
+            next(reader, None)
+            end = reader.line_num
+            for record in reader:
+                if record:
+                    starts.append(end + 1)
+                end = reader.line_num
+    except csv.Error:
+        return None
+    finally:
+        csv.field_size_limit(limit)
+    return starts if len(starts) == records else None
+
+
+def _lines_at(path: str, positions: list[int]) -> list[int]:
+    """The physical line (1-based) of each byte position."""
+    order = sorted(range(len(positions)), key=lambda i: positions[i])
+    out = [0] * len(positions)
+    seen, newlines, k = 0, 0, 0
+    with _open_text(path) as fh:
+        while k < len(order) and (chunk := fh.read(1 << 20)):
+            while k < len(order) and positions[order[k]] < seen + len(chunk):
+                out[order[k]] = newlines + chunk[: max(0, positions[order[k]] - seen)].count(b"\n") + 1
+                k += 1
+            newlines += chunk.count(b"\n")
+            seen += len(chunk)
+    for i in order[k:]:
+        out[i] = newlines + 1
+    return out
 
 
 def _sniffed_delimiter(raw: Any, path: str) -> str | None:
