@@ -268,3 +268,23 @@ def test_rejects_after_blank_lines_and_multi_line_fields_name_the_physical_line(
         [3, 6, "unparsable timestamp"], [4, 7, "malformed row: too many columns"]]  # fmt: skip
     assert log.events.to_pandas().source_row.tolist() == [1, 2, 5]
     assert log.quality.details["line numbers"].startswith("physical lines")
+
+
+def test_utf8_with_one_bad_line_is_not_misdecoded_silently(tmp_path: Path) -> None:
+    good = "case,activity,timestamp\n" + "".join(f"{i},Café créé,2024-01-01 08:00\n" for i in range(20))
+    path = _write(tmp_path, "mixed.csv", good.encode() + "99,Café,2024-01-01 09:00\n".encode("cp1252"))
+    log = cspm.read(path)
+    assert log.quality.details["encoding"] != "utf-8"
+    assert any(w.startswith("the file is not valid UTF-8 (line 22: bytes b'\\xe9,2024-0')") for w in log.quality.warnings)
+    strict = cspm.read(path, encoding="utf-8")  # as the warning says: the bad line rejected, the rest right
+    _balanced(strict)
+    assert strict.quality.rejects_frame()[["source_row", "line", "reason"]].values.tolist() == [
+        [21, 22, "malformed row: invalid encoding"]]  # fmt: skip
+    assert set(strict.events.to_pandas().activity) == {"Café créé"}
+
+
+def test_an_unterminated_quote_is_named_not_a_missing_timestamp(tmp_path: Path) -> None:
+    data = b'case,activity,timestamp\n1,"A,2024-01-01 08:00\n1,B,2024-01-01 09:00\n2,A,2024-01-01 09:00\n'
+    with pytest.raises(InputError, match=r"quote\.csv, line 2, row 1: no record could be read: all 1 are "
+                       r"malformed; the first is unquoted value \(an unterminated quote"):  # fmt: skip
+        cspm.read(_write(tmp_path, "quote.csv", data))

@@ -272,8 +272,8 @@ class DataQuality(Result):
                 f"row accounting broken for {info.source}: read {info.rows_read}, kept {info.rows_kept}, "
                 f"rejected {rejected}"
             )
-        warnings: list[str] = []
         details = dict(info.details)
+        warnings: list[str] = list(details.pop("warnings", []))  # the loader's (e.g. the encoding's)
         details["timezone"] = info.timezone
         for rep in info.timestamp_reports:
             warnings.extend(rep.warnings)

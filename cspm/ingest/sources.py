@@ -163,6 +163,21 @@ def utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
+def _first_invalid_utf8(path: Path) -> tuple[int, bytes] | None:
+    """The line and bytes of the first invalid UTF-8 sequence of the file, if any (the evidence of
+    a legacy encoding, shown in the quality report)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return line + chunk[: exc.start].count(b"\n"), chunk[exc.start : exc.start + 8]
+            line += chunk.count(b"\n")
+    return None
+
+
 def _decodes(path: Path, encoding: str) -> bool:
     decoder = codecs.getincrementaldecoder(encoding)()
     with open(path, "rb") as fh:
@@ -261,6 +276,13 @@ def _load_csv(
     body = head[2:] if gz else head
     if encoding is None:
         encoding = "utf-8" if gz else detect_encoding(path, body)
+        if codecs.lookup(encoding).name not in ("utf-8", "utf-16", "utf-16-le", "utf-16-be") and (
+            bad := _first_invalid_utf8(path)
+        ):
+            info["warnings"] = [
+                f"the file is not valid UTF-8 (line {bad[0]}: bytes {bad[1]!r}), so it was read as {encoding}; "
+                "if it is UTF-8 with a few bad bytes, read it with --encoding utf-8 (encoding='utf-8')."
+            ]
     else:
         try:
             codecs.lookup(encoding)
@@ -432,6 +454,17 @@ def _read_table(
         info["line numbers"] = "physical lines (the file has blank lines or multi-line fields)"
         physical = _lines_at(read_path, [r[1] for r in rej_rows])
         bad_rows = [(bisect.bisect_right(starts, ln), ln, *r[2:]) for ln, r in zip(physical, rej_rows, strict=True)]
+    if kept == 0:
+        row, line, _column, error_type, csv_line = bad_rows[0]
+        quote = " (an unterminated quote swallows the lines after it)" if csv_line.count('"') % 2 else ""
+        raise InputError(
+            f"no record could be read: all {total:,} are malformed; the first is "
+            f"{error_type.lower().replace('_', ' ')}{quote}: {csv_line[:80]!r}.",
+            path=path,
+            line=line,
+            row=row,
+            expected=f"records of {len(columns)} fields separated by {delim!r}, quotes closed",
+        )
     # row number: the k-th kept record is the k-th record number not among the rejected ones
     if bad_rows:
         bad = ",".join(str(r[0]) for r in bad_rows)
