@@ -36,8 +36,8 @@ def _hwm_kb() -> int:
     return int(re.search(r"VmHWM:\s+(\d+)", Path("/proc/self/status").read_text()).group(1))
 
 
-def _worker(args: tuple[int, int, int, int, int]) -> dict:
-    seed, n, part, parts, cli_every = args
+def _worker(args: tuple[int, int, int, int, int, str | None]) -> dict:
+    seed, n, part, parts, cli_every, journal = args
     import fuzzing
     from test_fuzz import check_cli
 
@@ -70,6 +70,10 @@ def _worker(args: tuple[int, int, int, int, int]) -> dict:
             outcome = "FAILED"
             out["failures"].append(f"{case.name} ({case.how}): {problem}")
         out["outcomes"][outcome] += 1
+        if journal:
+            with open(journal, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps({"input": case.name, "how": case.how, "outcome": outcome, "seconds": round(seconds, 3),
+                                     "problem": problem, "hwm_kb": _hwm_kb()}) + "\n")  # fmt: skip
         out["inputs"] += 1
         out["slowest"] = sorted([*out["slowest"], (round(seconds, 2), case.name, case.how)], reverse=True)[:5]
         if i % cli_every == 0:
@@ -90,7 +94,7 @@ def _worker(args: tuple[int, int, int, int, int]) -> dict:
 def _kind(message: str, name: str) -> str:
     """The first words of a cspm error after the file name (e.g. 'is a damaged or truncated gzip')."""
     text = message.split(name, 1)[-1].lstrip(":, ")
-    text = re.sub(r"^(line \d+, )?(row \d+, )?(column '[^']*': )?", "", text)
+    text = re.sub(r"^(line \d+[,:] )?(row \d+[,:] )?(column '[^']*'[,:] )?", "", text)
     return " ".join(re.sub(r"[^\w\s]", " ", text).split()[:5])
 
 
@@ -100,9 +104,10 @@ def main() -> None:
     parser.add_argument("-s", "--seed", type=int, default=2026)
     parser.add_argument("-w", "--workers", type=int, default=2)
     parser.add_argument("--cli-every", type=int, default=100)
+    parser.add_argument("--journal", help="append one JSON line per input to this file (progress of a long run)")
     a = parser.parse_args()
     start = time.perf_counter()
-    jobs = [(a.seed, a.n, k, a.workers, a.cli_every) for k in range(a.workers)]
+    jobs = [(a.seed, a.n, k, a.workers, a.cli_every, a.journal) for k in range(a.workers)]
     with mp.get_context("spawn").Pool(a.workers) as pool:
         parts = pool.map(_worker, jobs)
     outcomes: collections.Counter = sum((p["outcomes"] for p in parts), collections.Counter())
