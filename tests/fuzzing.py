@@ -398,6 +398,16 @@ def read_outcome(path: Path) -> tuple[str | None, str]:
     except Exception as exc:  # noqa: BLE001 - this is what the fuzzer hunts
         return f"{type(exc).__module__}.{type(exc).__name__}: {str(exc)[:300]}", "FAILED"
     q = log.quality
+    _release(log)
     if q.rows_read != q.rows_kept + q.rows_rejected:
         return f"rows read {q.rows_read} != kept {q.rows_kept} + rejected {q.rows_rejected}", "FAILED"
     return None, "read" if not q.rows_rejected else "read with rejects"
+
+
+def _release(log: object) -> None:
+    """Drop the log's event and rejects tables from the process-wide DuckDB (``cspm.read`` leaves
+    them there; thousands of reads in one process would otherwise add up)."""
+    for table in (log.events, log.quality.rejects):  # type: ignore[attr-defined]
+        if table is not None:
+            name = table.get_name()
+            table._find_backend().con.execute('DROP TABLE IF EXISTS "' + name.replace('"', '""') + '"')
