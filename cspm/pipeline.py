@@ -2,7 +2,8 @@
 
 Files (names fixed, see ``docs/summary_schema.md``): ``map_frequency.svg``, ``map_performance.svg``
 (``.dot`` instead when no Graphviz renderer works), ``model.bpmn``, ``model.pnml`` (the model mined
-from the log), ``variants.csv``, ``edges.csv``, ``activities.csv``, ``summary.json``, ``report.html``.
+from the log), ``variants.csv``, ``edges.csv``, ``activities.csv``, ``summary.json``, ``report.html`` and
+``report.xlsx`` (the report's figures for Excel, :func:`report_workbook`).
 Conformance is checked only against a to-be model the user gives (never against the mined model).
 
 ``summary.json`` is a :class:`DiscoverSummary`; its JSON Schema, ``docs/summary.schema.json``, is
@@ -24,14 +25,17 @@ from cspm._version import __version__
 from cspm.analysis.conformance.check import ConformanceResult, check_conformance, load_model
 from cspm.analysis.handoffs.analysis import handoffs
 from cspm.analysis.kpis import kpis
+from cspm.analysis.service_desk import service_desk
+from cspm.analysis.trends import trends
 from cspm.analysis.value_stream import value_stream
 from cspm.analysis.waiting import check_target_steps, waiting
 from cspm.config import Config
 from cspm.core.log import TicketLog
-from cspm.core.result import json_ready
+from cspm.core.result import Result, json_ready
 from cspm.errors import InputError
 from cspm.mining.discovery import Discovery, discover
 from cspm.mining.filters import LogFilters
+from cspm.mining.map_explorer import MapExplorer, targets_from_ranking
 from cspm.mining.process_map import MapSection, ProcessMap
 from cspm.mining.records import (
     ActivityRecord,
@@ -47,10 +51,12 @@ from cspm.mining.records import (
 )
 from cspm.render.canonical import creation_time
 from cspm.render.report import Report, ReportSection
+from cspm.render.workbook import write_workbook
 
 __all__ = [
     "SUMMARY_SCHEMA", "ConformanceEntry", "DiscoverSummary", "DiscoveryOutputs", "OutputFiles", "Settings",
-    "Targets", "build_report", "conformance_summary", "default_sections", "summary_schema", "target_breaches",
+    "Targets", "build_report", "conformance_summary", "default_sections", "report_workbook", "summary_schema",
+    "target_breaches",
     "write_discovery",
 ]  # fmt: skip
 
@@ -115,6 +121,7 @@ class OutputFiles(Record):
     pnml: str
     report: str
     summary: str
+    workbook: str = Field(description="report.xlsx: the report's figures, one sheet per section")
     variants: str
 
 
@@ -211,10 +218,13 @@ def target_breaches(log: TicketLog, config: Config | None) -> tuple[ReportSectio
 
 
 def diagnosis_sections(log: TicketLog, config: Config | None, model: str | Path | None = None) -> list[ReportSection]:
-    """The diagnosis sections of the full report: value stream, service KPIs, handoffs and loops
+    """The diagnosis sections of the full report: value stream, service KPIs, trends and segments,
+    service-desk KPIs, handoffs and loops
     (team level, else agent level) and, with a to-be ``model``, conformance."""
     cfg = config or Config()
-    sections: list[ReportSection] = [value_stream(log, cfg), kpis(log, cfg)]
+    sections: list[ReportSection] = [value_stream(log, cfg), kpis(log, cfg), trends(log, cfg)]
+    if log.has_team:
+        sections.append(service_desk(log, cfg))
     if log.has_team or log.has_agent:
         sections.append(handoffs(log, cfg, level="team" if log.has_team else "agent"))
     if model is not None:
@@ -292,12 +302,10 @@ def write_discovery(
     notes += target_notes
 
     step("drawing the process maps")
-    maps = []
     for measure in ("performance", "frequency"):
         m = d.process_map(
             measure, activities=activities, paths=paths, highlight_steps=warn_steps, highlight_edges=warn_edges
         )
-        maps.append(m)
         rendered = m.save(out / f"map_{measure}.svg")
         files[f"map_{measure}"] = rendered.path
         if rendered.message:
@@ -327,7 +335,10 @@ def write_discovery(
     step("writing the report")
     extra = ([target_section] if target_section is not None else []) + diag + list(sections)
     files["report"] = out / "report.html"
-    build_report(log, extra, files["report"], discovery=d, maps=maps)
+    explorer = map_explorer(log, target_section, activities=activities, paths=paths,
+                            highlight_steps=warn_steps, highlight_edges=warn_edges)  # fmt: skip
+    report = build_report(log, extra, files["report"], discovery=d, maps=explorer, model=mined)
+    files["workbook"] = report_workbook(report.sections, out / "report.xlsx")
 
     files["summary"] = out / "summary.json"
     found = d._summary()
@@ -353,16 +364,40 @@ def write_discovery(
 
 
 # --- the report ---------------------------------------------------------------------------------
+def map_explorer(
+    log: TicketLog, targets: ReportSection | None = None, *, activities: float = 1.0, paths: float = 0.0,
+    highlight_steps: Iterable[str] = (), highlight_edges: Iterable[tuple[str, str]] = (),
+) -> MapExplorer:
+    """The report's explorable maps of ``log``; ``targets`` (the waiting analysis) names each
+    step's target and the rule that marks a step ⚠."""
+    ranking = getattr(targets, "ranking", None)
+    by_step, rule = ({}, "") if ranking is None else targets_from_ranking(ranking)
+    return MapExplorer.from_log(log, activities=activities, paths=paths, highlight_steps=highlight_steps,
+                                highlight_edges=highlight_edges, targets=by_step, breach_rule=rule)  # fmt: skip
+
+
+def report_workbook(sections: Iterable[ReportSection], path: str | Path) -> Path:
+    """``report.xlsx``: the sheets of every section that has them (:meth:`Result.workbook_sheets`),
+    the overview first, then the diagnosis, then variants, transitions and data quality."""
+    sections = [s for s in sections if isinstance(s, Result)]
+    later = {"variants": 1, "transitions": 2, "quality": 3}
+    ordered = sorted(sections, key=lambda s: (0 if s.section_id == "overview" else 1, later.get(s.section_id, 0)))
+    return write_workbook([sheet for s in ordered for sheet in s.workbook_sheets()], path)
+
+
 def default_sections(
     log: TicketLog,
     discovery: Discovery,
     *,
-    maps: Sequence[ProcessMap] | None = None,
+    maps: Sequence[ProcessMap] | MapExplorer | None = None,
+    model: ReportSection | None = None,
 ) -> list[ReportSection]:
-    """Overview, maps, variants, slowest transitions and (when known) data quality."""
-    if maps is None:
-        maps = [discovery.process_map("performance"), discovery.process_map("frequency")]
-    sections: list[ReportSection] = [discovery, MapSection(list(maps)), discovery.variants, discovery.dfg]
+    """Overview, maps (explorable unless ``maps`` are given), the mined ``model`` when given (drawn
+    as BPMN), variants, slowest transitions and (when known) data quality."""
+    shown: ReportSection = maps if isinstance(maps, MapExplorer) else (
+        map_explorer(log) if maps is None else MapSection(list(maps)))
+    sections: list[ReportSection] = [discovery, shown, *([model] if model is not None else []),
+                                     discovery.variants, discovery.dfg]  # fmt: skip
     if log.quality is not None:
         sections.append(log.quality)  # a DataQuality is its own report section
     return sections
@@ -374,7 +409,8 @@ def build_report(
     path: str | Path | None = None,
     *,
     discovery: Discovery | None = None,
-    maps: Sequence[ProcessMap] | None = None,
+    maps: Sequence[ProcessMap] | MapExplorer | None = None,
+    model: ReportSection | None = None,
     title: str | None = None,
 ) -> Report:
     """The report of ``log``: the default sections, then ``sections`` from other analyses
@@ -387,7 +423,7 @@ def build_report(
                             "section_template and section_context())")
     report = Report(
         title=title or f"Service process diagnosis — {Path(log.source).name}",
-        sections=default_sections(log, discovery, maps=maps) + extra,
+        sections=default_sections(log, discovery, maps=maps, model=model) + extra,
         source=log.source,
     )
     if path is not None:

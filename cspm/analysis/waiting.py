@@ -63,6 +63,7 @@ from cspm.core.result import Result
 from cspm.errors import ConfigError
 from cspm.render.charts import pareto_svg
 from cspm.render.formats import fmt_h, fmt_pct, table_rows
+from cspm.render.workbook import Sheet
 
 __all__ = [
     "RankedStep", "RankedTarget", "StepWaits", "TargetResult", "WaitingAnalysis", "WaitingSummary",
@@ -186,6 +187,17 @@ class WaitingAnalysis(Result):
     def table(self) -> pd.DataFrame:
         """The bottleneck ranking."""
         return self.ranking
+
+    def workbook_sheets(self) -> list[Sheet]:
+        """Waiting vs targets (one row per target), the bottleneck ranking and the waits per step;
+        rows that miss their target are coloured."""
+        basis = f"Clock: {self.clock}; timestamps: {self.semantics}; ranking by {self.ranking_basis}."
+        sheets = [Sheet("Bottleneck ranking", self.ranking, breach="meets" if "meets" in self.ranking else None,
+                        breach_when=False, note=basis)]  # fmt: skip
+        if not self.targets.empty:
+            sheets.insert(0, Sheet("Waiting vs targets", self.targets, breach="meets", breach_when=False, note=basis))
+        sheets.append(Sheet("Waiting per step", self.step_table(), note=basis))
+        return sheets
 
     def breaching_steps(self) -> list[str]:
         """Steps with a step target below its required attainment, worst (most excess) first."""
@@ -537,7 +549,7 @@ def _case_target(
     suf = _CLOCK_SUFFIX[clock]
     cases = milestone_cases(log, iv, calendar, start, end, segment=segment, key=key)
     value = cases[f"dur_{suf}"] - cases[f"paused_{suf}"] if exclude_pause else cases[f"dur_{suf}"]
-    cases = cases.mutate(_v=value)
+    cases = cases.mutate(_v=value)  # the milestone table is materialised (see milestone_cases)
     reached = cases.filter(cases.t_b.notnull())
     res = _attainment(reached, "_v", within.total_seconds(), required)
     not_reached = int(cases.filter(cases.t_a.notnull() & cases.t_b.isnull()).count().to_pyarrow().as_py())

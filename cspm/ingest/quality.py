@@ -383,8 +383,11 @@ class DataQuality(Result):
         ]
         rows += [(f"  rejected: {r}", f"{n:,}") for r, n in self.rejected_by_reason.items()]
         rows += self._activity_rows() + self._lifecycle_rows() + self._timestamp_rows()
+        rows.append(("events", f"{self.events:,}"))
+        if self.lifecycle.get("paired") and self.events != self.rows_kept:
+            rows.append(("events vs rows kept", f"the {self.rows_kept:,} rows kept are {self.events:,} events: the "
+                         "lifecycle rows of one activity instance (start, complete, …) make one event"))  # fmt: skip
         rows += [
-            ("events", f"{self.events:,}"),
             ("cases", f"{self.cases:,}"),
             ("activities", f"{self.activities:,}"),
             ("exact duplicate events", f"{self.duplicate_events:,}"),
@@ -394,7 +397,8 @@ class DataQuality(Result):
             ("last event (UTC)", f"{self.last_event:%Y-%m-%d %H:%M:%S}" if self.last_event else "–"),
             ("time span", format_duration(self.time_span) if self.time_span is not None else "–"),
         ]
-        rows += [(f"completeness: {c}", f"{v:.1%}") for c, v in self.completeness.items()]
+        shown = {"suspended_seconds": "suspended time", "schedule_timestamp": "queue start (schedule/assign)"}
+        rows += [(f"completeness: {shown.get(c, c)}", f"{v:.1%}") for c, v in self.completeness.items()]
         return rows
 
     def _activity_rows(self) -> list[tuple[str, str]]:
@@ -434,7 +438,7 @@ class DataQuality(Result):
                 ("  activity instances", f"{lc['activity_instances']:,}"),
                 ("  with start and end (work time)", f"{lc['start_to_end']:,}"),
                 ("  with a schedule/assign row (queue start)", f"{lc['with_queue']:,}"),
-                ("  suspended (suspended_seconds)", f"{lc['suspended_instances']:,}"),
+                ("  suspended (time between suspend and resume)", f"{lc['suspended_instances']:,}"),
             ]
             rows += [(f"  ended by: {e}", f"{n:,}") for e, n in lc.get("ended_by", {}).items()]
         return rows

@@ -30,6 +30,7 @@ from cspm.mining.records import (
     VariantsSummary,
 )
 from cspm.mining.steps import time_stats
+from cspm.render.workbook import Unit
 from cspm.units import format_duration
 
 __all__ = [
@@ -143,6 +144,7 @@ class Variants(Result):
 
     frame: pd.DataFrame
 
+    column_units: ClassVar[dict[str, Unit]] = {f"lead_time_{s}": "s" for s in ("mean", "median", "p90", "min", "max")}
     section_id: ClassVar[str] = "variants"
     section_title: ClassVar[str] = "Variants"
     section_template: ClassVar[str] = "section_variants.html.j2"
@@ -237,6 +239,7 @@ class Cases(Result):
     events_per_case: dict[str, float]
     cases: int = 0
 
+    column_units: ClassVar[dict[str, Unit]] = {"lead_time": "s"}
     section_id: ClassVar[str] = "lead_time"
     section_title: ClassVar[str] = "Lead time"
     section_template: ClassVar[str] = "section_lead_time.html.j2"

@@ -40,6 +40,7 @@ from cspm.core.expr import to_frame
 from cspm.core.log import CASE, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
+from cspm.render.workbook import Sheet
 
 __all__ = ["HandoffAnalysis", "HandoffAnalysisSummary", "analyse_handoffs", "handoffs"]
 
@@ -105,6 +106,14 @@ class HandoffAnalysis(Result):
 
     def table(self) -> pd.DataFrame:
         return self.per_case
+
+    def workbook_sheets(self) -> list[Sheet]:
+        """Handoffs between units and the ping-pong pairs (team returned to, team it went to)."""
+        level = self.handoffs.level
+        return [
+            Sheet("Handoffs", self.handoffs.edges, note=f"Handoffs between {level}s"),
+            Sheet("Ping-pong pairs", self.ping_pong.pairs(), note=f"Returns to a {level} after leaving it"),
+        ]
 
     def _summary(self) -> HandoffAnalysisSummary:
         return HandoffAnalysisSummary(
