@@ -64,7 +64,12 @@ class InputError(CspmError):
             text += f" Expected {self.expected}."
         if self.hint:
             text += f" {self.hint}"
-        return text
+        return one_paragraph(text)
+
+
+def one_paragraph(text: str) -> str:
+    """``text`` on one line: line breaks (e.g. in a parser's message) become spaces."""
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
 
 
 @dataclass

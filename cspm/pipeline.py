@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -50,6 +50,7 @@ from cspm.mining.records import (
     Share,
     VariantsSummary,
 )
+from cspm.render.canonical import creation_time
 from cspm.render.report import Report, ReportSection
 from cspm.render.workbook import write_workbook
 
@@ -347,7 +348,7 @@ def write_discovery(
     record = DiscoverSummary(
         schema=SUMMARY_SCHEMA,
         cspm_version=__version__,
-        created=datetime.now(UTC).replace(microsecond=0),
+        created=creation_time(),
         filters=applied,
         settings=Settings(noise_threshold=noise, miner=miner, map_activities=activities, map_paths=paths),
         **dict(found),

@@ -24,6 +24,7 @@ import typer
 import typer.core
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from cspm._version import __version__
 from cspm.analysis.conformance.check import ModelError, ReferenceModel, load_model
@@ -32,6 +33,7 @@ from cspm.core.log import TicketLog
 from cspm.errors import ConfigError, CspmError, InputError
 from cspm.ingest.pseudonymise import as_settings
 from cspm.ingest.read import read
+from cspm.render.safe import terminal_text
 
 app = typer.Typer(
     name="cspm",
@@ -225,8 +227,14 @@ def _source(log: Path) -> Path | str:
 
 
 def esc(value: Any) -> str:
-    """``value`` as text that Rich prints literally (names from logs and files may contain ``[…]``)."""
-    return escape(str(value))
+    """``value`` as text that Rich prints literally (names from logs and files may contain ``[…]``),
+    with control and bidi characters shown as escapes (``\\x1b``, ``<U+202E>``)."""
+    return escape(terminal_text(value))
+
+
+def plain(value: Any) -> Text:
+    """``value`` as a Rich ``Text`` (no markup) with control and bidi characters shown as escapes."""
+    return Text(terminal_text(value))
 
 
 # --- options checked before any work starts -------------------------------------------------------

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from rich.text import Text
 
 from cspm.analysis.waiting import waiting
 from cspm.cli._app import (
@@ -20,6 +19,7 @@ from cspm.cli._app import (
     config_named,
     console,
     esc,
+    plain,
     print_json,
     reads_log,
 )
@@ -71,7 +71,7 @@ def bottlenecks(
             table.add_column(h, justify="right", no_wrap=True)
         for row in r.itertuples():
             table.add_row(
-                str(row.rank), Text(f"{row.name} ≤ {row.target_h:g} h ({row.clock[:3]}.)"),
+                str(row.rank), plain(f"{row.name} ≤ {row.target_h:g} h ({row.clock[:3]}.)"),
                 f"{_pct(row.attained)} / {row.required:.0%}", _num(row.level_h, " h"), _num(row.ratio, "×"),
                 str(row.breaching_events), _num(row.excess_h, "", 1),
             )  # fmt: skip
@@ -79,7 +79,7 @@ def bottlenecks(
         for h in ["#", "step", "waits", "median h", "P90 h", "total h"]:
             table.add_column(h, justify="left" if h == "step" else "right")
         for row in r.itertuples():
-            table.add_row(str(row.rank), Text(str(row.step)), str(row.n), _num(row.median_h), _num(row.p90_h), _num(row.total_h))
+            table.add_row(str(row.rank), plain(str(row.step)), str(row.n), _num(row.median_h), _num(row.p90_h), _num(row.total_h))
     console.print(table)
     console.print(f"[dim]{esc(analysis.headline())} Time semantics: {analysis.semantics}.[/dim]", soft_wrap=True)
     if analysis.sla_pause:

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from rich.text import Text
 
 from cspm.cli._app import (
     ConfigOpt,
@@ -21,6 +20,7 @@ from cspm.cli._app import (
     esc,
     model_option,
     output_file,
+    plain,
     print_json,
     reads_log,
 )
@@ -98,7 +98,7 @@ def conformance(
         for c in [*cols, "tickets", "share", "vs conforming"]:
             table.add_column(c, justify="right" if c in ("tickets", "share", "vs conforming") else "left")
         for r in df.head(15).itertuples():
-            vals = [Text(str(getattr(r, c))) for c in cols]
+            vals = [plain(str(getattr(r, c))) for c in cols]
             table.add_row(*vals, f"{r.tickets:,}", f"{r.share:.1%}", format_duration(r.lead_time_difference))
         console.print(table)
     if result.rules is not None:
@@ -106,7 +106,7 @@ def conformance(
         for c in ("rule", "applies", "violations", "share"):
             table.add_column(c)
         for r in result.rules.table().itertuples():
-            table.add_row(Text(str(r.rule)), f"{r.applies:,}", f"{r.violations:,}", f"{r.share:.1%}")
+            table.add_row(plain(str(r.rule)), f"{r.applies:,}", f"{r.violations:,}", f"{r.share:.1%}")
         console.print(table)
     if save is not None:
         console.print(f"written: {esc(save)}", highlight=False)

@@ -12,7 +12,6 @@ import ibis
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from rich.text import Text
 
 from cspm.cli._app import (
     ConfigOpt,
@@ -26,6 +25,7 @@ from cspm.cli._app import (
     err_console,
     esc,
     model_option,
+    plain,
     print_json,
     reads_log,
     time_option,
@@ -124,13 +124,13 @@ def _print_outputs(outputs: Any, title: str, out: Path) -> None:
     table.add_row("top variant share", f"{ov.top_variant_share:.1%}" if ov.top_variant_share is not None else "–")
     table.add_row("median lead time", format_duration(ov.median_lead_time_seconds))
     for i, edge in enumerate(s.slowest_transitions[:3], start=1):
-        table.add_row(f"slowest transition {i}", Text(f"{edge.source} → {edge.target}: {format_duration(edge.wait_median)}"))
+        table.add_row(f"slowest transition {i}", plain(f"{edge.source} → {edge.target}: {format_duration(edge.wait_median)}"))
     if (conf := s.conformance) is not None:
-        table.add_row("conformance", Text(f"{conf.fitting_share:.1%} fit {conf.model.file or conf.model.name}; "
+        table.add_row("conformance", plain(f"{conf.fitting_share:.1%} fit {conf.model.file or conf.model.name}; "
                                           f"log fitness {conf.fitness.log_fitness:.4f}"))  # fmt: skip
     console.print(table)
     for finding in outputs.findings():
-        console.print(f"• {finding}", soft_wrap=True, highlight=False, markup=False)
+        console.print(plain(f"• {finding}"), soft_wrap=True, highlight=False)
     for item in s.filters:
         console.print(f"[dim]filter: {esc(item)}[/dim]", soft_wrap=True, highlight=False)
     for note in outputs.notes:

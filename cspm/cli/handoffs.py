@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from rich.text import Text
 
 from cspm.analysis.handoffs.analysis import handoffs as handoff_analysis
 from cspm.cli._app import (
@@ -22,6 +21,7 @@ from cspm.cli._app import (
     console,
     esc,
     output_file,
+    plain,
     print_json,
     reads_log,
 )
@@ -74,14 +74,14 @@ def handoffs(
         return
     console.print(f"[bold]Handoffs and loops[/bold] — {esc(log.name)} ({level.value} level)", highlight=False)
     for finding in analysis.findings():
-        console.print(f"• {finding}", soft_wrap=True, highlight=False, markup=False)
+        console.print(plain(f"• {finding}"), soft_wrap=True, highlight=False)
     busiest = analysis.handoffs.busiest(5)
     if not busiest.empty:
         table = Table(title="Busiest handoffs", header_style="bold")
         for col in ("from", "to", "handoffs", "median wait"):
             table.add_column(col, justify="right" if col in ("handoffs", "median wait") else "left")
         for r in busiest.itertuples():
-            table.add_row(Text(str(r.from_unit)), Text(str(r.to_unit)), f"{r.handoffs:,}", format_duration(r.median_wait_s))
+            table.add_row(plain(str(r.from_unit)), plain(str(r.to_unit)), f"{r.handoffs:,}", format_duration(r.median_wait_s))
         console.print(table)
     pairs = analysis.ping_pong.pairs_undirected().head(5)
     if not pairs.empty:
@@ -90,7 +90,7 @@ def handoffs(
         table.add_column("bounces", justify="right")
         table.add_column("tickets", justify="right")
         for r in pairs.itertuples():
-            table.add_row(Text(str(r.pair)), f"{r.bounces:,}", f"{r.tickets:,}")
+            table.add_row(plain(str(r.pair)), f"{r.bounces:,}", f"{r.tickets:,}")
         console.print(table)
     if html is not None:
         console.print(f"section written to {esc(html)}", highlight=False)

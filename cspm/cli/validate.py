@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.table import Table
-from rich.text import Text
 
 from cspm.cli._app import (
     ConfigOpt,
@@ -20,6 +19,7 @@ from cspm.cli._app import (
     console,
     esc,
     output_file,
+    plain,
     print_json,
     reads_log,
 )
@@ -65,7 +65,7 @@ def _print_quality(quality: DataQuality, log: Path, shown: list[dict[str, Any]],
     table.add_column("figure")
     table.add_column("value", justify="right")
     for figure, value in quality.figures():
-        table.add_row(Text(figure), Text(value))
+        table.add_row(plain(figure), plain(value))
     console.print(table)
     roles = ", ".join(f"{k} = {v!r}" for k, v in quality.roles.items() if v and k != "detected")
     console.print(f"[dim]columns: {esc(roles)}[/dim]", soft_wrap=True)
@@ -90,7 +90,7 @@ def _rejects_table(rows: list[dict[str, Any]], total: int) -> Table:
     for name in _REJECT_COLUMNS:
         table.add_column(name, justify="right" if name in ("row", "line") else "left")
     for row in rows:
-        table.add_row(*(Text(_cell(row[name], name)) for name in _REJECT_COLUMNS))
+        table.add_row(*(plain(_cell(row[name], name)) for name in _REJECT_COLUMNS))
     return table
 
 

@@ -41,6 +41,7 @@ def new_duckdb_backend(memory_limit: str | None = None) -> Any:
     raw.execute("SET TimeZone = 'UTC'")
     raw.execute(f"SET temp_directory = '{tempfile.gettempdir()}/cspm_duckdb_spill'")
     raw.execute("SET preserve_insertion_order = true")
+    raw.execute("SET enable_progress_bar = false")  # DuckDB's progress bar would write to stderr
     if memory_limit:
         raw.execute(f"SET memory_limit = '{memory_limit}'")
     return con

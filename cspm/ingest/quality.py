@@ -23,6 +23,8 @@ from cspm.core.records import BaseRecord, Record
 from cspm.core.result import Result, json_ready
 from cspm.ingest.lifecycle import STANDARD, SYNONYMS
 from cspm.ingest.timestamps import TimestampReport
+from cspm.render.safe import neutralise_frame
+from cspm.render.tables import write_table
 from cspm.units import format_duration
 
 __all__ = [
@@ -272,8 +274,8 @@ class DataQuality(Result):
                 f"row accounting broken for {info.source}: read {info.rows_read}, kept {info.rows_kept}, "
                 f"rejected {rejected}"
             )
-        warnings: list[str] = []
         details = dict(info.details)
+        warnings: list[str] = list(details.pop("warnings", []))  # the loader's (e.g. the encoding's)
         details["timezone"] = info.timezone
         for rep in info.timestamp_reports:
             warnings.extend(rep.warnings)
@@ -481,12 +483,19 @@ class DataQuality(Result):
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         t = self.rejects.order_by("source_row") if self.rejects is not None else None
-        if t is None:
-            self.rejects_frame().to_csv(path, index=False)
-        elif path.suffix.lower() == ".parquet":
+        suffix = path.suffix.lower()
+        if t is not None and suffix == ".parquet":
             t.to_parquet(path)
-        else:
-            t.to_pandas().to_csv(path, index=False) if self.rows_rejected < 100_000 else t.to_csv(path)
+        elif t is None or self.rows_rejected < 100_000 or suffix == ".xlsx":
+            frame = self.rejects_frame(None) if t is None else t.to_pandas()
+            if suffix in (".parquet", ".xlsx"):
+                write_table(frame, path)
+            else:  # CSV whatever the suffix, formula-like cells neutralised as write_table does
+                neutralise_frame(frame).to_csv(path, index=False)
+        else:  # streamed in batches, each with its formula-like cells neutralised
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                for i, batch in enumerate(t.to_pyarrow_batches(chunk_size=100_000)):
+                    neutralise_frame(batch.to_pandas()).to_csv(fh, index=False, header=i == 0)
         return path
 
     def __str__(self) -> str:

@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["REJECTS_DDL", "ROWCOL", "RawSource", "lit", "q"]
+__all__ = ["LINECOL", "REJECTS_DDL", "ROWCOL", "RawSource", "lit", "q", "source_names"]
 
 ROWCOL = "__row"
 """Column of the raw table holding the 1-based data row of the source (header excluded)."""
+LINECOL = "__line"
+"""Column of the raw table holding a row's physical file line, when it is not the row + 1."""
 REJECTS_DDL = (
     "CREATE TABLE {name} (source_row BIGINT, line BIGINT, \"column\" VARCHAR, reason VARCHAR, "
     "value VARCHAR)"
@@ -34,6 +36,7 @@ class RawSource:
     info: dict[str, Any] = field(default_factory=dict)
     has_lines: bool = False  # the source has file lines (CSV): errors name them
     drop: list[str] = field(default_factory=list)  # SQL that frees the raw data afterwards
+    line_column: str | None = None  # the column of physical lines (else line = row + 1)
 
     def __post_init__(self) -> None:
         if not self.drop:
@@ -48,3 +51,25 @@ def q(name: str) -> str:
 def lit(value: str) -> str:
     """Quote a string literal for DuckDB SQL."""
     return "'" + value.replace("'", "''") + "'"
+
+
+def source_names(names: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The source's column names as raw-table columns, and the ones renamed (old → new).
+
+    An empty name becomes ``column_N`` (N = its 1-based position); a name starting with ``__`` (the
+    prefix of cspm's internal columns, e.g. :data:`ROWCOL`) gets ``attr`` in front
+    (``__row`` → ``attr__row``); a repeated name gets a suffix (``_2``, ``_3``, …)."""
+    out: list[str] = []
+    renamed: dict[str, str] = {}
+    for i, name in enumerate(names):
+        base = name.strip() or f"column_{i + 1}"
+        if base.startswith("__"):
+            base = "attr" + base
+        candidate, n = base, 1
+        while candidate in out:
+            n += 1
+            candidate = f"{base}_{n}"
+        out.append(candidate)
+        if candidate != name:
+            renamed[name] = candidate
+    return out, renamed

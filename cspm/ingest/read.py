@@ -195,6 +195,8 @@ def _build(
     )
     consumed = {roles.case_id, roles.timestamp, *act_cols}
     select = [f"{src.table}.{ROWCOL} AS {ROW}", f"{text(roles.case_id)} AS {CASE}", f"{act_expr} AS {ACTIVITY}"]
+    if src.line_column:
+        select.append(f"{src.table}.{src.line_column} AS {src.line_column}")
     select.append(f"{ts_expr} AS {TIMESTAMP}")
     if start_expr:
         select.append(f"{start_expr} AS {START}")
@@ -221,12 +223,13 @@ def _build(
     # Why a row is rejected (first problem wins), with the column and raw value. The checks read
     # the parsed columns of the inner select, so every value is parsed once.
     select.append(f"{text(roles.timestamp)} AS __ts_raw")
-    extra = ["__ts_raw"]
+    extra = ["__ts_raw", *([src.line_column] if src.line_column else [])]
     checks = [
         (f"{CASE} IS NULL", "missing case id", roles.case_id, "NULL"),
         (f"{ACTIVITY} IS NULL", "missing activity", act_cols[0], "NULL"),
         ("__ts_raw IS NULL", "missing timestamp", roles.timestamp, "NULL"),
         (f"{TIMESTAMP} IS NULL", "unparsable timestamp", roles.timestamp, "__ts_raw"),
+        (_out_of_range(TIMESTAMP), _OUT_OF_RANGE, roles.timestamp, "__ts_raw"),
     ]
     if start_expr:
         select.append(f"{text(roles.start_timestamp)} AS __st_raw")
@@ -234,6 +237,7 @@ def _build(
         checks.append(
             (f"__st_raw IS NOT NULL AND {START} IS NULL", "unparsable start timestamp", roles.start_timestamp, "__st_raw")
         )
+        checks.append((_out_of_range(START), "start " + _OUT_OF_RANGE, roles.start_timestamp, "__st_raw"))
     field_col = _roles.field_column(src.columns)
     if field_col and _roles.normalise(act_cols[0]) in ("to", "newvalue", "new value", "to status"):
         status = ", ".join(lit(s) for s in _roles.STATUS_FIELDS)
@@ -251,7 +255,7 @@ def _build(
         f"CREATE TABLE {events} AS SELECT *, {reason} AS __reason, {rcol} AS __rcol, {rval} AS __rval "
         f"FROM (SELECT {inner} FROM {src.table})"
     )
-    line = f"{ROW} + 1" if src.has_lines else "NULL"
+    line = src.line_column or (f"{ROW} + 1" if src.has_lines else "NULL")
     raw.execute(
         f"INSERT INTO {rejects} SELECT {ROW}, {line}, __rcol, __reason, __rval FROM {events} "
         "WHERE __reason IS NOT NULL"
@@ -292,6 +296,22 @@ def _on_duckdb_first(source: Any) -> bool:
         return True
     name = str(source).lower()
     return name.endswith((".xes", ".xes.gz", ".xlsx", ".xls", ".xlsm", ".ods"))
+
+
+# Instants cspm can compute with everywhere (pandas' nanosecond range): a timestamp outside it
+# (year 0, 10000, a zone shift across year 1 or 9999, a typo such as 0202) is rejected, not carried.
+_RANGE = ("1678-01-01 00:00:00+00", "2262-01-01 00:00:00+00")
+_OUT_OF_RANGE = "timestamp out of range (UTC years 1678–2261)"
+
+
+def _out_of_range(column: str) -> str:
+    lo, hi = (f"CAST({lit(v)} AS TIMESTAMPTZ)" for v in _RANGE)
+    return f"({column} < {lo} OR {column} >= {hi})"
+
+
+def _opt(mapping: dict[str, Any], role: str) -> str | None:
+    value = mapping.get(role)
+    return value if isinstance(value, str) else None
 
 
 def _looks_like_time(raw: Any, table: str, column: str) -> bool:

@@ -6,11 +6,13 @@ reader cannot take (wrong number of fields, invalid text) go to the rejects tabl
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import csv
 import gzip
 import os
 import tempfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +20,12 @@ import pyarrow as pa
 
 from cspm.core.engine import unique_name
 from cspm.errors import InputError
-from cspm.ingest.raw import ROWCOL, RawSource, lit
+from cspm.ingest.raw import LINECOL, ROWCOL, RawSource, lit, source_names
 from cspm.ingest.xes import load_xes
 
 _DELIMS = [",", ";", "\t", "|"]
+MAX_COLUMNS = 1_000
+"""Most columns a source may have (a size guard: wider tables are refused with an error)."""
 _TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".dat"}
 
 
@@ -65,12 +69,22 @@ def _head(path: Path, size: int = 65536) -> bytes:
     with open(path, "rb") as fh:
         data = fh.read(size)
     if data[:2] == b"\x1f\x8b":
-        try:
-            with gzip.open(path, "rb") as fh:
-                return b"GZ" + fh.read(size)
-        except OSError as exc:
-            raise InputError(f"is a damaged gzip file ({exc}).", path=path) from None
+        check_gzip(path)
+        with gzip.open(path, "rb") as fh:
+            return b"GZ" + fh.read(size)
     return data
+
+
+def check_gzip(path: Path) -> None:
+    """Decompress the whole gzip file once (streaming): a truncated or corrupt file is an error
+    naming it, before any reader sees it."""
+    try:
+        with gzip.open(path, "rb") as fh:
+            while fh.read(1 << 20):
+                pass
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputError(f"is a damaged or truncated gzip file ({exc}).", path=path,
+                         expected="a complete gzip file") from None  # fmt: skip
 
 
 def _sniff_kind(path: Path, head: bytes) -> str:
@@ -98,7 +112,7 @@ def _sniff_kind(path: Path, head: bytes) -> str:
         raise InputError(
             "looks like JSON, not a table.", path=path, expected="a CSV/TSV with a header row"
         )
-    if b"\x00" in body and not body.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in body and not body.startswith((b"\xff\xfe", b"\xfe\xff")) and utf16_without_bom(body) is None:
         raise InputError(
             "is a binary file, not a text table.",
             path=path,
@@ -114,6 +128,8 @@ def detect_encoding(path: Path, head: bytes) -> str:
         return "utf-8-sig"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
+    if (bomless := utf16_without_bom(head)) is not None:
+        return bomless
     if _decodes(path, "utf-8"):
         return "utf-8"
     if _decodes(path, "gb18030"):
@@ -129,6 +145,37 @@ def detect_encoding(path: Path, head: bytes) -> str:
         expected="UTF-8, UTF-8 with BOM, UTF-16 or GB18030/GBK text",
         hint="Pass the encoding explicitly, e.g. encoding='gb18030' or --encoding gb18030.",
     )
+
+
+def utf16_without_bom(head: bytes) -> str | None:
+    """``utf-16-le`` / ``utf-16-be`` when the text is UTF-16 without a byte-order mark: most bytes
+    at odd (LE) or even (BE) positions are NUL, as in ASCII-range text."""
+    sample = head[:4096]
+    pairs = len(sample) // 2
+    if pairs < 4:
+        return None
+    even = sum(1 for i in range(0, 2 * pairs, 2) if sample[i] == 0)
+    odd = sum(1 for i in range(1, 2 * pairs, 2) if sample[i] == 0)
+    if odd >= 0.6 * pairs and even <= 0.1 * pairs:
+        return "utf-16-le"
+    if even >= 0.6 * pairs and odd <= 0.1 * pairs:
+        return "utf-16-be"
+    return None
+
+
+def _first_invalid_utf8(path: Path) -> tuple[int, bytes] | None:
+    """The line and bytes of the first invalid UTF-8 sequence of the file, if any (the evidence of
+    a legacy encoding, shown in the quality report)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return line + chunk[: exc.start].count(b"\n"), chunk[exc.start : exc.start + 8]
+            line += chunk.count(b"\n")
+    return None
 
 
 def _decodes(path: Path, encoding: str) -> bool:
@@ -149,6 +196,15 @@ def _decodes(path: Path, encoding: str) -> bool:
 def _transcode(path: Path, encoding: str) -> str:
     """Stream a non-UTF-8 file into a temporary UTF-8 copy that DuckDB can read."""
     fd, out = tempfile.mkstemp(prefix="cspm_utf8_", suffix=".csv")
+    try:
+        _transcode_into(path, encoding, fd)
+    except BaseException:
+        os.unlink(out)
+        raise
+    return out
+
+
+def _transcode_into(path: Path, encoding: str, fd: int) -> None:
     decoder = codecs.getincrementaldecoder(encoding)()
     line = 1
     with open(path, "rb") as fh, os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
@@ -167,8 +223,17 @@ def _transcode(path: Path, encoding: str) -> str:
                 ) from None
             line += chunk.count(b"\n")
             dst.write(text)
-        dst.write(decoder.decode(b"", final=True))
-    return out
+        try:
+            dst.write(decoder.decode(b"", final=True))
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"ends in the middle of a character in {encoding} ({exc.reason}; e.g. an odd byte count "
+                "in UTF-16).",
+                path=path,
+                line=line,
+                expected=f"complete text in {encoding}",
+                hint="Pass the right encoding with encoding=… / --encoding.",
+            ) from None
 
 
 def _first_lines(path: str, n: int = 50) -> list[str]:
@@ -211,6 +276,13 @@ def _load_csv(
     body = head[2:] if gz else head
     if encoding is None:
         encoding = "utf-8" if gz else detect_encoding(path, body)
+        if codecs.lookup(encoding).name not in ("utf-8", "utf-16", "utf-16-le", "utf-16-be") and (
+            bad := _first_invalid_utf8(path)
+        ):
+            info["warnings"] = [
+                f"the file is not valid UTF-8 (line {bad[0]}: bytes {bad[1]!r}), so it was read as {encoding}; "
+                "if it is UTF-8 with a few bad bytes, read it with --encoding utf-8 (encoding='utf-8')."
+            ]
     else:
         try:
             codecs.lookup(encoding)
@@ -220,11 +292,40 @@ def _load_csv(
     read_path = str(path)
     if not gz and codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
         read_path = _transcode(path, encoding)
+    try:
+        return _load_text(raw, path, read_path, rejects, info, delimiter)
+    finally:
+        if read_path != str(path):
+            os.unlink(read_path)
+
+
+def _load_text(
+    raw: Any, path: Path, read_path: str, rejects: str, info: dict[str, Any], delimiter: str | None
+) -> RawSource:
+    """Load the UTF-8 text file ``read_path`` (``path`` itself, or its transcoded copy)."""
     lines = _first_lines(read_path)
     if not lines or not lines[0].strip():
         raise InputError("has no header row (the first line is empty).", path=path, line=1)
     header_line = lines[0].lstrip("\ufeff")
+    if "\x00" in header_line:
+        raise InputError(
+            f"cannot be decoded as {info['encoding']}: its header has NUL bytes.",
+            path=path,
+            line=1,
+            expected="text in the given encoding",
+            hint="Is it UTF-16 without a byte-order mark? Leave the encoding out to detect it, or pass "
+            "--encoding utf-16-le / utf-16-be.",
+        )
     guessed = _guess_delimiter(lines)
+    if guessed and header_line.count(guessed) >= MAX_COLUMNS:  # before the sniffer reads a wide file
+        raise InputError(
+            f"has {header_line.count(guessed) + 1:,} columns; cspm reads at most {MAX_COLUMNS:,} (an event log "
+            "has a few dozen).",
+            path=path,
+            line=1,
+            expected="a header row naming the log's columns (wrong delimiter, or a wide export?)",
+            hint="Keep the columns you need (case id, activity, timestamps, attributes) and read that file.",
+        )
     if delimiter is not None:
         if delimiter not in header_line and guessed and guessed != delimiter:
             raise InputError(
@@ -251,9 +352,68 @@ def _load_csv(
         )
     info["delimiter"] = delim
     header = next(csv.reader([header_line], delimiter=delim, quotechar='"'))
-    columns = _unique_headers([h.strip() for h in header])
-    if len(columns) != len(set(header)):
-        info["renamed duplicate headers"] = [c for c in columns if c not in header]
+    columns, renamed = source_names([h.strip() for h in header])
+    if renamed:
+        info["renamed columns"] = renamed
+    if len(columns) > MAX_COLUMNS:
+        raise InputError(
+            f"has {len(columns):,} columns; cspm reads at most {MAX_COLUMNS:,} (an event log has a few dozen).",
+            path=path,
+            line=1,
+            expected="a header row naming the log's columns (wrong delimiter, or a wide export?)",
+            hint="Keep the columns you need (case id, activity, timestamps, attributes) and read that file.",
+        )
+    capped = _cap_wide_lines(read_path, delim, len(columns))
+    if capped is not None:
+        info["rows with far too many fields"] = capped[1]
+        try:
+            return _read_table(raw, path, capped[0], rejects, info, delim, columns)
+        finally:
+            os.unlink(capped[0])
+    return _read_table(raw, path, read_path, rejects, info, delim, columns)
+
+
+_WIDE_LINE = 4096  # bytes: only lines this long are checked for extra fields
+_EXTRA_FIELDS = 100  # fields beyond the header's that a line keeps before it is cut
+
+
+def _cap_wide_lines(read_path: str, delim: str, n_columns: int) -> tuple[str, int] | None:
+    """A copy of the file in which each line with far more fields than the header (more than
+    ``_EXTRA_FIELDS`` extra) is cut after them, and how many such lines there were; None when
+    there are none. Such a row is rejected either way ("too many columns"); cutting it keeps the
+    reader from storing one reject per extra field, each with a copy of the line (quadratic memory)."""
+    opener = gzip.open if _is_gzip(read_path) else open
+    limit = n_columns + _EXTRA_FIELDS
+    sep = delim.encode("utf-8")
+    wide = False
+    with opener(read_path, "rb") as fh:  # type: ignore[operator]
+        for line in fh:
+            if len(line) > _WIDE_LINE and line.count(sep) > limit:
+                wide = True
+                break
+    if not wide:
+        return None
+    fd, out = tempfile.mkstemp(prefix="cspm_capped_", suffix=".csv")
+    cut = 0
+    with opener(read_path, "rb") as fh, os.fdopen(fd, "wb") as dst:  # type: ignore[operator]
+        for line in fh:
+            if len(line) > _WIDE_LINE and line.count(sep) > limit:
+                end = b"\r\n" if line.endswith(b"\r\n") else b"\n" if line.endswith(b"\n") else b""
+                line = sep.join(line.split(sep, limit + 1)[: limit + 1]) + end
+                cut += 1
+            dst.write(line)
+    return out, cut
+
+
+def _is_gzip(path: str) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(2) == b"\x1f\x8b"
+
+
+def _read_table(
+    raw: Any, path: Path, read_path: str, rejects: str, info: dict[str, Any], delim: str, columns: list[str]
+) -> RawSource:
+    """Read the text table into the raw table; malformed records go to the rejects table."""
     table = unique_name("raw")
     scan = unique_name("scan")
     spec = "{" + ", ".join(f"{lit(c)}: 'VARCHAR'" for c in columns) + "}"
@@ -274,18 +434,40 @@ def _load_csv(
         ) from None
     kept = raw.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     rej_rows = raw.execute(
-        f"SELECT line, column_name, error_type, csv_line FROM {rejects}_csv ORDER BY line"
+        # one reject per line (its first problem), the line cut to 500 characters in the engine
+        f"SELECT line, arg_min(line_byte_position, byte_position), arg_min(column_name, byte_position), "
+        f"arg_min(error_type, byte_position), left(arg_min(csv_line, byte_position), 500) "
+        f"FROM {rejects}_csv GROUP BY line ORDER BY line"
     ).fetchall()
     raw.execute(f"DROP TABLE IF EXISTS {rejects}_csv")
     raw.execute(f"DROP TABLE IF EXISTS {scan}")
-    bad_lines = sorted({r[0] for r in rej_rows})
     drop = [f"DROP TABLE IF EXISTS {table}"]
-    total = kept + len(bad_lines)
+    total = kept + len(rej_rows)
     if total == 0:
         raise InputError("has a header but no data rows.", path=path, expected="a header row and events")
+    # Record number and physical line of each record. Without blank lines and multi-line fields the
+    # record k is on line k + 1; otherwise the records' first lines are read from the file.
+    starts = _record_lines(read_path, delim, total)
+    if starts is None:
+        bad_rows = [(r[0] - 1, r[0], *r[2:]) for r in rej_rows]
+    else:
+        info["line numbers"] = "physical lines (the file has blank lines or multi-line fields)"
+        physical = _lines_at(read_path, [r[1] for r in rej_rows])
+        bad_rows = [(bisect.bisect_right(starts, ln), ln, *r[2:]) for ln, r in zip(physical, rej_rows, strict=True)]
+    if kept == 0:
+        row, line, _column, error_type, csv_line = bad_rows[0]
+        quote = " (an unterminated quote swallows the lines after it)" if csv_line.count('"') % 2 else ""
+        raise InputError(
+            f"no record could be read: all {total:,} are malformed; the first is "
+            f"{error_type.lower().replace('_', ' ')}{quote}: {csv_line[:80]!r}.",
+            path=path,
+            line=line,
+            row=row,
+            expected=f"records of {len(columns)} fields separated by {delim!r}, quotes closed",
+        )
     # row number: the k-th kept record is the k-th record number not among the rejected ones
-    if bad_lines:
-        bad = ",".join(str(line - 1) for line in bad_lines)
+    if bad_rows:
+        bad = ",".join(str(r[0]) for r in bad_rows)
         raw.execute(
             f"CREATE TABLE {table}_n AS WITH k AS (SELECT *, rowid AS __k FROM {table}), "
             f"n AS (SELECT r AS __row, row_number() OVER (ORDER BY r) - 1 AS __k "
@@ -294,21 +476,24 @@ def _load_csv(
         )
         raw.execute(f"DROP TABLE {table}")
         raw.execute(f"ALTER TABLE {table}_n RENAME TO {table}")
-        seen = set()
-        for line, column, error_type, csv_line in rej_rows:
-            if line in seen:
-                continue
-            seen.add(line)
+        for row, line, column, error_type, csv_line in bad_rows:
             reason = "malformed row: " + error_type.lower().replace("_", " ")
-            raw.execute(
-                f"INSERT INTO {rejects} VALUES (?, ?, ?, ?, ?)",
-                [line - 1, line, column, reason, (csv_line or "")[:500]],
-            )
+            raw.execute(f"INSERT INTO {rejects} VALUES (?, ?, ?, ?, ?)", [row, line, column, reason, csv_line or ""])
     else:
         # records come out of the reader in file order: the row number is the table's rowid + 1
         raw.execute(f"ALTER TABLE {table} RENAME TO {table}_data")
         raw.execute(f"CREATE VIEW {table} AS SELECT *, rowid + 1 AS {ROWCOL} FROM {table}_data")
         drop = [f"DROP VIEW IF EXISTS {table}", f"DROP TABLE IF EXISTS {table}_data"]
+    line_column = None
+    if starts is not None:  # each kept row's physical line, for the rows rejected later
+        view, lined = table + "_lines", table + "_l"
+        raw.register(view, pa.table({"__r": pa.array(range(1, total + 1), pa.int64()), LINECOL: pa.array(starts, pa.int64())}))
+        raw.execute(f"CREATE TABLE {lined} AS SELECT t.*, m.{LINECOL} FROM {table} t JOIN {view} m "
+                    f"ON t.{ROWCOL} = m.__r ORDER BY t.{ROWCOL}")  # fmt: skip
+        raw.unregister(view)
+        for statement in drop:
+            raw.execute(statement)
+        table, drop, line_column = lined, [f"DROP TABLE IF EXISTS {lined}"], LINECOL
     if len(columns) == 1:
         only = columns[0]
         other = next((d for d in _DELIMS if d != delim and d in only), None)
@@ -320,21 +505,60 @@ def _load_csv(
                 expected=f"fields separated by {other!r}",
                 hint=f"Use delimiter={other!r} (--delimiter {other!r}) or leave it out to detect it.",
             )
-    if read_path != str(path):
-        os.unlink(read_path)
-    return RawSource(table, columns, str(path), "csv", total, info, has_lines=True, drop=drop)
+    return RawSource(table, columns, str(path), "csv", total, info, has_lines=True, drop=drop, line_column=line_column)
 
 
-def _unique_headers(names: list[str]) -> list[str]:
-    """Empty headers become column_N; repeated ones get a suffix (_2, _3, …)."""
-    out: list[str] = []
-    for i, name in enumerate(names):
-        base = name or f"column_{i + 1}"
-        candidate, n = base, 1
-        while candidate in out:
-            n += 1
-            candidate = f"{base}_{n}"
-        out.append(candidate)
+def _open_text(path: str, mode: str = "rb") -> Any:
+    return gzip.open(path, mode) if _is_gzip(path) else open(path, mode)
+
+
+def _record_lines(path: str, delim: str, records: int) -> list[int] | None:
+    """The physical line each data record starts on, when the file has blank lines or multi-line
+    (quoted) fields and the records can be told apart as the reader did; else None (then record
+    k is on line k + 1)."""
+    lines, blank, last = 0, False, b"\n"
+    with _open_text(path) as fh:
+        while chunk := fh.read(1 << 20):
+            lines += chunk.count(b"\n")
+            blank = blank or b"\n\n" in chunk or b"\n\r\n" in chunk or (last == b"\n" and chunk[:1] in (b"\n", b"\r"))
+            last = chunk[-1:]
+    lines += last != b"\n"
+    if not blank and lines - 1 == records:
+        return None
+    limit = csv.field_size_limit()
+    csv.field_size_limit(1 << 30)
+    starts: list[int] = []
+    try:
+        with (gzip.open(path, "rt", encoding="utf-8", errors="replace", newline="") if _is_gzip(path)
+              else open(path, encoding="utf-8", errors="replace", newline="")) as fh:  # fmt: skip
+            reader = csv.reader(fh, delimiter=delim, quotechar='"', doublequote=True, strict=False)
+            next(reader, None)
+            end = reader.line_num
+            for record in reader:
+                if record:
+                    starts.append(end + 1)
+                end = reader.line_num
+    except csv.Error:
+        return None
+    finally:
+        csv.field_size_limit(limit)
+    return starts if len(starts) == records else None
+
+
+def _lines_at(path: str, positions: list[int]) -> list[int]:
+    """The physical line (1-based) of each byte position."""
+    order = sorted(range(len(positions)), key=lambda i: positions[i])
+    out = [0] * len(positions)
+    seen, newlines, k = 0, 0, 0
+    with _open_text(path) as fh:
+        while k < len(order) and (chunk := fh.read(1 << 20)):
+            while k < len(order) and positions[order[k]] < seen + len(chunk):
+                out[order[k]] = newlines + chunk[: max(0, positions[order[k]] - seen)].count(b"\n") + 1
+                k += 1
+            newlines += chunk.count(b"\n")
+            seen += len(chunk)
+    for i in order[k:]:
+        out[i] = newlines + 1
     return out
 
 
@@ -370,10 +594,16 @@ def _load_parquet(raw: Any, path: Path) -> RawSource:
 def _load_arrow(raw: Any, arrow: pa.Table, path: str, kind: str, info: dict | None = None) -> RawSource:
     if arrow.num_rows == 0:
         raise InputError("has no rows.", path=path, expected="events")
-    names = [str(c) for c in arrow.column_names]
-    if len(set(names)) != len(names):
-        dupes = sorted({n for n in names if names.count(n) > 1})
+    given = [str(c) for c in arrow.column_names]
+    if len(set(given)) != len(given):
+        dupes = sorted({n for n in given if given.count(n) > 1})
         raise InputError(f"has duplicate column names: {dupes}.", path=path, expected="unique headers")
+    if len(given) > MAX_COLUMNS:
+        raise InputError(f"has {len(given):,} columns; cspm reads at most {MAX_COLUMNS:,}.", path=path,
+                         expected="the log's columns (case id, activity, timestamps, attributes)")  # fmt: skip
+    names, renamed = source_names(given)
+    if renamed:
+        info = {**(info or {}), "renamed columns": renamed}
     arrow = arrow.rename_columns(names).append_column(
         ROWCOL, pa.array(range(1, arrow.num_rows + 1), pa.int64())
     )

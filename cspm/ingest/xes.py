@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import shlex
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,7 @@ def load_xes(raw: Any, path: Path) -> RawSource:
         raw.unregister(view)
         batch.clear()
 
+    renamed: dict[str, str] = {}
     trace_attrs: dict[str, str | None] = {}
     classifiers: list[tuple[str, list[str]]] = []
     in_event = False
@@ -115,6 +117,7 @@ def load_xes(raw: Any, path: Path) -> RawSource:
                 tag = _local(elem.tag)
                 if ev == "start":
                     if not seen_log:
+                        _refuse_dtd(elem, path)
                         if tag != "log":
                             raise InputError(
                                 f"is XML but its root element is <{tag}>, not <log>.",
@@ -131,10 +134,10 @@ def load_xes(raw: Any, path: Path) -> RawSource:
                 parent = elem.getparent()
                 ptag = _local(parent.tag) if parent is not None else ""
                 if tag in _ATTR_TAGS and ptag == "trace" and not in_event:
-                    trace_attrs["case:" + str(elem.get("key"))] = elem.get("value")
+                    trace_attrs["case:" + (elem.get("key") or "")] = elem.get("value")
                 elif tag == "event":
                     rec = {
-                        str(c.get("key")): c.get("value") for c in elem if _local(c.tag) in _ATTR_TAGS
+                        _key(c.get("key"), renamed): c.get("value") for c in elem if _local(c.tag) in _ATTR_TAGS
                     }
                     rec.update(trace_attrs)
                     rows += 1
@@ -156,9 +159,37 @@ def load_xes(raw: Any, path: Path) -> RawSource:
                 line=exc.lineno,
                 expected="an XES document",
             ) from None
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"could not be read: {exc}.", path=path) from None
     flush()
     if rows == 0:
         raise InputError("contains no events.", path=path, expected="<trace> elements with <event>s")
-    return RawSource(table, columns, str(path), "xes", rows, {"format": "XES", "classifiers": classifiers})
+    info: dict[str, Any] = {"format": "XES", "classifiers": classifiers}
+    if renamed:
+        info["renamed columns"] = renamed
+    return RawSource(table, columns, str(path), "xes", rows, info)
+
+
+def _key(key: str | None, renamed: dict[str, str]) -> str:
+    """An event attribute's key as a column name: an empty key is ``unnamed``, a key starting with
+    ``__`` (cspm's internal prefix) gets ``attr`` in front; each renaming is recorded."""
+    if key and not key.startswith("__"):
+        return key
+    name = "attr" + key if key else "unnamed"
+    renamed[key or ""] = name
+    return name
+
+
+def _refuse_dtd(root: Any, path: Path) -> None:
+    """Refuse a document with a DOCTYPE (and so any entity declaration), wherever it stands in the
+    prolog and whatever the encoding: checked on what the parser read before the root element,
+    before any content (where entities would be expanded) is parsed."""
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise InputError(
+            "contains a DOCTYPE declaration; cspm does not read XML with DTDs or entity declarations "
+            "(they can reference external files or expand without bound: XXE and entity bombs).",
+            path=path,
+            line=root.sourceline,
+            expected="a plain XES document whose root element is <log>",
+        )

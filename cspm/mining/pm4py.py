@@ -26,7 +26,9 @@ import pandas as pd
 from cspm.core.result import Result
 from cspm.mining.records import Miner, ModelSummary
 from cspm.render.bpmn import bpmn_svg
+from cspm.render.canonical import canonical_model_xml
 from cspm.render.graphviz import RenderUnavailable, render_svg
+from cspm.render.safe import xml_text
 
 __all__ = [
     "AlignedVariant",
@@ -78,7 +80,7 @@ class ProcessModel(Result):
 
         path = Path(path)
         exporter.apply(self.bpmn, str(path))
-        return path
+        return _canonical(path)
 
     def save_pnml(self, path: str | Path) -> Path:
         """Write the Petri net with its initial and final marking as PNML."""
@@ -86,7 +88,7 @@ class ProcessModel(Result):
 
         path = Path(path)
         exporter.apply(self.net, self.initial_marking, str(path), final_marking=self.final_marking)
-        return path
+        return _canonical(path)
 
     def _savers(self) -> dict[str, Callable[[Path], Any]]:
         return {**super()._savers(), ".bpmn": self.save_bpmn, ".pnml": self.save_pnml}
@@ -170,7 +172,7 @@ def inductive_model(variants: Mapping[tuple[str, ...], int], noise: float = 0.2)
     from pm4py.objects.conversion.process_tree import converter as pt_converter
     from pm4py.objects.conversion.process_tree.variants import to_bpmn
 
-    tree = inductive_tree(variants, noise)
+    tree = inductive_tree({tuple(map(xml_text, v)): n for v, n in variants.items()}, noise)
     net, im, fm = pt_converter.apply(tree)
     bpmn = to_bpmn.apply(tree)
     _layout(bpmn)
@@ -198,12 +200,12 @@ def heuristics_model(
         classic.Parameters.DEPENDENCY_THRESH: dependency_threshold,
         classic.Parameters.AND_MEASURE_THRESH: and_threshold,
     }
-    net, im, fm = classic.apply_dfg(
-        dict(edges),
-        activities=list(activities),
-        activities_occurrences=dict(activities),
-        start_activities=dict(start_activities),
-        end_activities=dict(end_activities),
+    net, im, fm = classic.apply_dfg(  # names XML cannot hold are escaped (the model is written as XML)
+        {(xml_text(a), xml_text(b)): n for (a, b), n in edges.items()},
+        activities=[xml_text(a) for a in activities],
+        activities_occurrences={xml_text(a): n for a, n in activities.items()},
+        start_activities={xml_text(a): n for a, n in start_activities.items()},
+        end_activities={xml_text(a): n for a, n in end_activities.items()},
         parameters=params,
     )
     bpmn = to_bpmn.apply(net, im, fm)
@@ -309,7 +311,14 @@ def write_pnml(net: Any, im: Any, fm: Any, path: str | Path) -> Path:
     from pm4py.objects.petri_net.exporter import exporter
 
     exporter.apply(net, im, str(path), final_marking=fm)
-    return Path(path)
+    return _canonical(Path(path))
+
+
+def _canonical(path: Path) -> Path:
+    """Rewrite a written BPMN/PNML file with content-derived ids in a canonical order, so that the
+    same model gives the same bytes (see :mod:`cspm.render.canonical`)."""
+    path.write_bytes(canonical_model_xml(path.read_bytes()))
+    return path
 
 
 def soundness_problems(net: Any, im: Any, fm: Any) -> list[str]:

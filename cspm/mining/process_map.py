@@ -134,7 +134,7 @@ class ProcessMap(Result):
             )
             _repair(chosen, full)
         pairs = {(u, v) for u, v in chosen.edges if u not in (START_NODE,) and v not in (END_NODE,)}
-        edges = self.edges[[(s, t) in pairs for s, t in zip(self.edges.source, self.edges.target, strict=True)]]
+        edges = self.edges.loc[[(s, t) in pairs for s, t in zip(self.edges.source, self.edges.target, strict=True)]]
         starts = {v for u, v in chosen.edges if u == START_NODE}
         ends = {u for u, v in chosen.edges if v == END_NODE}
         nodes = nodes.copy()

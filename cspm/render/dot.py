@@ -1,7 +1,8 @@
 """Graphviz DOT: the one escaper of cspm and a small builder of DOT source.
 
 Every name that reaches a DOT file (steps, teams, agents from the log) goes through :func:`text`:
-backslashes and double quotes are escaped, control characters dropped, line breaks become spaces,
+backslashes and double quotes are escaped, control characters dropped, bidi controls made visible
+(``<U+202E>``), line breaks become spaces,
 and ``&`` is spelled ``&amp;`` (Graphviz reads ``&name;`` in labels as an entity). Graphviz then
 XML-escapes labels when it writes SVG, so names cannot inject markup into maps.
 
@@ -15,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cspm.render.safe import visible_bidi
+
 __all__ = ["Dot", "attrs", "label", "quote", "text"]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -22,7 +25,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def text(value: Any) -> str:
     """``value`` as the body of a double-quoted DOT string (see the module docstring)."""
-    s = _CONTROL.sub("", str(value)).replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
+    s = visible_bidi(_CONTROL.sub("", str(value))).replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
     return s.replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
 
 

@@ -32,7 +32,8 @@ def edge_key(source: str, target: str) -> str:
     return "e" + _digest(f"{source}\x1f{target}")
 
 
-_UNSAFE = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+_UNSAFE = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", 0x2028: "\\u2028", 0x2029: "\\u2029",
+           **{c: f"\\u{c:04x}" for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}}  # bidi controls
 
 
 def json_script(data: Any, element_id: str) -> markupsafe.Markup:

@@ -14,8 +14,10 @@ from functools import lru_cache
 from typing import Any, Protocol, runtime_checkable
 
 import jinja2
+import markupsafe
 
 from cspm.render.formats import MISSING, fmt_h, fmt_pct
+from cspm.render.safe import visible_bidi, xml_text
 from cspm.units import format_duration
 
 __all__ = ["ReportSection", "environment", "render_fragment", "section_html"]
@@ -50,6 +52,14 @@ def _hours(x: float | None) -> str:
     return MISSING if _missing(x) else fmt_h(x)
 
 
+def _finalize(value: Any) -> Any:
+    """Every printed text value with its bidi controls made visible (``<U+202E>``): a name from a
+    log must not reorder what the reader sees. Markup (``|safe`` SVGs, rendered sections) is left."""
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return visible_bidi(xml_text(value))
+    return value
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """The Jinja environment every cspm page and fragment is rendered with."""
@@ -59,6 +69,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_finalize,
     )
     env.filters["duration"] = format_duration
     env.filters["pct"] = _pct

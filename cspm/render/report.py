@@ -9,12 +9,13 @@ Which sections a diagnosis has is decided by :func:`cspm.pipeline.build_report`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import markupsafe
 
 from cspm._version import __version__
+from cspm.render.canonical import creation_time
 from cspm.render.html import ReportSection, render_fragment, section_html
 
 __all__ = ["Report", "ReportSection"]
@@ -28,7 +29,7 @@ class Report:
     title: str
     sections: list[ReportSection]
     source: str = ""
-    created: datetime = field(default_factory=lambda: datetime.now(UTC))
+    created: datetime = field(default_factory=creation_time)  # SOURCE_DATE_EPOCH fixes it
 
     def render_section(self, section: ReportSection) -> str:
         return section_html(section)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from cspm.render.safe import neutralise_frame
+
 __all__ = ["TABLE_SUFFIXES", "write_table"]
 
 TABLE_SUFFIXES = (".csv", ".parquet", ".xlsx")
@@ -22,7 +24,10 @@ def _cell(value: object) -> object:
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write ``frame`` to ``path`` in the format its suffix names (no index column).
 
-    Excel has no time zones: in ``.xlsx`` zoned times are written as UTC wall times."""
+    Excel has no time zones: in ``.xlsx`` zoned times are written as UTC wall times. In ``.csv`` and
+    ``.xlsx`` a text cell or header that a spreadsheet would run as a formula (it starts with ``=``,
+    ``+``, ``-``, ``@``, tab or CR) is written with a leading apostrophe
+    (:func:`cspm.render.safe.neutralise_cell`); Parquet keeps the values as they are."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
@@ -31,6 +36,8 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
     for col in frame.columns:
         if frame[col].dtype == object:
             frame[col] = frame[col].map(_cell)
+    if suffix != ".parquet":
+        frame = neutralise_frame(frame)
     if suffix == ".csv":
         frame.to_csv(path, index=False)
     elif suffix == ".parquet":

@@ -26,6 +26,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from cspm.render.safe import xml_text
+
 __all__ = ["FORMULA_TRIGGERS", "Sheet", "Unit", "column_unit", "header_label", "write_workbook"]
 
 Unit = Literal["s", "h", "%", "count", "UTC", ""]
@@ -97,7 +99,9 @@ def header_label(sheet: Sheet, column: str) -> str:
 
 
 def _safe_text(text: str) -> tuple[str, bool]:
-    """The text and whether it must be protected as text (it would start a formula)."""
+    """The text (characters a worksheet cannot hold shown as escapes, ``\\x1b``) and whether it
+    must be protected as text (it would start a formula)."""
+    text = xml_text(text)
     return text, text.startswith(FORMULA_TRIGGERS)
 
 
