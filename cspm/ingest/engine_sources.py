@@ -23,8 +23,8 @@ import ibis.expr.types as ir
 
 from cspm.core.engine import engine_name, unique_name
 from cspm.errors import InputError
-from cspm.ingest.raw import ROWCOL
-from cspm.ingest.sources import _guess_delimiter, _unique_headers, detect_encoding
+from cspm.ingest.raw import ROWCOL, source_names
+from cspm.ingest.sources import _guess_delimiter, detect_encoding
 
 __all__ = ["EngineSource", "load_on_engine"]
 
@@ -137,7 +137,7 @@ def _spark_csv(backend: Any, spark: Any, path: str, local: bool, *, encoding: st
             path=path, line=1, expected="a header row of column names separated by a delimiter",
         )  # fmt: skip
     info["delimiter"] = delim
-    columns = _unique_headers([h.strip() for h in next(csv.reader([header_line], delimiter=delim, quotechar='"'))])
+    columns, _ = source_names([h.strip() for h in next(csv.reader([header_line], delimiter=delim, quotechar='"'))])
     schema = T.StructType([T.StructField(c, T.StringType()) for c in columns] + [T.StructField(_CORRUPT, T.StringType())])
     frame = (
         spark.read.schema(schema)
