@@ -6,6 +6,7 @@ Each command module registers itself on ``app`` when imported.
 from __future__ import annotations
 
 from cspm.cli import bottlenecks as _bottlenecks  # noqa: F401
+from cspm.cli import compare as _compare  # noqa: F401
 from cspm.cli import conformance as _conformance  # noqa: F401
 from cspm.cli import discover as _discover  # noqa: F401
 from cspm.cli import handoffs as _handoffs  # noqa: F401

@@ -55,6 +55,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from cspm.config import Calendar
 from cspm.simulate import process as eng
+from cspm.simulate.changes import ProcessChange, change_truth, engine_with_changes
 from cspm.simulate.clock import BusinessClock
 from cspm.simulate.xes_writer import XesWriter
 
@@ -155,6 +156,9 @@ class SimulationSettings(BaseModel):
     manager_approval_amount: float = Field(default=500.0, ge=0)
     amount_median: float = Field(default=120.0, gt=0)
     reopen: float = Field(default=0.06, ge=0, le=1)
+    changes: list[ProcessChange] = Field(
+        default_factory=list, description="injected changes (cspm.simulate.changes)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> SimulationSettings:
@@ -229,7 +233,7 @@ class _Run:
             cal = self.calendar.teams.get(team) or self.calendar.teams.get(eng.TEAMS_ZH[k])
             clocks.append(BusinessClock(cal or self.calendar, settings.start))
         self.clocks = clocks
-        self.engine = eng.Engine(settings._params(), clocks)
+        self.engine = engine_with_changes(settings._params(), clocks, settings.changes)
         self.activity_names = np.array(
             eng.ACTIVITIES_ZH if self.zh else eng.ACTIVITIES_EN, dtype=object
         )
@@ -436,6 +440,7 @@ class _Run:
             "first_line_team": teams[eng.SD],
             "agents": agents,
             "columns": self.columns,
+            **change_truth(self.engine),
         }
 
 

@@ -1,0 +1,6 @@
+"""Verify the improvement: compare two logs or two parts of one log, baselines, monitoring, ROI."""
+
+from cspm.analysis.compare.baseline import Baseline, baseline, load_baseline
+from cspm.analysis.compare.comparison import Comparison, compare
+
+__all__ = ["Baseline", "Comparison", "baseline", "compare", "load_baseline"]
