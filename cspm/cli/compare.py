@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cspm.analysis.compare import Comparison, compare, load_baseline
+from cspm.analysis.compare.sides import parse_split
 from cspm.analysis.compare.table import format_p
 from cspm.cli._app import (
     ConfigOpt,
@@ -51,6 +52,8 @@ def compare_command(
     """Compare two logs, a baseline and a log, or two parts of one log (by date and/or group)."""
     cfg = as_config(config)
     output_file(output, "--output")
+    if split is not None:
+        parse_split(split)  # a bad date fails before the log is read
     if baseline is not None and after is not None:
         raise InputError("give LOG and --baseline, or two logs, not both", path=baseline)
     base = load_baseline(baseline) if baseline is not None else None

@@ -227,8 +227,8 @@ def did_table(data: SideData, alpha: float = ALPHA) -> pd.DataFrame:
             "note": res.note,
         })  # fmt: skip
     df = pd.DataFrame(rows)
-    q = st.benjamini_hochberg(df.p.tolist() if len(df) else [])
-    df["q"] = pd.Series(q, dtype="float64")
+    q = st.benjamini_hochberg([r["p"] for r in rows])
+    df["q"] = pd.Series([float("nan") if v is None else v for v in q], dtype="float64")
     df["significant"] = df.q < alpha
     return df
 
@@ -254,7 +254,7 @@ def _mean_did(pb: st.Sample, pa: st.Sample, cb: st.Sample, ca: st.Sample) -> st.
 
 def compare(
     before: TicketLog | Baseline,
-    after: TicketLog | None = None,
+    after: TicketLog | Config | str | Path | None = None,
     config: Config | str | Path | None = None,
     *,
     split: date | str | None = None,
@@ -265,9 +265,14 @@ def compare(
 ) -> Comparison:
     """Compare two logs, a baseline and a log, or two parts of one log (see the module docstring).
 
+    With one log the second argument may be the config (``compare(log, cfg, split=...)``).
     ``split``: a date (tickets by their first event, in ``calendar.timezone``); ``group`` /
     ``control``: ``"column=value"`` (tickets with an event where the column has the value).
     """
+    if isinstance(after, Config | str | Path) and config is None:  # compare(log, cfg, split=...)
+        after, config = None, after
+    if after is not None and not isinstance(after, TicketLog):
+        raise ConfigError(None, [("after", type(after).__name__, "expected the second log (a TicketLog) or None")])
     cfg = as_config(config)
     if not 0 < alpha < 1:
         raise ConfigError(None, [("alpha", alpha, "expected a level between 0 and 1, e.g. 0.05")])
