@@ -9,9 +9,11 @@ Read a log, then discover, measure and diagnose::
     cspm.kpis(log, cfg)                   # first response, resolution, FCR, reopen, …
     cspm.handoffs(log, cfg)               # handoffs, ping-pong, rework, approval loops, cost
     cspm.conformance(log, cfg, model="to_be.bpmn")  # fitness, deviations and rules against a to-be model
+    cspm.compare(log, cfg, split="2024-03-01")   # before/after (or A/B, DiD) with significance
 """
 
 from cspm._version import __version__
+from cspm.analysis.compare import Baseline, Comparison, baseline, compare, load_baseline
 from cspm.analysis.conformance import (
     ConformanceResult,
     ReferenceModel,
@@ -35,6 +37,11 @@ from cspm.simulate import SimulationSettings, write_simulated_log
 
 __all__ = [
     "__version__",
+    "Baseline",
+    "Comparison",
+    "baseline",
+    "compare",
+    "load_baseline",
     "Config",
     "ConfigError",
     "ConformanceResult",

@@ -5,6 +5,7 @@ Each command module registers itself on ``app`` when imported.
 
 from __future__ import annotations
 
+from cspm.cli import baseline as _baseline  # noqa: F401
 from cspm.cli import bottlenecks as _bottlenecks  # noqa: F401
 from cspm.cli import compare as _compare  # noqa: F401
 from cspm.cli import conformance as _conformance  # noqa: F401

@@ -56,7 +56,18 @@ class SideData:
 
 
 def side_data(log: TicketLog, cfg: Config, parts: ir.Table | str, *, semantics: str | None = None) -> SideData:
-    """Everything a comparison needs of ``log``, per part (``parts``: ``case_id, part`` or one name)."""
+    """Everything a comparison needs of ``log``, per part (``parts``: ``case_id, part`` or one name).
+
+    For the whole log under one part name it is built once per log, config and semantics
+    (``log.derived``, kind ``compare_side``), so a baseline and comparisons of the same log share it.
+    """
+    if isinstance(parts, str):
+        key = (cfg.model_dump_json(), semantics, parts)
+        return log.derived.get("compare_side", key, lambda: _side_data(log, cfg, parts, semantics))
+    return _side_data(log, cfg, parts, semantics)
+
+
+def _side_data(log: TicketLog, cfg: Config, parts: ir.Table | str, semantics: str | None) -> SideData:
     hist, targets = histograms(log, cfg, parts, semantics=semantics)
     variants = variant_counts(log, parts)
     ev = log.events

@@ -1,0 +1,42 @@
+"""``cspm baseline LOG --config F --save baseline.json``: freeze the diagnosis-phase figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cspm.analysis.compare import baseline
+from cspm.cli._app import (
+    ConfigOpt,
+    LogArg,
+    LogReader,
+    app,
+    config_named,
+    console,
+    esc,
+    output_file,
+    reads_log,
+)
+from cspm.config import as_config
+
+
+@app.command("baseline")
+@reads_log
+def baseline_command(
+    log: LogArg,
+    read: LogReader,
+    save: Annotated[Path, typer.Option("--save", help="The baseline file to write (JSON).")],
+    config: ConfigOpt = None,
+) -> None:
+    """Freeze every figure of LOG (with its fingerprint and the config) for `cspm compare --baseline`."""
+    cfg = as_config(config)
+    output_file(save, "--save")
+    result = read()
+    with config_named(config):
+        frozen = baseline(result, cfg)
+    frozen.save(save)
+    fp = frozen.fingerprint
+    console.print(f"Baseline of {esc(log.name)}: {fp['tickets']:,} tickets, {fp['events']:,} events "
+                  f"({esc(fp['first_event'])} – {esc(fp['last_event'])}), {frozen.data.hist.figure.nunique()} figures → {esc(save)}")  # fmt: skip
