@@ -1,0 +1,31 @@
+"""With no injected change, a split-by-date comparison flags at most 5% of its figures after the
+Benjamini–Hochberg correction (several seeds; small simulated logs, one whole week a side)."""
+
+from __future__ import annotations
+
+import cspm
+from cspm.analysis.compare import compare
+from cspm.config import config_from_dict
+from cspm.simulate import write_simulated_log
+
+CFG = config_from_dict({"calendar": {"timezone": "Europe/Berlin"}})
+
+
+def test_no_change_few_false_discoveries(tmp_path) -> None:
+    """Under the complete null BH bounds P(any discovery) by 5%; one chance fluke flags every figure
+    that measures the same wait (step, edge, KPI; both clocks), so the bound is checked over seeds:
+    at most 5% of all tested figures, and at most one seed with any discovery."""
+    tested = flagged = seeds_with_any = 0
+    for seed in (31, 32, 33):
+        files = write_simulated_log(tmp_path / f"null{seed}.parquet", n_tickets=280, tickets_per_day=20, seed=seed)
+        c = compare(cspm.read(files.log), CFG, split="2024-03-11")
+        t = c.figures[c.figures.p.notna()]
+        assert len(t) >= 60  # KPIs, waits per step and edge (both clocks), handoffs, variants, …
+        assert (t.q >= t.p).all()
+        tested += len(t)
+        flagged += int(t.significant.sum())
+        seeds_with_any += bool(t.significant.any())
+        raw = int((t.p < 0.05).sum())
+        assert raw >= t.significant.sum()  # the correction only removes discoveries
+    assert flagged <= 0.05 * tested
+    assert seeds_with_any <= 1
