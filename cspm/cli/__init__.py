@@ -11,6 +11,7 @@ from cspm.cli import compare as _compare  # noqa: F401
 from cspm.cli import conformance as _conformance  # noqa: F401
 from cspm.cli import discover as _discover  # noqa: F401
 from cspm.cli import handoffs as _handoffs  # noqa: F401
+from cspm.cli import monitor as _monitor  # noqa: F401
 from cspm.cli import simulate as _simulate  # noqa: F401
 from cspm.cli import validate as _validate  # noqa: F401
 from cspm.cli._app import app, main
