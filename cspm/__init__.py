@@ -13,7 +13,18 @@ Read a log, then discover, measure and diagnose::
 """
 
 from cspm._version import __version__
-from cspm.analysis.compare import Baseline, Comparison, baseline, compare, load_baseline
+from cspm.analysis.compare import (
+    ROI,
+    Baseline,
+    Comparison,
+    Monitor,
+    baseline,
+    compare,
+    load_baseline,
+    monitor,
+    potential,
+    roi,
+)
 from cspm.analysis.conformance import (
     ConformanceResult,
     ReferenceModel,
@@ -39,9 +50,14 @@ __all__ = [
     "__version__",
     "Baseline",
     "Comparison",
+    "Monitor",
+    "ROI",
     "baseline",
     "compare",
     "load_baseline",
+    "monitor",
+    "potential",
+    "roi",
     "Config",
     "ConfigError",
     "ConformanceResult",

@@ -58,13 +58,16 @@ def results(log) -> dict[str, Result]:
         "rework": h.rework, "approvals": h.approvals, "loops": h.loops, "redundancy": h.redundancy,
         "conformance": conf, "reference_model": conf.model, "rules": conf.rules,
     }  # fmt: skip
+    comparison = cspm.compare(log, cfg, group=f"team={TEAM_B}")
+    out |= {"comparison": comparison, "monitor": cspm.monitor(log, cfg),
+            "roi": cspm.roi(comparison, cfg, tickets_per_month=100)}  # fmt: skip
     return out
 
 
 # the results whose section shows the step named like a script
 SHOW_APPROVAL_STEP = {
     "activities", "directly_follows", "variants", "process_map", "process_model", "waiting", "value_stream",
-    "handoff_analysis", "rework", "approvals", "loops", "conformance", "rules",
+    "handoff_analysis", "rework", "approvals", "loops", "conformance", "rules", "comparison",
 }  # fmt: skip
 # the results whose section shows the team named with markup
 SHOW_TEAM = {"handoff_analysis", "handoffs", "ping_pong"}
@@ -83,6 +86,7 @@ RESULTS = [
     "discovery", "activities", "directly_follows", "variants", "cases", "process_map", "process_model",
     "quality", "waiting", "value_stream", "kpis", "handoff_analysis", "handoffs", "ping_pong", "rework",
     "approvals", "loops", "redundancy", "conformance", "reference_model", "rules",
+    "comparison", "monitor", "roi",
 ]  # fmt: skip
 
 

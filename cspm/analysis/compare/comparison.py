@@ -98,6 +98,8 @@ class Comparison(Result):
     did: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
     map_clock: str = "business"
+    waiting_hours_per_ticket: tuple[float, float] = (0.0, 0.0)
+    """Per side: the sum of every queue wait (calendar clock, SLA pauses excluded) / tickets, hours."""
 
     section_id: ClassVar[str] = "comparison"
     section_title: ClassVar[str] = "Verify the improvement"
@@ -191,11 +193,17 @@ def comparison_of(data: SideData, a: str, b: str, rule: str, *, alpha: float = A
     notes = [*(notes or []), ASSUMPTIONS.format(alpha=alpha)]
     if aa != ab:
         notes.append(f"The sides have different activity sets: only {a}: {sorted(aa - ab) or 'none'}; only {b}: {sorted(ab - aa) or 'none'}.")
+    waits = tuple(_waiting_hours(side, data.tickets.get(name, 0)) for side, name in ((sa, a), (sb, b)))
     return Comparison(
-        labels=(a, b), rule=rule, tickets={a: data.tickets.get(a, 0), b: data.tickets.get(b, 0)}, figures=table,
+        waiting_hours_per_ticket=waits, labels=(a, b), rule=rule, tickets={a: data.tickets.get(a, 0), b: data.tickets.get(b, 0)}, figures=table,
         targets=targets, variants_appeared=appeared, variants_vanished=vanished,
         activities_only_a=sorted(aa - ab), activities_only_b=sorted(ab - aa), alpha=alpha, notes=notes,
     )  # fmt: skip
+
+
+def _waiting_hours(side: dict[str, st.Sample], tickets: int) -> float:
+    total = sum(float((x.values * x.counts).sum()) for fid, x in side.items() if fid.startswith("wait|calendar|"))
+    return total / 3600.0 / tickets if tickets else 0.0
 
 
 def did_table(data: SideData, alpha: float = ALPHA) -> pd.DataFrame:
