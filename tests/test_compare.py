@@ -85,3 +85,39 @@ def test_target_verdict_and_json(changed, tmp_path) -> None:
     assert any(f["figure"] == "wait|business|Assign L2" and f["significant"] for f in data["figures"])
     html = c.save(tmp_path / "c.html").read_text()
     assert "Verify the improvement" in html and "L2 assignment wait" in html
+
+
+def test_difference_map(changed, tmp_path) -> None:
+    _, _, c = changed
+    dot = c.difference_map_dot()
+    edge = c.row("edge|business|Escalate to L2 → Assign L2")
+    assert edge.significant and edge.change < 0
+    line = next(x for x in dot.splitlines() if "-> " in x and f"{edge.a:.1f} h → {edge.b:.1f} h" in x)
+    assert 'color="#27ae60"' in line and "penwidth=2" in line  # faster, significant
+    node = next(x for x in dot.splitlines() if x.strip().startswith("n") and "Assign L2\\n" in x)
+    assert "#27ae60" in node
+    assert sum("#c0392b" in x for x in dot.splitlines()) == int(
+        ((c.figures.family.isin(["edge", "wait"])) & (c.figures.clock == "business") & c.figures.significant & (c.figures.change > 0)).sum()
+    )
+    svg = c.save(tmp_path / "map.svg").read_text()
+    assert "<svg" in svg and "Assign L2" in svg
+    assert "Difference map" in c._repr_html_()
+
+
+def test_difference_map_marks_appeared_and_vanished_edges() -> None:
+    import pandas as pd
+
+    from cspm.analysis.compare.difference_map import difference_dot
+
+    def row(key: str, n_a: int, n_b: int, a: float, b: float, sig: bool) -> dict:
+        return {"family": "edge", "clock": "business", "key": key, "n_a": n_a, "n_b": n_b, "a": a, "b": b,
+                "change": b - a, "change_pct": (b - a) / a if a == a else float("nan"), "significant": sig}  # fmt: skip
+
+    nan = float("nan")
+    f = pd.DataFrame([row('A "x" → B', 0, 9, nan, 2.0, False), row("B → C", 7, 0, 1.0, nan, False), row("A \"x\" → C", 9, 9, 4.0, 1.0, True)])
+    dot = difference_dot(f)
+    lines = dot.splitlines()
+    assert any("style=dashed" in x and "(appeared)" in x for x in lines)
+    assert any("style=dotted" in x and "(vanished)" in x for x in lines)
+    assert any("style=solid" in x and "#27ae60" in x and "(-75%)" in x for x in lines)
+    assert 'A \\"x\\"' in dot  # names escaped by cspm.render.dot

@@ -25,6 +25,7 @@ import pandas as pd
 from cspm.analysis.compare import statistics as st
 from cspm.analysis.compare.baseline import PART as BASELINE_PART
 from cspm.analysis.compare.baseline import Baseline
+from cspm.analysis.compare.difference_map import difference_dot
 from cspm.analysis.compare.figures import describe
 from cspm.analysis.compare.sidedata import SideData, side_data
 from cspm.analysis.compare.sides import (
@@ -48,6 +49,7 @@ from cspm.core.log import TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.errors import ConfigError
+from cspm.render.graphviz import RenderUnavailable, render_svg, svg_body
 
 __all__ = ["Comparison", "ComparisonSummary", "compare", "comparison_of"]
 
@@ -149,9 +151,25 @@ class Comparison(Result):
             "difference_map_svg": self.difference_map_svg(), "map_clock": self.map_clock,
         }  # fmt: skip
 
-    def difference_map_svg(self) -> str | None:
-        """The difference map as SVG (None when there is nothing to draw)."""
-        return None
+    def difference_map_dot(self, clock: str | None = None) -> str:
+        """The difference map as DOT (see :mod:`~.difference_map`), on ``clock`` (default ``map_clock``)."""
+        f = self.figures.assign(key=self.figures.figure.str.split("|", n=2).str[2])
+        return difference_dot(f, clock or self.map_clock)
+
+    def difference_map_svg(self, clock: str | None = None) -> str | None:
+        """The difference map as SVG (None when the table has no edge)."""
+        if not (self.figures.family == "edge").any():
+            return None
+        try:
+            return svg_body(render_svg(self.difference_map_dot(clock)))
+        except RenderUnavailable:  # no Graphviz: the section goes without the map (save .dot instead)
+            return None
+
+    def _savers(self) -> dict[str, Any]:
+        savers = super()._savers()
+        savers[".dot"] = lambda p: p.write_text(self.difference_map_dot(), encoding="utf-8")
+        savers[".svg"] = lambda p: p.write_text(render_svg(self.difference_map_dot()), encoding="utf-8")
+        return savers
 
 
 def _display(df: pd.DataFrame) -> list[dict[str, Any]]:
