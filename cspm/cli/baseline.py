@@ -10,13 +10,16 @@ import typer
 from cspm.analysis.compare import baseline
 from cspm.cli._app import (
     ConfigOpt,
+    FormatOpt,
     LogArg,
     LogReader,
+    OutputFormat,
     app,
     config_named,
     console,
     esc,
     output_file,
+    print_json,
     reads_log,
 )
 from cspm.config import as_config
@@ -29,6 +32,7 @@ def baseline_command(
     read: LogReader,
     save: Annotated[Path, typer.Option("--save", help="The baseline file to write (JSON).")],
     config: ConfigOpt = None,
+    format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Freeze every figure of LOG (with its fingerprint and the config) for `cspm compare --baseline`."""
     cfg = as_config(config)
@@ -38,5 +42,8 @@ def baseline_command(
         frozen = baseline(result, cfg)
     frozen.save(save)
     fp = frozen.fingerprint
+    if format is OutputFormat.json:
+        print_json({"baseline": str(save), "fingerprint": fp, "figures": int(frozen.data.hist.figure.nunique())})
+        return
     console.print(f"Baseline of {esc(log.name)}: {fp['tickets']:,} tickets, {fp['events']:,} events "
                   f"({esc(fp['first_event'])} – {esc(fp['last_event'])}), {frozen.data.hist.figure.nunique()} figures → {esc(save)}")  # fmt: skip
