@@ -8,20 +8,8 @@ from typing import Annotated
 import typer
 
 from cspm.analysis.compare import baseline
-from cspm.cli._app import (
-    ConfigOpt,
-    FormatOpt,
-    LogArg,
-    LogReader,
-    OutputFormat,
-    app,
-    config_named,
-    console,
-    esc,
-    output_file,
-    print_json,
-    reads_log,
-)
+from cspm.cli import _app as ui
+from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat, app, reads_log
 from cspm.config import as_config
 
 
@@ -36,14 +24,14 @@ def baseline_command(
 ) -> None:
     """Freeze every figure of LOG (with its fingerprint and the config) for `cspm compare --baseline`."""
     cfg = as_config(config)
-    output_file(save, "--save")
+    ui.output_file(save, "--save")
     result = read()
-    with config_named(config):
+    with ui.config_named(config):
         frozen = baseline(result, cfg)
     frozen.save(save)
     fp = frozen.fingerprint
     if format is OutputFormat.json:
-        print_json({"baseline": str(save), "fingerprint": fp, "figures": int(frozen.data.hist.figure.nunique())})
+        ui.print_json({"baseline": str(save), "fingerprint": fp, "figures": int(frozen.data.hist.figure.nunique())})
         return
-    console.print(f"Baseline of {esc(log.name)}: {fp['tickets']:,} tickets, {fp['events']:,} events "
-                  f"({esc(fp['first_event'])} – {esc(fp['last_event'])}), {frozen.data.hist.figure.nunique()} figures → {esc(save)}")  # fmt: skip
+    ui.console.print(f"Baseline of {ui.esc(log.name)}: {fp['tickets']:,} tickets, {fp['events']:,} events "
+                  f"({ui.esc(fp['first_event'])} – {ui.esc(fp['last_event'])}), {frozen.data.hist.figure.nunique()} figures → {ui.esc(save)}")  # fmt: skip

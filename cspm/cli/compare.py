@@ -12,20 +12,8 @@ from rich.text import Text
 from cspm.analysis.compare import Comparison, compare, load_baseline
 from cspm.analysis.compare.sides import parse_split
 from cspm.analysis.compare.table import format_p
-from cspm.cli._app import (
-    ConfigOpt,
-    FormatOpt,
-    LogArg,
-    LogReader,
-    OutputFormat,
-    app,
-    config_named,
-    console,
-    esc,
-    output_file,
-    print_json,
-    reads_log,
-)
+from cspm.cli import _app as ui
+from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat, app, reads_log
 from cspm.config import as_config
 from cspm.errors import InputError
 
@@ -51,7 +39,7 @@ def compare_command(
 ) -> None:
     """Compare two logs, a baseline and a log, or two parts of one log (by date and/or group)."""
     cfg = as_config(config)
-    output_file(output, "--output")
+    ui.output_file(output, "--output")
     if split is not None:
         parse_split(split)  # a bad date fails before the log is read
     if baseline is not None and after is not None:
@@ -59,7 +47,7 @@ def compare_command(
     base = load_baseline(baseline) if baseline is not None else None
     first = read()
     second = read(after) if after is not None else None
-    with config_named(config):
+    with ui.config_named(config):
         if base is not None:
             result = compare(base, first, cfg, alpha=alpha)
         else:
@@ -67,7 +55,7 @@ def compare_command(
     if output is not None:
         result.save(output)
     if format is OutputFormat.json:
-        print_json(result.summary())
+        ui.print_json(result.summary())
         return
     show(result)
 
@@ -75,10 +63,10 @@ def compare_command(
 def show(result: Comparison) -> None:
     """The verdicts, the significant changes and the DiD as Rich tables."""
     a, b = result.labels
-    console.print(f"[bold]{esc(a)}[/bold] {result.tickets.get(a, 0):,} tickets vs [bold]{esc(b)}[/bold] "
-                  f"{result.tickets.get(b, 0):,} tickets — {esc(result.rule)}", soft_wrap=True)  # fmt: skip
+    ui.console.print(f"[bold]{ui.esc(a)}[/bold] {result.tickets.get(a, 0):,} tickets vs [bold]{ui.esc(b)}[/bold] "
+                  f"{result.tickets.get(b, 0):,} tickets — {ui.esc(result.rule)}", soft_wrap=True)  # fmt: skip
     for v in result.verdicts():
-        console.print(Text("• " + v))
+        ui.console.print(Text("• " + v))
     sig = result.significant()
     table = Table(title=f"Significant changes (q < {result.alpha:g}): {len(sig)} of {int(result.figures.p.notna().sum())} tested", header_style="bold")
     for h in ["figure", "clock", a, b, "change", "p", "q"]:
@@ -88,7 +76,7 @@ def show(result: Comparison) -> None:
         fmt = (lambda x: f"{x:.1%}") if r.kind == "share" else (lambda x, u=unit: f"{x:.2f}{u}")
         pct = "" if r.change_pct != r.change_pct else f" ({r.change_pct:+.0%})"
         table.add_row(Text(r.name), r.clock or "", fmt(r.a), fmt(r.b), fmt(r.change) + pct, format_p(r.p), format_p(r.q)[2:].removeprefix("= "))
-    console.print(table)
+    ui.console.print(table)
     if result.did is not None:
         d = result.did[result.did.significant]
         t = Table(title=f"Difference-in-differences, pilot vs control: {len(d)} significant", header_style="bold")
@@ -96,6 +84,6 @@ def show(result: Comparison) -> None:
             t.add_column(h)
         for r in d.itertuples():
             t.add_row(Text(r.name), r.clock or "", f"{r.did:.3f}", f"{r.ci_low:.3f} … {r.ci_high:.3f}", f"{r.q:.3g}")
-        console.print(t)
+        ui.console.print(t)
     for n in result.notes:
-        console.print(f"[dim]{esc(n)}[/dim]", soft_wrap=True)
+        ui.console.print(f"[dim]{ui.esc(n)}[/dim]", soft_wrap=True)

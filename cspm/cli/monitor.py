@@ -11,20 +11,8 @@ from rich.table import Table
 from rich.text import Text
 
 from cspm.analysis.compare.monitor import monitor
-from cspm.cli._app import (
-    ConfigOpt,
-    FormatOpt,
-    LogArg,
-    LogReader,
-    OutputFormat,
-    app,
-    config_named,
-    console,
-    esc,
-    output_file,
-    print_json,
-    reads_log,
-)
+from cspm.cli import _app as ui
+from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat, app, reads_log
 from cspm.config import as_config
 
 
@@ -46,14 +34,14 @@ def monitor_command(
 ) -> None:
     """Every KPI and target per period, trends and alerts; exit code 1 when an alert is raised."""
     cfg = as_config(config)
-    output_file(output, "--output")
+    ui.output_file(output, "--output")
     result = read()
-    with config_named(config):
+    with ui.config_named(config):
         m = monitor(result, cfg, every=every.value if every else None, alert_periods=alert_periods)
     if output is not None:
         m.save(output)
     if format is OutputFormat.json:
-        print_json(m.summary())
+        ui.print_json(m.summary())
     else:
         t = Table(title=f"Targets per {m.every}", header_style="bold")
         for h in ["period", "target", "n", "attained", "level", "met", "alert"]:
@@ -62,8 +50,8 @@ def monitor_command(
             t.add_row(r.period, Text(r.name), str(r.n), "–" if r.attained is None else f"{r.attained:.1%}",
                       "–" if r.level_h is None else f"{r.level_h:.2f} h", "–" if r.meets is None else ("yes" if r.meets else "no"),
                       "ALERT" if r.alert else "")  # fmt: skip
-        console.print(t)
+        ui.console.print(t)
         for a in m.alerts:
-            console.print(f"[bold red]alert:[/bold red] {esc(a['target'])} breached in {esc(', '.join(a['periods']))}", soft_wrap=True)
+            ui.console.print(f"[bold red]alert:[/bold red] {ui.esc(a['target'])} breached in {ui.esc(', '.join(a['periods']))}", soft_wrap=True)
     if m.alert:
         raise typer.Exit(1)
