@@ -12,9 +12,22 @@ Read a log, then discover, measure and diagnose::
     cspm.handoffs(log, cfg)               # handoffs, ping-pong, rework, approval loops, cost
     cspm.conformance(log, cfg, model="to_be.bpmn")  # fitness, deviations and rules against a to-be model
     cspm.drivers(log, cfg, outcome="breach:Assign L2")  # which tickets breach, and why
+    cspm.compare(log, cfg, split="2024-03-01")   # before/after (or A/B, DiD) with significance
 """
 
 from cspm._version import __version__
+from cspm.analysis.compare import (
+    ROI,
+    Baseline,
+    Comparison,
+    Monitor,
+    baseline,
+    compare,
+    load_baseline,
+    monitor,
+    potential,
+    roi,
+)
 from cspm.analysis.conformance import (
     ConformanceResult,
     ReferenceModel,
@@ -41,6 +54,16 @@ from cspm.simulate import SimulationSettings, write_simulated_log
 
 __all__ = [
     "__version__",
+    "Baseline",
+    "Comparison",
+    "Monitor",
+    "ROI",
+    "baseline",
+    "compare",
+    "load_baseline",
+    "monitor",
+    "potential",
+    "roi",
     "Config",
     "ConfigError",
     "ConformanceResult",

@@ -287,6 +287,20 @@ class ValueClasses(_Model):
 class Costs(_Model):
     hourly_rate: float = Field(default=0.0, ge=0)
     currency: str = "EUR"
+    # what a change costs and saves (cspm.roi); all per ticket unless named otherwise
+    cost_per_handoff: float = Field(default=0.0, ge=0, description="cost of one handoff (re-reading, context)")
+    cost_per_touch: float = Field(default=0.0, ge=0, description="cost of one step (event) worked on a ticket")
+    waiting_hour_cost: float = Field(default=0.0, ge=0, description="cost of one hour a ticket waits (customer impact)")
+    investment: float = Field(default=0.0, ge=0, description="one-off cost of the change")
+    running_cost_per_month: float = Field(default=0.0, ge=0, description="monthly cost of running the change")
+
+
+class MonitorSettings(_Model):
+    """``cspm monitor``: the period and when a target raises an alert."""
+
+    every: Literal["week", "month"] = "week"
+    alert_periods: int = Field(default=1, ge=1, description="alert when a target is breached in each of the last N periods")
+    min_observations: int = Field(default=5, ge=1, description="periods with fewer observations of a target do not count")
 
 
 class KpiSettings(_Model):
@@ -420,6 +434,7 @@ class Config(_Model):
     kpis: KpiSettings = Field(default_factory=KpiSettings)
     conformance: ConformanceSettings = Field(default_factory=ConformanceSettings)
     pseudonymise: Pseudonymisation = Field(default_factory=Pseudonymisation)
+    monitor: MonitorSettings = Field(default_factory=MonitorSettings)
 
 
 def load_config(path: str | Path) -> Config:

@@ -19,6 +19,25 @@ SEED = 20240304
 N_TICKETS = 2000
 
 
+# notebooks/05_verify_improvement.ipynb: an improvement from 18 March (the L2 assignment wait halved,
+# ping-pong halved), and a pilot at Billing from 11 March (the same change for one team only)
+VERIFY = {
+    "verify_before_after.csv": SimulationSettings(
+        n_tickets=630, tickets_per_day=30, seed=SEED,
+        changes=[{"at": "2024-03-18", "bottleneck_wait_factor": 0.5, "ping_pong_factor": 0.5}],
+    ),
+    "verify_pilot.csv": SimulationSettings(
+        n_tickets=600, tickets_per_day=30, seed=SEED + 1,
+        changes=[{"at": "2024-03-11", "team": "Billing", "bottleneck_wait_factor": 0.5}],
+    ),
+}  # fmt: skip
+
+
+def build_verify(directory: Path = HERE) -> list[Path]:
+    """Write the small logs of the verification notebook and their truth files."""
+    return [p for name, settings in VERIFY.items() for p in write_simulated_log(directory / name, settings)]
+
+
 def build(directory: Path = HERE) -> list[Path]:
     """Write the three sample logs and their truth files; return every path written."""
     english = SimulationSettings(n_tickets=N_TICKETS, seed=SEED, language="en")
@@ -34,5 +53,5 @@ def build(directory: Path = HERE) -> list[Path]:
 
 
 if __name__ == "__main__":
-    for path in build():
+    for path in [*build(), *build_verify()]:
         print(f"{path.stat().st_size / 1e6:7.2f} MB  {path.relative_to(HERE.parent)}")

@@ -55,6 +55,7 @@ def kernel_name(tmp_path_factory) -> str:
 def test_there_are_notebooks():
     assert [p.name for p in NOTEBOOKS] == [
         "01_discover.ipynb", "02_waiting_vs_targets.ipynb", "03_handoffs_and_loops.ipynb", "04_conformance.ipynb",
+        "05_verify_improvement.ipynb",
         "06_root_causes.ipynb",
     ]  # fmt: skip
 

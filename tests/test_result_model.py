@@ -64,13 +64,16 @@ def results(log) -> dict[str, Result]:
     out["drivers"] = cspm.drivers(log, cfg, outcome=f"wait:{ASSIGN}>10min", min_support=1)
     out["root_causes"] = root_causes(log, cfg, waiting=out["waiting"])
     out["segments"] = segments(log, cfg, segment="agent", min_support=1)
+    comparison = cspm.compare(log, cfg, group=f"team={TEAM_B}")
+    out |= {"comparison": comparison, "monitor": cspm.monitor(log, cfg),
+            "roi": cspm.roi(comparison, cfg, tickets_per_month=100)}  # fmt: skip
     return out
 
 
 # the results whose section shows the step named like a script
 SHOW_APPROVAL_STEP = {
     "activities", "directly_follows", "variants", "process_map", "process_model", "waiting", "value_stream",
-    "handoff_analysis", "rework", "approvals", "loops", "conformance", "rules",
+    "handoff_analysis", "rework", "approvals", "loops", "conformance", "rules", "comparison",
 }  # fmt: skip
 # the results whose section shows the team named with markup
 SHOW_TEAM = {"handoff_analysis", "handoffs", "ping_pong"}
@@ -90,6 +93,7 @@ RESULTS = [
     "quality", "waiting", "value_stream", "kpis", "service_desk", "trends", "handoff_analysis", "handoffs", "ping_pong", "rework",
     "approvals", "loops", "redundancy", "conformance", "reference_model", "rules",
     "drivers", "root_causes", "segments",
+    "comparison", "monitor", "roi",
 ]  # fmt: skip
 
 

@@ -179,7 +179,8 @@ def reads_log(command: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(**kwargs: Any) -> Any:
         options = {name: kwargs.pop(name) for name in _READ_OPTIONS}
         path, config = kwargs["log"], kwargs.get("config")
-        return command(**kwargs, read=lambda: read_log(path, config=config, **options))
+        # ``read(other)`` reads another log with the same options (e.g. the second log of a comparison)
+        return command(**kwargs, read=lambda other=None: read_log(other or path, config=config, **options))
 
     wrapper.__signature__ = signature.replace(parameters=own + added)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in own + added}

@@ -17,7 +17,7 @@ import pandas as pd
 
 from cspm.render.formats import fmt_pct
 
-__all__ = ["curve_svg", "heatmap_svg", "histogram_svg", "pareto_svg", "value_stream_svg", "weekly_svg"]
+__all__ = ["curve_svg", "heatmap_svg", "histogram_svg", "pareto_svg", "trend_svg", "value_stream_svg", "weekly_svg"]
 
 _COLOURS = {"bar": "#c0392b", "ok": "#7f8c8d", "line": "#2c3e50", "va": "#27ae60", "wait": "#e67e22"}
 
@@ -187,3 +187,24 @@ def histogram_svg(values: Sequence[float], xlabel: str, title: str, bins: int = 
     ax.set_ylabel("tickets")
     ax.set_title(title, fontsize=9)
     return _svg(fig)
+
+
+def trend_svg(labels: Sequence[str], values: Sequence[float | None], title: str, ylabel: str,
+              target: float | None = None, breached: Sequence[bool] | None = None) -> str:  # fmt: skip
+    """A KPI per period as a line, the target as a dashed line, breached periods as red points."""
+    fig, ax = _figure(6, 2.6)
+    x = list(range(len(labels)))
+    y = [np.nan if v is None else float(v) for v in values]
+    ax.plot(x, y, marker="o", color=_COLOURS["line"])
+    if breached is not None:
+        bx = [i for i, b in zip(x, breached, strict=True) if b]
+        ax.plot(bx, [y[i] for i in bx], "o", color=_COLOURS["bar"])
+    if target is not None:
+        ax.axhline(target, color=_COLOURS["bar"], linestyle="--", linewidth=1)
+    ax.set_xticks(x)
+    ax.set_xticklabels(list(labels), rotation=45, ha="right", fontsize=7)
+    ax.set_ylabel(ylabel)
+    _nonnegative(ax)
+    ax.set_title(title)
+    return _svg(fig)
+

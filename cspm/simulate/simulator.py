@@ -55,6 +55,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from cspm.config import Calendar
 from cspm.simulate import process as eng
+from cspm.simulate.changes import ProcessChange, change_truth, engine_with_changes
 from cspm.simulate.clock import BusinessClock
 from cspm.simulate.drivers import DriverInjection, InjectedDriver
 from cspm.simulate.xes_writer import XesWriter
@@ -159,6 +160,9 @@ class SimulationSettings(BaseModel):
     drivers: tuple[InjectedDriver, ...] = Field(
         default=(), description="known drivers to inject (cspm.simulate.drivers); in the truth"
     )
+    changes: list[ProcessChange] = Field(
+        default_factory=list, description="injected changes (cspm.simulate.changes)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> SimulationSettings:
@@ -233,7 +237,7 @@ class _Run:
             cal = self.calendar.teams.get(team) or self.calendar.teams.get(eng.TEAMS_ZH[k])
             clocks.append(BusinessClock(cal or self.calendar, settings.start))
         self.clocks = clocks
-        self.engine = eng.Engine(settings._params(), clocks)
+        self.engine = engine_with_changes(settings._params(), clocks, settings.changes)
         self.activity_names = np.array(
             eng.ACTIVITIES_ZH if self.zh else eng.ACTIVITIES_EN, dtype=object
         )
@@ -443,6 +447,7 @@ class _Run:
             "agents": agents,
             "columns": self.columns,
             **({"drivers": self.drivers.truth()} if s.drivers else {}),
+            **change_truth(self.engine),
         }
 
 

@@ -1,0 +1,37 @@
+"""``cspm baseline LOG --config F --save baseline.json``: freeze the diagnosis-phase figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cspm.analysis.compare import baseline
+from cspm.cli import _app as ui
+from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat, app, reads_log
+from cspm.config import as_config
+
+
+@app.command("baseline")
+@reads_log
+def baseline_command(
+    log: LogArg,
+    read: LogReader,
+    save: Annotated[Path, typer.Option("--save", help="The baseline file to write (JSON).")],
+    config: ConfigOpt = None,
+    format: FormatOpt = OutputFormat.table,
+) -> None:
+    """Freeze every figure of LOG (with its fingerprint and the config) for `cspm compare --baseline`."""
+    cfg = as_config(config)
+    ui.output_file(save, "--save")
+    result = read()
+    with ui.config_named(config):
+        frozen = baseline(result, cfg)
+    frozen.save(save)
+    fp = frozen.fingerprint
+    if format is OutputFormat.json:
+        ui.print_json({"baseline": str(save), "fingerprint": fp, "figures": int(frozen.data.hist.figure.nunique())})
+        return
+    ui.console.print(f"Baseline of {ui.esc(log.name)}: {fp['tickets']:,} tickets, {fp['events']:,} events "
+                  f"({ui.esc(fp['first_event'])} – {ui.esc(fp['last_event'])}), {frozen.data.hist.figure.nunique()} figures → {ui.esc(save)}")  # fmt: skip

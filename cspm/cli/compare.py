@@ -1,0 +1,89 @@
+"""``cspm compare``: before/after or A/B with significance, target verdicts and DiD."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from cspm.analysis.compare import Comparison, compare, load_baseline
+from cspm.analysis.compare.sides import parse_split
+from cspm.analysis.compare.table import format_p
+from cspm.cli import _app as ui
+from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat, app, reads_log
+from cspm.config import as_config
+from cspm.errors import InputError
+
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="Also write the comparison: .html (standalone report), .json, .csv, .xlsx.")
+]
+
+
+@app.command("compare")
+@reads_log
+def compare_command(
+    log: LogArg,
+    read: LogReader,
+    after: Annotated[Path | None, typer.Argument(help="The log after the change (omit with --split, --group or --baseline).")] = None,
+    config: ConfigOpt = None,
+    split: Annotated[str | None, typer.Option("--split", help="Split one log by date: tickets by their first event (YYYY-MM-DD, calendar time zone).")] = None,
+    group: Annotated[str | None, typer.Option("--group", help="Pilot group: column=value (tickets with such an event).")] = None,
+    control: Annotated[str | None, typer.Option("--control", help="Control group: column=value (default: all other tickets).")] = None,
+    baseline: Annotated[Path | None, typer.Option("--baseline", help="Compare LOG against a baseline file (cspm baseline).")] = None,
+    alpha: Annotated[float, typer.Option("--alpha", help="False-discovery rate of the Benjamini–Hochberg correction.")] = 0.05,
+    output: OutputOpt = None,
+    format: FormatOpt = OutputFormat.table,
+) -> None:
+    """Compare two logs, a baseline and a log, or two parts of one log (by date and/or group)."""
+    cfg = as_config(config)
+    ui.output_file(output, "--output")
+    if split is not None:
+        parse_split(split)  # a bad date fails before the log is read
+    if baseline is not None and after is not None:
+        raise InputError("give LOG and --baseline, or two logs, not both", path=baseline)
+    base = load_baseline(baseline) if baseline is not None else None
+    first = read()
+    second = read(after) if after is not None else None
+    with ui.config_named(config):
+        if base is not None:
+            result = compare(base, first, cfg, alpha=alpha)
+        else:
+            result = compare(first, second, cfg, split=split, group=group, control=control, alpha=alpha)
+    if output is not None:
+        result.save(output)
+    if format is OutputFormat.json:
+        ui.print_json(result.summary())
+        return
+    show(result)
+
+
+def show(result: Comparison) -> None:
+    """The verdicts, the significant changes and the DiD as Rich tables."""
+    a, b = result.labels
+    ui.console.print(f"[bold]{ui.esc(a)}[/bold] {result.tickets.get(a, 0):,} tickets vs [bold]{ui.esc(b)}[/bold] "
+                  f"{result.tickets.get(b, 0):,} tickets — {ui.esc(result.rule)}", soft_wrap=True)  # fmt: skip
+    for v in result.verdicts():
+        ui.console.print(Text("• " + v))
+    sig = result.significant()
+    table = Table(title=f"Significant changes (q < {result.alpha:g}): {len(sig)} of {int(result.figures.p.notna().sum())} tested", header_style="bold")
+    for h in ["figure", "clock", a, b, "change", "p", "q"]:
+        table.add_column(h, justify="left" if h in ("figure", "clock") else "right")
+    for r in sig.itertuples():
+        unit = " h" if r.kind == "duration" else ""
+        fmt = (lambda x: f"{x:.1%}") if r.kind == "share" else (lambda x, u=unit: f"{x:.2f}{u}")
+        pct = "" if r.change_pct != r.change_pct else f" ({r.change_pct:+.0%})"
+        table.add_row(Text(r.name), r.clock or "", fmt(r.a), fmt(r.b), fmt(r.change) + pct, format_p(r.p), format_p(r.q)[2:].removeprefix("= "))
+    ui.console.print(table)
+    if result.did is not None:
+        d = result.did[result.did.significant]
+        t = Table(title=f"Difference-in-differences, pilot vs control: {len(d)} significant", header_style="bold")
+        for h in ["figure", "clock", "DiD", "95% CI", "q"]:
+            t.add_column(h)
+        for r in d.itertuples():
+            t.add_row(Text(r.name), r.clock or "", f"{r.did:.3f}", f"{r.ci_low:.3f} … {r.ci_high:.3f}", f"{r.q:.3g}")
+        ui.console.print(t)
+    for n in result.notes:
+        ui.console.print(f"[dim]{ui.esc(n)}[/dim]", soft_wrap=True)

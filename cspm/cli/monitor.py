@@ -1,0 +1,57 @@
+"""``cspm monitor LOG --config F --every week|month``: KPIs and targets per period, alerts (exit 1)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from cspm.analysis.compare.monitor import monitor
+from cspm.cli import _app as ui
+from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat, app, reads_log
+from cspm.config import as_config
+
+
+class EveryChoice(StrEnum):
+    week = "week"
+    month = "month"
+
+
+@app.command("monitor")
+@reads_log
+def monitor_command(
+    log: LogArg,
+    read: LogReader,
+    config: ConfigOpt = None,
+    every: Annotated[EveryChoice | None, typer.Option("--every", help="Period (default: monitor.every, else week).")] = None,
+    alert_periods: Annotated[int | None, typer.Option("--alert-periods", min=1, help="Alert when a target is breached in each of the last N periods (default: monitor.alert_periods).")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Also write: .html (report with charts), .json, .csv, .xlsx.")] = None,
+    format: FormatOpt = OutputFormat.table,
+) -> None:
+    """Every KPI and target per period, trends and alerts; exit code 1 when an alert is raised."""
+    cfg = as_config(config)
+    ui.output_file(output, "--output")
+    result = read()
+    with ui.config_named(config):
+        m = monitor(result, cfg, every=every.value if every else None, alert_periods=alert_periods)
+    if output is not None:
+        m.save(output)
+    if format is OutputFormat.json:
+        ui.print_json(m.summary())
+    else:
+        t = Table(title=f"Targets per {m.every}", header_style="bold")
+        for h in ["period", "target", "n", "attained", "level", "met", "alert"]:
+            t.add_column(h)
+        for r in m.targets.itertuples():
+            t.add_row(r.period, Text(r.name), str(r.n), "–" if r.attained is None else f"{r.attained:.1%}",
+                      "–" if r.level_h is None else f"{r.level_h:.2f} h", "–" if r.meets is None else ("yes" if r.meets else "no"),
+                      "ALERT" if r.alert else "")  # fmt: skip
+        ui.console.print(t)
+        for a in m.alerts:
+            ui.console.print(f"[bold red]alert:[/bold red] {ui.esc(a['target'])} breached in {ui.esc(', '.join(a['periods']))}", soft_wrap=True)
+    if m.alert:
+        raise typer.Exit(1)
