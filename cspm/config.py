@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from cspm.errors import ConfigError
+from cspm.i18n import Language
 
 _UNITS = {
     "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
@@ -356,6 +357,14 @@ class ConformanceSettings(_Model):
         return base / value if value is not None and base is not None and not value.is_absolute() else value
 
 
+class ReportSettings(_Model):
+    """How the report is written for its readers."""
+
+    language: Language = Field(
+        default="en", description="language of the report, the CLI's tables and the findings (en, zh)"
+    )
+
+
 class Config(_Model):
     """The whole configuration file."""
 
@@ -369,6 +378,7 @@ class Config(_Model):
     rules: list[Rule] = Field(default_factory=list, description="conformance rules checked per ticket")
     kpis: KpiSettings = Field(default_factory=KpiSettings)
     conformance: ConformanceSettings = Field(default_factory=ConformanceSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
 
 
 def load_config(path: str | Path) -> Config:

@@ -25,8 +25,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from cspm.analysis.conformance.check import ModelError, ReferenceModel, load_model
+from cspm.config import load_config
 from cspm.core.log import TicketLog
 from cspm.errors import ConfigError, CspmError, InputError
+from cspm.i18n import use_language
 from cspm.ingest.read import read
 
 app = typer.Typer(
@@ -43,6 +45,11 @@ err_console = Console(stderr=True)
 class OutputFormat(StrEnum):
     table = "table"
     json = "json"
+
+
+class Lang(StrEnum):
+    en = "en"
+    zh = "zh"
 
 
 class LifecycleMode(StrEnum):
@@ -88,6 +95,11 @@ ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", help="Configuration file (YAML or TOML).", exists=False)
 ]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="table for people, json for scripts.")]
+LangOpt = Annotated[
+    Lang | None,
+    typer.Option("--lang", help="Language of the report, the tables and messages: en or zh "
+                 "(default: the config's report.language, else en).", show_default=False),
+]
 LogArg = Annotated[Path, typer.Argument(help="The event log: CSV/TSV, XLSX, Parquet, XES or .xes.gz.")]
 
 _READ_OPTIONS: dict[str, Any] = {
@@ -109,18 +121,31 @@ def reads_log(command: Callable[..., Any]) -> Callable[..., Any]:
     own = [p for name, p in signature.parameters.items() if name != "read"]
     added = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
-        for name, annotation in _READ_OPTIONS.items()
+        for name, annotation in {**_READ_OPTIONS, "lang": LangOpt}.items()
     ]
 
     @functools.wraps(command)
     def wrapper(**kwargs: Any) -> Any:
         options = {name: kwargs.pop(name) for name in _READ_OPTIONS}
+        lang = kwargs.pop("lang")
         path, config = kwargs["log"], kwargs.get("config")
-        return command(**kwargs, read=lambda: read_log(path, config=config, **options))
+        with use_language(output_language(lang, config)):
+            return command(**kwargs, read=lambda: read_log(path, config=config, **options))
 
     wrapper.__signature__ = signature.replace(parameters=own + added)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in own + added}
     return wrapper
+
+
+def output_language(lang: Lang | None, config: Path | None) -> str:
+    """``--lang``, else the config's ``report.language``, else English. A config that cannot be read
+    gives English here; the command itself reports why it cannot be read."""
+    if lang is not None:
+        return lang.value
+    if config is not None and config.is_file():
+        with contextlib.suppress(CspmError):
+            return load_config(config).report.language
+    return "en"
 
 
 def read_log(

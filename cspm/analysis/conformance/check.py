@@ -51,6 +51,7 @@ from cspm.config import Config, Rule, as_config
 from cspm.core.log import CASE, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result, json_ready
+from cspm.i18n import N_
 from cspm.mining import pm4py as pmc
 from cspm.mining.discovery import case_table, variants
 from cspm.render.graphviz import RenderUnavailable
@@ -267,7 +268,7 @@ class ConformanceResult(Result):
     rules: RuleResults | None = None
 
     section_id: ClassVar[str] = "conformance"
-    section_title: ClassVar[str] = "Conformance to the intended process"
+    section_title: ClassVar[str] = N_("Conformance to the intended process")
     section_template: ClassVar[str] = "section_conformance.html.j2"
 
     # figures

@@ -38,6 +38,7 @@ from cspm.core.expr import as_int, epoch_seconds, to_frame
 from cspm.core.log import CASE, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
+from cspm.i18n import N_
 from cspm.units import format_duration
 
 __all__ = ["PingPong", "PingPongImpact", "PingPongSummary", "ping_pong", "return_table", "returns"]
@@ -127,7 +128,7 @@ class PingPong(Result):
     per_case_table: ir.Table  # case_id, ping_pong, direct, indirect, bounces, away_s, lead_time_s
 
     section_id: ClassVar[str] = "ping-pong"
-    section_title: ClassVar[str] = "Ping-pong"
+    section_title: ClassVar[str] = N_("Ping-pong")
     section_template: ClassVar[str] = "section_handoffs_part.html.j2"
 
     # --- per ticket and per return (on request) -------------------------------------------

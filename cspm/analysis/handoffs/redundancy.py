@@ -60,13 +60,14 @@ from cspm.core.log import CASE, ROW, START, SUSPENDED, TIMESTAMP, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.errors import MissingColumnError
+from cspm.i18n import N_
 from cspm.units import format_duration
 
 __all__ = ["SECONDS_PER_MONTH", "Redundancy", "RedundancySummary", "redundancy", "redundancy_events"]
 
 SECONDS_PER_MONTH = 30.4375 * 86400
 KINDS = ("pingpong", "rework", "approval", "redundant")
-METHOD = (
+METHOD = N_(
     "Each event owns the time since the previous event of its ticket; the time of events on a "
     "ping-pong detour, of repetitions and self-loops, and of extra approval rounds is removed "
     "once per ticket, but no ticket is estimated faster than the median lead time of the tickets "
@@ -193,7 +194,7 @@ class Redundancy(Result):
 
     METHOD: ClassVar[str] = METHOD
     section_id: ClassVar[str] = "redundancy"
-    section_title: ClassVar[str] = "Redundant steps"
+    section_title: ClassVar[str] = N_("Redundant steps")
     section_template: ClassVar[str] = "section_handoffs_part.html.j2"
 
     @cached_property
@@ -256,10 +257,10 @@ class Redundancy(Result):
         money = self.has_processing and self.hourly_rate > 0
         reason = None
         if not self.has_processing:
-            reason = ("the log has no start times, so the working time in these steps is unknown "
-                      "(elapsed time includes waiting)")  # fmt: skip
+            reason = N_("the log has no start times, so the working time in these steps is unknown "
+                        "(elapsed time includes waiting)")  # fmt: skip
         elif self.hourly_rate <= 0:
-            reason = "no hourly rate: set costs.hourly_rate in the config"
+            reason = N_("no hourly rate: set costs.hourly_rate in the config")
         return CostPerMonth(
             basis="processing" if self.has_processing else "elapsed",
             currency=self.currency,
@@ -294,7 +295,7 @@ class Redundancy(Result):
             return LeadTimeEstimate(
                 median_before_s=med_b, median_after_s=None, mean_before_s=mean_b, mean_after_s=None,
                 mean_reduction_share=None, floor_s=None, tickets_without_redundancy=clean, method=METHOD,
-                reason="no ticket is free of redundant steps, so there is nothing to bound an estimate by",
+                reason=N_("no ticket is free of redundant steps, so there is nothing to bound an estimate by"),
             )  # fmt: skip
         after = self._after
         mean_a = after["mean"]
