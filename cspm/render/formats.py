@@ -50,6 +50,7 @@ TERMS = (
     N_("excess over target"), N_("total waiting"), N_("team"), N_("agent"), N_("wait"), N_("inductive"),
     N_("heuristics"), N_("frequency"), N_("performance"), N_("case_id"), N_("activity"), N_("timestamp"),
     N_("start_timestamp"), N_("channel"), N_("priority"), N_("customer"), N_("direct"), N_("indirect"),
+    N_("bpmn"), N_("pnml"), N_("spec"), N_("tree"), N_("skipped"), N_("inserted"),
 )
 
 

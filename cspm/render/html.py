@@ -17,7 +17,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import jinja2
 
-from cspm.i18n import gettext, ngettext
+from cspm.i18n import gettext, ngettext, sentence_gap
 from cspm.render.formats import MISSING, fmt_h, fmt_pct, fmt_rounded, fmt_thousands
 from cspm.units import format_duration
 
@@ -82,6 +82,7 @@ def environment() -> jinja2.Environment:
     )
     # the active language's catalog at render time (cspm.i18n): one environment for every language
     env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["sentence_gap"] = sentence_gap
     filters = {"duration": format_duration, "pct": _pct, "thousands": _thousands, "hours": _hours,
                "rounded": _rounded, "t": gettext}  # t: a value marked N_() in the code, translated (escaped as usual)
     env.filters.update({name: _at_render_time(f) for name, f in filters.items()})
