@@ -138,9 +138,9 @@ def format_datetime(value: datetime, english: str = "%Y-%m-%d %H:%M") -> str:
 
 # --- the catalogs (maintenance: docs/update_catalog.py, tests/test_i18n_catalog.py) ----------------
 PACKAGE_DIR = Path(__file__).parent
-METHOD_MAP = [("**/templates/**.j2", "jinja2"), ("**.py", "python")]
-OPTIONS_MAP = {"**/templates/**.j2": {"extensions": "jinja2.ext.i18n", "trim_blocks": "True",
-                                      "lstrip_blocks": "True"}}  # fmt: skip
+METHOD_MAP = [("**/templates/**.j2", "jinja2"), ("**/templates/**.js", "jinja2"), ("**.py", "python")]
+_JINJA = {"extensions": "jinja2.ext.i18n", "trim_blocks": "True", "lstrip_blocks": "True"}
+OPTIONS_MAP = {"**/templates/**.j2": _JINJA, "**/templates/**.js": _JINJA}  # scripts are Jinja templates too
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 
 

@@ -31,9 +31,10 @@ CONFIG = SAMPLES / "cspm.example.zh.yaml"
 
 # Words in the Chinese report that are not English UI text: standards, units and abbreviations
 # Chinese readers use as they are, and the graph names Graphviz writes as SVG titles.
-NOT_UI = {"UTC", "SLA", "KPI", "KPIs", "BPMN", "XES", "Graphviz", "cspm", "CNY", "Asia/Shanghai", "A", "B", "C"}
+NOT_UI = {"UTC", "SLA", "KPI", "KPIs", "BPMN", "XES", "SVG", "PNG", "Graphviz", "Camunda", "Signavio", "cspm", "CNY",
+          "Asia/Shanghai", "A", "B", "C"}  # fmt: skip
 IDENTIFIER = re.compile(r"^[A-Za-z_]+\.[A-Za-z_.]+$|^[A-Za-z]*\d+[A-Za-z\d]*$")  # config keys, P85, P90, SD05 …
-GRAPHVIZ_ID = re.compile(r"^(process_map|handover|__start__|__end__|[a-z]\d+)(->(__end__|[a-z]\d+))?$")
+GRAPHVIZ_ID = re.compile(r"^(process_map|handover|bpmn|__start__|__end__|[a-z]\d+)(->(__end__|[a-z]\d+))?$")
 
 
 @pytest.fixture(scope="module")
