@@ -294,20 +294,21 @@ class DataQuality(Result):
         ]
         for rep in info.timestamp_reports:
             if rep.without_offset and info.timezone_source == "default":
-                warnings.append(
-                    f"column '{rep.column}': {rep.without_offset:,} timestamps had no UTC offset; read as UTC — "
-                    "set --timezone or timestamps.timezone (timezone= in Python) if they are local times."
-                )
+                warnings.append(_(
+                    "column '{column}': {n} timestamps had no UTC offset; read as UTC — set --timezone or "
+                    "timestamps.timezone (timezone= in Python) if they are local times."
+                ).format(column=rep.column, n=fmt_thousands(rep.without_offset)))
         warnings.extend(info.activity_source.get("notes", []))
         warnings.extend(_lifecycle_warnings(info.lifecycle))
         if rejected:
-            warnings.append(
-                f"{rejected:,} of {info.rows_read:,} rows were rejected ("
-                + ", ".join(f"{r}: {n:,}" for r, n in by_reason.items())
-                + "); write them out with quality.write_rejects(path) or --rejects FILE."
-            )
+            warnings.append(_(
+                "{rejected} of {rows} rows were rejected ({reasons}); write them out with "
+                "quality.write_rejects(path) or --rejects FILE."
+            ).format(rejected=fmt_thousands(rejected), rows=fmt_thousands(info.rows_read),
+                     reasons=", ".join(f"{_(r)}: {fmt_thousands(n)}" for r, n in by_reason.items())))  # fmt: skip
         if checks["duplicate_events"]:
-            warnings.append(f"{checks['duplicate_events']:,} events are exact duplicates of another event.")
+            warnings.append(_("{n} events are exact duplicates of another event.").format(
+                n=fmt_thousands(checks["duplicate_events"])))
         return cls(
             source=info.source,
             kind=info.kind,
