@@ -215,16 +215,16 @@ class Handoffs(Result):
         )
 
     def section_context(self) -> dict[str, Any]:
-        line = (
-            f"{self.total:,} handoffs over {self.tickets:,} tickets, mean "
-            f"{rounded(self.mean_per_ticket)} per ticket; {self.single_unit_tickets:,} tickets stay with one "
-            f"{self.level}; median handoff wait {format_duration(self.overall_median_wait_s)}; "
-            f"{self.missing_events:,} events without a value."
-        )
+        line = _(
+            "{handoffs} handoffs over {tickets} tickets, mean {mean} per ticket; {single} tickets stay with one "
+            "{level}; median handoff wait {wait}; {missing} events without a value."
+        ).format(handoffs=f"{self.total:,}", tickets=f"{self.tickets:,}", mean=rounded(self.mean_per_ticket),
+                 single=f"{self.single_unit_tickets:,}", level=_(self.level),
+                 wait=format_duration(self.overall_median_wait_s), missing=f"{self.missing_events:,}")  # fmt: skip
         return {
-            "title": f"Handoffs ({self.level}: {self.column})",
+            "title": _("Handoffs ({level}: {column})").format(level=_(self.level), column=self.column),
             "lines": [line],
-            "tables": [{"caption": "Busiest handoffs", "rows": rows(self.busiest(10), EDGE_COLUMNS)}],
+            "tables": [{"caption": _("Busiest handoffs"), "rows": rows(self.busiest(10), EDGE_COLUMNS)}],
         }
 
     def __repr__(self) -> str:

@@ -61,6 +61,7 @@ from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.errors import MissingColumnError
 from cspm.i18n import N_
+from cspm.i18n import gettext as _
 from cspm.units import format_duration
 
 __all__ = ["SECONDS_PER_MONTH", "Redundancy", "RedundancySummary", "redundancy", "redundancy_events"]
@@ -335,17 +336,16 @@ class Redundancy(Result):
         s = self._summary()
         lt = s.lead_time_reduction
         if lt.median_after_s is None:
-            estimate = f"Lead time without it: not estimated ({lt.reason})."
+            estimate = _("Lead time without it: not estimated ({reason}).").format(reason=_(lt.reason) if lt.reason else "")
         else:
-            estimate = (
-                f"Estimated median lead time without it: {format_duration(lt.median_after_s)} (now "
-                f"{format_duration(lt.median_before_s)}; no ticket below {format_duration(lt.floor_s)}, "
-                f"the median of the {lt.tickets_without_redundancy:,} tickets without redundant steps)."
-            )
-        line = (
-            f"{(s.redundant_step_share or 0):.1%} of events are repetitions, self-loops or ping-pong returns. "
-            f"Redundant time: {s.hours.redundant} h. {estimate}"
-        )
+            estimate = _(
+                "Estimated median lead time without it: {after} (now {before}; no ticket below {floor}, the median "
+                "of the {tickets} tickets without redundant steps)."
+            ).format(after=format_duration(lt.median_after_s), before=format_duration(lt.median_before_s),
+                     floor=format_duration(lt.floor_s), tickets=f"{lt.tickets_without_redundancy:,}")  # fmt: skip
+        line = _(
+            "{share} of events are repetitions, self-loops or ping-pong returns. Redundant time: {hours} h. {estimate}"
+        ).format(share=f"{(s.redundant_step_share or 0):.1%}", hours=s.hours.redundant, estimate=estimate)
         return {"lines": [line], "tables": []}
 
     def __repr__(self) -> str:

@@ -48,7 +48,8 @@ from cspm.core.expr import activity_names, as_int, case_window, epoch_seconds, m
 from cspm.core.log import ACTIVITY, AGENT, CASE, ROW, TIMESTAMP, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
-from cspm.i18n import N_
+from cspm.i18n import N_, sentence_gap
+from cspm.i18n import gettext as _
 
 APPROVAL_KEYWORDS = ("approve", "approval", "review", "审批", "复核")
 REJECTION_KEYWORDS = ("reject", "declin", "denied", "驳回", "拒绝", "退回")
@@ -228,17 +229,18 @@ class Rework(Result):
 
     def section_context(self) -> dict[str, Any]:
         s = self._summary()
-        line = (
-            f"{s.share_tickets_with_rework:.1%} of tickets repeat a step after other steps ({s.repetitions:,} "
-            f"repetitions), {s.share_tickets_with_self_loops:.1%} repeat one immediately ({s.self_loops:,} "
-            f"self-loops); {s.repeats:,} repeats by the same agent, {s.redos:,} redos by another."
-        )
+        line = _(
+            "{share} of tickets repeat a step after other steps ({repetitions} repetitions), {share_self} repeat one "
+            "immediately ({self_loops} self-loops); {repeats} repeats by the same agent, {redos} redos by another."
+        ).format(share=f"{s.share_tickets_with_rework:.1%}", repetitions=f"{s.repetitions:,}",
+                 share_self=f"{s.share_tickets_with_self_loops:.1%}", self_loops=f"{s.self_loops:,}",
+                 repeats=f"{s.repeats:,}", redos=f"{s.redos:,}")  # fmt: skip
         if s.waiting_repeats:
-            line += " Repeats of waiting steps are not counted: " + ", ".join(
-                f"{n} ({k:,})" for n, k in s.waiting_repeats.items()) + "."  # fmt: skip
+            line += sentence_gap() + _("Repeats of waiting steps are not counted: {steps}.").format(
+                steps=", ".join(f"{n} ({k:,})" for n, k in s.waiting_repeats.items()))  # fmt: skip
         return {
             "lines": [line],
-            "tables": [{"caption": "Repeated activities", "rows": rows(self.per_activity, ACTIVITY_COLUMNS)}],
+            "tables": [{"caption": _("Repeated activities"), "rows": rows(self.per_activity, ACTIVITY_COLUMNS)}],
         }
 
     def __repr__(self) -> str:
