@@ -66,8 +66,8 @@ def _visible_text(page: str) -> list[str]:
 def _english_words(texts: list[str], allowed: set[str]) -> dict[str, str]:
     found = {}
     for text in texts:
-        for token in re.findall(r"[A-Za-z][A-Za-z0-9_.\-/']*[A-Za-z0-9]|[A-Za-z]", text):
-            if token in allowed or IDENTIFIER.match(token) or token in NOT_UI:
+        for token in re.findall(r"[A-Za-z0-9][A-Za-z0-9_.\-/']*[A-Za-z0-9]|[A-Za-z]", text):
+            if not re.search("[A-Za-z]", token) or token in allowed or IDENTIFIER.match(token) or token in NOT_UI:
                 continue
             found.setdefault(token, text.strip()[:120])
     return found
