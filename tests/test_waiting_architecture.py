@@ -19,12 +19,12 @@ from typer.testing import CliRunner
 import cspm
 from cspm.analysis.intervals import activities, sla_pause_activities, step_intervals
 from cspm.analysis.kpis import KpiFigures, KpiSummary, ServiceKPIs
-from cspm.core.records import Record
 from cspm.analysis.value_stream import ValueStream, ValueStreamOverall, ValueStreamSummary
 from cspm.analysis.waiting import WaitingAnalysis, WaitingSummary
 from cspm.cli import app
 from cspm.config import config_from_dict
 from cspm.core.calendar import BusinessCalendar
+from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.errors import OutputError
 from cspm.pipeline import write_discovery
@@ -81,6 +81,22 @@ def test_waiting_value_stream_and_kpis_build_the_step_intervals_once():
     assert (fr["n"], fr["total_h"]) == (2, 2.5)
     assert w.step_table().set_index("step").loc["Resolve ticket", ["n", "n_paused", "paused_total_h"]].tolist() == [1, 1, 2.0]
     assert w.targets.set_index("name").loc["First response (wait)", ["n", "segment"]].tolist() == [1, "category=P2"]
+
+
+def test_a_milestone_measured_by_waiting_and_by_the_kpis_is_built_once():
+    """The waiting target "resolution" and the KPI resolution time are both case start → Resolve
+    ticket: one materialised milestone table serves both, and each keeps its own figure."""
+    log = _log()
+    w, _, k = _three(log)
+    kinds = {kind: n for kind, n in log.derived.builds.items() if kind.startswith("milestone_cases")}
+    assert kinds["milestone_cases case start → Resolve ticket"] == 1
+    assert set(kinds.values()) == {1}
+    # by hand: A 09:00 → 12:00 (3 h, of which 2 h pending the customer), B 10:00 → 15:00 (5 h)
+    assert k.figures.resolution_median_h == 4.0
+    row = w.targets.set_index("name").loc["resolution"]
+    assert (row["n"], row["attained"], row["breaching_cases"], row["excess_h"]) == (2, 0.5, 1, 1.0)  # B: 5 h > 4 h
+    cspm.kpis(log, config_from_dict(CFG))  # asked again: reused
+    assert log.derived.builds["milestone_cases case start → Resolve ticket"] == 1
 
 
 def test_step_intervals_keep_columns_as_a_union_and_one_table_per_key():

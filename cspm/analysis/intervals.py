@@ -270,7 +270,31 @@ def milestone_cases(
     ``start`` may be ``'case start'`` (first event), ``end`` ``'case end'`` (last event). Columns:
     ``case_id``, ``t_a``, ``t_b`` (null when not reached), ``dur_s``/``dur_bs`` (calendar /
     business seconds), ``paused_s``/``paused_bs`` (SLA-paused time between them).
+
+    Materialised once per log and milestone (``log.derived``, kind ``milestone_cases START → END
+    [SEGMENT]``, keyed by the calendar and the interval table): the waiting targets and the service
+    KPIs that measure the same milestone share the table.
     """
+    starts = (start,) if isinstance(start, str) else tuple(start)
+    ends = (end,) if isinstance(end, str) else tuple(end)
+    slot = (tuple(sorted((segment or {}).items())), calendar.config.model_dump_json(), intervals.op())
+    where = ", ".join(f"{k}={v}" for k, v in slot[0])
+    kind = f"milestone_cases {' | '.join(starts)} → {' | '.join(ends)}" + (f" [{where}]" if where else "")
+    return log.derived.get(
+        kind, slot, lambda: _milestone_cases(log, intervals, calendar, list(starts), list(ends), segment, key).cache()
+    )
+
+
+def _milestone_cases(
+    log: TicketLog,
+    intervals: ir.Table,
+    calendar: BusinessCalendar,
+    starts: list[str],
+    ends: list[str],
+    segment: dict[str, str] | None,
+    key: str,
+) -> ir.Table:
+    """The table of :func:`milestone_cases`, as an expression."""
     ev = log.events
     cases = ev.group_by(CASE).aggregate(case_first=ev[TIMESTAMP].min(), case_last=ev[TIMESTAMP].max())
     if segment:
@@ -278,8 +302,6 @@ def milestone_cases(
         members = ev.group_by(CASE).aggregate(_cspm_in=cond.any())
         members = members.filter(members._cspm_in).select(CASE)
         cases = cases.semi_join(members, CASE)
-    starts = [start] if isinstance(start, str) else list(start)
-    ends = [end] if isinstance(end, str) else list(end)
     if len(starts) == 1 and starts[0].strip().casefold() == CASE_START:
         a = cases.select(CASE, t_a=cases.case_first)
     else:
@@ -300,6 +322,9 @@ def milestone_cases(
     else:
         out = out.mutate(pos_a=ibis.null("float64"), pos_b=ibis.null("float64"))
     out = out.mutate(dur_s=epoch_seconds(out.t_b) - epoch_seconds(out.t_a), dur_bs=out.pos_b - out.pos_a)
+    # materialised (one row per case): the paused-time join below reads it a second time, which
+    # would otherwise repeat the joins and both calendar positions in the same query
+    out = out.select(CASE, "t_a", "t_b", "dur_s", "dur_bs").cache()
     iv = intervals.filter(intervals.before_paused).select(CASE, "prev_ts", TIMESTAMP, "before_s", "before_bs")
     win = iv.join(out.select(CASE, "t_a", "t_b").filter(lambda r: r.t_b.notnull()), CASE)
     win = win.filter((win.prev_ts >= win.t_a) & (win[TIMESTAMP] <= win.t_b))

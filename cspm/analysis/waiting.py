@@ -544,7 +544,7 @@ def _case_target(
     suf = _CLOCK_SUFFIX[clock]
     cases = milestone_cases(log, iv, calendar, start, end, segment=segment, key=key)
     value = cases[f"dur_{suf}"] - cases[f"paused_{suf}"] if exclude_pause else cases[f"dur_{suf}"]
-    cases = cases.mutate(_v=value)
+    cases = cases.mutate(_v=value)  # the milestone table is materialised (see milestone_cases)
     reached = cases.filter(cases.t_b.notnull())
     res = _attainment(reached, "_v", within.total_seconds(), required)
     not_reached = int(cases.filter(cases.t_a.notnull() & cases.t_b.isnull()).count().to_pyarrow().as_py())

@@ -235,6 +235,10 @@ def parse_expression(
         order = _("day-first (dd/mm/yyyy)") if dayfirst else _("month-first (mm/dd/yyyy)")
         report.warnings.append(_("column '{column}': slash dates read {order}, inferred from values > 12.").format(
             column=column, order=order))
+    if len(fams) == 1 and found[fams[0]] == nonnull:
+        # every non-empty value is of the one family: parse without matching each value again (an
+        # empty value gives NULL either way, as it does below)
+        return f"({_family_sql(fams[0], x, dayfirst, timezone)})", report
     cases = " ".join(
         f"WHEN regexp_full_match({x}, {lit(f.pattern)}) THEN {_family_sql(f, x, dayfirst, timezone)}"
         for f in fams
