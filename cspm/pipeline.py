@@ -35,6 +35,7 @@ from cspm.i18n import Language, chosen_language, use_language
 from cspm.i18n import gettext as _
 from cspm.mining.discovery import Discovery, discover
 from cspm.mining.filters import LogFilters
+from cspm.mining.map_explorer import MapExplorer, targets_from_ranking
 from cspm.mining.process_map import MapSection, ProcessMap
 from cspm.mining.records import (
     ActivityRecord,
@@ -312,12 +313,10 @@ def write_discovery(
     notes += target_notes
 
     step(_("drawing the process maps"))
-    maps = []
     for measure in ("performance", "frequency"):
         m = d.process_map(
             measure, activities=activities, paths=paths, highlight_steps=warn_steps, highlight_edges=warn_edges
         )
-        maps.append(m)
         rendered = m.save(out / f"map_{measure}.svg")
         files[f"map_{measure}"] = rendered.path
         if rendered.message:
@@ -347,7 +346,9 @@ def write_discovery(
     step(_("writing the report"))
     extra = ([target_section] if target_section is not None else []) + diag + list(sections)
     files["report"] = out / "report.html"
-    build_report(log, extra, files["report"], discovery=d, maps=maps)
+    explorer = map_explorer(log, target_section, activities=activities, paths=paths,
+                            highlight_steps=warn_steps, highlight_edges=warn_edges)  # fmt: skip
+    build_report(log, extra, files["report"], discovery=d, maps=explorer, model=mined)
 
     files["summary"] = out / "summary.json"
     found = d._summary()
@@ -373,16 +374,31 @@ def write_discovery(
 
 
 # --- the report ---------------------------------------------------------------------------------
+def map_explorer(
+    log: TicketLog, targets: ReportSection | None = None, *, activities: float = 1.0, paths: float = 0.0,
+    highlight_steps: Iterable[str] = (), highlight_edges: Iterable[tuple[str, str]] = (),
+) -> MapExplorer:
+    """The report's explorable maps of ``log``; ``targets`` (the waiting analysis) names each
+    step's target and the rule that marks a step ⚠."""
+    ranking = getattr(targets, "ranking", None)
+    by_step, rule = ({}, "") if ranking is None else targets_from_ranking(ranking)
+    return MapExplorer.from_log(log, activities=activities, paths=paths, highlight_steps=highlight_steps,
+                                highlight_edges=highlight_edges, targets=by_step, breach_rule=rule)  # fmt: skip
+
+
 def default_sections(
     log: TicketLog,
     discovery: Discovery,
     *,
-    maps: Sequence[ProcessMap] | None = None,
+    maps: Sequence[ProcessMap] | MapExplorer | None = None,
+    model: ReportSection | None = None,
 ) -> list[ReportSection]:
-    """Overview, maps, variants, slowest transitions and (when known) data quality."""
-    if maps is None:
-        maps = [discovery.process_map("performance"), discovery.process_map("frequency")]
-    sections: list[ReportSection] = [discovery, MapSection(list(maps)), discovery.variants, discovery.dfg]
+    """Overview, maps (explorable unless ``maps`` are given), the mined ``model`` when given (drawn
+    as BPMN), variants, slowest transitions and (when known) data quality."""
+    shown: ReportSection = maps if isinstance(maps, MapExplorer) else (
+        map_explorer(log) if maps is None else MapSection(list(maps)))
+    sections: list[ReportSection] = [discovery, shown, *([model] if model is not None else []),
+                                     discovery.variants, discovery.dfg]  # fmt: skip
     if log.quality is not None:
         sections.append(log.quality)  # a DataQuality is its own report section
     return sections
@@ -395,7 +411,8 @@ def build_report(
     path: str | Path | None = None,
     *,
     discovery: Discovery | None = None,
-    maps: Sequence[ProcessMap] | None = None,
+    maps: Sequence[ProcessMap] | MapExplorer | None = None,
+    model: ReportSection | None = None,
     title: str | None = None,
     language: Language | None = None,
 ) -> Report:
@@ -410,7 +427,7 @@ def build_report(
                             "section_template and section_context())")
     report = Report(
         title=title or _("Service process diagnosis — {log}").format(log=Path(log.source).name),
-        sections=default_sections(log, discovery, maps=maps) + extra,
+        sections=default_sections(log, discovery, maps=maps, model=model) + extra,
         source=log.source,
     )
     if path is not None:

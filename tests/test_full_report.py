@@ -47,7 +47,7 @@ def test_discover_with_config_and_model_writes_the_full_diagnosis(full):
     assert "• Worst bottleneck: Assign L2" in output
     assert "bounce between teams" in output
     assert section_ids(out) == [
-        "overview", "maps", "variants", "transitions", "quality",
+        "overview", "maps", "model", "variants", "transitions", "quality",
         "waiting", "value_stream", "kpis", "handoffs", "conformance",
     ]  # fmt: skip
     html = (out / "report.html").read_text(encoding="utf-8")
@@ -108,7 +108,7 @@ def test_without_model_there_is_no_conformance(tmp_path):
     out = tmp_path / "out"
     result = runner.invoke(app, ["discover", str(LOG), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert section_ids(out) == ["overview", "maps", "variants", "transitions", "quality", "value_stream", "kpis", "handoffs"]
+    assert section_ids(out) == ["overview", "maps", "model", "variants", "transitions", "quality", "value_stream", "kpis", "handoffs"]
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["conformance"] is None
     assert "conformance" not in result.output
@@ -118,7 +118,7 @@ def test_no_diagnosis_gives_the_discovery_report_only(tmp_path):
     out = tmp_path / "out"
     result = runner.invoke(app, ["discover", str(LOG), "--no-diagnosis", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert section_ids(out) == ["overview", "maps", "variants", "transitions", "quality"]
+    assert section_ids(out) == ["overview", "maps", "model", "variants", "transitions", "quality"]
 
 
 def test_model_without_diagnosis_gives_conformance_only(tmp_path):
@@ -126,7 +126,7 @@ def test_model_without_diagnosis_gives_conformance_only(tmp_path):
     spec = SAMPLES / "to_be.yaml"
     result = runner.invoke(app, ["discover", str(LOG), "--no-diagnosis", "--model", str(spec), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert section_ids(out) == ["overview", "maps", "variants", "transitions", "quality", "conformance"]
+    assert section_ids(out) == ["overview", "maps", "model", "variants", "transitions", "quality", "conformance"]
     conf = json.loads((out / "summary.json").read_text(encoding="utf-8"))["conformance"]
     lib = cspm.check_conformance(cspm.read(LOG), spec)
     assert conf["model"] == {"name": lib.model.name, "kind": "spec", "file": "to_be.yaml"}

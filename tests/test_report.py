@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import lxml.html
@@ -42,11 +43,15 @@ def weird_html(weird_log, tmp_path_factory) -> str:
 
 
 def test_names_are_escaped_everywhere(weird_html):
-    # the only script element is the report's own
-    assert weird_html.count("<script") == 1
+    # the only script elements are the report's own and the map explorer's data (JSON, not run)
+    assert weird_html.count("<script") == 2
     assert "<script>alert(1)" not in weird_html
     doc = lxml.html.fromstring(weird_html)
-    assert len(doc.xpath("//script")) == 1
+    scripts = doc.xpath("//script")
+    assert len(scripts) == 2 and [s.get("type") for s in scripts] == ["application/json", None]
+    data = json.loads(scripts[0].text_content())
+    names = {item["name"] for item in data["levels"][0]["items"].values() if item["kind"] == "step"}
+    assert names == set(WEIRD)  # the data carries every name exactly
     text = doc.text_content()
     for name in WEIRD:
         assert name in text, name  # shown exactly as written (after the browser's unescaping)
@@ -76,8 +81,11 @@ def test_sections_and_extra_section(weird_html):
     extra = doc.get_element_by_id("extra").text_content()
     assert "breaches of <target>" in extra and "late & slow" in extra
     maps = doc.get_element_by_id("maps")
-    assert [b.get("data-view") for b in maps.xpath(".//button[@data-view]")] == ["performance", "frequency"]
-    assert len(maps.xpath(".//*[local-name()='svg']")) == 2
+    assert [b.get("data-stat") for b in maps.xpath(".//button[@data-measure]")] == \
+        ["median", "mean", "p90", "total", "frequency"]
+    views = maps.xpath(".//div[@class='map-view']")
+    assert len(maps.xpath(".//*[local-name()='svg']")) == len(views) >= 2
+    assert {v.get("data-view") for v in views} == {"performance", "frequency"}
 
 
 def test_section_protocol_checks(weird_log):

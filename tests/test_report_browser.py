@@ -72,10 +72,12 @@ def check_report(exe: str, tmp: Path, report: Path, labels: list[str], screensho
     # the report's script ran to its end
     assert doc.getroottree().getroot().get("data-maps-ready") == "true"
     maps = doc.get_element_by_id("maps")
+    views = maps.xpath(".//div[@class='map-view']")
     svgs = maps.xpath(".//*[local-name()='svg']")
-    assert len(svgs) == 2
-    shown = [v for v in maps.xpath(".//div[@class='map-view']") if v.get("hidden") is None]
+    assert len(svgs) == len(views) >= 2  # each measure at each activity level of the explorer
+    shown = [v for v in views if v.get("hidden") is None]
     assert len(shown) == 1 and shown[0].get("data-view") == "performance"
+    svgs = shown[0].xpath(".//*[local-name()='svg']")
     canvas = shown[0].xpath(".//div[@class='map-canvas']")[0]
     assert "scale(" in (canvas.get("style") or "")  # fitted to the viewport by the script
     texts = {t.text_content() for t in svgs[0].xpath(".//*[local-name()='text']")}
@@ -91,7 +93,7 @@ def check_report(exe: str, tmp: Path, report: Path, labels: list[str], screensho
 
 def test_helpdesk_report_in_chromium(chromium, helpdesk_log, tmp_path):
     report = build_report(helpdesk_log, path=tmp_path / "report.html")
-    labels = sorted(report.sections[1].maps[0].nodes.activity)  # type: ignore[attr-defined]
+    labels = sorted(report.sections[1].levels[0].base.nodes.activity)  # type: ignore[attr-defined]
     assert len(labels) == 14
     check_report(chromium, tmp_path, tmp_path / "report.html", labels, ARTIFACTS / "report.png")
 

@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+import networkx as nx
 import pandas as pd
 
 from cspm.core.result import Result
 from cspm.i18n import N_
 from cspm.i18n import gettext as _
 from cspm.mining.records import Miner, ModelSummary
+from cspm.render.bpmn import bpmn_svg
 from cspm.render.graphviz import RenderUnavailable, render_svg
 
 __all__ = [
@@ -113,11 +115,31 @@ class ProcessModel(Result):
         df = pd.DataFrame(rows, columns=["transition", "label", "visible", "inputs", "outputs"])
         return df.sort_values(["visible", "label", "transition"], ascending=[False, True, True]).reset_index(drop=True)
 
+    def bpmn_graph(self) -> nx.DiGraph:
+        """The BPMN model as a graph: nodes (BPMN ids) with ``kind`` (task, exclusive, parallel,
+        inclusive, start, end, other) and ``name``; edges are the sequence flows."""
+        kinds = {"Task": "task", "ExclusiveGateway": "exclusive", "ParallelGateway": "parallel",
+                 "InclusiveGateway": "inclusive", "StartEvent": "start", "NormalStartEvent": "start",
+                 "EndEvent": "end", "NormalEndEvent": "end"}  # fmt: skip
+        g = nx.DiGraph()
+        for node in sorted(self.bpmn.get_nodes(), key=lambda n: str(n.get_id())):
+            g.add_node(str(node.get_id()), kind=kinds.get(type(node).__name__, "other"), name=node.get_name())
+        for flow in sorted(self.bpmn.get_flows(), key=lambda f: (str(f.get_source().get_id()), str(f.get_target().get_id()))):
+            g.add_edge(str(flow.get_source().get_id()), str(flow.get_target().get_id()))
+        return g
+
     def section_context(self) -> dict[str, Any]:
         s = self._summary()
         figures = [(_("Places"), s.places), (_("Transitions"), s.transitions),
                    (_("Visible transitions"), s.visible_transitions), (_("Arcs"), s.arcs)]  # fmt: skip
-        return {"miner": _(MINER_NAMES.get(s.miner, s.miner)), "noise": s.noise_threshold, "figures": figures, "tree": s.process_tree}
+        graph = self.bpmn_graph()
+        try:
+            svg = bpmn_svg(graph)
+        except RenderUnavailable:
+            svg = ""
+        tasks = sum(1 for _, d in graph.nodes(data=True) if d["kind"] == "task")
+        return {"miner": _(MINER_NAMES.get(s.miner, s.miner)), "noise": s.noise_threshold, "figures": figures, "tree": s.process_tree,
+                "svg": svg, "tasks": tasks}  # fmt: skip
 
 
 MINER_NAMES = {"inductive": N_("inductive"), "heuristics": N_("heuristics")}

@@ -25,6 +25,7 @@ from cspm.i18n import gettext as _
 from cspm.mining.records import ProcessMapSummary
 from cspm.mining.steps import Activities, DirectlyFollows, activity_table, edge_table, step_table
 from cspm.render import dot
+from cspm.render.explorer import edge_key, node_key
 from cspm.render.formats import fmt_thousands
 from cspm.render.graphviz import Rendered, RenderUnavailable, render_svg, save_graph, svg_body
 from cspm.units import format_duration
@@ -190,7 +191,7 @@ class ProcessMap(Result):
                 "label": dot.label(f"⚠ {name}" if warn else name, detail),
                 "fillcolor": "#f8f9fa" if perf else _mix(_FREQ_LOW, _FREQ_HIGH, x),
                 "fontcolor": "#ffffff" if (not perf and x > 0.55) else "#1a1a1a",
-                "class": "cspm-node cspm-warning" if warn else "cspm-node",
+                "class": ("cspm-node cspm-warning" if warn else "cspm-node") + f" cspm-k-{node_key(name)}",
             }
             if warn:
                 attrs |= {"color": WARNING, "penwidth": 3}
@@ -220,12 +221,15 @@ class ProcessMap(Result):
                 color, width, text = WARNING, max(width, 3.5), f"⚠ {text}"
             g.edge(ids[row.source], ids[row.target], label=dot.quote(text), color=color,
                    fontcolor=WARNING if warn else "#333333", penwidth=f"{width:.2f}",
-                   **{"class": "cspm-edge cspm-warning" if warn else "cspm-edge"})  # fmt: skip
+                   **{"class": ("cspm-edge cspm-warning" if warn else "cspm-edge")
+                      + f" cspm-k-{edge_key(row.source, row.target)}"})  # fmt: skip
         for row in self.nodes.itertuples(index=False):
             if row.starts:
-                g.edge(START_NODE, ids[row.activity], label=dot.quote(fmt_thousands(int(row.starts))), style="dashed", color="#868e96")
+                g.edge(START_NODE, ids[row.activity], label=dot.quote(fmt_thousands(int(row.starts))), style="dashed",
+                       color="#868e96", **{"class": f"cspm-start-edge cspm-s-{node_key(row.activity)}"})
             if row.ends:
-                g.edge(ids[row.activity], END_NODE, label=dot.quote(fmt_thousands(int(row.ends))), style="dashed", color="#868e96")
+                g.edge(ids[row.activity], END_NODE, label=dot.quote(fmt_thousands(int(row.ends))), style="dashed",
+                       color="#868e96", **{"class": f"cspm-end-edge cspm-t-{node_key(row.activity)}"})
 
     def to_svg(self) -> str:
         """The map as an SVG document (Graphviz ``dot`` binary or its WebAssembly build)."""
@@ -304,7 +308,7 @@ class MapSection:
         return {"views": [m.view() for m in self.maps]}
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=32)
 def _svg_of(source: str) -> str:
     """Rendered SVG, remembered for the same DOT source (a map is saved and shown in the report)."""
     return render_svg(source)
