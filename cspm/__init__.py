@@ -7,6 +7,8 @@ Read a log, then discover, measure and diagnose::
     cspm.waiting(log, cfg)                # waiting at every step vs the targets, bottleneck ranking
     cspm.value_stream(log, cfg)           # waiting vs working time, flow efficiency
     cspm.kpis(log, cfg)                   # first response, resolution, FCR, reopen, …
+    cspm.service_desk(log, cfg)           # first-line resolution, push-to-front, level violations, …
+    cspm.trends(log, cfg)                 # weekly volume, backlog, lead-time trend, segments, workload
     cspm.handoffs(log, cfg)               # handoffs, ping-pong, rework, approval loops, cost
     cspm.conformance(log, cfg, model="to_be.bpmn")  # fitness, deviations and rules against a to-be model
 """
@@ -21,6 +23,8 @@ from cspm.analysis.conformance import (
 )
 from cspm.analysis.handoffs.analysis import HandoffAnalysis, analyse_handoffs, handoffs
 from cspm.analysis.kpis import ServiceKPIs, kpis, service_kpis
+from cspm.analysis.service_desk import ServiceDeskKPIs, service_desk
+from cspm.analysis.trends import Trends, trends
 from cspm.analysis.value_stream import ValueStream, analyse_value_stream, value_stream
 from cspm.analysis.waiting import WaitingAnalysis, analyse_waiting, waiting
 from cspm.config import Config, load_config
@@ -46,7 +50,9 @@ __all__ = [
     "ProcessMap",
     "ReferenceModel",
     "RoleDetectionError",
+    "ServiceDeskKPIs",
     "ServiceKPIs",
+    "Trends",
     "SimulationSettings",
     "TicketLog",
     "ValueStream",
@@ -64,7 +70,9 @@ __all__ = [
     "load_model",
     "process_map",
     "read",
+    "service_desk",
     "service_kpis",
+    "trends",
     "value_stream",
     "waiting",
     "write_simulated_log",

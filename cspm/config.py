@@ -304,6 +304,14 @@ class KpiSettings(_Model):
     close_within: Duration = timedelta(hours=24)
     customer_return_days: float = Field(default=7.0, gt=0)
     clock: Clock = "calendar"
+    support_levels: dict[str, int] = Field(
+        default_factory=dict, description="team → support level (1 = first line), e.g. {Service Desk: 1, Network 2nd: 2}"
+    )
+    support_level_pattern: str = Field(
+        default=r"(?i)\b(?:l|level|tier)\s*([1-9])\b|\b([1-9])(?:st|nd|rd|th)\b",
+        description="teams not in support_levels: the level is the first number this pattern captures "
+        "(default: 'L2', 'Level 2', 'Tier 2', '... 2nd')",
+    )
 
 
 class AtMostRule(_Model):
@@ -357,6 +365,19 @@ class ConformanceSettings(_Model):
         return base / value if value is not None and base is not None and not value.is_absolute() else value
 
 
+class Pseudonymisation(_Model):
+    """Safe to share: names replaced by stable keyed pseudonyms right after reading (see
+    :mod:`cspm.ingest.pseudonymise`). The key comes from the environment variable
+    ``CSPM_PSEUDONYM_KEY`` or from ``key_file``; text attributes are dropped unless named in ``keep``."""
+
+    roles: list[Literal["agent", "customer", "team"]] = Field(
+        default_factory=list, description="which names to replace, e.g. [agent, customer]"
+    )
+    key_file: Path | None = Field(default=None, description="a file holding the secret key (else $CSPM_PSEUDONYM_KEY)")
+    keep: list[str] = Field(default_factory=list, description="text attributes to keep (all others are dropped)")
+    mapping: Path | None = Field(default=None, description="write original → pseudonym here (only when set)")
+
+
 class ReportSettings(_Model):
     """How the report is written for its readers."""
 
@@ -379,6 +400,7 @@ class Config(_Model):
     kpis: KpiSettings = Field(default_factory=KpiSettings)
     conformance: ConformanceSettings = Field(default_factory=ConformanceSettings)
     report: ReportSettings = Field(default_factory=ReportSettings)
+    pseudonymise: Pseudonymisation = Field(default_factory=Pseudonymisation)
 
 
 def load_config(path: str | Path) -> Config:

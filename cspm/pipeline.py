@@ -2,7 +2,8 @@
 
 Files (names fixed, see ``docs/summary_schema.md``): ``map_frequency.svg``, ``map_performance.svg``
 (``.dot`` instead when no Graphviz renderer works), ``model.bpmn``, ``model.pnml`` (the model mined
-from the log), ``variants.csv``, ``edges.csv``, ``activities.csv``, ``summary.json``, ``report.html``.
+from the log), ``variants.csv``, ``edges.csv``, ``activities.csv``, ``summary.json``, ``report.html`` and
+``report.xlsx`` (the report's figures for Excel, :func:`report_workbook`).
 Conformance is checked only against a to-be model the user gives (never against the mined model).
 
 ``summary.json`` is a :class:`DiscoverSummary`; its JSON Schema, ``docs/summary.schema.json``, is
@@ -25,11 +26,13 @@ from cspm._version import __version__
 from cspm.analysis.conformance.check import ConformanceResult, check_conformance, load_model
 from cspm.analysis.handoffs.analysis import handoffs
 from cspm.analysis.kpis import kpis
+from cspm.analysis.service_desk import service_desk
+from cspm.analysis.trends import trends
 from cspm.analysis.value_stream import value_stream
 from cspm.analysis.waiting import check_target_steps, waiting
 from cspm.config import Config
 from cspm.core.log import TicketLog
-from cspm.core.result import json_ready
+from cspm.core.result import Result, json_ready
 from cspm.errors import InputError
 from cspm.i18n import Language, chosen_language, use_language
 from cspm.i18n import gettext as _
@@ -50,10 +53,12 @@ from cspm.mining.records import (
     VariantsSummary,
 )
 from cspm.render.report import Report, ReportSection
+from cspm.render.workbook import write_workbook
 
 __all__ = [
     "SUMMARY_SCHEMA", "ConformanceEntry", "DiscoverSummary", "DiscoveryOutputs", "OutputFiles", "Settings",
-    "Targets", "build_report", "conformance_summary", "default_sections", "summary_schema", "target_breaches",
+    "Targets", "build_report", "conformance_summary", "default_sections", "report_workbook", "summary_schema",
+    "target_breaches",
     "write_discovery",
 ]  # fmt: skip
 
@@ -118,6 +123,7 @@ class OutputFiles(Record):
     pnml: str
     report: str
     summary: str
+    workbook: str = Field(description="report.xlsx: the report's figures, one sheet per section")
     variants: str
 
 
@@ -214,10 +220,13 @@ def target_breaches(log: TicketLog, config: Config | None) -> tuple[ReportSectio
 
 
 def diagnosis_sections(log: TicketLog, config: Config | None, model: str | Path | None = None) -> list[ReportSection]:
-    """The diagnosis sections of the full report: value stream, service KPIs, handoffs and loops
+    """The diagnosis sections of the full report: value stream, service KPIs, trends and segments,
+    service-desk KPIs, handoffs and loops
     (team level, else agent level) and, with a to-be ``model``, conformance."""
     cfg = config or Config()
-    sections: list[ReportSection] = [value_stream(log, cfg), kpis(log, cfg)]
+    sections: list[ReportSection] = [value_stream(log, cfg), kpis(log, cfg), trends(log, cfg)]
+    if log.has_team:
+        sections.append(service_desk(log, cfg))
     if log.has_team or log.has_agent:
         sections.append(handoffs(log, cfg, level="team" if log.has_team else "agent"))
     if model is not None:
@@ -348,7 +357,8 @@ def write_discovery(
     files["report"] = out / "report.html"
     explorer = map_explorer(log, target_section, activities=activities, paths=paths,
                             highlight_steps=warn_steps, highlight_edges=warn_edges)  # fmt: skip
-    build_report(log, extra, files["report"], discovery=d, maps=explorer, model=mined)
+    report = build_report(log, extra, files["report"], discovery=d, maps=explorer, model=mined)
+    files["workbook"] = report_workbook(report.sections, out / "report.xlsx")
 
     files["summary"] = out / "summary.json"
     found = d._summary()
@@ -384,6 +394,15 @@ def map_explorer(
     by_step, rule = ({}, "") if ranking is None else targets_from_ranking(ranking)
     return MapExplorer.from_log(log, activities=activities, paths=paths, highlight_steps=highlight_steps,
                                 highlight_edges=highlight_edges, targets=by_step, breach_rule=rule)  # fmt: skip
+
+
+def report_workbook(sections: Iterable[ReportSection], path: str | Path) -> Path:
+    """``report.xlsx``: the sheets of every section that has them (:meth:`Result.workbook_sheets`),
+    the overview first, then the diagnosis, then variants, transitions and data quality."""
+    sections = [s for s in sections if isinstance(s, Result)]
+    later = {"variants": 1, "transitions": 2, "quality": 3}
+    ordered = sorted(sections, key=lambda s: (0 if s.section_id == "overview" else 1, later.get(s.section_id, 0)))
+    return write_workbook([sheet for s in ordered for sheet in s.workbook_sheets()], path)
 
 
 def default_sections(

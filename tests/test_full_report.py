@@ -48,7 +48,7 @@ def test_discover_with_config_and_model_writes_the_full_diagnosis(full):
     assert "bounce between teams" in output
     assert section_ids(out) == [
         "overview", "maps", "model", "variants", "transitions", "quality",
-        "waiting", "value_stream", "kpis", "handoffs", "conformance",
+        "waiting", "value_stream", "kpis", "trends", "service_desk", "handoffs", "conformance",
     ]  # fmt: skip
     html = (out / "report.html").read_text(encoding="utf-8")
     # the simulated bottleneck leads the ranking, the ping-pong pair is named
@@ -108,7 +108,8 @@ def test_without_model_there_is_no_conformance(tmp_path):
     out = tmp_path / "out"
     result = runner.invoke(app, ["discover", str(LOG), "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert section_ids(out) == ["overview", "maps", "model", "variants", "transitions", "quality", "value_stream", "kpis", "handoffs"]
+    assert section_ids(out) == ["overview", "maps", "model", "variants", "transitions", "quality", "value_stream", "kpis", "trends",
+                               "service_desk", "handoffs"]
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["conformance"] is None
     assert "conformance" not in result.output

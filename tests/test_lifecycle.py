@@ -152,7 +152,7 @@ def test_every_standard_transition_is_kept_and_paired(standard_log):
         ("  activity instances", "10"),
         ("  with start and end (work time)", "5"),
         ("  with a schedule/assign row (queue start)", "5"),
-        ("  suspended (suspended_seconds)", "1"),
+        ("  suspended (time between suspend and resume)", "1"),
         ("  ended by: complete", "4"),
         ("  ended by: ate_abort", "1"),
         ("  ended by: autoskip", "1"),
@@ -168,6 +168,10 @@ def test_every_standard_transition_is_kept_and_paired(standard_log):
         "timestamp − start_timestamp − suspended_seconds.",
     ]
     assert "paired into activity instances" in q._repr_html_()
+    rows_kept = dict(q.figures())["rows kept"]
+    assert dict(q.figures())["events vs rows kept"] == (
+        f"the {rows_kept} rows kept are 10 events: the lifecycle rows of one activity instance (start, complete, …) "
+        "make one event")  # fmt: skip
 
 
 def test_keep_mode_every_row_is_an_event(standard_log):

@@ -54,7 +54,8 @@ def results(log) -> dict[str, Result]:
         "discovery": d, "activities": d.activities, "directly_follows": d.dfg, "variants": d.variants,
         "cases": d.cases_, "process_map": d.process_map("performance"), "process_model": d.model(),
         "quality": log.quality, "waiting": cspm.waiting(log, cfg), "value_stream": cspm.value_stream(log, cfg),
-        "kpis": cspm.kpis(log, cfg), "handoff_analysis": h, "handoffs": h.handoffs, "ping_pong": h.ping_pong,
+        "kpis": cspm.kpis(log, cfg), "service_desk": cspm.service_desk(log, cfg),
+        "trends": cspm.trends(log, cfg), "handoff_analysis": h, "handoffs": h.handoffs, "ping_pong": h.ping_pong,
         "rework": h.rework, "approvals": h.approvals, "loops": h.loops, "redundancy": h.redundancy,
         "conformance": conf, "reference_model": conf.model, "rules": conf.rules,
     }  # fmt: skip
@@ -81,7 +82,7 @@ def _all_result_types() -> set[type]:
 
 RESULTS = [
     "discovery", "activities", "directly_follows", "variants", "cases", "process_map", "process_model",
-    "quality", "waiting", "value_stream", "kpis", "handoff_analysis", "handoffs", "ping_pong", "rework",
+    "quality", "waiting", "value_stream", "kpis", "service_desk", "trends", "handoff_analysis", "handoffs", "ping_pong", "rework",
     "approvals", "loops", "redundancy", "conformance", "reference_model", "rules",
 ]  # fmt: skip
 
@@ -142,8 +143,8 @@ def test_save_follows_the_one_suffix_rule(results, name, suffix, tmp_path):
         assert len(pd.read_csv(path)) == rows
     elif suffix == ".parquet":
         assert len(pd.read_parquet(path)) == rows
-    else:
-        assert len(pd.read_excel(path)) == rows
+    else:  # the workbook: the result's sheets (the main table, or figure rows for overview and KPIs)
+        assert len(pd.read_excel(path)) == len(r.workbook_sheets()[0].frame) > 0
 
 
 @pytest.mark.parametrize("name", RESULTS)

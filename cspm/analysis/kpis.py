@@ -60,7 +60,7 @@ from cspm.analysis.intervals import (
     step_intervals,
 )
 from cspm.analysis.value_classes import classify
-from cspm.config import Clock, Config, as_config
+from cspm.config import Clock, Config, KpiSettings, as_config
 from cspm.core.calendar import BusinessCalendar, timestamp_span
 from cspm.core.expr import as_float, epoch_seconds, small_table
 from cspm.core.log import AGENT, CASE, ROW, TEAM, TIMESTAMP, TicketLog
@@ -70,6 +70,7 @@ from cspm.i18n import N_
 from cspm.i18n import gettext as _
 from cspm.render.charts import curve_svg, heatmap_svg
 from cspm.render.formats import fmt_h, fmt_number, fmt_pct, fmt_thousands, table_rows
+from cspm.render.workbook import Sheet
 
 __all__ = ["KpiActivities", "KpiFigures", "KpiSummary", "ServiceKPIs", "StepCurvePoint", "kpis", "service_kpis"]
 
@@ -179,6 +180,19 @@ class ServiceKPIs(Result):
         """The figures as a two-column table (kpi, value)."""
         return pd.DataFrame([{"kpi": k, "value": v} for k, v in self.figures.items()])
 
+    def workbook_sheets(self) -> list[Sheet]:
+        """The KPIs as kpi / value / unit / definition rows (figures without data left out)."""
+        rows = []
+        for key, info in KpiFigures.model_fields.items():
+            v = getattr(self.figures, key)
+            if v is None or (isinstance(v, float) and np.isnan(v)):
+                continue
+            unit = "h" if key.endswith("_h") else "count" if isinstance(v, int) else "%" if key.endswith(
+                ("_rate", "_within", "within_target")) else ""
+            rows.append((key.removesuffix("_h").replace("_", " "), v, unit, info.description or ""))
+        frame = pd.DataFrame(rows, columns=["kpi", "value", "unit", "definition"]).astype({"value": object})
+        return [Sheet("KPIs", frame, row_unit=("value", "unit"), note=f"Clock: {self.clock}")]
+
     def _summary(self) -> KpiSummary:
         return KpiSummary(
             clock=self.clock,
@@ -252,6 +266,12 @@ class ServiceKPIs(Result):
 
 
 
+def step_activities(names: list[str], ks: KpiSettings) -> dict[str, list[str]]:
+    """The activities of each KPI step (first response, resolution, closure, reopen): configured in
+    ``kpis``, else found by name (configured ones the log lacks included)."""
+    return {role: (list(getattr(ks, role)) or [a for a in names if rx.search(a)]) for role, rx in _DETECT.items()}
+
+
 def kpis(
     log: TicketLog,
     config: Config | str | Path | None = None,
@@ -271,9 +291,7 @@ def kpis(
     clock = clock or ks.clock
     suf = "s" if clock == "calendar" else "bs"
     names = activities(log)
-    acts = {
-        role: (list(getattr(ks, role)) or [a for a in names if rx.search(a)]) for role, rx in _DETECT.items()
-    }
+    acts = step_activities(names, ks)
     absent = {role: [a for a in acts[role] if a not in names] for role in _DETECT}  # configured, not in the log
     acts = {role: [a for a in v if a in names] for role, v in acts.items()}
     classes = classify(names, cfg)

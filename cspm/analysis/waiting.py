@@ -65,6 +65,7 @@ from cspm.i18n import N_
 from cspm.i18n import gettext as _
 from cspm.render.charts import pareto_svg
 from cspm.render.formats import fmt_h, fmt_number, fmt_pct, fmt_term, table_rows
+from cspm.render.workbook import Sheet
 from cspm.units import format_hours
 
 __all__ = [
@@ -189,6 +190,17 @@ class WaitingAnalysis(Result):
     def table(self) -> pd.DataFrame:
         """The bottleneck ranking."""
         return self.ranking
+
+    def workbook_sheets(self) -> list[Sheet]:
+        """Waiting vs targets (one row per target), the bottleneck ranking and the waits per step;
+        rows that miss their target are coloured."""
+        basis = f"Clock: {self.clock}; timestamps: {self.semantics}; ranking by {self.ranking_basis}."
+        sheets = [Sheet("Bottleneck ranking", self.ranking, breach="meets" if "meets" in self.ranking else None,
+                        breach_when=False, note=basis)]  # fmt: skip
+        if not self.targets.empty:
+            sheets.insert(0, Sheet("Waiting vs targets", self.targets, breach="meets", breach_when=False, note=basis))
+        sheets.append(Sheet("Waiting per step", self.step_table(), note=basis))
+        return sheets
 
     def breaching_steps(self) -> list[str]:
         """Steps with a step target below its required attainment, worst (most excess) first."""

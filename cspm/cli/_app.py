@@ -21,14 +21,17 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.markup import escape
 
+from cspm._version import __version__
 from cspm.analysis.conformance.check import ModelError, ReferenceModel, load_model
-from cspm.config import load_config
+from cspm.config import as_config, load_config
 from cspm.core.log import TicketLog
 from cspm.errors import ConfigError, CspmError, InputError
 from cspm.i18n import use_language
+from cspm.ingest.pseudonymise import as_settings
 from cspm.ingest.read import read
 
 app = typer.Typer(
@@ -40,6 +43,29 @@ app = typer.Typer(
 )
 console = Console()
 err_console = Console(stderr=True)
+
+
+def _flag_type(self: Any, ctx: Any) -> str | None:
+    """On/off flags take no value: no ``<bool>`` placeholder in the help (Typer shows one)."""
+    return None if getattr(self, "is_flag", False) else _typer_display_type(self, ctx)
+
+
+_typer_display_type = typer.core.TyperOption.display_type_rich
+typer.core.TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"cspm {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", help="Show cspm's version and exit.", is_eager=True,
+                                          callback=_version)] = False,  # fmt: skip
+) -> None:
+    """Customer-service process mining: ticket event logs → a diagnosis of the service process."""
 
 
 class OutputFormat(StrEnum):
@@ -91,6 +117,17 @@ LifecycleOpt = Annotated[
         rich_help_panel=_PANEL,
     ),
 ]
+_SHARE = "Safe to share"
+PseudoOpt = Annotated[str | None, typer.Option(
+    "--pseudonymise", help="Replace these names by stable keyed pseudonyms: agent,customer[,team] (key from "
+    "$CSPM_PSEUDONYM_KEY or --pseudonym-key-file); text attributes are dropped unless kept.",
+    show_default=False, rich_help_panel=_SHARE)]  # fmt: skip
+KeyFileOpt = Annotated[Path | None, typer.Option("--pseudonym-key-file", help="File holding the secret key.",
+                                                 rich_help_panel=_SHARE)]  # fmt: skip
+KeepOpt = Annotated[list[str] | None, typer.Option("--keep-attribute", help="Text attribute to keep when "
+                                                   "pseudonymising (repeat).", rich_help_panel=_SHARE)]  # fmt: skip
+MappingOpt = Annotated[Path | None, typer.Option("--pseudonym-mapping", help="Write original → pseudonym to this "
+                                                 "CSV file (keep it private).", rich_help_panel=_SHARE)]  # fmt: skip
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", help="Configuration file (YAML or TOML).", exists=False)
 ]
@@ -106,7 +143,8 @@ _READ_OPTIONS: dict[str, Any] = {
     "case_id": CaseOpt, "activity": ActivityOpt, "timestamp": TimestampOpt, "start_timestamp": StartOpt,
     "agent": AgentOpt, "team": TeamOpt, "timezone": TzOpt, "dayfirst": DayFirstOpt,
     "timestamp_format": FormatTsOpt, "encoding": EncodingOpt, "delimiter": DelimOpt, "sheet": SheetOpt,
-    "lifecycle": LifecycleOpt,
+    "lifecycle": LifecycleOpt, "pseudonymise": PseudoOpt, "pseudonym_key_file": KeyFileOpt,
+    "keep_attribute": KeepOpt, "pseudonym_mapping": MappingOpt,
 }  # fmt: skip
 LogReader = Callable[[], TicketLog]
 
@@ -155,9 +193,19 @@ def read_log(
     activity: list[str] | None = None,
     delimiter: str | None = None,
     lifecycle: LifecycleMode | None = None,
+    pseudonymise: str | None = None,
+    pseudonym_key_file: Path | None = None,
+    keep_attribute: list[str] | None = None,
+    pseudonym_mapping: Path | None = None,
     **options: Any,
 ) -> TicketLog:
     """Read a log with the CLI's options (a status spinner while it reads)."""
+    if pseudonymise or pseudonym_key_file or keep_attribute or pseudonym_mapping:
+        base = as_config(config).pseudonymise
+        update = {"key_file": pseudonym_key_file, "mapping": pseudonym_mapping,
+                  "keep": [*base.keep, *(keep_attribute or [])]}  # fmt: skip
+        base = base.model_copy(update={k: v for k, v in update.items() if v})
+        options["pseudonymise"] = as_settings(pseudonymise, base) if pseudonymise else base
     if lifecycle is not None:
         options["pair_lifecycle"] = lifecycle is LifecycleMode.pair
     act: str | list[str] | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -43,7 +44,9 @@ def simulate(
     settings = _settings(tickets=tickets, events=events, seed=seed, language=language, start_complete=start_complete)
     with console.status(f"Simulating into {esc(out)} …"):
         paths = write_simulated_log(out, settings)
-    console.print(f"wrote {esc(paths)}", highlight=False)
+    truth = json.loads(paths.truth.read_text(encoding="utf-8"))
+    console.print(f"Simulated {truth['n_cases']:,} tickets with {truth['n_events']:,} events into {esc(paths.log)}; "
+                  f"the ground truth is in {esc(paths.truth)} and {esc(paths.truth_cases)}.", highlight=False)  # fmt: skip
 
 
 def _check_out(out: Path) -> None:

@@ -7,7 +7,8 @@ A result is a report section and a small data product at once:
 * ``_repr_html_`` — the result's section template rendered through the report's own Jinja
   environment (:mod:`cspm.render.html`), so Jupyter shows what the report shows;
 * :meth:`Result.save` — one suffix rule for every result: ``.html`` a standalone page of the
-  section, ``.json`` the summary, ``.csv`` / ``.parquet`` / ``.xlsx`` the main table;
+  section, ``.json`` the summary, ``.csv`` / ``.parquet`` the main table, ``.xlsx`` the workbook sheets
+  (:meth:`Result.workbook_sheets`, :mod:`cspm.render.workbook`);
 * ``section_id`` / ``section_title`` / ``section_template`` + :meth:`Result.section_context` — the
   report-section triple, declared once on the class.
 
@@ -35,6 +36,7 @@ from cspm.errors import OutputError
 from cspm.render.html import section_html
 from cspm.render.report import Report
 from cspm.render.tables import write_table
+from cspm.render.workbook import Sheet, Unit, write_workbook
 
 __all__ = ["Result", "json_ready"]
 
@@ -90,6 +92,7 @@ class Result(ABC):
     section_id: ClassVar[str] = ""
     section_title: ClassVar[str] = ""
     section_template: ClassVar[str] = ""
+    column_units: ClassVar[dict[str, Unit]] = {}  # units of main-table columns the names do not tell
 
     # --- what a subclass provides ------------------------------------------------------------
     @abstractmethod
@@ -103,6 +106,10 @@ class Result(ABC):
     def section_context(self) -> dict[str, Any]:
         """The values of the section template (override with the figures the template shows)."""
         return {"summary": self.summary()}
+
+    def workbook_sheets(self) -> list[Sheet]:
+        """The result's sheets in the Excel workbook (default: the main table as one sheet)."""
+        return [Sheet(self.section_title or type(self).__name__, self.to_pandas(), units=self.column_units)]
 
     # --- what every result offers ------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
@@ -127,7 +134,7 @@ class Result(ABC):
             ".json": lambda p: p.write_text(_json_text(self.summary()), encoding="utf-8"),
             ".csv": lambda p: write_table(self.to_pandas(), p),
             ".parquet": lambda p: write_table(self.to_pandas(), p),
-            ".xlsx": lambda p: write_table(self.to_pandas(), p),
+            ".xlsx": lambda p: write_workbook(self.workbook_sheets(), p),
         }
 
     def save(self, path: str | Path) -> Path:

@@ -385,8 +385,12 @@ class DataQuality(Result):
         ]
         rows += [("  " + _("rejected: {reason}").format(reason=_(r)), fmt_thousands(n)) for r, n in self.rejected_by_reason.items()]
         rows += self._activity_rows() + self._lifecycle_rows() + self._timestamp_rows()
+        rows.append((_("events"), fmt_thousands(self.events)))
+        if self.lifecycle.get("paired") and self.events != self.rows_kept:
+            rows.append((_("events vs rows kept"), _(
+                "the {rows} rows kept are {events} events: the lifecycle rows of one activity instance (start, "
+                "complete, …) make one event").format(rows=fmt_thousands(self.rows_kept), events=fmt_thousands(self.events))))  # fmt: skip
         rows += [
-            (_("events"), fmt_thousands(self.events)),
             (_("cases"), fmt_thousands(self.cases)),
             (_("activities"), fmt_thousands(self.activities)),
             (_("exact duplicate events"), fmt_thousands(self.duplicate_events)),
@@ -396,7 +400,8 @@ class DataQuality(Result):
             (_("last event (UTC)"), format_datetime(self.last_event, "%Y-%m-%d %H:%M:%S") if self.last_event else "–"),
             (_("time span"), format_duration(self.time_span) if self.time_span is not None else "–"),
         ]
-        rows += [(_("completeness: {column}").format(column=_(c)), fmt_pct(v)) for c, v in self.completeness.items()]
+        shown = {"suspended_seconds": N_("suspended time"), "schedule_timestamp": N_("queue start (schedule/assign)")}
+        rows += [(_("completeness: {column}").format(column=_(shown.get(c, c))), fmt_pct(v)) for c, v in self.completeness.items()]
         return rows
 
     def _activity_rows(self) -> list[tuple[str, str]]:
@@ -436,7 +441,7 @@ class DataQuality(Result):
                 ("  " + _("activity instances"), fmt_thousands(lc['activity_instances'])),
                 ("  " + _("with start and end (work time)"), fmt_thousands(lc['start_to_end'])),
                 ("  " + _("with a schedule/assign row (queue start)"), fmt_thousands(lc['with_queue'])),
-                ("  " + _("suspended (suspended_seconds)"), fmt_thousands(lc['suspended_instances'])),
+                ("  " + _("suspended (time between suspend and resume)"), fmt_thousands(lc['suspended_instances'])),
             ]
             rows += [("  " + _("ended by: {name}").format(name=e), fmt_thousands(n)) for e, n in lc.get("ended_by", {}).items()]
         return rows

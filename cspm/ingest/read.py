@@ -6,10 +6,11 @@ reason: rows in = rows kept + rows rejected.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from cspm.config import Config, as_config, check_timezone
+from cspm.config import Config, Pseudonymisation, as_config, check_timezone
 from cspm.core.engine import duckdb_backend, unique_name
 from cspm.core.log import (
     ACTIVITY,
@@ -28,6 +29,8 @@ from cspm.core.log import (
 from cspm.errors import InputError, MissingColumnError, RoleDetectionError
 from cspm.ingest import lifecycle as _lifecycle
 from cspm.ingest import roles as _roles
+from cspm.ingest.pseudonymise import as_settings, read_key
+from cspm.ingest.pseudonymise import pseudonymise as apply_pseudonyms
 from cspm.ingest.quality import DataQuality, IngestInfo
 from cspm.ingest.raw import REJECTS_DDL, ROWCOL, RawSource, lit, q
 from cspm.ingest.sources import load_source
@@ -60,6 +63,7 @@ def read(
     sheet: str | int | None = None,
     pair_lifecycle: bool | None = None,
     backend: Any = None,
+    pseudonymise: Pseudonymisation | str | Sequence[str] | None = None,
 ) -> TicketLog:
     """Read a ticket event log.
 
@@ -77,6 +81,9 @@ def read(
     the config's ``columns.pair_lifecycle``, else automatic): keep when the activity already
     includes the lifecycle column (e.g. the XES classifier ``concept:name lifecycle:transition``),
     else pair. Every lifecycle row is kept; none is rejected.
+
+    ``pseudonymise`` (roles such as ``"agent,customer"``, else the config's ``pseudonymise``)
+    replaces those names by keyed pseudonyms right after reading (:mod:`cspm.ingest.pseudonymise`).
     """
     cfg = as_config(config)
     cols = cfg.columns
@@ -110,13 +117,17 @@ def read(
     rejects = unique_name("rejects")
     raw.execute(REJECTS_DDL.format(name=rejects))
     src = load_source(raw, source, rejects, encoding=encoding, delimiter=delimiter, sheet=sheet)
+    shared = as_settings(pseudonymise, cfg.pseudonymise) if pseudonymise else cfg.pseudonymise
+    if shared.roles:
+        read_key(None, shared.key_file)  # no key: fail before reading
     try:
-        return _build(
+        log = _build(
             backend, src, rejects, given, (tz, tz_source), dayfirst, formats, cols.activity_separator, pair_lifecycle
         )
     finally:
         for statement in src.drop:
             raw.execute(statement)
+    return apply_pseudonyms(log, shared) if shared.roles else log
 
 
 class GivenColumnMissing(MissingColumnError):

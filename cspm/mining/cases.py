@@ -32,6 +32,7 @@ from cspm.mining.records import (
     VariantsSummary,
 )
 from cspm.mining.steps import time_stats
+from cspm.render.workbook import Unit
 from cspm.units import format_duration
 
 __all__ = [
@@ -145,6 +146,7 @@ class Variants(Result):
 
     frame: pd.DataFrame
 
+    column_units: ClassVar[dict[str, Unit]] = {f"lead_time_{s}": "s" for s in ("mean", "median", "p90", "min", "max")}
     section_id: ClassVar[str] = "variants"
     section_title: ClassVar[str] = N_("Variants")
     section_template: ClassVar[str] = "section_variants.html.j2"
@@ -239,6 +241,7 @@ class Cases(Result):
     events_per_case: dict[str, float]
     cases: int = 0
 
+    column_units: ClassVar[dict[str, Unit]] = {"lead_time": "s"}
     section_id: ClassVar[str] = "lead_time"
     section_title: ClassVar[str] = N_("Lead time")
     section_template: ClassVar[str] = "section_lead_time.html.j2"

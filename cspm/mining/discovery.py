@@ -45,6 +45,7 @@ from cspm.mining.steps import (
 from cspm.render.formats import fmt_pct, fmt_thousands
 from cspm.render.html import section_html
 from cspm.render.report import Report
+from cspm.render.workbook import Sheet
 from cspm.units import format_duration
 
 __all__ = [
@@ -182,6 +183,20 @@ class Discovery(Result):
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame([self.overview()])
+
+    def workbook_sheets(self) -> list[Sheet]:
+        """The overview as figure / value / unit rows (lead times in hours)."""
+        ov, lead = self._overview(), self.lead_time
+        hours = {k: (None if lead.get(k) is None else lead[k] / 3600) for k in ("median", "p90", "mean")}
+        rows = [
+            ("tickets", ov.cases, "count"), ("events", ov.events, "count"), ("activities", ov.activities, "count"),
+            ("variants", ov.variants, "count"), ("transitions", ov.edges, "count"),
+            ("top variant share", ov.top_variant_share, "%"), ("median lead time", hours["median"], "h"),
+            ("P90 lead time", hours["p90"], "h"), ("mean lead time", hours["mean"], "h"),
+            ("first event", ov.first_event, "UTC"), ("last event", ov.last_event, "UTC"),
+        ]  # fmt: skip
+        frame = pd.DataFrame(rows, columns=["figure", "value", "unit"]).astype({"value": object})
+        return [Sheet("Overview", frame, row_unit=("value", "unit"), note=f"Source: {self.source}")]
 
     def section_context(self) -> dict[str, Any]:
         ov = self._overview()

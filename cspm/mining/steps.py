@@ -30,6 +30,7 @@ from cspm.mining.records import (
     DirectlyFollowsSummary,
     EdgeRecord,
 )
+from cspm.render.workbook import Unit
 from cspm.units import format_duration
 
 __all__ = [
@@ -152,6 +153,7 @@ class DirectlyFollows(Result):
     start_activities: dict[str, int]
     end_activities: dict[str, int]
 
+    column_units: ClassVar[dict[str, Unit]] = {f"wait_{s}": "s" for s in ("mean", "median", "p90", "min", "max", "total")}
     section_id: ClassVar[str] = "transitions"
     section_title: ClassVar[str] = N_("Slowest transitions")
     section_template: ClassVar[str] = "section_transitions.html.j2"
@@ -238,6 +240,7 @@ class Activities(Result):
 
     frame: pd.DataFrame
 
+    column_units: ClassVar[dict[str, Unit]] = dict.fromkeys(_ACTIVITY_DURATIONS, "s")
     section_id: ClassVar[str] = "activities"
     section_title: ClassVar[str] = N_("Activities")
     section_template: ClassVar[str] = "section_activities.html.j2"

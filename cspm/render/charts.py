@@ -20,7 +20,7 @@ from cspm.i18n import weekday_name
 from cspm.render.formats import fmt_pct
 from cspm.units import format_hours
 
-__all__ = ["curve_svg", "heatmap_svg", "pareto_svg", "value_stream_svg"]
+__all__ = ["curve_svg", "heatmap_svg", "histogram_svg", "pareto_svg", "value_stream_svg", "weekly_svg"]
 
 _COLOURS = {"bar": "#c0392b", "ok": "#7f8c8d", "line": "#2c3e50", "va": "#27ae60", "wait": "#e67e22"}
 
@@ -152,3 +152,41 @@ def bar_chart_svg(labels: Sequence[str], values: Sequence[float], title: str, wi
         parts.append(f'<text x="{left + w + 4:.1f}" y="{y + 12}">{html.escape(f"{value:,.0f}")}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def weekly_svg(weeks: Sequence[str], bars: Sequence[float], bar_label: str, line: Sequence[float] | None,
+               line_label: str | None, title: str, *, line_share: bool = False) -> str:  # fmt: skip
+    """Weekly bars (e.g. tickets created) with an optional line on a second axis (backlog, a lead
+    time, or a share drawn in % when ``line_share``)."""
+    fig, ax = _figure(max(6.0, 0.35 * len(weeks) + 2), 3.2)
+    x = np.arange(len(weeks))
+    ax.bar(x, np.asarray(bars, dtype=float), color="#4a6fa5", label=bar_label)
+    ax.set_ylabel(bar_label)
+    step = max(1, len(weeks) // 12)
+    ax.set_xticks(x[::step], [str(w) for w in weeks][::step], rotation=30, ha="right")
+    _nonnegative(ax)
+    if line is not None:
+        ax2 = ax.twinx()
+        values = np.asarray(line, dtype=float) * (100 if line_share else 1)
+        ax2.plot(x, values, marker="o", color=_COLOURS["bar"])
+        ax2.set_ylabel(line_label or "")
+        _nonnegative(ax2)
+        if line_share:
+            ax2.set_ylim(0, 105)
+    ax.set_title(title, fontsize=9)
+    return _svg(fig)
+
+
+def histogram_svg(values: Sequence[float], xlabel: str, title: str, bins: int = 30) -> str:
+    """A histogram of non-negative values (e.g. lead times in hours), median marked."""
+    fig, ax = _figure(6, 3.0)
+    data = np.asarray([v for v in values if v is not None and np.isfinite(v)], dtype=float)
+    if data.size:
+        ax.hist(data, bins=bins, color="#4a6fa5")
+        median = float(np.median(data))
+        ax.axvline(median, color=_COLOURS["bar"], linestyle="--", label=f"median {median:,.1f}")
+        ax.legend(fontsize=8)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("tickets")
+    ax.set_title(title, fontsize=9)
+    return _svg(fig)

@@ -41,6 +41,7 @@ from cspm.core.log import CASE, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.i18n import N_
+from cspm.render.workbook import Sheet
 
 __all__ = ["HandoffAnalysis", "HandoffAnalysisSummary", "analyse_handoffs", "handoffs"]
 
@@ -106,6 +107,14 @@ class HandoffAnalysis(Result):
 
     def table(self) -> pd.DataFrame:
         return self.per_case
+
+    def workbook_sheets(self) -> list[Sheet]:
+        """Handoffs between units and the ping-pong pairs (team returned to, team it went to)."""
+        level = self.handoffs.level
+        return [
+            Sheet("Handoffs", self.handoffs.edges, note=f"Handoffs between {level}s"),
+            Sheet("Ping-pong pairs", self.ping_pong.pairs(), note=f"Returns to a {level} after leaving it"),
+        ]
 
     def _summary(self) -> HandoffAnalysisSummary:
         return HandoffAnalysisSummary(

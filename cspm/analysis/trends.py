@@ -1,0 +1,197 @@
+"""Charts over time and by segment: weekly volume, backlog, lead-time trend, target attainment per
+week, the lead-time histogram, figures per channel / priority / team, and team and agent workload.
+
+``trends(log, config)`` (``cspm.trends``) returns a :class:`Trends`. Definitions (on the engine,
+from the case table: a ticket starts at its first event and is done at its last):
+
+* **week**: the calendar week (Monday 00:00 UTC) in which a ticket starts (created) or is done;
+* **backlog** at the end of a week: tickets started before the week's end and not yet done;
+* **lead time**: first event → last event, calendar hours; per week of creation its median and P90;
+* **closed within target**: tickets done within ``kpis.close_within`` (calendar time) of their first
+  event, as a share of the tickets created that week (recent weeks are low when tickets are still open);
+* **segments**: a ticket's channel, priority and team are those of its first event; per segment the
+  tickets, median and P90 lead time, closed-within share and mean handoffs (changes of team);
+* **workload**: per team and per agent, events and distinct tickets and their share of all events;
+* **slowest tickets**: the ids of the tickets with the longest lead time (drill-down examples).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+from pydantic import Field
+
+from cspm.config import Config, as_config
+from cspm.core.expr import case_window, clean_text, epoch_seconds, to_frame
+from cspm.core.log import AGENT, CASE, TEAM, TicketLog
+from cspm.core.records import Record
+from cspm.core.result import Result
+from cspm.mining.cases import case_table
+from cspm.render.charts import histogram_svg, weekly_svg
+from cspm.render.formats import fmt_h, fmt_pct, table_rows
+from cspm.render.workbook import Sheet
+
+__all__ = ["SEGMENTS", "Trends", "trends"]
+
+SEGMENTS = ("channel", "priority", TEAM)
+
+
+class TrendsSummary(Record):
+    close_within_h: float = Field(description="the closure target of the weekly attainment (kpis.close_within)")
+    weeks: list[dict[str, Any]]
+    segments: dict[str, list[dict[str, Any]]]
+    slowest_tickets: list[str]
+
+
+@dataclass
+class Trends(Result):
+    """Weekly figures (``weekly``), segments (``segments``: column → table), workload per team and
+    agent, lead times per ticket (``lead_times_h``) and the slowest tickets."""
+
+    close_within_h: float
+    weekly: pd.DataFrame
+    segments: dict[str, pd.DataFrame]
+    workload: dict[str, pd.DataFrame]
+    lead_times_h: np.ndarray = field(repr=False)
+    slowest: pd.DataFrame = field(repr=False)
+
+    section_id: ClassVar[str] = "trends"
+    section_title: ClassVar[str] = "Over time and by segment"
+    section_template: ClassVar[str] = "section_trends.html.j2"
+
+    def table(self) -> pd.DataFrame:
+        return self.weekly
+
+    def volume_svg(self) -> str:
+        w = self.weekly
+        return weekly_svg(w["week"].dt.strftime("%Y-%m-%d").tolist(), w["created"], "tickets created", w["backlog"],
+                          "backlog at week end", "Weekly ticket volume and backlog")  # fmt: skip
+
+    def lead_time_svg(self) -> str:
+        w = self.weekly
+        return weekly_svg(w["week"].dt.strftime("%Y-%m-%d").tolist(), w["created"], "tickets created",
+                          w["lead_time_median_h"], "median lead time (h)", "Lead-time trend by week of creation")  # fmt: skip
+
+    def attainment_svg(self) -> str:
+        w = self.weekly
+        return weekly_svg(w["week"].dt.strftime("%Y-%m-%d").tolist(), w["created"], "tickets created",
+                          w["closed_within"], f"closed within {self.close_within_h:g} h (%)",
+                          f"Closed within {self.close_within_h:g} h, by week of creation", line_share=True)  # fmt: skip
+
+    def histogram_svg(self) -> str:
+        return histogram_svg(self.lead_times_h, "lead time (h)", "Lead-time distribution")
+
+    def workbook_sheets(self) -> list[Sheet]:
+        sheets = [Sheet("Weekly", self.weekly, units={"week": "UTC"})]
+        sheets += [Sheet(f"By {col}", t) for col, t in self.segments.items()]
+        sheets += [Sheet(f"Workload by {col}", t) for col, t in self.workload.items()]
+        return sheets
+
+    def _summary(self) -> TrendsSummary:
+        return TrendsSummary(
+            close_within_h=self.close_within_h,
+            weeks=self.weekly.to_dict("records"),
+            segments={k: v.to_dict("records") for k, v in self.segments.items()},
+            slowest_tickets=self.slowest[CASE].astype(str).tolist(),
+        )
+
+    def section_context(self) -> dict[str, Any]:
+        fmt = {"lead_time_median_h": fmt_h, "lead_time_p90_h": fmt_h, "closed_within": fmt_pct,
+               "share_of_events": fmt_pct, "handoffs_mean": lambda v: f"{v:.2f}",
+               "tickets": lambda v: f"{int(v):,}", "events": lambda v: f"{int(v):,}"}  # fmt: skip
+        seg_cols = {"tickets": "tickets", "lead_time_median_h": "median lead time", "lead_time_p90_h": "P90 lead time",
+                    "closed_within": f"closed within {self.close_within_h:g} h", "handoffs_mean": "handoffs per ticket"}  # fmt: skip
+        segments = {col: table_rows(t, {col: col, **seg_cols}, fmt) for col, t in self.segments.items()}
+        work = {col: table_rows(t.head(15), {col: col, "events": "events", "tickets": "tickets",
+                                             "share_of_events": "share of events"}, fmt)
+                for col, t in self.workload.items()}  # fmt: skip
+        slow = ", ".join(f"{r[CASE]} ({fmt_h(r.lead_time_h)})" for _, r in self.slowest.iterrows())
+        return {
+            "close_within": f"{self.close_within_h:g}",
+            "volume_svg": self.volume_svg() if len(self.weekly) else "",
+            "lead_time_svg": self.lead_time_svg() if len(self.weekly) else "",
+            "attainment_svg": self.attainment_svg() if len(self.weekly) else "",
+            "histogram_svg": self.histogram_svg() if len(self.lead_times_h) else "",
+            "segments": segments,
+            "workload": work,
+            "slowest": slow,
+        }
+
+
+def _first_attributes(log: TicketLog, columns: list[str]) -> ir.Table:
+    ev = log.events
+    first = ev.mutate(_i=ibis.row_number().over(case_window())).filter(lambda t: t._i == 0)
+    return first.select(CASE, *[clean_text(first[c]).name(c) for c in columns])
+
+
+def _handoffs(log: TicketLog) -> ir.Table:
+    ev = log.events
+    t = ev.mutate(_v=clean_text(ev[TEAM])).filter(lambda t: t._v.notnull())
+    t = t.mutate(_prev=t._v.lag().over(case_window()))
+    return t.group_by(CASE).aggregate(handoffs=(t._prev.notnull() & (t._v != t._prev)).cast("int64").sum())
+
+
+def trends(log: TicketLog, config: Config | str | Path | None = None, *, slowest: int = 5) -> Trends:
+    """Weekly figures, segments and workload of ``log`` (``cspm.trends``; definitions in the module
+    docstring)."""
+    cfg = as_config(config)
+    close_s = cfg.kpis.close_within.total_seconds()
+    c = case_table(log)
+    c = c.select(CASE, "start", "end", lead_s=epoch_seconds(c.end) - epoch_seconds(c.start))
+    created = c.group_by(week=c.start.truncate("W")).aggregate(
+        created=c.count(),
+        lead_time_median_h=c.lead_s.median() / 3600,
+        lead_time_p90_h=c.lead_s.quantile(0.9) / 3600,
+        closed_within=(c.lead_s <= close_s).cast("float64").mean(),
+    )
+    done = c.group_by(week=c.end.truncate("W")).aggregate(done=c.count())
+    weekly = to_frame(created, ["week"]).merge(to_frame(done, ["week"]), on="week", how="outer").sort_values("week")
+    if len(weekly):
+        full = pd.DataFrame({"week": pd.date_range(weekly["week"].min(), weekly["week"].max(), freq="7D")})
+        weekly["week"] = pd.to_datetime(weekly["week"])
+        weekly = full.merge(weekly, on="week", how="left")
+    weekly[["created", "done"]] = weekly[["created", "done"]].fillna(0).astype("int64")
+    weekly["backlog"] = (weekly["created"].cumsum() - weekly["done"].cumsum()).astype("int64")
+    weekly = weekly[["week", "created", "done", "backlog", "lead_time_median_h", "lead_time_p90_h", "closed_within"]]
+    weekly = weekly.reset_index(drop=True)
+
+    present = [s for s in SEGMENTS if s in log.events.columns]
+    segments: dict[str, pd.DataFrame] = {}
+    if present:
+        per = c.join(_first_attributes(log, present), CASE)
+        if log.has_team:
+            h = _handoffs(log)
+            per = per.left_join(h, CASE).select(per, handoffs=h.handoffs.fill_null(0))
+        for col in present:
+            aggs = dict(
+                tickets=per.count(),
+                lead_time_median_h=per.lead_s.median() / 3600,
+                lead_time_p90_h=per.lead_s.quantile(0.9) / 3600,
+                closed_within=(per.lead_s <= close_s).cast("float64").mean(),
+            )
+            if "handoffs" in per.columns:
+                aggs["handoffs_mean"] = per.handoffs.mean()
+            t = to_frame(per.group_by(per[col].fill_null("(none)").name(col)).aggregate(**aggs), [col])
+            segments[col] = t.sort_values(["tickets", col], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+    workload: dict[str, pd.DataFrame] = {}
+    ev = log.events
+    total = log.count_events()
+    for col in (TEAM, AGENT):
+        if col in ev.columns:
+            g = ev.group_by(ev[col].cast("string").fill_null("(none)").name(col)).aggregate(
+                events=ev.count(), tickets=ev[CASE].nunique())  # fmt: skip
+            t = to_frame(g, [col])
+            t["share_of_events"] = t["events"] / total if total else np.nan
+            workload[col] = t.sort_values(["events", col], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+    lead = c.select(CASE, lead_time_h=c.lead_s / 3600).to_pandas()
+    slow = lead.sort_values(["lead_time_h", CASE], ascending=[False, True]).head(slowest).reset_index(drop=True)
+    return Trends(close_within_h=close_s / 3600, weekly=weekly, segments=segments, workload=workload,
+                  lead_times_h=lead["lead_time_h"].to_numpy(float), slowest=slow)  # fmt: skip
