@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from cspm.errors import ConfigError
+from cspm.i18n import Language
 
 _UNITS = {
     "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
@@ -418,6 +419,14 @@ class EngineSettings(_Model):
         return {"name": value} if isinstance(value, str) else value
 
 
+class ReportSettings(_Model):
+    """How the report is written for its readers."""
+
+    language: Language = Field(
+        default="en", description="language of the report, the CLI's tables and the findings (en, zh)"
+    )
+
+
 class Config(_Model):
     """The whole configuration file."""
 
@@ -433,6 +442,7 @@ class Config(_Model):
     rules: list[Rule] = Field(default_factory=list, description="conformance rules checked per ticket")
     kpis: KpiSettings = Field(default_factory=KpiSettings)
     conformance: ConformanceSettings = Field(default_factory=ConformanceSettings)
+    report: ReportSettings = Field(default_factory=ReportSettings)
     pseudonymise: Pseudonymisation = Field(default_factory=Pseudonymisation)
     monitor: MonitorSettings = Field(default_factory=MonitorSettings)
 

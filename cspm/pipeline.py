@@ -12,6 +12,7 @@ generated from that type by :func:`summary_schema` (``python docs/write_summary_
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ from cspm.config import Config
 from cspm.core.log import TicketLog
 from cspm.core.result import Result, json_ready
 from cspm.errors import InputError
+from cspm.i18n import Language, chosen_language, use_language
+from cspm.i18n import gettext as _
 from cspm.mining.discovery import Discovery, discover
 from cspm.mining.filters import LogFilters
 from cspm.mining.map_explorer import MapExplorer, targets_from_ranking
@@ -257,6 +260,21 @@ def check_output_folder(out: str | Path) -> Path:
     return out
 
 
+def in_report_language(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``function`` in its ``language=`` keyword, else the language set with
+    :func:`cspm.i18n.use_language` (the CLI's ``--lang``), else its config's ``report.language``."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        config = kwargs.get("config")
+        default = config.report.language if isinstance(config, Config) else None
+        with use_language(kwargs.get("language") or chosen_language(default)):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+@in_report_language
 def write_discovery(
     log: TicketLog,
     out_dir: str | Path,
@@ -271,6 +289,7 @@ def write_discovery(
     model: Any = None,
     diagnosis: bool = True,
     progress: Progress | None = None,
+    language: Language | None = None,
 ) -> DiscoveryOutputs:
     """Discover ``log`` and write maps, model, tables, ``summary.json`` and ``report.html``.
 
@@ -278,14 +297,16 @@ def write_discovery(
     report also has the value stream, service KPIs, handoffs and loops. ``model`` (a to-be
     BPMN/PNML/YAML spec, see :func:`cspm.load_model`) adds conformance to it: a report section and
     ``summary["conformance"]`` (None without a model). The model is loaded and the output folder
-    checked before any work, so a missing model file fails at once.
+    checked before any work, so a missing model file fails at once. ``language`` (``en``, ``zh``) is
+    the language of the report; by default the one set with :func:`cspm.i18n.use_language` (the
+    CLI's ``--lang``), else the config's ``report.language``.
     """
     step = progress or (lambda _msg: None)
     out = check_output_folder(out_dir)
     reference = load_model(model) if model is not None else None
     applied: list[str] = []
     if filters is not None:
-        step("filtering")
+        step(_("filtering"))
         log, applied = filters.apply(log)
     if config is not None:
         check_target_steps(log, config)  # a target on a step the log does not have
@@ -293,16 +314,16 @@ def write_discovery(
     files: dict[str, Path] = {}
     notes: list[str] = []
 
-    step("discovering edges, activities and variants")
+    step(_("discovering edges, activities and variants"))
     d = discover(log)
     if d.events == 0:
         raise InputError("no events left to discover (after filtering)", path=log.source)
 
-    step("checking targets")
+    step(_("checking targets"))
     target_section, warn_steps, warn_edges, target_notes = target_breaches(log, config)
     notes += target_notes
 
-    step("drawing the process maps")
+    step(_("drawing the process maps"))
     for measure in ("performance", "frequency"):
         m = d.process_map(
             measure, activities=activities, paths=paths, highlight_steps=warn_steps, highlight_edges=warn_edges
@@ -312,30 +333,30 @@ def write_discovery(
         if rendered.message:
             notes.append(rendered.message)
 
-    step(f"mining the process model ({miner})")
+    step(_("mining the process model ({miner})").format(miner=miner))
     mined = d.model(noise=noise, miner=miner)
     files["bpmn"] = mined.save(out / "model.bpmn")
     files["pnml"] = mined.save(out / "model.pnml")
 
-    step("writing tables")
+    step(_("writing tables"))
     files["variants"] = d.variants.save(out / "variants.csv")
     files["edges"] = d.dfg.save(out / "edges.csv")
     files["activities"] = d.activities.save(out / "activities.csv")
 
     diag: list[ReportSection] = []
     if diagnosis:
-        step("diagnosing: value stream, KPIs, handoffs")
+        step(_("diagnosing: value stream, KPIs, handoffs"))
         diag = diagnosis_sections(log, config)
         step("root causes: drivers of the worst bottleneck and of ping-pong")
         diag.append(root_causes(log, config, waiting=target_section or waiting(log, config)))
     conformance = None
     if reference is not None:
-        step(f"checking conformance to {reference.name}")
+        step(_("checking conformance to {model}").format(model=reference.name))
         rules = config.rules if config is not None else None
         conformance = check_conformance(log, reference, rules=rules or None)
         diag.append(conformance)
 
-    step("writing the report")
+    step(_("writing the report"))
     extra = ([target_section] if target_section is not None else []) + diag + list(sections)
     files["report"] = out / "report.html"
     explorer = map_explorer(log, target_section, activities=activities, paths=paths,
@@ -406,6 +427,7 @@ def default_sections(
     return sections
 
 
+@in_report_language
 def build_report(
     log: TicketLog,
     sections: Iterable[ReportSection] = (),
@@ -415,9 +437,11 @@ def build_report(
     maps: Sequence[ProcessMap] | MapExplorer | None = None,
     model: ReportSection | None = None,
     title: str | None = None,
+    language: Language | None = None,
 ) -> Report:
     """The report of ``log``: the default sections, then ``sections`` from other analyses
-    (waiting times and targets, handoffs, …). Saved to ``path`` when given."""
+    (waiting times and targets, handoffs, …), in ``language`` (default: the active one). Saved to
+    ``path`` when given."""
     discovery = discovery or discover(log)
     extra = list(sections)
     for s in extra:
@@ -425,7 +449,7 @@ def build_report(
             raise TypeError(f"{type(s).__name__} is not a report section (needs section_id, section_title, "
                             "section_template and section_context())")
     report = Report(
-        title=title or f"Service process diagnosis — {Path(log.source).name}",
+        title=title or _("Service process diagnosis — {log}").format(log=Path(log.source).name),
         sections=default_sections(log, discovery, maps=maps, model=model) + extra,
         source=log.source,
     )

@@ -66,8 +66,10 @@ from cspm.core.expr import as_float, epoch_seconds, small_table
 from cspm.core.log import AGENT, CASE, ROW, TEAM, TIMESTAMP, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
+from cspm.i18n import N_
+from cspm.i18n import gettext as _
 from cspm.render.charts import curve_svg, heatmap_svg
-from cspm.render.formats import fmt_h, fmt_pct, table_rows
+from cspm.render.formats import fmt_h, fmt_number, fmt_pct, fmt_thousands, table_rows
 from cspm.render.workbook import Sheet
 
 __all__ = ["KpiActivities", "KpiFigures", "KpiSummary", "ServiceKPIs", "StepCurvePoint", "kpis", "service_kpis"]
@@ -80,11 +82,13 @@ _DETECT = {
 }
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 _NAMES = {
-    "first_response": ("first-response", '"first response" or 首次响应', "first response time and the share responded within target"),
-    "resolution": ("resolution", '"resol", "solved" or 解决', "resolution time, resolution rate, first-contact resolution and the step curve"),
-    "closure": ("closure", '"clos", 关闭 or 结案', "the share closed within target"),
-    "reopen": ("reopen", '"reopen" or 重开', "the reopen rate"),
+    "first_response": (N_("first-response"), N_('"first response" or 首次响应'), N_("first response time and the share responded within target")),
+    "resolution": (N_("resolution"), N_('"resol", "solved" or 解决'), N_("resolution time, resolution rate, first-contact resolution and the step curve")),
+    "closure": (N_("closure"), N_('"clos", 关闭 or 结案'), N_("the share closed within target")),
+    "reopen": (N_("reopen"), N_('"reopen" or 重开'), N_("the reopen rate")),
 }  # fmt: skip
+# the activity roles as the report names them ({{ role|replace("_", " ")|t }})
+_ROLES = (N_("first response"), N_("resolution"), N_("closure"), N_("reopen"), N_("fcr breakers"))
 
 
 # ------------------------------------------------------------------------------------ records
@@ -164,7 +168,7 @@ class ServiceKPIs(Result):
     notes: list[str] = field(default_factory=list)  # one line per figure without data: why, and the key
 
     section_id: ClassVar[str] = "kpis"
-    section_title: ClassVar[str] = "Service KPIs"
+    section_title: ClassVar[str] = N_("Service KPIs")
     section_template: ClassVar[str] = "section_kpis.html.j2"
 
     def cases(self, limit: int | None = None) -> pd.DataFrame:
@@ -203,33 +207,33 @@ class ServiceKPIs(Result):
         c = self.step_curve[(self.step_curve["cases"] > 0) & self.step_curve["median_resolution_h"].notna()]
         if c.empty or not self.activities.resolution:
             return ""
-        return curve_svg(c["steps"], c["median_resolution_h"], c["resolution_rate"] * 100, "steps per ticket",
-                         "median resolution time (h)", "resolution rate (%)",
-                         "Resolution by number of steps")  # fmt: skip
+        return curve_svg(c["steps"], c["median_resolution_h"], c["resolution_rate"] * 100, _("steps per ticket"),
+                         _("median resolution time (h)"), _("resolution rate (%)"),
+                         _("Resolution by number of steps"))  # fmt: skip
 
     def heatmap_svg(self) -> str:
-        return heatmap_svg(self.arrivals_heatmap, "Ticket arrivals by weekday × hour", "tickets")
+        return heatmap_svg(self.arrivals_heatmap, _("Ticket arrivals by weekday × hour"), _("tickets"))
 
     def wait_heatmap_svg(self) -> str:
-        return heatmap_svg(self.wait_heatmap, "Median queue wait by weekday × hour (h)", "hours")
+        return heatmap_svg(self.wait_heatmap, _("Median queue wait by weekday × hour (h)"), _("hours"))
 
     def section_context(self) -> dict[str, Any]:
         f = self.figures
         labels = {
-            "cases": ("tickets", lambda v: f"{v:,}"),
-            "first_response_median_h": ("median first response", fmt_h),
-            "first_response_p85_h": ("P85 first response", fmt_h),
-            "responded_within_target": (f"responded within {f.response_target_h:g} h", fmt_pct),
-            "resolution_median_h": ("median resolution time", fmt_h),
-            "resolution_p90_h": ("P90 resolution time", fmt_h),
-            "resolution_rate": ("resolution rate", fmt_pct),
-            "closed_within": (f"closed within {f.close_within_h:g} h", fmt_pct),
-            "fcr_rate": ("first-contact resolution", fmt_pct),
-            "reopen_rate": ("reopen rate", fmt_pct),
-            "customer_return_rate": ("same customer back within the return window", fmt_pct),
-            "steps_mean": ("steps per ticket (mean)", lambda v: f"{v:.1f}"),
-            "handoffs_mean": ("handoffs per ticket (mean)", lambda v: f"{v:.2f}"),
-            "extra_step_resolution_h": ("change of median resolution time per extra step beyond 4", fmt_h),
+            "cases": (_("tickets"), fmt_thousands),
+            "first_response_median_h": (_("median first response"), fmt_h),
+            "first_response_p85_h": (_("P85 first response"), fmt_h),
+            "responded_within_target": (_("responded within {hours:g} h").format(hours=f.response_target_h), fmt_pct),
+            "resolution_median_h": (_("median resolution time"), fmt_h),
+            "resolution_p90_h": (_("P90 resolution time"), fmt_h),
+            "resolution_rate": (_("resolution rate"), fmt_pct),
+            "closed_within": (_("closed within {hours:g} h").format(hours=f.close_within_h), fmt_pct),
+            "fcr_rate": (_("first-contact resolution"), fmt_pct),
+            "reopen_rate": (_("reopen rate"), fmt_pct),
+            "customer_return_rate": (_("same customer back within the return window"), fmt_pct),
+            "steps_mean": (_("steps per ticket (mean)"), fmt_number),
+            "handoffs_mean": (_("handoffs per ticket (mean)"), lambda v: fmt_number(v, 2)),
+            "extra_step_resolution_h": (_("change of median resolution time per extra step beyond 4"), fmt_h),
         }
         rows = []
         for key, (label, fmt) in labels.items():
@@ -237,16 +241,16 @@ class ServiceKPIs(Result):
             if v is None or (isinstance(v, float) and np.isnan(v)):
                 continue  # no data: the notes say why
             rows.append((label, fmt(v)))
-        columns = {"steps": "steps", "cases": "tickets"}
+        columns = {"steps": _("steps"), "cases": _("tickets")}
         if self.activities.resolution:  # without it the other columns have no data
-            columns |= {"median_resolution_h": "median resolution", "resolution_rate": "resolution rate"}
+            columns |= {"median_resolution_h": _("median resolution"), "resolution_rate": _("resolution rate")}
             if self.activities.reopen:
-                columns["reopen_rate"] = "reopen rate"
+                columns["reopen_rate"] = _("reopen rate")
         curve = table_rows(
             self.step_curve, columns,
             {"median_resolution_h": fmt_h, "resolution_rate": fmt_pct, "reopen_rate": fmt_pct},
         )  # fmt: skip
-        curve_note = "" if self.activities.resolution else "Resolution by number of steps: no resolution step (see above)."
+        curve_note = "" if self.activities.resolution else _("Resolution by number of steps: no resolution step (see above).")
         return {
             "title": self.section_title,
             "clock": self.clock,
@@ -435,23 +439,28 @@ def _missing_notes(log: TicketLog, acts: dict[str, list[str]], who: str | None, 
     notes = []
     for role, (label, pattern, blocks) in _NAMES.items():
         if absent[role]:
-            notes.append(f"kpis.{role} names {', '.join(absent[role])}, which the log does not have"
-                         + ("." if acts[role] else f", so {blocks} cannot be measured."))  # fmt: skip
+            names = ", ".join(absent[role])
+            notes.append(_("kpis.{role} names {names}, which the log does not have.").format(role=role, names=names)
+                         if acts[role] else
+                         _("kpis.{role} names {names}, which the log does not have, so {blocks} cannot be measured.")
+                         .format(role=role, names=names, blocks=_(blocks)))  # fmt: skip
         elif not acts[role]:
-            notes.append(f"No {label} step: no activity matches {pattern}, so {blocks} cannot be measured; "
-                         f"name it in the config (kpis.{role}).")  # fmt: skip
+            notes.append(_("No {label} step: no activity matches {pattern}, so {blocks} cannot be measured; "
+                           "name it in the config (kpis.{role}).").format(label=_(label), pattern=_(pattern),
+                                                                          blocks=_(blocks), role=role))  # fmt: skip
     if acts["reopen"] and not acts["resolution"]:
-        notes.append("The reopen rate needs a resolution step too (kpis.resolution).")
+        notes.append(_("The reopen rate needs a resolution step too (kpis.resolution)."))
     if acts["resolution"] and not acts["fcr_breakers"]:
         notes.append(
-            "First-contact resolution: no transfer or escalation step is known (kpis.fcr_breakers or "
-            "value_classes.handoff), so "
-            + ("only a change of team breaks it." if team_change else "nothing breaks it and it is not shown.")
-        )
+            _("First-contact resolution: no transfer or escalation step is known (kpis.fcr_breakers or "
+              "value_classes.handoff), so only a change of team breaks it.") if team_change else
+            _("First-contact resolution: no transfer or escalation step is known (kpis.fcr_breakers or "
+              "value_classes.handoff), so nothing breaks it and it is not shown.")
+        )  # fmt: skip
     if "customer" not in log.events.columns:
-        notes.append("No customer column: the customer return rate needs one (columns.customer).")
+        notes.append(_("No customer column: the customer return rate needs one (columns.customer)."))
     if who is None:
-        notes.append("No team or agent column: handoffs per ticket cannot be counted (columns.team or columns.agent).")
+        notes.append(_("No team or agent column: handoffs per ticket cannot be counted (columns.team or columns.agent)."))
     return notes
 
 

@@ -46,23 +46,25 @@ from cspm.core.log import ACTIVITY, CASE, TEAM, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.errors import ConfigError
+from cspm.i18n import N_
+from cspm.i18n import gettext as _
 from cspm.render.formats import fmt_pct
 from cspm.render.workbook import Sheet
 
 __all__ = ["DEFINITIONS", "ServiceDeskFigures", "ServiceDeskKPIs", "service_desk", "support_levels"]
 
 DEFINITIONS: dict[str, str] = {
-    "first_line_resolution": "resolved tickets that never left the first support level (level 1), of the resolved "
-    "tickets with a known level",
-    "push_to_front": "resolved tickets resolved at the first support level (the level of the first resolution "
-    "event is 1), of the resolved tickets whose resolving team has a level",
-    "level_down_tickets": "tickets moved to a lower support level between two consecutive events",
-    "level_skip_tickets": "tickets moved up by more than one support level at once (e.g. 1 → 3)",
-    "reassignments_mean": "changes of team between consecutive events, per ticket (mean)",
-    "created_without_team": "tickets whose first event has no team",
-    "priority_change_tickets": "tickets whose priority changes between consecutive events",
-    "reopen_after_resolve": "resolved tickets reopened (a reopen step or another resolution after the first "
-    "resolution), of the resolved tickets",
+    "first_line_resolution": N_("resolved tickets that never left the first support level (level 1), of the resolved "
+    "tickets with a known level"),
+    "push_to_front": N_("resolved tickets resolved at the first support level (the level of the first resolution "
+    "event is 1), of the resolved tickets whose resolving team has a level"),
+    "level_down_tickets": N_("tickets moved to a lower support level between two consecutive events"),
+    "level_skip_tickets": N_("tickets moved up by more than one support level at once (e.g. 1 → 3)"),
+    "reassignments_mean": N_("changes of team between consecutive events, per ticket (mean)"),
+    "created_without_team": N_("tickets whose first event has no team"),
+    "priority_change_tickets": N_("tickets whose priority changes between consecutive events"),
+    "reopen_after_resolve": N_("resolved tickets reopened (a reopen step or another resolution after the first "
+    "resolution), of the resolved tickets"),
 }
 
 
@@ -122,7 +124,7 @@ class ServiceDeskKPIs(Result):
     notes: list[str] = field(default_factory=list)
 
     section_id: ClassVar[str] = "service_desk"
-    section_title: ClassVar[str] = "Service-desk KPIs"
+    section_title: ClassVar[str] = N_("Service-desk KPIs")
     section_template: ClassVar[str] = "section_service_desk.html.j2"
 
     def cases(self, limit: int | None = None) -> pd.DataFrame:
@@ -169,7 +171,7 @@ class ServiceDeskKPIs(Result):
             shown = fmt_pct(value) if unit == "%" else f"{value:,}" if isinstance(value, int) else f"{value:.2f}"
             key = label.replace(" ", "_")
             ids = self.examples(examples[key]) if key in examples and value else []
-            rows.append({"kpi": label, "value": shown, "definition": definition, "examples": ", ".join(ids)})
+            rows.append({"kpi": _(label), "value": shown, "definition": _(definition), "examples": ", ".join(ids)})
         return {
             "rows": rows,
             "notes": list(self.notes),
@@ -178,6 +180,10 @@ class ServiceDeskKPIs(Result):
         }
 
 
+# the KPI names as the report shows them (key with spaces), translated where shown
+_LABELS = (N_("tickets"), N_("tickets in the log"), N_("first line resolution"), N_("push to front"),
+           N_("level down tickets"), N_("level skip tickets"), N_("reassignments mean"), N_("created without team"),
+           N_("priority change tickets"), N_("reopen after resolve"))
 _SHARES = {"first_line_resolution", "push_to_front", "reopen_after_resolve"}
 
 
@@ -213,11 +219,11 @@ def service_desk(log: TicketLog, config: Config | str | Path | None = None) -> S
         no_team = first.select(CASE, created_without_team=clean_text(first[TEAM]).isnull())
         per = per.left_join(no_team, CASE).select(per, no_team.created_without_team)
         if not levels:
-            notes.append("No support levels: first-line resolution, push-to-front and level violations need "
-                         "kpis.support_levels (team → level) or team names with a level ('L2', '… 2nd').")  # fmt: skip
+            notes.append(_("No support levels: first-line resolution, push-to-front and level violations need "
+                           "kpis.support_levels (team → level) or team names with a level ('L2', '… 2nd')."))  # fmt: skip
     else:
-        notes.append("No team column: reassignments, tickets created without a team and support levels need one "
-                     "(--team or columns.team).")  # fmt: skip
+        notes.append(_("No team column: reassignments, tickets created without a team and support levels need one "
+                       "(--team or columns.team)."))  # fmt: skip
     if levels:
         lv = small_table(ev, pd.DataFrame({"_team": list(levels), "_level": list(levels.values())}))
         e = ev.left_join(lv, ev[TEAM] == lv._team).select(ev, lv._level)
@@ -233,7 +239,7 @@ def service_desk(log: TicketLog, config: Config | str | Path | None = None) -> S
         pc = _changes(ev, "priority")
         per = per.left_join(pc, CASE).select(per, priority_changes=pc.n.fill_null(0))
     else:
-        notes.append("No priority column: priority changes need one (columns.priority).")
+        notes.append(_("No priority column: priority changes need one (columns.priority)."))
     if resolution:
         e = ev.mutate(_res=ev[ACTIVITY].isin(resolution), _reo=ev[ACTIVITY].isin(reopen) if reopen else ibis.literal(False))
         e = e.mutate(_i=ibis.row_number().over(w))
@@ -252,8 +258,8 @@ def service_desk(log: TicketLog, config: Config | str | Path | None = None) -> S
         per = per.left_join(res, CASE).select(per, *[res[c].name(c) for c in res.columns if c != CASE])
         per = per.mutate(resolved=per.resolved.fill_null(False), reopened=per.reopened.fill_null(False))
     else:
-        notes.append("No resolution step: first-line resolution, push-to-front and reopen after resolve need "
-                     "kpis.resolution (e.g. ['Resolve ticket']).")  # fmt: skip
+        notes.append(_("No resolution step: first-line resolution, push-to-front and reopen after resolve need "
+                       "kpis.resolution (e.g. ['Resolve ticket'])."))  # fmt: skip
 
     cols = per.columns
     aggs: dict[str, Any] = {}

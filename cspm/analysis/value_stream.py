@@ -54,8 +54,10 @@ from cspm.core.expr import as_float, epoch_seconds
 from cspm.core.log import ACTIVITY, CASE, ROW, START, TIMESTAMP, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
+from cspm.i18n import N_, sentence_gap
+from cspm.i18n import gettext as _
 from cspm.render.charts import value_stream_svg
-from cspm.render.formats import fmt_h, fmt_pct, table_rows
+from cspm.render.formats import fmt_h, fmt_pct, fmt_term, fmt_thousands, table_rows
 
 __all__ = [
     "CLASSES", "DEFAULT_RULES", "WASTE", "MainPathStep", "ValueClassRow", "ValueStream", "ValueStreamOverall",
@@ -63,9 +65,9 @@ __all__ = [
 ]  # fmt: skip
 
 _BASIS = {
-    "status": "time in status by the status' class",
-    "complete": "interval before each step counted as its class (upper bound: includes the queue before the step)",
-    "start_complete": "processing by the step's class, waits as waiting",
+    "status": N_("time in status by the status' class"),
+    "complete": N_("interval before each step counted as its class (upper bound: includes the queue before the step)"),
+    "start_complete": N_("processing by the step's class, waits as waiting"),
 }
 
 
@@ -135,7 +137,7 @@ class ValueStream(Result):
     per_case: ir.Table = field(repr=False)
 
     section_id: ClassVar[str] = "value_stream"
-    section_title: ClassVar[str] = "Value stream and flow efficiency"
+    section_title: ClassVar[str] = N_("Value stream and flow efficiency")
     section_template: ClassVar[str] = "section_value_stream.html.j2"
 
     def cases(self, limit: int | None = None) -> pd.DataFrame:
@@ -160,18 +162,18 @@ class ValueStream(Result):
         """One line: which steps count as value-adding and from where, or what provides them."""
         va = self.value_adding_steps()
         if va.empty:
-            return ("Flow efficiency is not shown: no step is known to add value. Name the value-adding "
-                    "steps in the config (value_classes.value_adding).")  # fmt: skip
+            return _("Flow efficiency is not shown: no step is known to add value. Name the value-adding "
+                     "steps in the config (value_classes.value_adding).")  # fmt: skip
         parts = []
-        for source, label in (("config", "from the config"), ("keyword", "by keyword defaults")):
+        for source, label in (("config", _("from the config")), ("keyword", _("by keyword defaults"))):
             names = va.loc[va["source"] == source, "activity"].tolist()
             if names:
                 parts.append(f"{', '.join(names)} ({label})")
-        line = "Value-adding steps: " + "; ".join(parts) + "."
+        line = _("Value-adding steps: {steps}.").format(steps="; ".join(parts))
         unknown = self.classes.loc[self.classes["value_class"] == "unclassified", "activity"].tolist()
         if unknown:
-            line += (f" Not classified, so not counted as value-adding: {', '.join(unknown)} "
-                     "(set value_classes in the config).")  # fmt: skip
+            line += sentence_gap() + _("Not classified, so not counted as value-adding: {steps} "
+                            "(set value_classes in the config).").format(steps=", ".join(unknown))  # fmt: skip
         return line
 
     def chart_svg(self) -> str:
@@ -197,15 +199,16 @@ class ValueStream(Result):
     def section_context(self) -> dict[str, Any]:
         o = self.overall
         figures = [
-            ("cases", f"{o.cases:,}"),
-            ("median lead time", fmt_h(o.median_lead_h or 0)),
+            (_("cases"), fmt_thousands(o.cases)),
+            (_("median lead time"), fmt_h(o.median_lead_h or 0)),
         ]
         if self.flow_efficiency is not None:
             figures += [
-                ("median value-adding time", fmt_h(o.median_value_adding_h or 0)),
-                ("flow efficiency (Σ value-adding time / Σ lead time)", fmt_pct(self.flow_efficiency)),
+                (_("median value-adding time"), fmt_h(o.median_value_adding_h or 0)),
+                (_("flow efficiency (Σ value-adding time / Σ lead time)"), fmt_pct(self.flow_efficiency)),
             ]
-        figures += [(f"share of lead time: {c.replace('_', ' ')}", fmt_pct(o.share[c])) for c in CLASSES]
+        figures += [(_("share of lead time: {value_class}").format(value_class=_(_CLASS_NAMES[c])), fmt_pct(o.share[c]))
+                    for c in CLASSES]  # fmt: skip
         return {
             "title": self.section_title,
             "semantics": self.semantics,
@@ -213,15 +216,22 @@ class ValueStream(Result):
             "basis": self.basis,
             "assumption": self.assumption(),
             "figures": figures,
-            "classes": table_rows(self.classes, {"activity": "step", "value_class": "class", "source": "from"}, {}),
+            "classes": table_rows(self.classes, {"activity": _("step"), "value_class": _("class"), "source": _("from")},
+                                  {"value_class": fmt_term, "source": fmt_term}),
             "main_path": table_rows(
                 self.main_path,
-                {"step": "step", "value_class": "class", "case_share": "cases", "median_wait_h": "median wait",
-                 "median_processing_h": "median processing", "target_h": "target"},
-                {"case_share": fmt_pct, "median_wait_h": fmt_h, "median_processing_h": fmt_h, "target_h": fmt_h},
+                {"step": _("step"), "value_class": _("class"), "case_share": _("cases"), "median_wait_h": _("median wait"),
+                 "median_processing_h": _("median processing"), "target_h": _("target")},
+                {"case_share": fmt_pct, "median_wait_h": fmt_h, "median_processing_h": fmt_h, "target_h": fmt_h,
+                 "value_class": fmt_term},
             ),  # fmt: skip
             "chart_svg": self.chart_svg(),
         }
+
+
+_CLASS_NAMES = {"value_adding": N_("value adding"), "necessary": N_("necessary"), "waiting": N_("waiting"),
+                "handoff": N_("handoff"), "rework": N_("rework"), "approval": N_("approval"),
+                "unclassified": N_("unclassified")}  # fmt: skip
 
 
 def value_stream(

@@ -61,9 +61,12 @@ from cspm.core.log import ACTIVITY, CASE, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.errors import ConfigError
+from cspm.i18n import N_
+from cspm.i18n import gettext as _
 from cspm.render.charts import pareto_svg
-from cspm.render.formats import fmt_h, fmt_pct, table_rows
+from cspm.render.formats import fmt_h, fmt_number, fmt_pct, fmt_term, table_rows
 from cspm.render.workbook import Sheet
+from cspm.units import format_hours
 
 __all__ = [
     "RankedStep", "RankedTarget", "StepWaits", "TargetResult", "WaitingAnalysis", "WaitingSummary",
@@ -175,7 +178,7 @@ class WaitingAnalysis(Result):
     calendar: BusinessCalendar = field(repr=False, default_factory=BusinessCalendar)
 
     section_id: ClassVar[str] = "waiting"
-    section_title: ClassVar[str] = "Waiting time against targets and bottlenecks"
+    section_title: ClassVar[str] = N_("Waiting time against targets and bottlenecks")
     section_template: ClassVar[str] = "section_waiting.html.j2"
 
     # ------------------------------------------------------------------------------ access
@@ -221,7 +224,7 @@ class WaitingAnalysis(Result):
             return ""
         value = "excess_h" if self.ranking_basis == "excess over target" else "total_h"
         labels = r["name"] if "name" in r else r["step"]
-        unit = "excess hours" if value == "excess_h" else "waiting hours"
+        unit = _("excess hours") if value == "excess_h" else _("waiting hours")
         return pareto_svg(labels.tolist(), r[value].fillna(0).tolist(), unit=unit)
 
     def _summary(self) -> WaitingSummary:
@@ -241,22 +244,23 @@ class WaitingAnalysis(Result):
     def section_context(self) -> dict[str, Any]:
         fmt = {c: fmt_h for c in ("target_h", "level_h", "excess_h", "total_h", "median_h", "p85_h",
                                    "p90_h", "max_h", "mean_h", "paused_total_h", "proc_median_h")}  # fmt: skip
-        fmt.update({"attained": fmt_pct, "required": fmt_pct, "ratio": lambda v: f"{v:.1f}×"})
+        fmt.update({"attained": fmt_pct, "required": fmt_pct, "ratio": lambda v: f"{fmt_number(v)}×", "clock": fmt_term,
+                    "kind": fmt_term})
         if self.ranking_basis == "excess over target":
-            rank_cols = {"rank": "#", "name": "target", "step": "step", "clock": "clock",
-                         "target_h": "target", "required": "required", "attained": "attained",
-                         "level_h": "percentile at required level", "ratio": "× target",
-                         "breaching_events": "breaching events", "breaching_cases": "breaching cases",
-                         "excess_h": "excess"}  # fmt: skip
+            rank_cols = {"rank": _("#"), "name": _("target"), "step": _("step"), "clock": _("clock"),
+                         "target_h": _("target"), "required": _("required"), "attained": _("attained"),
+                         "level_h": _("percentile at required level"), "ratio": _("× target"),
+                         "breaching_events": _("breaching events"), "breaching_cases": _("breaching cases"),
+                         "excess_h": _("excess")}  # fmt: skip
         else:
-            rank_cols = {"rank": "#", "step": "step", "n": "waits", "median_h": "median",
-                         "p90_h": "P90", "total_h": "total waiting"}  # fmt: skip
+            rank_cols = {"rank": _("#"), "step": _("step"), "n": _("waits"), "median_h": _("median"),
+                         "p90_h": _("P90"), "total_h": _("total waiting")}  # fmt: skip
         other = self.targets[self.targets["kind"] != "step"] if not self.targets.empty else self.targets
-        step_cols = {"step": "step", "n": "waits", "median_h": "median", "p85_h": "P85",
-                     "p90_h": "P90", "max_h": "max", "n_paused": "paused waits",
-                     "paused_total_h": "paused (SLA stop)"}  # fmt: skip
+        step_cols = {"step": _("step"), "n": _("waits"), "median_h": _("median"), "p85_h": _("P85"),
+                     "p90_h": _("P90"), "max_h": _("max"), "n_paused": _("paused waits"),
+                     "paused_total_h": _("paused (SLA stop)")}  # fmt: skip
         if self.semantics == "start_complete":
-            step_cols["proc_median_h"] = "median processing"
+            step_cols["proc_median_h"] = _("median processing")
         steps = self.step_table().sort_values("total_h", ascending=False)
         return {
             "title": self.section_title,
@@ -268,9 +272,9 @@ class WaitingAnalysis(Result):
             "ranking": table_rows(self.ranking, rank_cols, fmt),
             "milestones": table_rows(
                 other,
-                {"kind": "kind", "name": "target", "clock": "clock", "target_h": "target",
-                 "required": "required", "attained": "attained", "level_h": "percentile at required level",
-                 "ratio": "× target", "breaching_cases": "breaching cases", "not_reached": "not reached"},
+                {"kind": _("kind"), "name": _("target"), "clock": _("clock"), "target_h": _("target"),
+                 "required": _("required"), "attained": _("attained"), "level_h": _("percentile at required level"),
+                 "ratio": _("× target"), "breaching_cases": _("breaching cases"), "not_reached": _("not reached")},
                 fmt,
             ),  # fmt: skip
             "steps": table_rows(steps, step_cols, fmt),
@@ -280,16 +284,18 @@ class WaitingAnalysis(Result):
 
     def headline(self) -> str:
         if self.ranking.empty:
-            return "No waits to rank."
+            return _("No waits to rank.")
         top = self.ranking.iloc[0]
         if self.ranking_basis == "excess over target":
             pct = int(round(top["required"] * 100))
-            return (
-                f"Worst bottleneck: {top['step']} — P{pct} wait {fmt_h(top['level_h'])} vs target "
-                f"{fmt_h(top['target_h'])} = {top['ratio']:.1f}× target; {top['excess_h']:.1f} excess "
-                f"hours over {int(top['breaching_events'])} waits ({top['clock']} time)."
-            )
-        return f"Longest total waiting: {top['step']} ({top['total_h']:.1f} h over {int(top['n'])} waits)."
+            return _(
+                "Worst bottleneck: {step} — P{pct} wait {wait} vs target {target} = {ratio}× target; {excess} "
+                "excess hours over {waits} waits ({clock} time)."
+            ).format(step=top["step"], pct=pct, wait=fmt_h(top["level_h"]), target=fmt_h(top["target_h"]),
+                     ratio=fmt_number(top["ratio"]), excess=fmt_number(top["excess_h"]),
+                     waits=int(top["breaching_events"]), clock=fmt_term(top["clock"]))  # fmt: skip
+        return _("Longest total waiting: {step} ({hours} over {waits} waits).").format(
+            step=top["step"], hours=format_hours(top["total_h"], "0.0"), waits=int(top["n"]))
 
 
 # ---------------------------------------------------------------------------------- analysis
@@ -486,6 +492,7 @@ def _evaluate_targets(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows: list[dict[str, Any]] = []
     edge_rows: list[pd.DataFrame] = []
+    _MEASURES = {"wait": N_("wait"), "time_in_status": N_("time in status")}  # noqa: N806
     for i, st in enumerate(cfg.targets.steps):
         key = f"targets.steps.{i}"
         ck = clock or st.clock
@@ -505,7 +512,7 @@ def _evaluate_targets(
             target_s = limit.total_seconds()
             res = _attainment(t, col, target_s, st.attainment)
             rows.append({
-                "kind": "step", "name": st.name or f"{st.step} ({measure.replace('_', ' ')})",
+                "kind": "step", "name": st.name or f"{st.step} ({_(_MEASURES[measure])})",
                 "step": st.step, "measure": measure, "clock": ck, "segment": _seg(st.segment), **res,
                 "not_reached": None,
             })  # fmt: skip

@@ -28,9 +28,10 @@ from rich.text import Text
 
 from cspm._version import __version__
 from cspm.analysis.conformance.check import ModelError, ReferenceModel, load_model
-from cspm.config import as_config
+from cspm.config import as_config, load_config
 from cspm.core.log import TicketLog
 from cspm.errors import ConfigError, CspmError, InputError
+from cspm.i18n import use_language
 from cspm.ingest.pseudonymise import as_settings
 from cspm.ingest.read import read
 from cspm.render.safe import terminal_text
@@ -72,6 +73,11 @@ def _main(
 class OutputFormat(StrEnum):
     table = "table"
     json = "json"
+
+
+class Lang(StrEnum):
+    en = "en"
+    zh = "zh"
 
 
 class LifecycleMode(StrEnum):
@@ -145,6 +151,11 @@ ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", help="Configuration file (YAML or TOML).", exists=False)
 ]
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="table for people, json for scripts.")]
+LangOpt = Annotated[
+    Lang | None,
+    typer.Option("--lang", help="Language of the report, the tables and messages: en or zh "
+                 "(default: the config's report.language, else en).", show_default=False),
+]
 LogArg = Annotated[
     Path,
     typer.Argument(help="The event log: CSV/TSV, XLSX, Parquet, XES or .xes.gz; with --engine spark also a "
@@ -172,19 +183,32 @@ def reads_log(command: Callable[..., Any]) -> Callable[..., Any]:
     own = [p for name, p in signature.parameters.items() if name != "read"]
     added = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
-        for name, annotation in _READ_OPTIONS.items()
+        for name, annotation in {**_READ_OPTIONS, "lang": LangOpt}.items()
     ]
 
     @functools.wraps(command)
     def wrapper(**kwargs: Any) -> Any:
         options = {name: kwargs.pop(name) for name in _READ_OPTIONS}
+        lang = kwargs.pop("lang")
         path, config = kwargs["log"], kwargs.get("config")
-        # ``read(other)`` reads another log with the same options (e.g. the second log of a comparison)
-        return command(**kwargs, read=lambda other=None: read_log(other or path, config=config, **options))
+        with use_language(output_language(lang, config)):
+            # ``read(other)`` reads another log with the same options (e.g. the second log of a comparison)
+            return command(**kwargs, read=lambda other=None: read_log(other or path, config=config, **options))
 
     wrapper.__signature__ = signature.replace(parameters=own + added)  # type: ignore[attr-defined]
     wrapper.__annotations__ = {p.name: p.annotation for p in own + added}
     return wrapper
+
+
+def output_language(lang: Lang | None, config: Path | None) -> str:
+    """``--lang``, else the config's ``report.language``, else English. A config that cannot be read
+    gives English here; the command itself reports why it cannot be read."""
+    if lang is not None:
+        return lang.value
+    if config is not None and config.is_file():
+        with contextlib.suppress(CspmError):
+            return load_config(config).report.language
+    return "en"
 
 
 def read_log(

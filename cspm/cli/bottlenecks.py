@@ -24,6 +24,8 @@ from cspm.cli._app import (
     reads_log,
 )
 from cspm.config import as_config
+from cspm.i18n import gettext as _
+from cspm.render.formats import fmt_term
 
 
 class ClockChoice(StrEnum):
@@ -63,27 +65,31 @@ def bottlenecks(
         print_json(analysis.summary())
         return
     r = analysis.ranking
-    table = Table(title=f"Bottlenecks of {esc(log.name)} ({analysis.ranking_basis})", header_style="bold")
+    title = _("Bottlenecks of {log} ({basis})").format(log=log.name, basis=fmt_term(analysis.ranking_basis))
+    table = Table(title=esc(title), header_style="bold")
     if analysis.ranking_basis == "excess over target":
         table.add_column("#", justify="right")
-        table.add_column("target", no_wrap=True)
-        for h in ["attained / req.", "P at req.", "× target", "breaches", "excess h"]:
+        table.add_column(_("target"), no_wrap=True)
+        for h in [_("attained / req."), _("P at req."), _("× target"), _("breaches"), _("excess h")]:
             table.add_column(h, justify="right", no_wrap=True)
+        clocks = {"calendar": _("cal."), "business": _("bus.")}
         for row in r.itertuples():
             table.add_row(
-                str(row.rank), plain(f"{row.name} ≤ {row.target_h:g} h ({row.clock[:3]}.)"),
+                str(row.rank), plain(f"{row.name} ≤ {row.target_h:g} h ({clocks.get(row.clock, row.clock[:3] + '.')})"),
                 f"{_pct(row.attained)} / {row.required:.0%}", _num(row.level_h, " h"), _num(row.ratio, "×"),
                 str(row.breaching_events), _num(row.excess_h, "", 1),
             )  # fmt: skip
     else:
-        for h in ["#", "step", "waits", "median h", "P90 h", "total h"]:
-            table.add_column(h, justify="left" if h == "step" else "right")
+        for i, h in enumerate(["#", _("step"), _("waits"), _("median h"), _("P90 h"), _("total h")]):
+            table.add_column(h, justify="left" if i == 1 else "right")
         for row in r.itertuples():
             table.add_row(str(row.rank), plain(str(row.step)), str(row.n), _num(row.median_h), _num(row.p90_h), _num(row.total_h))
     console.print(table)
-    console.print(f"[dim]{esc(analysis.headline())} Time semantics: {analysis.semantics}.[/dim]", soft_wrap=True)
+    semantics = _("Time semantics: {semantics}.").format(semantics=fmt_term(analysis.semantics))
+    console.print(f"[dim]{esc(analysis.headline())} {esc(semantics)}[/dim]", soft_wrap=True)
     if analysis.sla_pause:
-        console.print(f"[dim]SLA clock paused in: {esc(', '.join(analysis.sla_pause))}[/dim]", soft_wrap=True)
+        paused = _("SLA clock paused in: {steps}").format(steps=", ".join(analysis.sla_pause))
+        console.print(f"[dim]{esc(paused)}[/dim]", soft_wrap=True)
 
 
 def _num(value: float, suffix: str = "", digits: int = 2) -> str:

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from rich.text import Text
 
 from cspm.analysis.compare import Comparison, compare, load_baseline
 from cspm.analysis.compare.sides import parse_split
@@ -66,7 +65,7 @@ def show(result: Comparison) -> None:
     ui.console.print(f"[bold]{ui.esc(a)}[/bold] {result.tickets.get(a, 0):,} tickets vs [bold]{ui.esc(b)}[/bold] "
                   f"{result.tickets.get(b, 0):,} tickets — {ui.esc(result.rule)}", soft_wrap=True)  # fmt: skip
     for v in result.verdicts():
-        ui.console.print(Text("• " + v))
+        ui.console.print(ui.plain("• " + v))
     sig = result.significant()
     table = Table(title=f"Significant changes (q < {result.alpha:g}): {len(sig)} of {int(result.figures.p.notna().sum())} tested", header_style="bold")
     for h in ["figure", "clock", a, b, "change", "p", "q"]:
@@ -75,7 +74,7 @@ def show(result: Comparison) -> None:
         unit = " h" if r.kind == "duration" else ""
         fmt = (lambda x: f"{x:.1%}") if r.kind == "share" else (lambda x, u=unit: f"{x:.2f}{u}")
         pct = "" if r.change_pct != r.change_pct else f" ({r.change_pct:+.0%})"
-        table.add_row(Text(r.name), r.clock or "", fmt(r.a), fmt(r.b), fmt(r.change) + pct, format_p(r.p), format_p(r.q)[2:].removeprefix("= "))
+        table.add_row(ui.plain(r.name), r.clock or "", fmt(r.a), fmt(r.b), fmt(r.change) + pct, format_p(r.p), format_p(r.q)[2:].removeprefix("= "))
     ui.console.print(table)
     if result.did is not None:
         d = result.did[result.did.significant]
@@ -83,7 +82,7 @@ def show(result: Comparison) -> None:
         for h in ["figure", "clock", "DiD", "95% CI", "q"]:
             t.add_column(h)
         for r in d.itertuples():
-            t.add_row(Text(r.name), r.clock or "", f"{r.did:.3f}", f"{r.ci_low:.3f} … {r.ci_high:.3f}", f"{r.q:.3g}")
+            t.add_row(ui.plain(r.name), r.clock or "", f"{r.did:.3f}", f"{r.ci_low:.3f} … {r.ci_high:.3f}", f"{r.q:.3g}")
         ui.console.print(t)
     for n in result.notes:
         ui.console.print(f"[dim]{ui.esc(n)}[/dim]", soft_wrap=True)

@@ -25,9 +25,16 @@ from cspm.cli._app import (
     reads_log,
 )
 from cspm.errors import InputError
+from cspm.i18n import N_
+from cspm.i18n import gettext as _
+from cspm.render.formats import fmt_pct, fmt_thousands
 from cspm.units import format_duration
 
 SAVE_SUFFIXES = (".json", ".csv", ".parquet", ".xlsx", ".html")  # what ConformanceResult.save writes
+
+
+# the table headings, translated where they are shown
+_HEADINGS = (N_("step"), N_("before"), N_("after"), N_("tickets"), N_("share"), N_("vs conforming"))
 
 
 @app.command()
@@ -65,7 +72,7 @@ def conformance(
         raise InputError(f"--save cannot write a {save.suffix or 'file without a suffix'!r} file.", path=save,
                          expected="one of " + ", ".join(SAVE_SUFFIXES))  # fmt: skip
     data = read()
-    with err_console.status("Checking conformance …"):
+    with err_console.status(_("Checking conformance …")):
         result = check(
             data, cfg, model=reference, method="alignments" if alignments else "token_replay",
             time_limit=time_limit, workers=workers, deviations=deviations,
@@ -77,36 +84,35 @@ def conformance(
         print_json(result.summary())
         return
     s = result.summary()
-    precision = f", precision {s['precision']:.4f}" if s["precision"] is not None else ""
-    console.print(
-        f"[bold]{s['fitting_share']:.1%}[/bold] of {s['tickets']:,} tickets fit [bold]{esc(result.model.name)}[/bold] "
-        f"({'alignments' if alignments else 'token replay'}); log fitness {s['fitness']['log_fitness']:.4f}{precision}",
-        soft_wrap=True, highlight=False, markup=True,
-    )  # fmt: skip
+    precision = _(", precision {precision}").format(precision=f"{s['precision']:.4f}") if s["precision"] is not None else ""
+    line = _("{share} of {tickets} tickets fit {model} ({method}); log fitness {fitness}").format(
+        share=f"[bold]{fmt_pct(s['fitting_share'])}[/bold]", tickets=fmt_thousands(s["tickets"]),
+        model=f"[bold]{esc(result.model.name)}[/bold]", method=esc(_("alignments") if alignments else _("token replay")),
+        fitness=f"{s['fitness']['log_fitness']:.4f}")  # fmt: skip
+    console.print(line + esc(precision), soft_wrap=True, highlight=False, markup=True)
     if len(result.unaligned):
-        console.print(
-            f"[yellow]{len(result.unaligned)} variant(s) ({s['unaligned_tickets']:,} tickets) not aligned within "
-            f"{time_limit:g} s[/yellow]", soft_wrap=True,
-        )  # fmt: skip
+        late = _("{variants} variant(s) ({tickets} tickets) not aligned within {seconds:g} s").format(
+            variants=len(result.unaligned), tickets=fmt_thousands(s["unaligned_tickets"]), seconds=time_limit)
+        console.print(f"[yellow]{esc(late)}[/yellow]", soft_wrap=True)
     for title, df, cols in (
-        ("Skipped steps", result.skipped, ["step"]),
-        ("Unexpected steps", result.inserted, ["step", "before", "after"]),
+        (_("Skipped steps"), result.skipped, ["step"]),
+        (_("Unexpected steps"), result.inserted, ["step", "before", "after"]),
     ):
         if df.empty:
             continue
         table = Table(title=title, header_style="bold")
         for c in [*cols, "tickets", "share", "vs conforming"]:
-            table.add_column(c, justify="right" if c in ("tickets", "share", "vs conforming") else "left")
+            table.add_column(_(c), justify="right" if c in ("tickets", "share", "vs conforming") else "left")
         for r in df.head(15).itertuples():
             vals = [plain(str(getattr(r, c))) for c in cols]
-            table.add_row(*vals, f"{r.tickets:,}", f"{r.share:.1%}", format_duration(r.lead_time_difference))
+            table.add_row(*vals, fmt_thousands(r.tickets), fmt_pct(r.share), format_duration(r.lead_time_difference))
         console.print(table)
     if result.rules is not None:
-        table = Table(title="Rules", header_style="bold")
-        for c in ("rule", "applies", "violations", "share"):
-            table.add_column(c)
+        table = Table(title=_("Rules"), header_style="bold")
+        for c in (N_("rule"), N_("applies"), N_("violations"), N_("share")):
+            table.add_column(_(c))
         for r in result.rules.table().itertuples():
-            table.add_row(plain(str(r.rule)), f"{r.applies:,}", f"{r.violations:,}", f"{r.share:.1%}")
+            table.add_row(plain(str(r.rule)), fmt_thousands(r.applies), fmt_thousands(r.violations), fmt_pct(r.share))
         console.print(table)
     if save is not None:
-        console.print(f"written: {esc(save)}", highlight=False)
+        console.print(esc(_("written: {path}").format(path=save)), highlight=False)

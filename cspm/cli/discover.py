@@ -31,6 +31,8 @@ from cspm.cli._app import (
     time_option,
 )
 from cspm.errors import InputError
+from cspm.i18n import gettext
+from cspm.render.formats import fmt_pct, fmt_thousands
 from cspm.units import format_duration
 
 
@@ -99,7 +101,7 @@ def discover(
     )  # fmt: skip
     columns = [SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn()]
     with config_named(config), Progress(*columns, console=err_console, transient=True) as progress:
-        task = progress.add_task("discovering", total=None)
+        task = progress.add_task(gettext("discovering"), total=None)
         outputs = write_discovery(
             result, out, config=cfg, noise=noise, miner=miner.value, activities=map_activities, paths=map_paths,
             filters=filters, model=reference, diagnosis=diagnosis,
@@ -108,7 +110,7 @@ def discover(
     if format is OutputFormat.json:
         print_json(outputs.summary)
     else:
-        _print_outputs(outputs, f"Discovery of {log.name}", out)
+        _print_outputs(outputs, gettext("Discovery of {log}").format(log=log.name), out)
 
 
 def _print_outputs(outputs: Any, title: str, out: Path) -> None:
@@ -116,26 +118,29 @@ def _print_outputs(outputs: Any, title: str, out: Path) -> None:
     s = outputs.record
     ov = s.overview
     table = Table(title=esc(title), show_header=True, header_style="bold")
-    table.add_column("figure")
-    table.add_column("value", justify="right")
-    table.add_row("cases", f"{ov.cases:,}")
-    table.add_row("events", f"{ov.events:,}")
-    table.add_row("variants", f"{ov.variants:,}")
-    table.add_row("top variant share", f"{ov.top_variant_share:.1%}" if ov.top_variant_share is not None else "–")
-    table.add_row("median lead time", format_duration(ov.median_lead_time_seconds))
+    table.add_column(gettext("figure"))
+    table.add_column(gettext("value"), justify="right")
+    table.add_row(gettext("cases"), fmt_thousands(ov.cases))
+    table.add_row(gettext("events"), fmt_thousands(ov.events))
+    table.add_row(gettext("variants"), fmt_thousands(ov.variants))
+    table.add_row(gettext("top variant share"), fmt_pct(ov.top_variant_share) if ov.top_variant_share is not None else "–")
+    table.add_row(gettext("median lead time"), format_duration(ov.median_lead_time_seconds))
     for i, edge in enumerate(s.slowest_transitions[:3], start=1):
-        table.add_row(f"slowest transition {i}", plain(f"{edge.source} → {edge.target}: {format_duration(edge.wait_median)}"))
+        table.add_row(gettext("slowest transition {n}").format(n=i),
+                      plain(f"{edge.source} → {edge.target}: {format_duration(edge.wait_median)}"))  # fmt: skip
     if (conf := s.conformance) is not None:
-        table.add_row("conformance", plain(f"{conf.fitting_share:.1%} fit {conf.model.file or conf.model.name}; "
-                                          f"log fitness {conf.fitness.log_fitness:.4f}"))  # fmt: skip
+        table.add_row(gettext("conformance"), plain(gettext("{share} fit {model}; log fitness {fitness}").format(
+            share=fmt_pct(conf.fitting_share), model=conf.model.file or conf.model.name,
+            fitness=f"{conf.fitness.log_fitness:.4f}")))  # fmt: skip
     console.print(table)
     for finding in outputs.findings():
         console.print(plain(f"• {finding}"), soft_wrap=True, highlight=False)
     for item in s.filters:
-        console.print(f"[dim]filter: {esc(item)}[/dim]", soft_wrap=True, highlight=False)
+        console.print(f"[dim]{esc(gettext('filter: {filter}').format(filter=item))}[/dim]", soft_wrap=True, highlight=False)
     for note in outputs.notes:
-        console.print(f"[yellow]note:[/yellow] {esc(note)}", soft_wrap=True, highlight=False)
-    console.print(f"wrote {len(outputs.files)} files to {esc(out)}: report {esc(outputs.files['report'])}", highlight=False)
+        console.print(f"[yellow]{esc(gettext('note:'))}[/yellow] {esc(note)}", soft_wrap=True, highlight=False)
+    console.print(esc(gettext("wrote {n} files to {out}: report {report}").format(
+        n=len(outputs.files), out=out, report=outputs.files["report"])), highlight=False)  # fmt: skip
 
 
 def _where_pairs(where: list[str] | None) -> list[tuple[str, list[str]]]:

@@ -8,10 +8,10 @@ from typing import Annotated
 import pandas as pd
 import typer
 from rich.table import Table
-from rich.text import Text
 
 from cspm.analysis.drivers import SegmentComparison, segments
 from cspm.analysis.drivers import drivers as driver_analysis
+from cspm.cli import _app as ui
 from cspm.cli._app import (
     ConfigOpt,
     FormatOpt,
@@ -72,7 +72,7 @@ def drivers(
     for col in ("driver", "value", "tickets", "rate", "rest", "lift", "q", "excess h"):
         table.add_column(col, justify="left" if col in ("driver", "value") else "right")
     for r in result.top().itertuples():
-        table.add_row(Text(str(r.driver)), Text(str(r.value)), f"{r.tickets:,}", f"{r.rate:.1%}", f"{r.rate_rest:.1%}",
+        table.add_row(ui.plain(str(r.driver)), ui.plain(str(r.value)), f"{r.tickets:,}", f"{r.rate:.1%}", f"{r.rate_rest:.1%}",
                       f"{r.lift:.2f}×", f"{r.q:.3g}", f"{r.excess_h:,.0f}")  # fmt: skip
     console.print(table)
     if html is not None:
@@ -90,9 +90,9 @@ def _segments(seg: SegmentComparison, html: Path | None, format: OutputFormat) -
     table = Table(title=f"By {seg.column} (rate · median; * significantly worse than the rest)", header_style="bold")
     table.add_column("measure")
     for c in wide.columns:
-        table.add_column(Text(str(c)), justify="right")
+        table.add_column(ui.plain(str(c)), justify="right")
     for measure, row in wide.iterrows():
-        table.add_row(Text(str(measure)), *[Text("–" if pd.isna(v) else str(v)) for v in row])
+        table.add_row(ui.plain(str(measure)), *[ui.plain("–" if pd.isna(v) else str(v)) for v in row])
     console.print(table)
     for note in seg.notes:
         console.print(f"• {note}", soft_wrap=True, highlight=False, markup=False)

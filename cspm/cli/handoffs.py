@@ -26,6 +26,8 @@ from cspm.cli._app import (
     reads_log,
 )
 from cspm.config import as_config
+from cspm.i18n import gettext as _
+from cspm.render.formats import fmt_term, fmt_thousands
 from cspm.units import format_duration
 
 
@@ -72,27 +74,28 @@ def handoffs(
     if format is OutputFormat.json:
         print_json(analysis.summary())
         return
-    console.print(f"[bold]Handoffs and loops[/bold] — {esc(log.name)} ({level.value} level)", highlight=False)
+    heading = _("{log} ({level} level)").format(log=log.name, level=fmt_term(level.value))
+    console.print(f"[bold]{esc(_('Handoffs and loops'))}[/bold] — {esc(heading)}", highlight=False)
     for finding in analysis.findings():
         console.print(plain(f"• {finding}"), soft_wrap=True, highlight=False)
     busiest = analysis.handoffs.busiest(5)
     if not busiest.empty:
-        table = Table(title="Busiest handoffs", header_style="bold")
+        table = Table(title=_("Busiest handoffs"), header_style="bold")
         for col in ("from", "to", "handoffs", "median wait"):
-            table.add_column(col, justify="right" if col in ("handoffs", "median wait") else "left")
+            table.add_column(_(col), justify="right" if col in ("handoffs", "median wait") else "left")
         for r in busiest.itertuples():
-            table.add_row(plain(str(r.from_unit)), plain(str(r.to_unit)), f"{r.handoffs:,}", format_duration(r.median_wait_s))
+            table.add_row(plain(str(r.from_unit)), plain(str(r.to_unit)), fmt_thousands(r.handoffs), format_duration(r.median_wait_s))
         console.print(table)
     pairs = analysis.ping_pong.pairs_undirected().head(5)
     if not pairs.empty:
-        table = Table(title="Ping-pong pairs", header_style="bold")
-        table.add_column("pair")
-        table.add_column("bounces", justify="right")
-        table.add_column("tickets", justify="right")
+        table = Table(title=_("Ping-pong pairs"), header_style="bold")
+        table.add_column(_("pair"))
+        table.add_column(_("bounces"), justify="right")
+        table.add_column(_("tickets"), justify="right")
         for r in pairs.itertuples():
-            table.add_row(plain(str(r.pair)), f"{r.bounces:,}", f"{r.tickets:,}")
+            table.add_row(plain(str(r.pair)), fmt_thousands(r.bounces), fmt_thousands(r.tickets))
         console.print(table)
     if html is not None:
-        console.print(f"section written to {esc(html)}", highlight=False)
+        console.print(esc(_("section written to {path}").format(path=html)), highlight=False)
     if network is not None:
-        console.print(f"handover network written to {esc(network)}", highlight=False)
+        console.print(esc(_("handover network written to {path}").format(path=network)), highlight=False)

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from rich.text import Text
 
 from cspm.analysis.compare.monitor import monitor
 from cspm.cli import _app as ui
@@ -47,7 +46,7 @@ def monitor_command(
         for h in ["period", "target", "n", "attained", "level", "met", "alert"]:
             t.add_column(h)
         for r in m.targets.itertuples():
-            t.add_row(r.period, Text(r.name), str(r.n), "–" if r.attained is None else f"{r.attained:.1%}",
+            t.add_row(r.period, ui.plain(r.name), str(r.n), "–" if r.attained is None else f"{r.attained:.1%}",
                       "–" if r.level_h is None else f"{r.level_h:.2f} h", "–" if r.meets is None else ("yes" if r.meets else "no"),
                       "ALERT" if r.alert else "")  # fmt: skip
         ui.console.print(t)

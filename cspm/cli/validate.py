@@ -23,7 +23,10 @@ from cspm.cli._app import (
     print_json,
     reads_log,
 )
+from cspm.i18n import N_, ngettext
+from cspm.i18n import gettext as _
 from cspm.ingest.quality import DataQuality
+from cspm.render.formats import fmt_thousands
 
 
 @app.command()
@@ -61,34 +64,37 @@ def validate(
 
 def _print_quality(quality: DataQuality, log: Path, shown: list[dict[str, Any]], rejects: Path | None) -> None:
     """The figures, the column roles, the warnings and the first rejected rows, for a terminal."""
-    table = Table(title=f"Data quality of {esc(log.name)}", show_header=True, header_style="bold")
-    table.add_column("figure")
-    table.add_column("value", justify="right")
+    table = Table(title=esc(_("Data quality of {log}").format(log=log.name)), show_header=True, header_style="bold")
+    table.add_column(_("figure"))
+    table.add_column(_("value"), justify="right")
     for figure, value in quality.figures():
         table.add_row(plain(figure), plain(value))
     console.print(table)
     roles = ", ".join(f"{k} = {v!r}" for k, v in quality.roles.items() if v and k != "detected")
-    console.print(f"[dim]columns: {esc(roles)}[/dim]", soft_wrap=True)
+    console.print(f"[dim]{esc(_('columns: {roles}').format(roles=roles))}[/dim]", soft_wrap=True)
     for warning in quality.warnings:
-        console.print(f"[yellow]warning:[/yellow] {esc(warning)}", soft_wrap=True)
+        console.print(f"[yellow]{esc(_('warning:'))}[/yellow] {esc(warning)}", soft_wrap=True)
     if shown:
         console.print(_rejects_table(shown, quality.rows_rejected))
     omitted = quality.rows_rejected - len(shown)
     if rejects is not None:
-        console.print(f"all {quality.rows_rejected:,} rejected rows written to {esc(rejects)}", soft_wrap=True, highlight=False)
+        written = _("all {n} rejected rows written to {path}").format(n=fmt_thousands(quality.rows_rejected), path=rejects)
+        console.print(esc(written), soft_wrap=True, highlight=False)
     elif omitted:
-        rows = "row" if omitted == 1 else "rows"
-        console.print(f"{omitted:,} more rejected {rows} not shown: write all of them with --rejects FILE.", soft_wrap=True)
+        more = ngettext("{n} more rejected row not shown: write all of them with --rejects FILE.",
+                        "{n} more rejected rows not shown: write all of them with --rejects FILE.", omitted)
+        console.print(esc(more.format(n=fmt_thousands(omitted))), soft_wrap=True)
 
 
-_REJECT_COLUMNS = ("row", "line", "column", "reason", "value")
+_REJECT_COLUMNS = (N_("row"), N_("line"), N_("column"), N_("reason"), N_("value"))
 
 
 def _rejects_table(rows: list[dict[str, Any]], total: int) -> Table:
-    title = f"Rejected rows ({len(rows):,} of {total:,})" if len(rows) < total else f"Rejected rows (all {total:,})"
+    title = (_("Rejected rows ({n} of {total})").format(n=fmt_thousands(len(rows)), total=fmt_thousands(total))
+             if len(rows) < total else _("Rejected rows (all {total})").format(total=fmt_thousands(total)))  # fmt: skip
     table = Table(title=title, header_style="bold")
     for name in _REJECT_COLUMNS:
-        table.add_column(name, justify="right" if name in ("row", "line") else "left")
+        table.add_column(_(name), justify="right" if name in ("row", "line") else "left")
     for row in rows:
         table.add_row(*(plain(_cell(row[name], name)) for name in _REJECT_COLUMNS))
     return table
@@ -96,5 +102,5 @@ def _rejects_table(rows: list[dict[str, Any]], total: int) -> Table:
 
 def _cell(value: Any, name: str) -> str:
     if value is None:
-        return "(empty)" if name == "value" else "–"
+        return _("(empty)") if name == "value" else "–"
     return str(value)

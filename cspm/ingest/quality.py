@@ -21,8 +21,11 @@ from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 from cspm.core.log import ACTIVITY, CASE, ROW, TIMESTAMP, Roles, TicketLog
 from cspm.core.records import BaseRecord, Record
 from cspm.core.result import Result, json_ready
+from cspm.i18n import N_, format_datetime
+from cspm.i18n import gettext as _
 from cspm.ingest.lifecycle import STANDARD, SYNONYMS
 from cspm.ingest.timestamps import TimestampReport
+from cspm.render.formats import fmt_pct, fmt_thousands
 from cspm.render.safe import neutralise_frame
 from cspm.render.tables import write_table
 from cspm.units import format_duration
@@ -169,9 +172,9 @@ class IngestInfo:
 # rejects table column → name of the field in rejected_rows()
 _REJECT_FIELDS = {"source_row": "row", "line": "line", "column": "column", "reason": "reason", "value": "value"}
 _TZ_SOURCE = {
-    "given": "given: timezone= / --timezone",
-    "config": "config timestamps.timezone",
-    "default": "default; no time zone given",
+    "given": N_("given: timezone= / --timezone"),
+    "config": N_("config timestamps.timezone"),
+    "default": N_("default; no time zone given"),
 }
 
 
@@ -234,7 +237,7 @@ class DataQuality(Result):
     """
 
     section_id: ClassVar[str] = "quality"
-    section_title: ClassVar[str] = "Data quality"
+    section_title: ClassVar[str] = N_("Data quality")
     section_template: ClassVar[str] = "section_quality.html.j2"
 
     source: str
@@ -295,20 +298,21 @@ class DataQuality(Result):
         ]
         for rep in info.timestamp_reports:
             if rep.without_offset and info.timezone_source == "default":
-                warnings.append(
-                    f"column '{rep.column}': {rep.without_offset:,} timestamps had no UTC offset; read as UTC — "
-                    "set --timezone or timestamps.timezone (timezone= in Python) if they are local times."
-                )
+                warnings.append(_(
+                    "column '{column}': {n} timestamps had no UTC offset; read as UTC — set --timezone or "
+                    "timestamps.timezone (timezone= in Python) if they are local times."
+                ).format(column=rep.column, n=fmt_thousands(rep.without_offset)))
         warnings.extend(info.activity_source.get("notes", []))
         warnings.extend(_lifecycle_warnings(info.lifecycle))
         if rejected:
-            warnings.append(
-                f"{rejected:,} of {info.rows_read:,} rows were rejected ("
-                + ", ".join(f"{r}: {n:,}" for r, n in by_reason.items())
-                + "); write them out with quality.write_rejects(path) or --rejects FILE."
-            )
+            warnings.append(_(
+                "{rejected} of {rows} rows were rejected ({reasons}); write them out with "
+                "quality.write_rejects(path) or --rejects FILE."
+            ).format(rejected=fmt_thousands(rejected), rows=fmt_thousands(info.rows_read),
+                     reasons=", ".join(f"{_(r)}: {fmt_thousands(n)}" for r, n in by_reason.items())))  # fmt: skip
         if checks["duplicate_events"]:
-            warnings.append(f"{checks['duplicate_events']:,} events are exact duplicates of another event.")
+            warnings.append(_("{n} events are exact duplicates of another event.").format(
+                n=fmt_thousands(checks["duplicate_events"])))
         return cls(
             source=info.source,
             kind=info.kind,
@@ -378,29 +382,30 @@ class DataQuality(Result):
     def figures(self) -> list[tuple[str, str]]:
         """(figure, value) rows as a person reads them."""
         rows = [
-            ("source", self.source),
-            ("rows read", f"{self.rows_read:,}"),
-            ("rows kept", f"{self.rows_kept:,}"),
-            ("rows rejected", f"{self.rows_rejected:,}"),
+            (_("source"), self.source),
+            (_("rows read"), fmt_thousands(self.rows_read)),
+            (_("rows kept"), fmt_thousands(self.rows_kept)),
+            (_("rows rejected"), fmt_thousands(self.rows_rejected)),
         ]
-        rows += [(f"  rejected: {r}", f"{n:,}") for r, n in self.rejected_by_reason.items()]
+        rows += [("  " + _("rejected: {reason}").format(reason=_(r)), fmt_thousands(n)) for r, n in self.rejected_by_reason.items()]
         rows += self._activity_rows() + self._lifecycle_rows() + self._timestamp_rows()
-        rows.append(("events", f"{self.events:,}"))
+        rows.append((_("events"), fmt_thousands(self.events)))
         if self.lifecycle.get("paired") and self.events != self.rows_kept:
-            rows.append(("events vs rows kept", f"the {self.rows_kept:,} rows kept are {self.events:,} events: the "
-                         "lifecycle rows of one activity instance (start, complete, …) make one event"))  # fmt: skip
+            rows.append((_("events vs rows kept"), _(
+                "the {rows} rows kept are {events} events: the lifecycle rows of one activity instance (start, "
+                "complete, …) make one event").format(rows=fmt_thousands(self.rows_kept), events=fmt_thousands(self.events))))  # fmt: skip
         rows += [
-            ("cases", f"{self.cases:,}"),
-            ("activities", f"{self.activities:,}"),
-            ("exact duplicate events", f"{self.duplicate_events:,}"),
-            ("events sharing a timestamp in their case", f"{self.same_timestamp_events:,}"),
-            ("cases with a single event", f"{self.single_event_cases:,}"),
-            ("first event (UTC)", f"{self.first_event:%Y-%m-%d %H:%M:%S}" if self.first_event else "–"),
-            ("last event (UTC)", f"{self.last_event:%Y-%m-%d %H:%M:%S}" if self.last_event else "–"),
-            ("time span", format_duration(self.time_span) if self.time_span is not None else "–"),
+            (_("cases"), fmt_thousands(self.cases)),
+            (_("activities"), fmt_thousands(self.activities)),
+            (_("exact duplicate events"), fmt_thousands(self.duplicate_events)),
+            (_("events sharing a timestamp in their case"), fmt_thousands(self.same_timestamp_events)),
+            (_("cases with a single event"), fmt_thousands(self.single_event_cases)),
+            (_("first event (UTC)"), format_datetime(self.first_event, "%Y-%m-%d %H:%M:%S") if self.first_event else "–"),
+            (_("last event (UTC)"), format_datetime(self.last_event, "%Y-%m-%d %H:%M:%S") if self.last_event else "–"),
+            (_("time span"), format_duration(self.time_span) if self.time_span is not None else "–"),
         ]
-        shown = {"suspended_seconds": "suspended time", "schedule_timestamp": "queue start (schedule/assign)"}
-        rows += [(f"completeness: {shown.get(c, c)}", f"{v:.1%}") for c, v in self.completeness.items()]
+        shown = {"suspended_seconds": N_("suspended time"), "schedule_timestamp": N_("queue start (schedule/assign)")}
+        rows += [(_("completeness: {column}").format(column=_(shown.get(c, c))), fmt_pct(v)) for c, v in self.completeness.items()]
         return rows
 
     def _activity_rows(self) -> list[tuple[str, str]]:
@@ -410,13 +415,13 @@ class DataQuality(Result):
         cols = " + ".join(self.roles.get("activity", []))
         if src.get("source") == "classifier":
             c = src["classifier"]
-            how = f"XES classifier '{c['name']}'"
+            how = _("XES classifier '{name}'").format(name=c["name"])
         else:
-            how = {"given": "given", "detected": "detected from the column names"}.get(src.get("source", ""), "")
-        rows = [("activity", f"{cols} ({how})" if how else cols)]
+            how = {"given": _("given"), "detected": _("detected from the column names")}.get(src.get("source", ""), "")
+        rows = [(_("activity"), f"{cols} ({how})" if how else cols)]
         if src.get("declared") and src.get("source") != "classifier":
             rows.append(
-                ("XES classifiers declared (not used)", "; ".join(f"{d['name']}: {' '.join(d['keys'])}" for d in src["declared"]))
+                (_("XES classifiers declared (not used)"), "; ".join(f"{d['name']}: {' '.join(d['keys'])}" for d in src["declared"]))
             )
         return rows
 
@@ -426,23 +431,23 @@ class DataQuality(Result):
             return []
         mode = lc.get("mode")
         if mode == "keep":
-            what = "kept: every row is an event, activity = name + transition"
+            what = _("kept: every row is an event, activity = name + transition")
         elif mode == "pair" and lc.get("paired"):
-            what = "paired into activity instances"
+            what = _("paired into activity instances")
         elif mode == "pair":
-            what = "nothing to pair (no schedule/assign/start/suspend/resume rows)"
+            what = _("nothing to pair (no schedule/assign/start/suspend/resume rows)")
         else:
-            what = "not paired: " + str(lc.get("reason", ""))
-        rows = [(f"lifecycle ({lc['column']})", what)]
-        rows += [(f"  transition: {t}", f"{n:,}") for t, n in lc.get("transitions", {}).items()]
+            what = _("not paired: {reason}").format(reason=lc.get("reason", ""))
+        rows = [(_("lifecycle ({column})").format(column=lc["column"]), what)]
+        rows += [("  " + _("transition: {name}").format(name=t), fmt_thousands(n)) for t, n in lc.get("transitions", {}).items()]
         if lc.get("paired"):
             rows += [
-                ("  activity instances", f"{lc['activity_instances']:,}"),
-                ("  with start and end (work time)", f"{lc['start_to_end']:,}"),
-                ("  with a schedule/assign row (queue start)", f"{lc['with_queue']:,}"),
-                ("  suspended (time between suspend and resume)", f"{lc['suspended_instances']:,}"),
+                ("  " + _("activity instances"), fmt_thousands(lc['activity_instances'])),
+                ("  " + _("with start and end (work time)"), fmt_thousands(lc['start_to_end'])),
+                ("  " + _("with a schedule/assign row (queue start)"), fmt_thousands(lc['with_queue'])),
+                ("  " + _("suspended (time between suspend and resume)"), fmt_thousands(lc['suspended_instances'])),
             ]
-            rows += [(f"  ended by: {e}", f"{n:,}") for e, n in lc.get("ended_by", {}).items()]
+            rows += [("  " + _("ended by: {name}").format(name=e), fmt_thousands(n)) for e, n in lc.get("ended_by", {}).items()]
         return rows
 
     def _timestamp_rows(self) -> list[tuple[str, str]]:
@@ -450,13 +455,15 @@ class DataQuality(Result):
         for t in self.timestamps:
             col = t["column"]
             if t["with_offset"]:
-                rows.append((f"timestamps with a UTC offset ({col})", f"{t['with_offset']:,}, converted to UTC"))
+                rows.append((_("timestamps with a UTC offset ({column})").format(column=col),
+                             _("{count}, converted to UTC").format(count=fmt_thousands(t["with_offset"]))))
             if t["epoch"]:
-                rows.append((f"epoch timestamps ({col})", f"{t['epoch']:,}, UTC"))
+                rows.append((_("epoch timestamps ({column})").format(column=col), _("{count}, UTC").format(count=fmt_thousands(t["epoch"]))))
             if t["without_offset"]:
-                source = _TZ_SOURCE.get(t["timezone_source"], t["timezone_source"])
+                source = _(_TZ_SOURCE.get(t["timezone_source"], t["timezone_source"]))
                 rows.append(
-                    (f"timestamps without a UTC offset ({col})", f"{t['without_offset']:,}, read as {t['timezone']} ({source})")
+                    (_("timestamps without a UTC offset ({column})").format(column=col),
+                     _("{count}, read as {timezone} ({source})").format(count=fmt_thousands(t["without_offset"]), timezone=t["timezone"], source=source))
                 )
         return rows
 

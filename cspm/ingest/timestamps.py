@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cspm.errors import InputError
+from cspm.i18n import gettext as _
 from cspm.ingest.raw import lit, q
 
 _TIME = r"( \d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?"
@@ -228,14 +229,12 @@ def parse_expression(
         else:
             report.without_offset += found[f]
     if len(fams) > 1:
-        report.warnings.append(
-            f"column '{column}' mixes timestamp formats: "
-            + ", ".join(f"{f.label} ({found[f]:,} values)" for f in fams)
-            + "; each value was read with its own format."
-        )
+        report.warnings.append(_("column '{column}' mixes timestamp formats: {formats}; each value was read with its own format.").format(
+            column=column, formats=", ".join(_("{format} ({n} values)").format(format=f.label, n=f"{found[f]:,}") for f in fams)))
     if report.dayfirst_inferred:
-        order = "day-first (dd/mm/yyyy)" if dayfirst else "month-first (mm/dd/yyyy)"
-        report.warnings.append(f"column '{column}': slash dates read {order}, inferred from values > 12.")
+        order = _("day-first (dd/mm/yyyy)") if dayfirst else _("month-first (mm/dd/yyyy)")
+        report.warnings.append(_("column '{column}': slash dates read {order}, inferred from values > 12.").format(
+            column=column, order=order))
     if len(fams) == 1 and found[fams[0]] == nonnull:
         # every non-empty value is of the one family: parse without matching each value again (an
         # empty value gives NULL either way, as it does below)

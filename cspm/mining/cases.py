@@ -23,6 +23,8 @@ from cspm.core.engine import ordered_text
 from cspm.core.expr import case_window, epoch_seconds
 from cspm.core.log import ACTIVITY, CASE, START, TIMESTAMP, TicketLog
 from cspm.core.result import Result, json_ready
+from cspm.i18n import N_
+from cspm.i18n import gettext as _
 from cspm.mining.records import (
     CasesSummary,
     EventsPerCase,
@@ -147,7 +149,7 @@ class Variants(Result):
 
     column_units: ClassVar[dict[str, Unit]] = {f"lead_time_{s}": "s" for s in ("mean", "median", "p90", "min", "max")}
     section_id: ClassVar[str] = "variants"
-    section_title: ClassVar[str] = "Variants"
+    section_title: ClassVar[str] = N_("Variants")
     section_template: ClassVar[str] = "section_variants.html.j2"
     section_rows: ClassVar[int] = 15
 
@@ -242,7 +244,7 @@ class Cases(Result):
 
     column_units: ClassVar[dict[str, Unit]] = {"lead_time": "s"}
     section_id: ClassVar[str] = "lead_time"
-    section_title: ClassVar[str] = "Lead time"
+    section_title: ClassVar[str] = N_("Lead time")
     section_template: ClassVar[str] = "section_lead_time.html.j2"
 
     @classmethod
@@ -280,8 +282,9 @@ class Cases(Result):
         return (t.limit(limit) if limit else t).to_pandas()
 
     def section_context(self) -> dict[str, Any]:
-        names = {"mean": "Mean", "median": "Median", "p85": "P85", "p90": "P90", "min": "Shortest", "max": "Longest"}
-        rows = [(names.get(k, k), format_duration(v)) for k, v in self.lead_time.items()]
+        names = {"mean": N_("Mean"), "median": N_("Median"), "p85": N_("P85"), "p90": N_("P90"), "min": N_("Shortest"),
+                 "max": N_("Longest")}  # fmt: skip
+        rows = [(_(names.get(k, k)), format_duration(v)) for k, v in self.lead_time.items()]
         ev = self.events_per_case
-        events = [(k, None if ev[k] is None else f"{ev[k]:,.1f}".removesuffix(".0")) for k in ("mean", "median", "max")]
+        events = [(_(k), None if ev[k] is None else f"{ev[k]:,.1f}".removesuffix(".0")) for k in ("mean", "median", "max")]
         return {"rows": rows, "cases": self.cases, "events": events}

@@ -19,6 +19,8 @@ import pandas as pd
 from cspm.core.log import TIMESTAMP, TicketLog
 from cspm.core.result import Result, json_ready
 from cspm.errors import CspmError
+from cspm.i18n import N_, format_date
+from cspm.i18n import gettext as _
 from cspm.mining import pm4py as _pm4py
 from cspm.mining.cases import (
     Cases,
@@ -40,6 +42,7 @@ from cspm.mining.steps import (
     step_table,
     steps,
 )
+from cspm.render.formats import fmt_pct, fmt_thousands
 from cspm.render.html import section_html
 from cspm.render.report import Report
 from cspm.render.workbook import Sheet
@@ -107,7 +110,7 @@ class Discovery(Result):
     log: TicketLog | None = field(default=None, repr=False)
 
     section_id: ClassVar[str] = "overview"
-    section_title: ClassVar[str] = "Overview"
+    section_title: ClassVar[str] = N_("Overview")
     section_template: ClassVar[str] = "section_overview.html.j2"
 
     @property
@@ -200,17 +203,17 @@ class Discovery(Result):
         lead = self.lead_time
         share = ov.top_variant_share
         figures = [
-            ("Cases", f"{ov.cases:,}"),
-            ("Events", f"{ov.events:,}"),
-            ("Activities", f"{ov.activities:,}"),
-            ("Variants", f"{ov.variants:,}"),
-            ("Top variant share", f"{share:.1%}" if share is not None else "–"),
-            ("Median lead time", format_duration(lead.get("median"))),
-            ("P90 lead time", format_duration(lead.get("p90"))),
-            ("Mean lead time", format_duration(lead.get("mean"))),
+            (_("Cases"), fmt_thousands(ov.cases)),
+            (_("Events"), fmt_thousands(ov.events)),
+            (_("Activities"), fmt_thousands(ov.activities)),
+            (_("Variants"), fmt_thousands(ov.variants)),
+            (_("Top variant share"), fmt_pct(share) if share is not None else "–"),
+            (_("Median lead time"), format_duration(lead.get("median"))),
+            (_("P90 lead time"), format_duration(lead.get("p90"))),
+            (_("Mean lead time"), format_duration(lead.get("mean"))),
         ]
         first, last = self.first_event, self.last_event
-        period = f"{first:%Y-%m-%d} – {last:%Y-%m-%d}" if first and last else "–"
+        period = f"{format_date(first)} – {format_date(last)}" if first and last else "–"
         return {"figures": figures, "source": self.source, "period": period}
 
     def _shown(self) -> list[Result]:

@@ -24,10 +24,13 @@ import ibis
 import pandas as pd
 
 from cspm.core.log import ACTIVITY, CASE, TicketLog
+from cspm.i18n import N_
+from cspm.i18n import gettext as _
 from cspm.mining.cases import case_table
 from cspm.mining.process_map import Measure, ProcessMap, _covering
 from cspm.mining.steps import Activities, step_table
 from cspm.render.explorer import edge_key, json_script, node_key
+from cspm.render.formats import fmt_thousands
 from cspm.units import format_duration
 
 __all__ = [
@@ -171,12 +174,13 @@ class MapExplorer:
         for row in nodes.to_dict("records"):
             name = str(row["activity"])
             key = node_key(name)
-            figures = [("Events", f"{int(row['events']):,}"), ("Tickets", f"{int(row['cases']):,}"),
-                       ("Tickets starting here", f"{int(row['starts']):,}"), ("Tickets ending here", f"{int(row['ends']):,}"),
-                       ("Median wait before", format_duration(row.get("wait_before_median"))),
-                       ("P90 wait before", format_duration(row.get("wait_before_p90")))]  # fmt: skip
+            figures = [(_("Events"), fmt_thousands(int(row["events"]))), (_("Tickets"), fmt_thousands(int(row["cases"]))),
+                       (_("Tickets starting here"), fmt_thousands(int(row["starts"]))),
+                       (_("Tickets ending here"), fmt_thousands(int(row["ends"]))),
+                       (_("Median wait before"), format_duration(row.get("wait_before_median"))),
+                       (_("P90 wait before"), format_duration(row.get("wait_before_p90")))]  # fmt: skip
             if pd.notna(row.get("duration_median")):
-                figures.append(("Median work", format_duration(row["duration_median"])))
+                figures.append((_("Median work"), format_duration(row["duration_median"])))
             items[key] = {"kind": "step", "name": name, "figures": figures,
                           "target": self.targets.get(name), "warn": name in lv.base.warn_steps,
                           "sample": lv.samples.get(key, [])}  # fmt: skip
@@ -187,9 +191,9 @@ class MapExplorer:
                      "total": row.get("wait_total", row["wait_mean"] * count)}  # fmt: skip
             items[key] = {
                 "kind": "transition", "name": f"{row['source']} → {row['target']}",
-                "figures": [("Transitions", f"{count:,}"), ("Tickets", f"{int(row['cases']):,}"),
-                            *((f"{s.upper() if s == 'p90' else s.capitalize()} wait", format_duration(waits[s])) for s in STATS)],
-                "labels": {"frequency": f"{count:,}", **{s: format_duration(waits[s]) for s in STATS}},
+                "figures": [(_("Transitions"), fmt_thousands(count)), (_("Tickets"), fmt_thousands(int(row["cases"]))),
+                            *((_(_WAITS[s]), format_duration(waits[s])) for s in STATS)],
+                "labels": {"frequency": fmt_thousands(count), **{s: format_duration(waits[s]) for s in STATS}},
                 "warn": (row["source"], row["target"]) in lv.base.warn_edges,
                 "target": self.targets.get(str(row["target"])) if (row["source"], row["target"]) in lv.base.warn_edges else None,
                 "sample": lv.samples.get(key, []),
@@ -209,6 +213,15 @@ class MapExplorer:
             "breach_rule": self.breach_rule,
             "clock": self.clock,
         }
+
+
+_WAITS = {"mean": N_("Mean wait"), "median": N_("Median wait"), "p90": N_("P90 wait"), "total": N_("Total wait")}
+
+
+_WAITS = {"mean": N_("Mean wait"), "median": N_("Median wait"), "p90": N_("P90 wait"), "total": N_("Total wait")}
+
+
+_WAITS = {"mean": N_("Mean wait"), "median": N_("Median wait"), "p90": N_("P90 wait"), "total": N_("Total wait")}
 
 
 def _samples(log: TicketLog, leads: Any) -> dict[str, list[tuple[str, str]]]:
@@ -243,23 +256,26 @@ def targets_from_ranking(ranking: pd.DataFrame, clock: str = "calendar") -> tupl
     for row in ranking.to_dict("records"):
         pct = int(round(float(row["required"]) * 100))
         missed = row["meets"] is False or row["meets"] == False  # noqa: E712 - numpy bool
-        breach = "no"
+        breach = _("no")
         if missed:
-            breach = f"yes: P{pct} is {float(row.get('ratio', float('nan'))):.1f}× the target"
+            breach = _("yes: P{pct} is {ratio}× the target").format(pct=pct, ratio=f"{float(row.get('ratio', float('nan'))):.1f}")
             if pd.notna(row.get("excess_h")):
-                breach += f", {float(row['excess_h']):,.1f} excess hours"
+                breach += _(", {hours} excess hours").format(hours=f"{float(row['excess_h']):,.1f}")
         out.setdefault(str(row["step"]), {
-            "target": f"{pct}% of waits within {_hours(row['target_h'])} ({row.get('clock') or clock} time)",
-            "attained": f"{float(row['attained']):.1%} within; P{pct} wait {_hours(row['level_h'])}",
+            "target": _("{pct}% of waits within {target} ({clock} time)").format(
+                pct=pct, target=_hours(row["target_h"]), clock=_(row.get("clock") or clock)),
+            "attained": _("{share} within; P{pct} wait {wait}").format(
+                share=f"{float(row['attained']):.1%}", pct=pct, wait=_hours(row["level_h"])),
             "breach": breach,
         })  # fmt: skip
     levels = sorted({int(round(float(r) * 100)) for r in ranking["required"]})
-    share = " or ".join(f"{p}%" for p in levels)
+    share = _(" or ").join(f"{p}%" for p in levels)
     clocks = sorted(set(map(str, ranking["clock"]))) if "clock" in ranking.columns else [clock]
-    clock = " or ".join(clocks)
-    rule = (f"a step whose queue waits meet its target less often than required (fewer than {share} of "
-            f"waits within the target, i.e. its P{levels[0]} wait is over the target; {clock} time, as in "
-            "the waiting section), and the transitions into it on which the target is missed.")  # fmt: skip
+    clock = _(" or ").join(_(c) for c in clocks)
+    rule = _("a step whose queue waits meet its target less often than required (fewer than {share} of "
+             "waits within the target, i.e. its P{level} wait is over the target; {clock} time, as in "
+             "the waiting section), and the transitions into it on which the target is missed.").format(
+        share=share, level=levels[0], clock=clock)  # fmt: skip
     return out, rule
 
 

@@ -24,6 +24,8 @@ import networkx as nx
 import pandas as pd
 
 from cspm.core.result import Result
+from cspm.i18n import N_
+from cspm.i18n import gettext as _
 from cspm.mining.records import Miner, ModelSummary
 from cspm.render.bpmn import bpmn_svg
 from cspm.render.canonical import canonical_model_xml
@@ -71,7 +73,7 @@ class ProcessModel(Result):
     tree: Any | None = None
 
     section_id: ClassVar[str] = "model"
-    section_title: ClassVar[str] = "Process model"
+    section_title: ClassVar[str] = N_("Process model")
     section_template: ClassVar[str] = "section_model.html.j2"
 
     def save_bpmn(self, path: str | Path) -> Path:
@@ -130,16 +132,19 @@ class ProcessModel(Result):
 
     def section_context(self) -> dict[str, Any]:
         s = self._summary()
-        figures = [("Places", s.places), ("Transitions", s.transitions),
-                   ("Visible transitions", s.visible_transitions), ("Arcs", s.arcs)]  # fmt: skip
+        figures = [(_("Places"), s.places), (_("Transitions"), s.transitions),
+                   (_("Visible transitions"), s.visible_transitions), (_("Arcs"), s.arcs)]  # fmt: skip
         graph = self.bpmn_graph()
         try:
             svg = bpmn_svg(graph)
         except RenderUnavailable:
             svg = ""
         tasks = sum(1 for _, d in graph.nodes(data=True) if d["kind"] == "task")
-        return {"miner": s.miner, "noise": s.noise_threshold, "figures": figures, "tree": s.process_tree,
+        return {"miner": _(MINER_NAMES.get(s.miner, s.miner)), "noise": s.noise_threshold, "figures": figures, "tree": s.process_tree,
                 "svg": svg, "tasks": tasks}  # fmt: skip
+
+
+MINER_NAMES = {"inductive": N_("inductive"), "heuristics": N_("heuristics")}
 
 
 def inductive_tree(variants: Mapping[tuple[str, ...], int], noise: float = 0.2) -> Any:

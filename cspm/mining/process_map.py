@@ -20,10 +20,13 @@ import pandas as pd
 
 from cspm.core.log import ACTIVITY, TicketLog
 from cspm.core.result import Result
+from cspm.i18n import N_
+from cspm.i18n import gettext as _
 from cspm.mining.records import ProcessMapSummary
 from cspm.mining.steps import Activities, DirectlyFollows, activity_table, edge_table, step_table
 from cspm.render import dot
 from cspm.render.explorer import edge_key, node_key
+from cspm.render.formats import fmt_thousands
 from cspm.render.graphviz import Rendered, RenderUnavailable, render_svg, save_graph, svg_body
 from cspm.units import format_duration
 
@@ -70,7 +73,7 @@ class ProcessMap(Result):
     warn_edges: frozenset[tuple[str, str]] = field(default_factory=frozenset)
 
     section_id: ClassVar[str] = "maps"
-    section_title: ClassVar[str] = "Process maps"
+    section_title: ClassVar[str] = N_("Process maps")
     section_template: ClassVar[str] = "section_maps.html.j2"
 
     # --- construction ------------------------------------------------------------------------
@@ -170,19 +173,19 @@ class ProcessMap(Result):
             edge_defaults={"fontname": FONT, "fontsize": 9, "arrowsize": "0.7"},
         )  # fmt: skip
         g.node(START_NODE, label="", shape="circle", width="0.28", style="filled", fillcolor="#2f9e44",
-               color="#2b8a3e", **{"class": "cspm-start"}, tooltip=q("start"))  # fmt: skip
+               color="#2b8a3e", **{"class": "cspm-start"}, tooltip=q(_("start")))  # fmt: skip
         g.node(END_NODE, label="", shape="doublecircle", width="0.22", style="filled", fillcolor="#c92a2a",
-               color="#a61e1e", **{"class": "cspm-end"}, tooltip=q("end"))  # fmt: skip
+               color="#a61e1e", **{"class": "cspm-end"}, tooltip=q(_("end")))  # fmt: skip
         for row in self.nodes.itertuples(index=False):
             name = str(row.activity)
             x = row.events / max_events
             if perf:
                 t = getattr(row, "duration_median", None)
-                detail = f"wait {format_duration(row.wait_before_median)}" if pd.notna(row.wait_before_median) else "case start"
+                detail = _("wait {duration}").format(duration=format_duration(row.wait_before_median)) if pd.notna(row.wait_before_median) else _("case start")
                 if t is not None and pd.notna(t):
-                    detail += f" · work {format_duration(t)}"
+                    detail += " · " + _("work {duration}").format(duration=format_duration(t))
             else:
-                detail = f"{int(row.events):,}"
+                detail = fmt_thousands(int(row.events))
             warn = name in self.warn_steps
             attrs: dict[str, Any] = {
                 "label": dot.label(f"⚠ {name}" if warn else name, detail),
@@ -212,7 +215,7 @@ class ProcessMap(Result):
             else:
                 x = int(row.count) / max_count
                 color = _mix(_EDGE_LOW, _FREQ_EDGE_HIGH, x)
-                text = f"{int(row.count):,}"
+                text = fmt_thousands(int(row.count))
             width = 1.0 + 5.0 * x
             if warn:
                 color, width, text = WARNING, max(width, 3.5), f"⚠ {text}"
@@ -222,10 +225,10 @@ class ProcessMap(Result):
                       + f" cspm-k-{edge_key(row.source, row.target)}"})  # fmt: skip
         for row in self.nodes.itertuples(index=False):
             if row.starts:
-                g.edge(START_NODE, ids[row.activity], label=dot.quote(f"{int(row.starts):,}"), style="dashed",
+                g.edge(START_NODE, ids[row.activity], label=dot.quote(fmt_thousands(int(row.starts))), style="dashed",
                        color="#868e96", **{"class": f"cspm-start-edge cspm-s-{node_key(row.activity)}"})
             if row.ends:
-                g.edge(ids[row.activity], END_NODE, label=dot.quote(f"{int(row.ends):,}"), style="dashed",
+                g.edge(ids[row.activity], END_NODE, label=dot.quote(fmt_thousands(int(row.ends))), style="dashed",
                        color="#868e96", **{"class": f"cspm-end-edge cspm-t-{node_key(row.activity)}"})
 
     def to_svg(self) -> str:
@@ -241,10 +244,10 @@ class ProcessMap(Result):
         try:
             svg, error = self.svg_inline(), None
         except RenderUnavailable as exc:
-            svg, error = None, f"The map could not be rendered here ({exc})."
+            svg, error = None, _("The map could not be rendered here ({reason}).").format(reason=exc)
         return {
             "key": self.measure,
-            "label": self.measure.capitalize(),
+            "label": _(MEASURE_LABELS[self.measure]),
             "svg": svg,
             "error": error,
             "dot": self.to_dot() if svg is None else "",
@@ -309,6 +312,9 @@ class MapSection:
 def _svg_of(source: str) -> str:
     """Rendered SVG, remembered for the same DOT source (a map is saved and shown in the report)."""
     return render_svg(source)
+
+
+MEASURE_LABELS = {"frequency": N_("Frequency"), "performance": N_("Performance")}
 
 
 def process_map(

@@ -22,6 +22,8 @@ import pandas as pd
 from cspm.core.expr import case_window, epoch_seconds
 from cspm.core.log import ACTIVITY, CASE, ROW, START, SUSPENDED, TIMESTAMP, TicketLog
 from cspm.core.result import Result, json_ready
+from cspm.i18n import N_
+from cspm.i18n import gettext as _
 from cspm.mining.records import (
     ActivitiesSummary,
     ActivityRecord,
@@ -153,7 +155,7 @@ class DirectlyFollows(Result):
 
     column_units: ClassVar[dict[str, Unit]] = {f"wait_{s}": "s" for s in ("mean", "median", "p90", "min", "max", "total")}
     section_id: ClassVar[str] = "transitions"
-    section_title: ClassVar[str] = "Slowest transitions"
+    section_title: ClassVar[str] = N_("Slowest transitions")
     section_template: ClassVar[str] = "section_transitions.html.j2"
     section_rows: ClassVar[int] = 10
 
@@ -225,6 +227,8 @@ class DirectlyFollows(Result):
 
 
 _ACTIVITY_DURATIONS = ("wait_before_median", "wait_before_p90", "wait_after_median", "duration_median")
+_DURATION_HEADERS = {"wait_before_median": N_("wait before median"), "wait_before_p90": N_("wait before p90"),
+                     "wait_after_median": N_("wait after median"), "duration_median": N_("duration median")}
 
 
 @dataclass
@@ -238,7 +242,7 @@ class Activities(Result):
 
     column_units: ClassVar[dict[str, Unit]] = dict.fromkeys(_ACTIVITY_DURATIONS, "s")
     section_id: ClassVar[str] = "activities"
-    section_title: ClassVar[str] = "Activities"
+    section_title: ClassVar[str] = N_("Activities")
     section_template: ClassVar[str] = "section_activities.html.j2"
 
     @property
@@ -280,4 +284,4 @@ class Activities(Result):
              "starts": r["starts"], "ends": r["ends"], "times": [format_duration(r[c]) for c in cols]}
             for r in _records(self.frame)
         ]  # fmt: skip
-        return {"rows": rows, "time_columns": [c.replace("_", " ") for c in cols]}
+        return {"rows": rows, "time_columns": [_(_DURATION_HEADERS[c]) for c in cols]}

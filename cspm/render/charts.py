@@ -15,7 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cspm.i18n import gettext as _
+from cspm.i18n import weekday_name
 from cspm.render.formats import fmt_pct
+from cspm.units import format_hours
 
 __all__ = ["curve_svg", "heatmap_svg", "histogram_svg", "pareto_svg", "trend_svg", "value_stream_svg", "weekly_svg"]
 
@@ -59,8 +62,8 @@ def pareto_svg(labels: Sequence[str], values: Sequence[float], unit: str = "exce
         ax2 = ax.twinx()
         ax2.plot(x, np.cumsum(vals) / total * 100, color=_COLOURS["line"], marker="o")
         ax2.set_ylim(0, 105)
-        ax2.set_ylabel("cumulative %")
-    ax.set_title("Bottlenecks by total " + unit)
+        ax2.set_ylabel(_("cumulative %"))
+    ax.set_title(_("Bottlenecks by total {unit}").format(unit=unit))
     return _svg(fig)
 
 
@@ -76,19 +79,19 @@ def value_stream_svg(steps: pd.DataFrame, lead_h: float, flow_efficiency: float 
     x = np.arange(n)
     wait = steps["wait_h"].fillna(0).to_numpy(float)
     proc = steps["proc_h"].fillna(0).to_numpy(float)
-    ax.bar(x, wait, color=_COLOURS["wait"], label="median wait")
-    ax.bar(x, proc, bottom=wait, color=_COLOURS["va"], label="median processing")
+    ax.bar(x, wait, color=_COLOURS["wait"], label=_("median wait"))
+    ax.bar(x, proc, bottom=wait, color=_COLOURS["va"], label=_("median processing"))
     targets = steps["target_h"].to_numpy(float)
     has_target = ~np.isnan(targets)
     if has_target.any():
         ax.scatter(x[has_target], targets[has_target], marker="_", s=600, color=_COLOURS["line"],
-                   linewidths=2.5, label="target", zorder=3)  # fmt: skip
+                   linewidths=2.5, label=_("target"), zorder=3)  # fmt: skip
     ax.set_xticks(x, [str(s) for s in steps["step"]], rotation=30, ha="right")
-    ax.set_ylabel("hours")
+    ax.set_ylabel(_("hours"))
     _nonnegative(ax)
-    title = f"Value stream of the main path — median lead time {lead_h:.1f} h"
+    title = _("Value stream of the main path — median lead time {lead}").format(lead=format_hours(lead_h, "0.0"))
     if flow_efficiency is not None:
-        title += f", flow efficiency {fmt_pct(flow_efficiency)}"
+        title += _(", flow efficiency {share}").format(share=fmt_pct(flow_efficiency))
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=8)
     return _svg(fig)
@@ -105,9 +108,9 @@ def heatmap_svg(matrix: pd.DataFrame, title: str, unit: str) -> str:
     fig, ax = _figure(9, 3.2)
     data = matrix.to_numpy(float)
     im = ax.imshow(np.ma.masked_invalid(data), aspect="auto", cmap="YlOrRd")
-    ax.set_yticks(range(len(matrix.index)), [str(i) for i in matrix.index])
+    ax.set_yticks(range(len(matrix.index)), [weekday_name(str(i)) for i in matrix.index])
     ax.set_xticks(range(0, 24, 2), [str(h) for h in range(0, 24, 2)])
-    ax.set_xlabel("hour of day (local)")
+    ax.set_xlabel(_("hour of day (local)"))
     ax.set_title(title)
     fig.colorbar(im, ax=ax, label=unit)
     return _svg(fig)

@@ -15,6 +15,7 @@ from pathlib import Path
 import markupsafe
 
 from cspm._version import __version__
+from cspm.i18n import format_datetime, gettext, language
 from cspm.render.canonical import creation_time
 from cspm.render.html import ReportSection, render_fragment, section_html
 
@@ -42,9 +43,10 @@ class Report:
         return render_fragment("report.html.j2", dict(
             title=self.title,
             source=self.source,
-            created=f"{self.created:%Y-%m-%d %H:%M} UTC",
+            created=f"{format_datetime(self.created)} UTC",
             version=__version__,
-            nav=[(s.section_id, s.section_title) for s in self.sections],
+            lang=language(),
+            nav=[(s.section_id, gettext(s.section_title)) for s in self.sections],
             body=body,
         ))
 

@@ -51,6 +51,8 @@ from cspm.config import Config, Rule, as_config
 from cspm.core.log import CASE, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result, json_ready
+from cspm.i18n import N_
+from cspm.i18n import gettext as _
 from cspm.mining import pm4py as pmc
 from cspm.mining.discovery import case_table, variants
 from cspm.render.graphviz import RenderUnavailable
@@ -267,7 +269,7 @@ class ConformanceResult(Result):
     rules: RuleResults | None = None
 
     section_id: ClassVar[str] = "conformance"
-    section_title: ClassVar[str] = "Conformance to the intended process"
+    section_title: ClassVar[str] = N_("Conformance to the intended process")
     section_template: ClassVar[str] = "section_conformance.html.j2"
 
     # figures
@@ -381,7 +383,7 @@ class ConformanceResult(Result):
             for s in df.itertuples():
                 where = f" ({s.before} → · → {s.after})" if kind == "inserted" else ""
                 costly.append((_number(s.lead_time_difference),
-                               {"what": f"{kind} {s.step}{where}", "tickets": f"{s.tickets:,}", "diff": _diff(s.lead_time_difference)}))  # fmt: skip
+                               {"what": f"{_(kind)} {s.step}{where}", "tickets": f"{s.tickets:,}", "diff": _diff(s.lead_time_difference)}))  # fmt: skip
         costly.sort(key=lambda x: x[0], reverse=True)
         unaligned = [
             {"variant": int(u.variant), "steps": " → ".join(u.activities), "tickets": f"{u.count:,}",
@@ -390,26 +392,25 @@ class ConformanceResult(Result):
         ]  # fmt: skip
         rules = self.rules.section_context()["rules"] if self.rules is not None else []
         figures = [
-            ("Method", "alignments (exact)" if self.method == "alignments" else "token-based replay"),
-            ("Tickets", f"{self.tickets:,}"),
-            ("Fitting tickets", f"{self.fitting_tickets:,} ({_pct(self.fitting_share)})"),
-            ("Log fitness", f"{self.log_fitness:.4f}"),
-            ("Average ticket fitness", f"{self.fitness_figures.average_trace_fitness:.4f}"),
-            ("Precision (ETConformance)", "–" if self.precision is None else f"{self.precision:.4f}"),
-            ("Median lead time of conforming tickets", format_duration(self.conforming_lead_time_median)),
+            (_("Method"), _("alignments (exact)") if self.method == "alignments" else _("token-based replay")),
+            (_("Tickets"), f"{self.tickets:,}"),
+            (_("Fitting tickets"), f"{self.fitting_tickets:,} ({_pct(self.fitting_share)})"),
+            (_("Log fitness"), f"{self.log_fitness:.4f}"),
+            (_("Average ticket fitness"), f"{self.fitness_figures.average_trace_fitness:.4f}"),
+            (_("Precision (ETConformance)"), "–" if self.precision is None else f"{self.precision:.4f}"),
+            (_("Median lead time of conforming tickets"), format_duration(self.conforming_lead_time_median)),
         ]
         if self.time_limit is not None:
-            figures.append(("Alignment time limit per variant", f"{self.time_limit:g} s"))
-        headline = (
-            f"{_pct(self.fitting_share)} of {self.tickets:,} tickets follow the intended process "
-            f"({self.model.name}); log fitness {self.log_fitness:.3f}."
-        )
+            figures.append((_("Alignment time limit per variant"), _("{seconds:g} s").format(seconds=self.time_limit)))
+        headline = _("{share} of {tickets} tickets follow the intended process ({model}); log fitness {fitness}.").format(
+            share=_pct(self.fitting_share), tickets=f"{self.tickets:,}", model=self.model.name,
+            fitness=f"{self.log_fitness:.3f}")  # fmt: skip
         return {
             "section_id": self.section_id,
             "section_title": self.section_title,
             "headline": headline,
             "model_name": self.model.name,
-            "model_kind": self.model.kind,
+            "model_kind": _(self.model.kind),
             "model_file": self.model.file,
             "figures": figures,
             "svg": svg,

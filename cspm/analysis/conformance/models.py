@@ -27,6 +27,7 @@ from cspm.analysis.conformance.spec import PathSpec, load_spec, spec_from_dict
 from cspm.core.log import TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
+from cspm.i18n import N_
 from cspm.mining import pm4py as pmc
 from cspm.mining.discovery import variants
 from cspm.render.graphviz import RenderUnavailable
@@ -175,7 +176,7 @@ class ReferenceModel(Result):
     spec: PathSpec | None = field(default=None, repr=False)
 
     section_id: ClassVar[str] = "reference_model"
-    section_title: ClassVar[str] = "Reference model"
+    section_title: ClassVar[str] = N_("Reference model")
     section_template: ClassVar[str] = "section_reference_model.html.j2"
 
     @property

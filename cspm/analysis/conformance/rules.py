@@ -21,6 +21,7 @@ from cspm.core.expr import epoch_seconds
 from cspm.core.log import ACTIVITY, CASE, ROW, TIMESTAMP, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result, json_ready
+from cspm.i18n import N_
 from cspm.units import format_duration
 
 __all__ = ["RuleResults", "RuleSummary", "RulesSummary", "check_rules", "describe_rule", "rule_violations"]
@@ -116,7 +117,7 @@ class RuleResults(Result):
     violations: pd.DataFrame
 
     section_id: ClassVar[str] = "rules"
-    section_title: ClassVar[str] = "Rules"
+    section_title: ClassVar[str] = N_("Rules")
     section_template: ClassVar[str] = "section_rules.html.j2"
 
     def table(self) -> pd.DataFrame:

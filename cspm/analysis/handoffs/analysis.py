@@ -40,6 +40,7 @@ from cspm.core.expr import to_frame
 from cspm.core.log import CASE, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
+from cspm.i18n import N_
 from cspm.render.workbook import Sheet
 
 __all__ = ["HandoffAnalysis", "HandoffAnalysisSummary", "analyse_handoffs", "handoffs"]
@@ -79,7 +80,7 @@ class HandoffAnalysis(Result):
     source: str = "<memory>"
 
     section_id: ClassVar[str] = "handoffs"
-    section_title: ClassVar[str] = "Handoffs and loops"
+    section_title: ClassVar[str] = N_("Handoffs and loops")
     section_template: ClassVar[str] = "section_handoffs.html.j2"
 
     def findings(self) -> list[str]:

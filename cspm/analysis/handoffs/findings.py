@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from cspm.analysis.handoffs.formatting import count, number, pct, rows
+from cspm.analysis.handoffs.formatting import number, pct, rows
 from cspm.analysis.handoffs.handoffs import EDGE_COLUMNS, Handoffs
 from cspm.analysis.handoffs.pingpong import PingPong
 from cspm.analysis.handoffs.redundancy import LeadTimeEstimate, Redundancy
@@ -19,7 +19,10 @@ from cspm.analysis.handoffs.rework import (
     ProcessLoops,
     Rework,
 )
+from cspm.i18n import N_, ngettext, sentence_gap
+from cspm.i18n import gettext as _
 from cspm.render.charts import bar_chart_svg
+from cspm.render.formats import fmt_number
 from cspm.render.graphviz import RenderUnavailable
 from cspm.units import format_duration
 
@@ -47,82 +50,82 @@ def handoff_findings(a: HandoffParts) -> list[str]:
     """The top findings, one sentence each, most important first."""
     out: list[str] = []
     h, pp, rw, ap, lp, rd = a.handoffs, a.ping_pong, a.rework, a.approvals, a.loops, a.redundancy
-    unit = h.level
+    unit, units = _(h.level), _(_UNITS[h.level]) if h.level in _UNITS else f"{h.level}s"
     if h.tickets:
-        line = (
-            f"A ticket is handed over {h.mean_per_ticket:.{1 if h.mean_per_ticket >= 0.1 else 2}f} times on "
-            f"average between {unit}s; "
-            f"{pct(h.share_at_least(2))} of tickets are handed over twice or more and "
-            f"{pct(h.single_unit_tickets / h.tickets)} stay with a single {unit}."
-        )
+        line = _(
+            "A ticket is handed over {mean} times on average between {units}; {share_twice} of tickets are "
+            "handed over twice or more and {share_single} stay with a single {unit}."
+        ).format(mean=fmt_number(h.mean_per_ticket, 1 if h.mean_per_ticket >= 0.1 else 2), units=units,
+                 share_twice=pct(h.share_at_least(2)), share_single=pct(h.single_unit_tickets / h.tickets),
+                 unit=unit)  # fmt: skip
         busy = h.busiest(1)
         if not busy.empty:
             b = busy.iloc[0]
-            line += (
-                f" The busiest handoff is {b['from_unit']} → {b['to_unit']} ({number(b['handoffs'])}, median wait "
-                f"{format_duration(b['median_wait_s'])})."
-            )
+            line += sentence_gap() + _("The busiest handoff is {source} → {target} ({handoffs}, median wait {wait}).").format(
+                source=b["from_unit"], target=b["to_unit"], handoffs=number(b["handoffs"]),
+                wait=format_duration(b["median_wait_s"]))  # fmt: skip
         out.append(line)
     s = pp._summary()
     if s.tickets_with_ping_pong:
-        line = (
-            f"{pct(s.share)} of tickets bounce between {unit}s ({s.direct_tickets} direct A → B → A, "
-            f"{s.indirect_tickets} indirect A → B → C → A)"
-        )
+        line = _(
+            "{share} of tickets bounce between {units} ({direct} direct A → B → A, {indirect} indirect A → B → C → A)"
+        ).format(share=pct(s.share), units=units, direct=s.direct_tickets, indirect=s.indirect_tickets)
         if s.top_pair:
-            line += f"; {s.top_pair.pair} is the most frequent pair ({number(s.top_pair.bounces)} bounces)"
-        line += (
-            f"; bounced tickets take a median {format_duration(s.impact.lead_time_median_s)} vs "
-            f"{format_duration(s.impact.other_lead_time_median_s)} for the others."
-        )
+            line += _("; {pair} is the most frequent pair ({bounces} bounces)").format(
+                pair=s.top_pair.pair, bounces=number(s.top_pair.bounces))
+        line += _("; bounced tickets take a median {bounced} vs {others} for the others.").format(
+            bounced=format_duration(s.impact.lead_time_median_s),
+            others=format_duration(s.impact.other_lead_time_median_s))  # fmt: skip
         out.append(line)
     elif h.tickets:
-        out.append(f"No ticket comes back to a {unit} it had handed on (no ping-pong).")
+        out.append(_("No ticket comes back to a {unit} it had handed on (no ping-pong).").format(unit=unit))
     r = rw._summary()
     if r.repetitions or r.self_loops:
-        line = (
-            f"{pct(r.share_tickets_with_rework)} of tickets contain rework (a step done again after "
-            f"other steps: {count(r.repetitions, 'repetition')}); {pct(r.share_tickets_with_self_loops)} "
-            f"repeat a step immediately ({count(r.self_loops, 'self-loop')})"
-        )
+        line = _(
+            "{share} of tickets contain rework (a step done again after other steps: {repetitions}); "
+            "{share_self} repeat a step immediately ({self_loops})"
+        ).format(share=pct(r.share_tickets_with_rework),
+                 repetitions=ngettext("{n} repetition", "{n} repetitions", r.repetitions).format(n=number(r.repetitions)),
+                 share_self=pct(r.share_tickets_with_self_loops),
+                 self_loops=ngettext("{n} self-loop", "{n} self-loops", r.self_loops).format(n=number(r.self_loops)))  # fmt: skip
         if r.repeats or r.redos:  # agents known
-            line += f"; {number(r.redos)} of these repeats are done by another agent"
+            line += _("; {redos} of these repeats are done by another agent").format(redos=number(r.redos))
         line += "."
         if r.most_repeated:
             m = r.most_repeated[0]
-            line += f" Most repeated: {m.activity} ({number(m.repetitions + m.self_loops)})."
+            line += sentence_gap() + _("Most repeated: {activity} ({n}).").format(activity=m.activity, n=number(m.repetitions + m.self_loops))
         if r.waiting_repeats:
             waits = ", ".join(f"{k} ({number(v)})" for k, v in r.waiting_repeats.items())
-            line += f" Repeats of waiting steps are not counted as rework: {waits}."
+            line += sentence_gap() + _("Repeats of waiting steps are not counted as rework: {steps}.").format(steps=waits)
         out.append(line)
     q = ap._summary()
     if q.tickets_with_approval:
-        out.append(
-            f"{number(q.tickets_with_approval)} tickets pass approval with {q.approval_steps_per_approval_ticket_mean:.1f} "
-            f"approval steps each; {number(q.tickets_with_loops)} go round the approval loop twice or more "
-            f"({number(q.extra_rounds)} extra rounds, {number(q.rejection_cycles)} rejection → resubmission cycles)."
-        )
+        out.append(_(
+            "{tickets} tickets pass approval with {steps} approval steps each; {looping} go round the approval "
+            "loop twice or more ({extra} extra rounds, {cycles} rejection → resubmission cycles)."
+        ).format(tickets=number(q.tickets_with_approval), steps=fmt_number(q.approval_steps_per_approval_ticket_mean),
+                 looping=number(q.tickets_with_loops), extra=number(q.extra_rounds),
+                 cycles=number(q.rejection_cycles)))  # fmt: skip
     if not lp.cycles.empty:
         c = lp.cycles.iloc[0]
-        out.append(
-            f"The most common loop in the process is {c['cycle']} ({number(c['tickets'])} tickets, median "
-            f"{format_duration(c['median_s'])} per pass)."
-        )
+        out.append(_("The most common loop in the process is {loop} ({tickets} tickets, median {median} per pass).").format(
+            loop=c["cycle"], tickets=number(c["tickets"]), median=format_duration(c["median_s"])))
     d = rd._summary()
     cost = d.cost_per_month
-    line = (
-        f"{pct(d.redundant_step_share)} of steps are redundant (repetitions, self-loops, ping-pong returns); "
-        f"ping-pong detours, rework and extra approval rounds take {number(d.hours.redundant)} hours of "
-        f"elapsed time, waiting included ({number(d.hours.redundant / rd.months)} per month)"
-    )
+    line = _(
+        "{share} of steps are redundant (repetitions, self-loops, ping-pong returns); ping-pong detours, rework "
+        "and extra approval rounds take {hours} hours of elapsed time, waiting included ({per_month} per month)"
+    ).format(share=pct(d.redundant_step_share), hours=number(d.hours.redundant),
+             per_month=number(d.hours.redundant / rd.months))  # fmt: skip
     if cost.redundant is not None:
-        line += (
-            f"; their processing time ({number(cost.hours_per_month.redundant)} hours per month) costs about "
-            f"{number(cost.redundant)} {rd.currency} per month at {rd.hourly_rate:g} {rd.currency}/h"
-        )
+        line += _(
+            "; their processing time ({hours} hours per month) costs about {cost} {currency} per month at "
+            "{rate:g} {currency}/h"
+        ).format(hours=number(cost.hours_per_month.redundant), cost=number(cost.redundant), currency=rd.currency,
+                 rate=rd.hourly_rate)  # fmt: skip
     elif rd.hourly_rate > 0:
-        line += f"; no cost in {rd.currency}: {cost.reason}"
-    out.append(line + ". " + lead_time_sentence(d.lead_time_reduction))
+        line += _("; no cost in {currency}: {reason}").format(currency=rd.currency, reason=_(cost.reason))
+    out.append(_("{finding}.").format(finding=line) + sentence_gap() + lead_time_sentence(d.lead_time_reduction))
     return out
 
 
@@ -131,23 +134,26 @@ def lead_time_sentence(lt: LeadTimeEstimate | dict[str, Any]) -> str:
     lt = LeadTimeEstimate.model_validate(lt)
     before = format_duration(lt.median_before_s)
     if lt.median_after_s is None:
-        return f"The lead time saved by removing them is not estimated: {lt.reason}."
+        return _("The lead time saved by removing them is not estimated: {reason}.").format(reason=_(lt.reason) if lt.reason else "")
     after = lt.median_after_s
     head = (
-        f"Removing them would cut the median lead time from {before} to an estimated {format_duration(after)}"
+        _("Removing them would cut the median lead time from {before} to an estimated {after}").format(
+            before=before, after=format_duration(after))
         if lt.median_before_s is not None and after < lt.median_before_s
-        else f"Removing them would not shorten the median lead time of {before}"
-    )
-    return (
-        f"{head} (estimate: their time taken out of each ticket, but no ticket below "
-        f"{format_duration(lt.floor_s)}, the median lead time of the "
-        f"{count(lt.tickets_without_redundancy, 'ticket')} without any)."
-    )
+        else _("Removing them would not shorten the median lead time of {before}").format(before=before)
+    )  # fmt: skip
+    n = lt.tickets_without_redundancy
+    return _(
+        "{head} (estimate: their time taken out of each ticket, but no ticket below {floor}, the median lead "
+        "time of the {tickets} without any)."
+    ).format(head=head, floor=format_duration(lt.floor_s),
+             tickets=ngettext("{n} ticket", "{n} tickets", n).format(n=number(n)))  # fmt: skip
 
 
-PAIR_HEADINGS = {"team": "came back to", "via": "after going to", "bounces": "bounces", "direct": "direct",
-                 "indirect": "indirect", "tickets": "tickets"}  # fmt: skip
-TEAM_HEADINGS = {"team": "team", "bounces": "bounces", "tickets": "tickets", "median_away_s": "median time away"}
+PAIR_HEADINGS = {"team": N_("came back to"), "via": N_("after going to"), "bounces": N_("bounces"), "direct": N_("direct"),
+                 "indirect": N_("indirect"), "tickets": N_("tickets")}  # fmt: skip
+TEAM_HEADINGS = {"team": N_("team"), "bounces": N_("bounces"), "tickets": N_("tickets"), "median_away_s": N_("median time away")}
+_UNITS = {"team": N_("teams"), "agent": N_("agents")}  # the plural of a handoff level in sentences
 
 
 def _network(h: Handoffs) -> tuple[str, str]:
@@ -157,7 +163,7 @@ def _network(h: Handoffs) -> tuple[str, str]:
     try:
         return h.to_svg(), ""
     except RenderUnavailable as exc:  # no Graphviz at all: the tables carry the same data
-        return "", f"network not rendered: {exc}"
+        return "", _("network not rendered: {reason}").format(reason=exc)
 
 
 def section_context(a: HandoffParts) -> dict[str, Any]:
@@ -173,11 +179,11 @@ def section_context(a: HandoffParts) -> dict[str, Any]:
         "network_svg": network_svg,
         "network_error": network_error,
         "handoff_chart_svg": bar_chart_svg(
-            [str(int(x)) for x in dist["handoffs"]], [float(x) for x in dist["tickets"]], "Tickets by number of handoffs"
+            [str(int(x)) for x in dist["handoffs"]], [float(x) for x in dist["tickets"]], _("Tickets by number of handoffs")
         ),
         "approval_chart_svg": bar_chart_svg(
             [str(int(x)) for x in appr["approval_steps"]], [float(x) for x in appr["tickets"]],
-            "Tickets by approval steps",
+            _("Tickets by approval steps"),
         ) if len(appr) > 1 else "",  # fmt: skip
         "busiest": rows(h.busiest(8), EDGE_COLUMNS),
         "slowest": rows(h.slowest(8), EDGE_COLUMNS),
@@ -195,7 +201,7 @@ def section_context(a: HandoffParts) -> dict[str, Any]:
             "estimated": red.lead_time_reduction.median_after_s is not None,
             "mean_reduction": pct(red.lead_time_reduction.mean_reduction_share),
         },
-        "method": rd.METHOD,
+        "method": _(rd.METHOD),
         "missing_events": h.missing_events,
         "missing_rule": h.missing,
     }

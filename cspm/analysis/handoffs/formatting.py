@@ -6,6 +6,8 @@ from typing import Any
 
 import pandas as pd
 
+from cspm.i18n import format_decimal, gettext, language
+from cspm.render.formats import fmt_rounded
 from cspm.units import format_duration
 
 __all__ = ["count", "number", "pct", "rounded", "rows"]
@@ -15,12 +17,14 @@ def pct(x: float | None) -> str:
     """A share as a percentage: whole percent from 10%, one decimal below (``–`` when unknown)."""
     if x is None or pd.isna(x):
         return "–"
+    if language() != "en":
+        return format_decimal(x * 100, "0" if x >= 0.1 or x == 0 else "0.0") + "%"
     return f"{x:.0%}" if x >= 0.1 or x == 0 else f"{x:.1%}"
 
 
 def number(x: float) -> str:
     """A count with thousands separators."""
-    return f"{x:,.0f}"
+    return fmt_rounded(x)
 
 
 def count(x: int, noun: str) -> str:
@@ -35,7 +39,7 @@ def rounded(x: Any, digits: int = 4) -> float | None:
 
 def rows(df: pd.DataFrame, columns: dict[str, str], n: int = 10) -> list[dict[str, Any]]:
     """Rows for a section table: ``columns`` maps source column → heading; durations (``*_s``)
-    formatted, whole floats written as counts."""
+    formatted, whole floats written as counts; headings in the active language."""
     out = []
     for rec in df.head(n).to_dict("records"):
         row = {}
@@ -45,6 +49,6 @@ def rows(df: pd.DataFrame, columns: dict[str, str], n: int = 10) -> list[dict[st
                 v = format_duration(v)
             elif isinstance(v, float) and not pd.isna(v) and v.is_integer():
                 v = number(v)
-            row[head] = v
+            row[gettext(head)] = v
         out.append(row)
     return out

@@ -41,12 +41,14 @@ from cspm.core.expr import epoch_seconds, to_frame
 from cspm.core.log import CASE, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
+from cspm.i18n import N_
+from cspm.i18n import gettext as _
 from cspm.render.network import dot_to_svg, network_dot
 from cspm.units import format_duration
 
 __all__ = ["NO_VALUE", "BusiestHandoff", "Handoffs", "HandoffsSummary", "handoff_rows", "handoffs"]
 
-EDGE_COLUMNS = {"from_unit": "from", "to_unit": "to", "handoffs": "handoffs", "median_wait_s": "median wait"}
+EDGE_COLUMNS = {"from_unit": N_("from"), "to_unit": N_("to"), "handoffs": N_("handoffs"), "median_wait_s": N_("median wait")}
 
 
 class BusiestHandoff(Record):
@@ -105,7 +107,7 @@ class Handoffs(Result):
     overall_median_wait_s: float = float("nan")  # median wait over all handoffs
 
     section_id: ClassVar[str] = "handoffs-network"
-    section_title: ClassVar[str] = "Handoffs"
+    section_title: ClassVar[str] = N_("Handoffs")
     section_template: ClassVar[str] = "section_handoffs_part.html.j2"
 
     # --- per ticket (on request) ----------------------------------------------------------
@@ -171,7 +173,7 @@ class Handoffs(Result):
 
     def to_dot(self, max_edges: int = 60) -> str:
         """The network as Graphviz DOT (names escaped by :mod:`cspm.render.dot`)."""
-        return network_dot(self.network(), title=f"Handover of work ({self.level})", max_edges=max_edges)
+        return network_dot(self.network(), title=_("Handover of work ({level})").format(level=_(self.level)), max_edges=max_edges)
 
     def to_svg(self, max_edges: int = 60) -> str:
         """The network as an SVG string (names escaped)."""
@@ -213,16 +215,16 @@ class Handoffs(Result):
         )
 
     def section_context(self) -> dict[str, Any]:
-        line = (
-            f"{self.total:,} handoffs over {self.tickets:,} tickets, mean "
-            f"{rounded(self.mean_per_ticket)} per ticket; {self.single_unit_tickets:,} tickets stay with one "
-            f"{self.level}; median handoff wait {format_duration(self.overall_median_wait_s)}; "
-            f"{self.missing_events:,} events without a value."
-        )
+        line = _(
+            "{handoffs} handoffs over {tickets} tickets, mean {mean} per ticket; {single} tickets stay with one "
+            "{level}; median handoff wait {wait}; {missing} events without a value."
+        ).format(handoffs=f"{self.total:,}", tickets=f"{self.tickets:,}", mean=rounded(self.mean_per_ticket),
+                 single=f"{self.single_unit_tickets:,}", level=_(self.level),
+                 wait=format_duration(self.overall_median_wait_s), missing=f"{self.missing_events:,}")  # fmt: skip
         return {
-            "title": f"Handoffs ({self.level}: {self.column})",
+            "title": _("Handoffs ({level}: {column})").format(level=_(self.level), column=self.column),
             "lines": [line],
-            "tables": [{"caption": "Busiest handoffs", "rows": rows(self.busiest(10), EDGE_COLUMNS)}],
+            "tables": [{"caption": _("Busiest handoffs"), "rows": rows(self.busiest(10), EDGE_COLUMNS)}],
         }
 
     def __repr__(self) -> str:

@@ -38,6 +38,8 @@ from cspm.core.expr import as_int, epoch_seconds, to_frame
 from cspm.core.log import CASE, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
+from cspm.i18n import N_
+from cspm.i18n import gettext as _
 from cspm.units import format_duration
 
 __all__ = ["PingPong", "PingPongImpact", "PingPongSummary", "ping_pong", "return_table", "returns"]
@@ -127,7 +129,7 @@ class PingPong(Result):
     per_case_table: ir.Table  # case_id, ping_pong, direct, indirect, bounces, away_s, lead_time_s
 
     section_id: ClassVar[str] = "ping-pong"
-    section_title: ClassVar[str] = "Ping-pong"
+    section_title: ClassVar[str] = N_("Ping-pong")
     section_template: ClassVar[str] = "section_handoffs_part.html.j2"
 
     # --- per ticket and per return (on request) -------------------------------------------
@@ -266,15 +268,15 @@ class PingPong(Result):
 
     def section_context(self) -> dict[str, Any]:
         s, imp = self._summary(), self._impact
-        line = (
-            f"{s.tickets_with_ping_pong:,} tickets ({(s.share or 0):.1%}) bounce: {s.direct_tickets:,} direct, "
-            f"{s.indirect_tickets:,} indirect; median lead time {format_duration(imp.lead_time_median_s)} vs "
-            f"{format_duration(imp.other_lead_time_median_s)}."
-        )
+        line = _(
+            "{tickets} tickets ({share}) bounce: {direct} direct, {indirect} indirect; median lead time {lead} vs {other}."
+        ).format(tickets=f"{s.tickets_with_ping_pong:,}", share=f"{(s.share or 0):.1%}", direct=f"{s.direct_tickets:,}",
+                 indirect=f"{s.indirect_tickets:,}", lead=format_duration(imp.lead_time_median_s),
+                 other=format_duration(imp.other_lead_time_median_s))  # fmt: skip
         return {
-            "title": f"Ping-pong ({self.level})",
+            "title": _("Ping-pong ({level})").format(level=_(self.level)),
             "lines": [line],
-            "tables": [{"caption": "Bounces per team pair", "rows": rows(self._pairs, {c: c for c in PAIR_COLUMNS})}],
+            "tables": [{"caption": _("Bounces per team pair"), "rows": rows(self._pairs, {c: c for c in PAIR_COLUMNS})}],
         }
 
     def __repr__(self) -> str:

@@ -60,13 +60,15 @@ from cspm.core.log import CASE, ROW, START, SUSPENDED, TIMESTAMP, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.errors import MissingColumnError
+from cspm.i18n import N_
+from cspm.i18n import gettext as _
 from cspm.units import format_duration
 
 __all__ = ["SECONDS_PER_MONTH", "Redundancy", "RedundancySummary", "redundancy", "redundancy_events"]
 
 SECONDS_PER_MONTH = 30.4375 * 86400
 KINDS = ("pingpong", "rework", "approval", "redundant")
-METHOD = (
+METHOD = N_(
     "Each event owns the time since the previous event of its ticket; the time of events on a "
     "ping-pong detour, of repetitions and self-loops, and of extra approval rounds is removed "
     "once per ticket, but no ticket is estimated faster than the median lead time of the tickets "
@@ -193,7 +195,7 @@ class Redundancy(Result):
 
     METHOD: ClassVar[str] = METHOD
     section_id: ClassVar[str] = "redundancy"
-    section_title: ClassVar[str] = "Redundant steps"
+    section_title: ClassVar[str] = N_("Redundant steps")
     section_template: ClassVar[str] = "section_handoffs_part.html.j2"
 
     @cached_property
@@ -257,10 +259,10 @@ class Redundancy(Result):
         money = self.has_processing and self.hourly_rate > 0
         reason = None
         if not self.has_processing:
-            reason = ("the log has no start times, so the working time in these steps is unknown "
-                      "(elapsed time includes waiting)")  # fmt: skip
+            reason = N_("the log has no start times, so the working time in these steps is unknown "
+                        "(elapsed time includes waiting)")  # fmt: skip
         elif self.hourly_rate <= 0:
-            reason = "no hourly rate: set costs.hourly_rate in the config"
+            reason = N_("no hourly rate: set costs.hourly_rate in the config")
         return CostPerMonth(
             basis="processing" if self.has_processing else "elapsed",
             currency=self.currency,
@@ -295,7 +297,7 @@ class Redundancy(Result):
             return LeadTimeEstimate(
                 median_before_s=med_b, median_after_s=None, mean_before_s=mean_b, mean_after_s=None,
                 mean_reduction_share=None, floor_s=None, tickets_without_redundancy=clean, method=METHOD,
-                reason="no ticket is free of redundant steps, so there is nothing to bound an estimate by",
+                reason=N_("no ticket is free of redundant steps, so there is nothing to bound an estimate by"),
             )  # fmt: skip
         after = self._after
         mean_a = after["mean"]
@@ -335,17 +337,16 @@ class Redundancy(Result):
         s = self._summary()
         lt = s.lead_time_reduction
         if lt.median_after_s is None:
-            estimate = f"Lead time without it: not estimated ({lt.reason})."
+            estimate = _("Lead time without it: not estimated ({reason}).").format(reason=_(lt.reason) if lt.reason else "")
         else:
-            estimate = (
-                f"Estimated median lead time without it: {format_duration(lt.median_after_s)} (now "
-                f"{format_duration(lt.median_before_s)}; no ticket below {format_duration(lt.floor_s)}, "
-                f"the median of the {lt.tickets_without_redundancy:,} tickets without redundant steps)."
-            )
-        line = (
-            f"{(s.redundant_step_share or 0):.1%} of events are repetitions, self-loops or ping-pong returns. "
-            f"Redundant time: {s.hours.redundant} h. {estimate}"
-        )
+            estimate = _(
+                "Estimated median lead time without it: {after} (now {before}; no ticket below {floor}, the median "
+                "of the {tickets} tickets without redundant steps)."
+            ).format(after=format_duration(lt.median_after_s), before=format_duration(lt.median_before_s),
+                     floor=format_duration(lt.floor_s), tickets=f"{lt.tickets_without_redundancy:,}")  # fmt: skip
+        line = _(
+            "{share} of events are repetitions, self-loops or ping-pong returns. Redundant time: {hours} h. {estimate}"
+        ).format(share=f"{(s.redundant_step_share or 0):.1%}", hours=s.hours.redundant, estimate=estimate)
         return {"lines": [line], "tables": []}
 
     def __repr__(self) -> str:

@@ -48,6 +48,8 @@ from cspm.core.expr import activity_names, as_int, case_window, epoch_seconds, m
 from cspm.core.log import ACTIVITY, AGENT, CASE, ROW, TIMESTAMP, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
+from cspm.i18n import N_, sentence_gap
+from cspm.i18n import gettext as _
 
 APPROVAL_KEYWORDS = ("approve", "approval", "review", "审批", "复核")
 REJECTION_KEYWORDS = ("reject", "declin", "denied", "驳回", "拒绝", "退回")
@@ -155,8 +157,8 @@ class ReworkSummary(Record):
     waiting_repeats: dict[str, int] = Field(description="not-counted step → its repeats")
 
 
-ACTIVITY_COLUMNS = {"activity": "activity", "repetitions": "repetitions", "self_loops": "self-loops",
-                    "repeats": "repeats (same agent)", "redos": "redos (other agent)", "tickets": "tickets"}  # fmt: skip
+ACTIVITY_COLUMNS = {"activity": N_("activity"), "repetitions": N_("repetitions"), "self_loops": N_("self-loops"),
+                    "repeats": N_("repeats (same agent)"), "redos": N_("redos (other agent)"), "tickets": N_("tickets")}  # fmt: skip
 
 
 @dataclass(eq=False)
@@ -173,7 +175,7 @@ class Rework(Result):
     waiting_repeats: dict[str, int] = field(default_factory=dict)  # not-counted step → its repeats (> 0)
 
     section_id: ClassVar[str] = "rework"
-    section_title: ClassVar[str] = "Rework"
+    section_title: ClassVar[str] = N_("Rework")
     section_template: ClassVar[str] = "section_handoffs_part.html.j2"
 
     @cached_property
@@ -227,17 +229,18 @@ class Rework(Result):
 
     def section_context(self) -> dict[str, Any]:
         s = self._summary()
-        line = (
-            f"{s.share_tickets_with_rework:.1%} of tickets repeat a step after other steps ({s.repetitions:,} "
-            f"repetitions), {s.share_tickets_with_self_loops:.1%} repeat one immediately ({s.self_loops:,} "
-            f"self-loops); {s.repeats:,} repeats by the same agent, {s.redos:,} redos by another."
-        )
+        line = _(
+            "{share} of tickets repeat a step after other steps ({repetitions} repetitions), {share_self} repeat one "
+            "immediately ({self_loops} self-loops); {repeats} repeats by the same agent, {redos} redos by another."
+        ).format(share=f"{s.share_tickets_with_rework:.1%}", repetitions=f"{s.repetitions:,}",
+                 share_self=f"{s.share_tickets_with_self_loops:.1%}", self_loops=f"{s.self_loops:,}",
+                 repeats=f"{s.repeats:,}", redos=f"{s.redos:,}")  # fmt: skip
         if s.waiting_repeats:
-            line += " Repeats of waiting steps are not counted: " + ", ".join(
-                f"{n} ({k:,})" for n, k in s.waiting_repeats.items()) + "."  # fmt: skip
+            line += sentence_gap() + _("Repeats of waiting steps are not counted: {steps}.").format(
+                steps=", ".join(f"{n} ({k:,})" for n, k in s.waiting_repeats.items()))  # fmt: skip
         return {
             "lines": [line],
-            "tables": [{"caption": "Repeated activities", "rows": rows(self.per_activity, ACTIVITY_COLUMNS)}],
+            "tables": [{"caption": _("Repeated activities"), "rows": rows(self.per_activity, ACTIVITY_COLUMNS)}],
         }
 
     def __repr__(self) -> str:
@@ -326,7 +329,7 @@ class ApprovalLoops(Result):
     _distributions: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
 
     section_id: ClassVar[str] = "approval-loops"
-    section_title: ClassVar[str] = "Approval loops"
+    section_title: ClassVar[str] = N_("Approval loops")
     section_template: ClassVar[str] = "section_handoffs_part.html.j2"
 
     @cached_property
@@ -495,7 +498,7 @@ class ProcessLoopsSummary(Record):
     top: list[Loop]
 
 
-CYCLE_COLUMNS = {"cycle": "loop", "tickets": "tickets", "traversals": "passes", "median_s": "median per pass"}
+CYCLE_COLUMNS = {"cycle": N_("loop"), "tickets": N_("tickets"), "traversals": N_("passes"), "median_s": N_("median per pass")}
 
 
 @dataclass(eq=False)
@@ -508,7 +511,7 @@ class ProcessLoops(Result):
     candidates: int = 0  # cycles of the DFG up to max_length (before taking the top ones)
 
     section_id: ClassVar[str] = "process-loops"
-    section_title: ClassVar[str] = "Loops in the process"
+    section_title: ClassVar[str] = N_("Loops in the process")
     section_template: ClassVar[str] = "section_handoffs_part.html.j2"
 
     def graph(self) -> nx.DiGraph:

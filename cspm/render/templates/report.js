@@ -114,7 +114,7 @@
         var b = document.createElement("button");
         b.type = "button";
         b.setAttribute("data-export", kind);
-        b.title = "Download this chart as " + kind.toUpperCase();
+        b.title = {{ _("Download this chart as {format}")|tojson }}.replace("{format}", kind.toUpperCase());
         b.textContent = kind.toUpperCase();
         b.addEventListener("click", function () { download(svg, kind, chartName(chart)); });
         bar.appendChild(b);
@@ -137,14 +137,14 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "no-print";
-      button.textContent = "Show all " + rows.length + " rows";
+      button.textContent = {{ _("Show all {n} rows")|tojson }}.replace("{n}", rows.length);
       var note = document.createElement("span");
-      note.textContent = "… and " + hidden.length + " more rows (" + rows.length + " in all). ";
+      note.textContent = {{ _("… and {n} more rows ({all} in all). ")|tojson }}.replace("{n}", hidden.length).replace("{all}", rows.length);
       cell.appendChild(note);
       cell.appendChild(button);
       button.addEventListener("click", function () {
         var all = table.classList.toggle("cspm-all-rows");
-        button.textContent = all ? "Show the first " + TOP_ROWS + " rows" : "Show all " + rows.length + " rows";
+        button.textContent = all ? {{ _("Show the first {n} rows")|tojson }}.replace("{n}", TOP_ROWS) : {{ _("Show all {n} rows")|tojson }}.replace("{n}", rows.length);
       });
       table.setAttribute("data-rows", String(rows.length));
     });
@@ -196,13 +196,13 @@
       if (status) {
         status.setAttribute("data-steps", String(steps));
         status.setAttribute("data-transitions", String(shownEdges));
-        status.textContent = steps + " steps, " + shownEdges + " transitions shown." +
-          (state.path < lv.drawnFrom ? " (Drawn with the most frequent transitions only: this level has too many to draw them all.)" : "");
+        status.textContent = {{ _("{steps} steps, {transitions} transitions shown.")|tojson }}.replace("{steps}", steps).replace("{transitions}", shownEdges) +
+          (state.path < lv.drawnFrom ? {{ _(" (Drawn with the most frequent transitions only: this level has too many to draw them all.)")|tojson }} : "");
       }
       var av = section.querySelector(".map-activities-value");
-      if (av) { av.textContent = lv.steps + " steps (" + Math.round(lv.share * 100) + "% of events)"; }
+      if (av) { av.textContent = {{ _("{steps} steps ({share}%% of events)")|tojson }}.replace("{steps}", lv.steps).replace("{share}", Math.round(lv.share * 100)); }
       var pv = section.querySelector(".map-paths-value");
-      if (pv) { pv.textContent = shownEdges + " transitions"; }
+      if (pv) { pv.textContent = {{ _("{n} transitions")|tojson }}.replace("{n}", shownEdges); }
     }
     function applySearch(view) {
       var q = state.query.trim().toLowerCase(), hits = 0;
@@ -218,7 +218,7 @@
       var out = section.querySelector(".map-search-result");
       if (out) {
         out.setAttribute("data-hits", String(hits));
-        out.textContent = q === "" ? "" : (hits === 1 ? "1 step matches" : hits + " steps match");
+        out.textContent = q === "" ? "" : (hits === 1 ? {{ _("1 step matches")|tojson }} : {{ _("{n} steps match")|tojson }}.replace("{n}", hits));
       }
     }
     function show() {
@@ -237,7 +237,7 @@
       var perf = section.querySelector(".legend-perf"), freq = section.querySelector(".legend-freq");
       if (perf && freq) { perf.hidden = state.view === "frequency"; freq.hidden = state.view !== "frequency"; }
       var statName = section.querySelector(".legend-stat");
-      if (statName) { statName.textContent = { mean: "mean", median: "median", p90: "P90", total: "total" }[state.stat]; }
+      if (statName) { statName.textContent = { mean: {{ _("mean")|tojson }}, median: {{ _("median")|tojson }}, p90: {{ _("P90")|tojson }}, total: {{ _("total")|tojson }} }[state.stat]; }
       if (chosen) {
         applyPaths(chosen);
         applySearch(chosen);
@@ -254,7 +254,7 @@
       details.appendChild(h);
       var kind = document.createElement("p");
       kind.className = "note";
-      kind.textContent = item.kind === "step" ? "Step" : "Transition";
+      kind.textContent = item.kind === "step" ? {{ _("Step")|tojson }} : {{ _("Transition")|tojson }};
       details.appendChild(kind);
       var table = document.createElement("table");
       table.className = "data";
@@ -264,14 +264,14 @@
       }
       item.figures.forEach(function (f) { row(f[0], f[1]); });
       if (item.target) {
-        row("Target", item.target.target);
-        row("Attained", item.target.attained);
-        row("Breach", item.target.breach);
+        row({{ _("Target")|tojson }}, item.target.target);
+        row({{ _("Attained")|tojson }}, item.target.attained);
+        row({{ _("Breach")|tojson }}, item.target.breach);
       }
       details.appendChild(table);
       if (item.sample && item.sample.length) {
         var cap = document.createElement("p");
-        cap.textContent = "Slowest tickets through it (lead time):";
+        cap.textContent = {{ _("Slowest tickets through it (lead time):")|tojson }};
         details.appendChild(cap);
         var list = document.createElement("ul");
         list.className = "map-sample";
@@ -285,7 +285,7 @@
       }
       var close = document.createElement("button");
       close.type = "button";
-      close.textContent = "Close";
+      close.textContent = {{ _("Close")|tojson }};
       close.addEventListener("click", function () { details.hidden = true; });
       details.appendChild(close);
       details.hidden = false;
