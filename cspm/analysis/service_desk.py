@@ -184,6 +184,10 @@ class ServiceDeskKPIs(Result):
 _LABELS = (N_("tickets"), N_("tickets in the log"), N_("first line resolution"), N_("push to front"),
            N_("level down tickets"), N_("level skip tickets"), N_("reassignments mean"), N_("created without team"),
            N_("priority change tickets"), N_("reopen after resolve"))
+# the KPI names as the report shows them (key with spaces), translated where shown
+_LABELS = (N_("tickets"), N_("tickets in the log"), N_("first line resolution"), N_("push to front"),
+           N_("level down tickets"), N_("level skip tickets"), N_("reassignments mean"), N_("created without team"),
+           N_("priority change tickets"), N_("reopen after resolve"))
 _SHARES = {"first_line_resolution", "push_to_front", "reopen_after_resolve"}
 
 

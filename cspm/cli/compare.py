@@ -15,6 +15,7 @@ from cspm.cli import _app as ui
 from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat, app, reads_log
 from cspm.config import as_config
 from cspm.errors import InputError
+from cspm.i18n import gettext as _
 
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Also write the comparison: .html (standalone report), .json, .csv, .xlsx.")
@@ -67,9 +68,11 @@ def show(result: Comparison) -> None:
     for v in result.verdicts():
         ui.console.print(ui.plain("• " + v))
     sig = result.significant()
-    table = Table(title=f"Significant changes (q < {result.alpha:g}): {len(sig)} of {int(result.figures.p.notna().sum())} tested", header_style="bold")
-    for h in ["figure", "clock", a, b, "change", "p", "q"]:
-        table.add_column(h, justify="left" if h in ("figure", "clock") else "right")
+    title = _("Significant changes (q < {alpha:g}): {n} of {tested} tested").format(
+        alpha=result.alpha, n=len(sig), tested=int(result.figures.p.notna().sum()))
+    table = Table(title=esc(title), header_style="bold")
+    for i, h in enumerate([_("figure"), _("clock"), a, b, _("change"), "p", "q"]):
+        table.add_column(h, justify="left" if i < 2 else "right")
     for r in sig.itertuples():
         unit = " h" if r.kind == "duration" else ""
         fmt = (lambda x: f"{x:.1%}") if r.kind == "share" else (lambda x, u=unit: f"{x:.2f}{u}")
@@ -78,8 +81,8 @@ def show(result: Comparison) -> None:
     ui.console.print(table)
     if result.did is not None:
         d = result.did[result.did.significant]
-        t = Table(title=f"Difference-in-differences, pilot vs control: {len(d)} significant", header_style="bold")
-        for h in ["figure", "clock", "DiD", "95% CI", "q"]:
+        t = Table(title=_("Difference-in-differences, pilot vs control: {n} significant").format(n=len(d)), header_style="bold")
+        for h in [_("figure"), _("clock"), "DiD", _("95% CI"), "q"]:
             t.add_column(h)
         for r in d.itertuples():
             t.add_row(ui.plain(r.name), r.clock or "", f"{r.did:.3f}", f"{r.ci_low:.3f} … {r.ci_high:.3f}", f"{r.q:.3g}")

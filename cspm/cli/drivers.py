@@ -27,6 +27,12 @@ from cspm.cli._app import (
     reads_log,
 )
 from cspm.config import as_config
+from cspm.i18n import gettext as _
+from cspm.i18n import N_
+
+
+# the table headings, translated where they are shown
+_HEADINGS = (N_("driver"), N_("value"), N_("tickets"), N_("rate"), N_("rest"), N_("lift"), N_("q"), N_("excess h"))
 
 
 @app.command()
@@ -65,18 +71,18 @@ def drivers(
     if format is OutputFormat.json:
         print_json(result.summary())
         return
-    console.print(f"[bold]Root causes[/bold] — {esc(log.name)}: {esc(result.outcome.label)}", highlight=False)
+    console.print(f"[bold]{esc(_('Root causes'))}[/bold] — {esc(log.name)}: {esc(result.outcome.label)}", highlight=False)
     for line in [*result.findings, *result.caveats]:
         console.print(f"• {line}", soft_wrap=True, highlight=False, markup=False)
-    table = Table(title="Strongest drivers", header_style="bold")
+    table = Table(title=_("Strongest drivers"), header_style="bold")
     for col in ("driver", "value", "tickets", "rate", "rest", "lift", "q", "excess h"):
-        table.add_column(col, justify="left" if col in ("driver", "value") else "right")
+        table.add_column(_(col), justify="left" if col in ("driver", "value") else "right")
     for r in result.top().itertuples():
         table.add_row(ui.plain(str(r.driver)), ui.plain(str(r.value)), f"{r.tickets:,}", f"{r.rate:.1%}", f"{r.rate_rest:.1%}",
                       f"{r.lift:.2f}×", f"{r.q:.3g}", f"{r.excess_h:,.0f}")  # fmt: skip
     console.print(table)
     if html is not None:
-        console.print(f"section written to {esc(html)}", highlight=False)
+        console.print(esc(_("section written to {path}").format(path=html)), highlight=False)
 
 
 def _segments(seg: SegmentComparison, html: Path | None, format: OutputFormat) -> None:

@@ -13,6 +13,7 @@ from cspm.analysis.compare.monitor import monitor
 from cspm.cli import _app as ui
 from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat, app, reads_log
 from cspm.config import as_config
+from cspm.i18n import gettext as _
 
 
 class EveryChoice(StrEnum):
@@ -42,13 +43,13 @@ def monitor_command(
     if format is OutputFormat.json:
         ui.print_json(m.summary())
     else:
-        t = Table(title=f"Targets per {m.every}", header_style="bold")
-        for h in ["period", "target", "n", "attained", "level", "met", "alert"]:
+        t = Table(title=_("Targets per {period}").format(period=_(m.every)), header_style="bold")
+        for h in [_("period"), _("target"), "n", _("attained"), _("level"), _("met"), _("alert")]:
             t.add_column(h)
         for r in m.targets.itertuples():
             t.add_row(r.period, ui.plain(r.name), str(r.n), "–" if r.attained is None else f"{r.attained:.1%}",
-                      "–" if r.level_h is None else f"{r.level_h:.2f} h", "–" if r.meets is None else ("yes" if r.meets else "no"),
-                      "ALERT" if r.alert else "")  # fmt: skip
+                      "–" if r.level_h is None else f"{r.level_h:.2f} h", "–" if r.meets is None else (_("yes") if r.meets else _("no")),
+                      _("ALERT") if r.alert else "")  # fmt: skip
         ui.console.print(t)
         for a in m.alerts:
             ui.console.print(f"[bold red]alert:[/bold red] {ui.esc(a['target'])} breached in {ui.esc(', '.join(a['periods']))}", soft_wrap=True)

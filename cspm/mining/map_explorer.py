@@ -224,6 +224,9 @@ _WAITS = {"mean": N_("Mean wait"), "median": N_("Median wait"), "p90": N_("P90 w
 _WAITS = {"mean": N_("Mean wait"), "median": N_("Median wait"), "p90": N_("P90 wait"), "total": N_("Total wait")}
 
 
+_WAITS = {"mean": N_("Mean wait"), "median": N_("Median wait"), "p90": N_("P90 wait"), "total": N_("Total wait")}
+
+
 def _samples(log: TicketLog, leads: Any) -> dict[str, list[tuple[str, str]]]:
     """Per step and transition key: the :data:`SAMPLE_TICKETS` slowest tickets through it
     (ticket id, lead time as text; ties by ticket id), one engine query each."""

@@ -50,6 +50,7 @@ from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.errors import ConfigError
 from cspm.render.graphviz import RenderUnavailable, render_svg, svg_body
+from cspm.i18n import N_
 
 __all__ = ["Comparison", "ComparisonSummary", "compare", "comparison_of"]
 
@@ -104,7 +105,7 @@ class Comparison(Result):
     """Per side: the sum of every queue wait (calendar clock, SLA pauses excluded) / tickets, hours."""
 
     section_id: ClassVar[str] = "comparison"
-    section_title: ClassVar[str] = "Verify the improvement"
+    section_title: ClassVar[str] = N_("Verify the improvement")
     section_template: ClassVar[str] = "section_compare.html.j2"
 
     def table(self) -> pd.DataFrame:

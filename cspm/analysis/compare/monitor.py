@@ -34,6 +34,7 @@ from cspm.core.log import CASE, TIMESTAMP, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.render.charts import trend_svg
+from cspm.i18n import N_
 
 __all__ = ["Monitor", "MonitorSummary", "monitor", "period_starts"]
 
@@ -104,7 +105,7 @@ class Monitor(Result):
     alerts: list[dict[str, Any]] = field(default_factory=list)
 
     section_id: ClassVar[str] = "monitor"
-    section_title: ClassVar[str] = "Monitoring"
+    section_title: ClassVar[str] = N_("Monitoring")
     section_template: ClassVar[str] = "section_monitor.html.j2"
 
     @property

@@ -38,6 +38,7 @@ from cspm.core.log import CASE, TIMESTAMP, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.errors import ConfigError
+from cspm.i18n import N_
 
 __all__ = ["ROI", "RoiSummary", "potential", "roi", "tickets_per_month"]
 
@@ -83,7 +84,7 @@ class ROI(Result):
     assumptions: list[str] = field(default_factory=list)
 
     section_id: ClassVar[str] = "roi"
-    section_title: ClassVar[str] = "Return on investment"
+    section_title: ClassVar[str] = N_("Return on investment")
     section_template: ClassVar[str] = "section_roi.html.j2"
 
     @property

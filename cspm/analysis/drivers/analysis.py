@@ -27,6 +27,7 @@ from cspm.core.log import TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.render.charts import bar_chart_svg
+from cspm.i18n import N_
 
 __all__ = ["DriverAnalysis", "DriverRow", "DriversSummary", "drivers"]
 
@@ -107,7 +108,7 @@ class DriverAnalysis(Result):
     source: str = "<memory>"
 
     section_id: ClassVar[str] = "drivers"
-    section_title: ClassVar[str] = "Root causes"
+    section_title: ClassVar[str] = N_("Root causes")
     section_template: ClassVar[str] = "section_drivers.html.j2"
 
     def table(self) -> pd.DataFrame:
