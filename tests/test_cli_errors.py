@@ -265,7 +265,7 @@ MARKUP_CASES = {
     "discover": (
         ["discover", "{log}", "--out", "{tmp}/out [/y]", "--model", "{model}", "--config", "{cfg}"],
         ["Discovery of y] tickets [bold].csv", "x [/y] → close: 30 min", "The busiest handoff is A [/y] → B",
-         "50.0% fit y] to_be [bold].yaml; log fitness 1.0000", "wrote 9 files to {tmp}/out [/y]"],
+         "50.0% fit y] to_be [bold].yaml; log fitness 1.0000", "wrote 10 files to {tmp}/out [/y]"],
     ),
     "conformance": (
         ["conformance", "{log}", "--model", "{model}"],

@@ -207,14 +207,14 @@ def test_cli_output_carries_no_escape_sequences_from_the_log(tmp_path: Path) -> 
     from cspm.cli import _app
 
     buf = io.StringIO()
-    old = _app.console.file
+    old = _app.console._file  # None: the console follows sys.stdout (restored as such below)
     _app.console.file = buf
     try:
         for args in (["validate", str(path)], ["discover", str(path), "--out", str(out), "--no-diagnosis"]):
             code, err = run_cli(args)
             assert code == 0, err
     finally:
-        _app.console.file = old
+        _app.console._file = old
     printed = buf.getvalue()
     assert "\x1b" not in printed and "\u202e" not in printed and "\x07" not in printed
     assert "\\x1b[2J" in printed and "<U+202E>" in printed

@@ -437,7 +437,7 @@ def test_source_columns_named_like_internal_ones():
     })  # fmt: skip
     log = cspm.read(df, case_id="case", activity="act", lifecycle="lc", timestamp="ts", timezone="UTC")
     out = log.to_pandas()
-    assert out[["activity", "lc", "e", "n", "t", "attr___t"]].values.tolist() == [
+    assert out[["activity", "lc", "e", "n", "t", "attr__t"]].values.tolist() == [
         ["A", "complete", "y", 2, "b", "q"], ["B", "schedule", "z", 3, "c", "q"],
     ]  # fmt: skip
     assert log.quality.lifecycle["ended_by"] == {"complete": 1, "schedule (never started)": 1}

@@ -154,7 +154,9 @@ def test_save_follows_the_one_suffix_rule(results, name, suffix, tmp_path):
     elif suffix == ".parquet":
         assert len(pd.read_parquet(path)) == rows
     else:  # the workbook: the result's sheets (the main table, or figure rows for overview and KPIs)
-        assert len(pd.read_excel(path)) == len(r.workbook_sheets()[0].frame) > 0
+        frame = r.workbook_sheets()[0].frame
+        assert len(pd.read_excel(path)) == len(frame)
+        assert len(frame) > 0 or rows == 0  # empty only when the result's table is (root causes of a tiny log)
 
 
 @pytest.mark.parametrize("name", RESULTS)

@@ -25,7 +25,7 @@ WARNING = (
 @pytest.fixture
 def naive_csv(tmp_path) -> Path:
     path = tmp_path / "zh.csv"
-    path.write_bytes(NAIVE.encode("gb18030"))
+    path.write_bytes(NAIVE.encode("utf-8"))
     return path
 
 
@@ -34,6 +34,10 @@ def shanghai_config(tmp_path) -> Path:
     path = tmp_path / "cspm.yaml"
     path.write_text("timestamps:\n  timezone: Asia/Shanghai\n", encoding="utf-8")
     return path
+
+
+def _zone_warnings(quality) -> list[str]:
+    return [w for w in quality.warnings if "not valid UTF-8" not in w]
 
 
 def _row(quality, name: str) -> str:
@@ -132,10 +136,11 @@ def test_chinese_sample_is_read_in_its_local_time():
     first = pd.Timestamp(truth["time_range"][0]).tz_convert("UTC").to_pydatetime()
     q = cspm.read(SAMPLES / "tickets_zh.csv", config=SAMPLES / "cspm.example.zh.yaml").quality
     assert q.first_event == first
-    assert q.timestamps[0]["timezone_source"] == "config" and q.warnings == []
+    # the sample is GB18030: besides the zone, the reader only says it fell back from UTF-8
+    assert q.timestamps[0]["timezone_source"] == "config" and _zone_warnings(q) == []
     bare = cspm.read(SAMPLES / "tickets_zh.csv").quality
     assert (bare.first_event - first).total_seconds() == 8 * 3600  # 8 h off: and now it says so
-    assert bare.warnings == [
+    assert _zone_warnings(bare) == [
         f"column '操作时间': {bare.events:,} timestamps had no UTC offset; read as UTC — set --timezone or "
         "timestamps.timezone (timezone= in Python) if they are local times."
     ]

@@ -70,7 +70,7 @@ def show(result: Comparison) -> None:
     sig = result.significant()
     title = _("Significant changes (q < {alpha:g}): {n} of {tested} tested").format(
         alpha=result.alpha, n=len(sig), tested=int(result.figures.p.notna().sum()))
-    table = Table(title=esc(title), header_style="bold")
+    table = Table(title=ui.esc(title), header_style="bold")
     for i, h in enumerate([_("figure"), _("clock"), a, b, _("change"), "p", "q"]):
         table.add_column(h, justify="left" if i < 2 else "right")
     for r in sig.itertuples():

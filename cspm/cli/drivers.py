@@ -27,9 +27,8 @@ from cspm.cli._app import (
     reads_log,
 )
 from cspm.config import as_config
-from cspm.i18n import gettext as _
 from cspm.i18n import N_
-
+from cspm.i18n import gettext as _
 
 # the table headings, translated where they are shown
 _HEADINGS = (N_("driver"), N_("value"), N_("tickets"), N_("rate"), N_("rest"), N_("lift"), N_("q"), N_("excess h"))

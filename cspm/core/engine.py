@@ -9,11 +9,13 @@ order on every engine.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import tempfile
 from typing import Any
 
+import duckdb
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
@@ -41,7 +43,10 @@ def new_duckdb_backend(memory_limit: str | None = None) -> Any:
     raw.execute("SET TimeZone = 'UTC'")
     raw.execute(f"SET temp_directory = '{tempfile.gettempdir()}/cspm_duckdb_spill'")
     raw.execute("SET preserve_insertion_order = true")
-    raw.execute("SET enable_progress_bar = false")  # DuckDB's progress bar would write to stderr
+    # DuckDB's progress bar would write to stderr; in Jupyter without ipywidgets DuckDB refuses the
+    # setting (and draws no bar there)
+    with contextlib.suppress(duckdb.Error):
+        raw.execute("SET enable_progress_bar = false")
     if memory_limit:
         raw.execute(f"SET memory_limit = '{memory_limit}'")
     return con

@@ -108,14 +108,16 @@ class ProcessModel(Result):
         )
 
     def table(self) -> pd.DataFrame:
-        """The net's transitions: name, label (None for a silent one), visible, inputs/outputs (arcs)."""
+        """The net's transitions: ``t1``, ``t2``, … (pm4py's own names are random ids), label (None for
+        a silent one), visible, inputs/outputs (arcs); visible ones first, by label."""
         rows = [
-            {"transition": t.name, "label": t.label, "visible": t.label is not None,
-             "inputs": len(t.in_arcs), "outputs": len(t.out_arcs)}
+            {"label": t.label, "visible": t.label is not None, "inputs": len(t.in_arcs), "outputs": len(t.out_arcs)}
             for t in self.net.transitions
         ]  # fmt: skip
-        df = pd.DataFrame(rows, columns=["transition", "label", "visible", "inputs", "outputs"])
-        return df.sort_values(["visible", "label", "transition"], ascending=[False, True, True]).reset_index(drop=True)
+        df = pd.DataFrame(rows, columns=["label", "visible", "inputs", "outputs"])
+        df = df.sort_values(["visible", "label", "inputs", "outputs"], ascending=[False, True, True, True])
+        df.insert(0, "transition", [f"t{i}" for i in range(1, len(df) + 1)])
+        return df.reset_index(drop=True)
 
     def bpmn_graph(self) -> nx.DiGraph:
         """The BPMN model as a graph: nodes (BPMN ids) with ``kind`` (task, exclusive, parallel,
@@ -123,11 +125,25 @@ class ProcessModel(Result):
         kinds = {"Task": "task", "ExclusiveGateway": "exclusive", "ParallelGateway": "parallel",
                  "InclusiveGateway": "inclusive", "StartEvent": "start", "NormalStartEvent": "start",
                  "EndEvent": "end", "NormalEndEvent": "end"}  # fmt: skip
+        raw = nx.DiGraph()
+        for node in self.bpmn.get_nodes():
+            raw.add_node(str(node.get_id()), kind=kinds.get(type(node).__name__, "other"), name=node.get_name())
+        for flow in self.bpmn.get_flows():
+            raw.add_edge(str(flow.get_source().get_id()), str(flow.get_target().get_id()))
+        # pm4py's ids are random and its sets unordered: nodes and flows go in an order given by the
+        # model's structure (kind, name and the Weisfeiler-Lehman hashes of what precedes and follows),
+        # so that the same model is drawn the same way in every run
+        for d in raw.nodes.values():
+            d["key"] = f"{d['kind']}:{d['name'] or ''}"
+        depth = min(8, max(1, raw.number_of_nodes()))
+        ahead = nx.weisfeiler_lehman_subgraph_hashes(raw, node_attr="key", iterations=depth)
+        behind = nx.weisfeiler_lehman_subgraph_hashes(raw.reverse(), node_attr="key", iterations=depth)
+        rank = {n: (raw.nodes[n]["key"], tuple(ahead[n]), tuple(behind[n])) for n in raw.nodes}
         g = nx.DiGraph()
-        for node in sorted(self.bpmn.get_nodes(), key=lambda n: str(n.get_id())):
-            g.add_node(str(node.get_id()), kind=kinds.get(type(node).__name__, "other"), name=node.get_name())
-        for flow in sorted(self.bpmn.get_flows(), key=lambda f: (str(f.get_source().get_id()), str(f.get_target().get_id()))):
-            g.add_edge(str(flow.get_source().get_id()), str(flow.get_target().get_id()))
+        for n in sorted(raw.nodes, key=lambda n: rank[n]):
+            g.add_node(n, kind=raw.nodes[n]["kind"], name=raw.nodes[n]["name"])
+        for u, v in sorted(raw.edges, key=lambda e: (rank[e[0]], rank[e[1]])):
+            g.add_edge(u, v)
         return g
 
     def section_context(self) -> dict[str, Any]:

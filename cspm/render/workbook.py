@@ -26,6 +26,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from cspm.render.canonical import creation_time
 from cspm.render.safe import xml_text
 
 __all__ = ["FORMULA_TRIGGERS", "Sheet", "Unit", "column_unit", "header_label", "write_workbook"]
@@ -123,7 +124,8 @@ def _value(value: Any, unit: Unit) -> Any:
     if isinstance(value, int | np.integer):
         return int(value) if unit != "s" else int(value) / 3600
     if isinstance(value, float | np.floating):
-        return float(value) / 3600 if unit == "s" else float(value)
+        # 12 significant digits: an engine's parallel sums (and differences of them) vary in the last digits
+        return float(f"{(float(value) / 3600 if unit == 's' else float(value)):.12g}")
     if isinstance(value, tuple | list | np.ndarray):
         return " → ".join(str(v) for v in value)
     if isinstance(value, dict):
@@ -207,4 +209,21 @@ def write_workbook(sheets: Sequence[Sheet], path: str | Path) -> Path:
             )  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
+    _fix_times(path)
     return path
+
+
+def _fix_times(path: Path) -> None:
+    """The same workbook gives the same bytes: the document's created/modified times and every zip
+    entry's time are the creation time (``SOURCE_DATE_EPOCH`` when set), not the moment of saving."""
+    import zipfile
+
+    when = creation_time()
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with zipfile.ZipFile(path) as z:
+        entries = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)", rb"\g<1>" + stamp.encode() + rb"\g<2>", data)
+            z.writestr(zipfile.ZipInfo(name, date_time=when.timetuple()[:6]), data, zipfile.ZIP_DEFLATED)

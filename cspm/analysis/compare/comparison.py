@@ -49,8 +49,8 @@ from cspm.core.log import TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.errors import ConfigError
-from cspm.render.graphviz import RenderUnavailable, render_svg, svg_body
 from cspm.i18n import N_
+from cspm.render.graphviz import RenderUnavailable, render_svg, svg_body
 
 __all__ = ["Comparison", "ComparisonSummary", "compare", "comparison_of"]
 

@@ -33,8 +33,8 @@ from cspm.core.expr import small_table
 from cspm.core.log import CASE, TIMESTAMP, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
-from cspm.render.charts import trend_svg
 from cspm.i18n import N_
+from cspm.render.charts import trend_svg
 
 __all__ = ["Monitor", "MonitorSummary", "monitor", "period_starts"]
 

@@ -26,8 +26,8 @@ from cspm.config import Clock, Config, as_config
 from cspm.core.log import TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
-from cspm.render.charts import bar_chart_svg
 from cspm.i18n import N_
+from cspm.render.charts import bar_chart_svg
 
 __all__ = ["DriverAnalysis", "DriverRow", "DriversSummary", "drivers"]
 

@@ -110,7 +110,7 @@ def rank_values(
     totals = g.aggregate(
         n=g._c.sum(), tie=(g._c.cast("float64") ** 3 - g._c.cast("float64")).sum()
     ).to_pandas().iloc[0]
-    tot = o.aggregate(k=o.y.cast("int64").sum(), s=o.value_h.sum(), m=o.value_h.median()).to_pandas().iloc[0]
+    tot = o.aggregate(k=o.y.cast("int64").sum(), s=_exact_sum(o.value_h), m=o.value_h.median()).to_pandas().iloc[0]
     n_all = int(totals["n"] or 0)
     info = {
         "tickets": n_all,
@@ -125,7 +125,7 @@ def rank_values(
     per = p.group_by(["driver", "value"]).aggregate(
         tickets=p.count(),
         outcomes=p.y.cast("int64").sum(),
-        sum_h=p.value_h.sum(),
+        sum_h=_exact_sum(p.value_h),
         median_h=p.value_h.median(),
         rank_sum=p._r.sum(),
     )
@@ -226,3 +226,9 @@ def _medians(rng: np.random.Generator, counts: np.ndarray, hours: np.ndarray, re
     lo = (draws > (n - 1) // 2).argmax(axis=1)
     hi = (draws > n // 2).argmax(axis=1)
     return (hours[lo] + hours[hi]) / 2.0
+
+
+def _exact_sum(hours: ir.NumericColumn) -> ir.NumericScalar:
+    """The sum of ``hours`` to the micro-hour (3.6 ms), added as integers: a float sum on a parallel
+    engine differs in its last digits from run to run, and so would every figure built on it."""
+    return (hours * 1e6).round().cast("int64").sum().cast("float64") / 1e6
