@@ -32,6 +32,8 @@ from cspm.core.expr import case_window, clean_text, epoch_seconds, to_frame
 from cspm.core.log import AGENT, CASE, TEAM, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
+from cspm.i18n import N_
+from cspm.i18n import gettext as _
 from cspm.mining.cases import case_table
 from cspm.render.charts import histogram_svg, weekly_svg
 from cspm.render.formats import fmt_h, fmt_pct, table_rows
@@ -40,6 +42,7 @@ from cspm.render.workbook import Sheet
 __all__ = ["SEGMENTS", "Trends", "trends"]
 
 SEGMENTS = ("channel", "priority", TEAM)
+_COLUMNS = (N_("channel"), N_("priority"), N_("team"), N_("agent"))  # the segment and workload columns, shown translated
 
 
 class TrendsSummary(Record):
@@ -62,7 +65,7 @@ class Trends(Result):
     slowest: pd.DataFrame = field(repr=False)
 
     section_id: ClassVar[str] = "trends"
-    section_title: ClassVar[str] = "Over time and by segment"
+    section_title: ClassVar[str] = N_("Over time and by segment")
     section_template: ClassVar[str] = "section_trends.html.j2"
 
     def table(self) -> pd.DataFrame:
@@ -70,22 +73,23 @@ class Trends(Result):
 
     def volume_svg(self) -> str:
         w = self.weekly
-        return weekly_svg(w["week"].dt.strftime("%Y-%m-%d").tolist(), w["created"], "tickets created", w["backlog"],
-                          "backlog at week end", "Weekly ticket volume and backlog")  # fmt: skip
+        return weekly_svg(w["week"].dt.strftime("%Y-%m-%d").tolist(), w["created"], _("tickets created"), w["backlog"],
+                          _("backlog at week end"), _("Weekly ticket volume and backlog"))  # fmt: skip
 
     def lead_time_svg(self) -> str:
         w = self.weekly
-        return weekly_svg(w["week"].dt.strftime("%Y-%m-%d").tolist(), w["created"], "tickets created",
-                          w["lead_time_median_h"], "median lead time (h)", "Lead-time trend by week of creation")  # fmt: skip
+        return weekly_svg(w["week"].dt.strftime("%Y-%m-%d").tolist(), w["created"], _("tickets created"),
+                          w["lead_time_median_h"], _("median lead time (h)"), _("Lead-time trend by week of creation"))  # fmt: skip
 
     def attainment_svg(self) -> str:
         w = self.weekly
-        return weekly_svg(w["week"].dt.strftime("%Y-%m-%d").tolist(), w["created"], "tickets created",
-                          w["closed_within"], f"closed within {self.close_within_h:g} h (%)",
-                          f"Closed within {self.close_within_h:g} h, by week of creation", line_share=True)  # fmt: skip
+        return weekly_svg(w["week"].dt.strftime("%Y-%m-%d").tolist(), w["created"], _("tickets created"),
+                          w["closed_within"], _("closed within {hours} h (%)").format(hours=f"{self.close_within_h:g}"),
+                          _("Closed within {hours} h, by week of creation").format(hours=f"{self.close_within_h:g}"),
+                          line_share=True)  # fmt: skip
 
     def histogram_svg(self) -> str:
-        return histogram_svg(self.lead_times_h, "lead time (h)", "Lead-time distribution")
+        return histogram_svg(self.lead_times_h, _("lead time (h)"), _("Lead-time distribution"))
 
     def workbook_sheets(self) -> list[Sheet]:
         sheets = [Sheet("Weekly", self.weekly, units={"week": "UTC"})]
@@ -105,13 +109,14 @@ class Trends(Result):
         fmt = {"lead_time_median_h": fmt_h, "lead_time_p90_h": fmt_h, "closed_within": fmt_pct,
                "share_of_events": fmt_pct, "handoffs_mean": lambda v: f"{v:.2f}",
                "tickets": lambda v: f"{int(v):,}", "events": lambda v: f"{int(v):,}"}  # fmt: skip
-        seg_cols = {"tickets": "tickets", "lead_time_median_h": "median lead time", "lead_time_p90_h": "P90 lead time",
-                    "closed_within": f"closed within {self.close_within_h:g} h", "handoffs_mean": "handoffs per ticket"}  # fmt: skip
-        segments = {col: table_rows(t, {col: col, **seg_cols}, fmt) for col, t in self.segments.items()}
-        work = {col: table_rows(t.head(15), {col: col, "events": "events", "tickets": "tickets",
-                                             "share_of_events": "share of events"}, fmt)
+        seg_cols = {"tickets": _("tickets"), "lead_time_median_h": _("median lead time"), "lead_time_p90_h": _("P90 lead time"),
+                    "closed_within": _("closed within {hours} h").format(hours=f"{self.close_within_h:g}"),
+                    "handoffs_mean": _("handoffs per ticket")}  # fmt: skip
+        segments = {_(col): table_rows(t, {col: _(col), **seg_cols}, fmt) for col, t in self.segments.items()}
+        work = {_(col): table_rows(t.head(15), {col: _(col), "events": _("events"), "tickets": _("tickets"),
+                                                "share_of_events": _("share of events")}, fmt)
                 for col, t in self.workload.items()}  # fmt: skip
-        slow = ", ".join(f"{r[CASE]} ({fmt_h(r.lead_time_h)})" for _, r in self.slowest.iterrows())
+        slow = ", ".join(f"{r[CASE]} ({fmt_h(r.lead_time_h)})" for _i, r in self.slowest.iterrows())
         return {
             "close_within": f"{self.close_within_h:g}",
             "volume_svg": self.volume_svg() if len(self.weekly) else "",

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from cspm.core.engine import unique_name
 from cspm.errors import InputError
+from cspm.i18n import gettext as _
 from cspm.ingest.raw import LINECOL, ROWCOL, RawSource, lit, source_names
 from cspm.ingest.xes import load_xes
 
@@ -280,8 +281,9 @@ def _load_csv(
             bad := _first_invalid_utf8(path)
         ):
             info["warnings"] = [
-                f"the file is not valid UTF-8 (line {bad[0]}: bytes {bad[1]!r}), so it was read as {encoding}; "
-                "if it is UTF-8 with a few bad bytes, read it with --encoding utf-8 (encoding='utf-8')."
+                _("the file is not valid UTF-8 (line {line}: bytes {bytes}), so it was read as {encoding}; "
+                  "if it is UTF-8 with a few bad bytes, read it with --encoding utf-8 (encoding='utf-8').").format(
+                    line=bad[0], bytes=repr(bad[1]), encoding=encoding)
             ]
     else:
         try:

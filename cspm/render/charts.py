@@ -184,10 +184,10 @@ def histogram_svg(values: Sequence[float], xlabel: str, title: str, bins: int = 
     if data.size:
         ax.hist(data, bins=bins, color="#4a6fa5")
         median = float(np.median(data))
-        ax.axvline(median, color=_COLOURS["bar"], linestyle="--", label=f"median {median:,.1f}")
+        ax.axvline(median, color=_COLOURS["bar"], linestyle="--", label=_("median {value}").format(value=f"{median:,.1f}"))
         ax.legend(fontsize=8)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("tickets")
+    ax.set_ylabel(_("tickets"))
     ax.set_title(title, fontsize=9)
     return _svg(fig)
 

@@ -17,7 +17,14 @@ from typing import Any, ClassVar
 import pandas as pd
 from pydantic import Field
 
-from cspm.analysis.drivers.features import Features, FeatureSettings, feature_table, long_features
+from cspm.analysis.drivers.features import (
+    Features,
+    FeatureSettings,
+    feature_table,
+    long_features,
+    shown_driver,
+    shown_value,
+)
 from cspm.analysis.drivers.outcomes import Outcome, OutcomeError, outcome
 from cspm.analysis.drivers.ranking import rank_values
 from cspm.analysis.drivers.tree import TreeRules, combinations, grow_tree
@@ -27,6 +34,7 @@ from cspm.core.log import TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.i18n import N_
+from cspm.i18n import gettext as _
 from cspm.render.charts import bar_chart_svg
 
 __all__ = ["DriverAnalysis", "DriverRow", "DriversSummary", "drivers"]
@@ -121,8 +129,8 @@ class DriverAnalysis(Result):
     def chart_svg(self) -> str:
         """Bar chart of the significant drivers by excess outcome tickets."""
         t = self.ranked[self.ranked["significant"]].head(TOP)
-        return bar_chart_svg([f"{d} = {v}" for d, v in zip(t["driver"], t["value"], strict=True)],
-                             t["excess_tickets"].clip(lower=0).tolist(), "excess tickets with the outcome")  # fmt: skip
+        return bar_chart_svg([f"{shown_driver(d)} = {shown_value(v)}" for d, v in zip(t["driver"], t["value"], strict=True)],
+                             t["excess_tickets"].clip(lower=0).tolist(), _("excess tickets with the outcome"))  # fmt: skip
 
     def _summary(self) -> DriversSummary:
         tree = self.tree
@@ -144,9 +152,9 @@ class DriverAnalysis(Result):
     def section_context(self) -> dict[str, Any]:
         s = self.summary()
         rows = [{
-            "driver": r["driver"], "value": r["value"], "tickets": f"{r['tickets']:,}",
-            "rate": f"{r['rate']:.1%}", "rest": _pct(r["rate_rest"]), "lift": _x(r["lift"]),
-            "q": _q(r["q"]), "median diff (95% CI)": _ci(r), "excess hours": _n(r["excess_h"]),
+            _("driver"): shown_driver(r["driver"]), _("value"): shown_value(r["value"]), _("tickets"): f"{r['tickets']:,}",
+            _("rate"): f"{r['rate']:.1%}", _("rest"): _pct(r["rate_rest"]), _("lift"): _x(r["lift"]),
+            _("q"): _q(r["q"]), _("median diff (95% CI)"): _ci(r), _("excess hours"): _n(r["excess_h"]),
         } for r in s["top"]]  # fmt: skip
         return {"summary": s, "rows": rows, "chart": self.chart_svg() if s["significant"] else ""}
 
@@ -230,29 +238,36 @@ def _findings(
     combos: pd.DataFrame | None, currency: str, rate: float, alpha: float,
 ) -> tuple[list[str], list[str]]:  # fmt: skip
     n, k = totals["tickets"], totals["outcomes"]
-    lines = [f"{out.label}: {k:,} of {n:,} {out.population} ({(k / n if n else 0):.1%})."]
+    lines = [_("{outcome}: {k} of {n} {population} ({share}).").format(
+        outcome=out.label, k=f"{k:,}", n=f"{n:,}", population=out.population, share=f"{(k / n if n else 0):.1%}")]
     sig = ranked[ranked["significant"]]
     if n and k in (0, n):
-        lines.append("Every ticket has the same outcome here, so no driver can tell them apart; "
-                     "choose a threshold inside the range (e.g. a percentile, lead_time>p90).")
+        lines.append(_("Every ticket has the same outcome here, so no driver can tell them apart; "
+                       "choose a threshold inside the range (e.g. a percentile, lead_time>p90)."))
     elif sig.empty:
-        lines.append(f"No driver value goes with it beyond chance (none with q < {alpha:g} and a higher "
-                     "rate or more hours).")
+        lines.append(_("No driver value goes with it beyond chance (none with q < {alpha} and a higher "
+                       "rate or more hours).").format(alpha=f"{alpha:g}"))
     for r in sig.head(3).itertuples(index=False):
         cost = f" (≈ {currency} {r.excess_cost:,.0f})" if rate > 0 and pd.notna(r.excess_cost) else ""
-        hours = f"; they carry {r.excess_h:,.0f} h more {out.measure.split(' (')[0]} than the rest's mean{cost}" if r.excess_h > 0 else ""
-        more = f", {r.excess_tickets:,.0f} more than the rest's rate predicts" if r.excess_tickets > 0 else ""
-        lines.append(
-            f"{r.driver} = {r.value}: {r.rate:.0%} vs {r.rate_rest:.0%} for the rest ({_x(r.lift)}, "
-            f"{r.tickets:,} tickets{more}, q {_q(r.q)}; hours q {_q(r.q_hours)}){hours}."
-        )  # fmt: skip
+        measure = out.measure.split(" (")[0]
+        hours = _("; they carry {hours} h more {measure} than the rest's mean{cost}").format(
+            hours=f"{r.excess_h:,.0f}", measure=measure, cost=cost) if r.excess_h > 0 else ""
+        more = _(", {n} more than the rest's rate predicts").format(n=f"{r.excess_tickets:,.0f}") if r.excess_tickets > 0 else ""
+        lines.append(_("{driver} = {value}: {rate} vs {rest} for the rest ({lift}, {tickets} tickets{more}, q {q}; "
+                       "hours q {q_hours}){hours}.").format(
+            driver=shown_driver(r.driver), value=shown_value(r.value), rate=f"{r.rate:.0%}", rest=f"{r.rate_rest:.0%}",
+            lift=_x(r.lift), tickets=f"{r.tickets:,}", more=more, q=_q(r.q), q_hours=_q(r.q_hours), hours=hours))  # fmt: skip
     if tree is not None and tree.rules:
-        acc = f"cross-validated accuracy {tree.cv_accuracy:.0%} vs {tree.baseline_accuracy:.0%} always guessing the majority" if tree.cv_accuracy is not None else "too few tickets to cross-validate"
-        lines.append(f"Strongest combination: {tree.rules[0].text(tree.overall_rate)} (decision tree, {acc}).")
-    caveats = ["These are associations, not proof of cause: check a driver with the people who run the process before acting on it."]
+        acc = (_("cross-validated accuracy {accuracy} vs {baseline} always guessing the majority").format(
+            accuracy=f"{tree.cv_accuracy:.0%}", baseline=f"{tree.baseline_accuracy:.0%}")
+            if tree.cv_accuracy is not None else _("too few tickets to cross-validate"))  # fmt: skip
+        lines.append(_("Strongest combination: {rule} (decision tree, {accuracy}).").format(
+            rule=tree.rules[0].text(tree.overall_rate), accuracy=acc))
+    caveats = [_("These are associations, not proof of cause: check a driver with the people who run the process "
+                 "before acting on it.")]
     caveats += _confounded(sig, combos)
     if len(sig) and (sig["tickets"] < 50).any():
-        caveats.append("Some significant values have fewer than 50 tickets; their rates are uncertain.")
+        caveats.append(_("Some significant values have fewer than 50 tickets; their rates are uncertain."))
     return lines, caveats
 
 
@@ -270,8 +285,10 @@ def _confounded(sig: pd.DataFrame, combos: pd.DataFrame | None) -> list[str]:
             both, na, nb = combos.loc[a & b, "n"].sum(), combos.loc[a, "n"].sum(), combos.loc[b, "n"].sum()
             share = both / min(na, nb) if min(na, nb) else 0.0
             if share >= OVERLAP:
-                out.append(f"{da} = {va} and {db} = {vb} overlap strongly ({share:.0%} of the smaller group "
-                           "has both): their effects cannot be told apart (confounding).")  # fmt: skip
+                out.append(_("{a} and {b} overlap strongly ({share} of the smaller group has both): their effects "
+                             "cannot be told apart (confounding).").format(
+                    a=f"{shown_driver(da)} = {shown_value(va)}", b=f"{shown_driver(db)} = {shown_value(vb)}",
+                    share=f"{share:.0%}"))  # fmt: skip
     return out
 
 
@@ -298,4 +315,4 @@ def _ci(r: dict[str, Any]) -> str:
         return "–"
     lo, hi = r["median_diff_lo_h"], r["median_diff_hi_h"]
     ci = f" ({lo:+.1f} … {hi:+.1f})" if lo is not None and hi is not None else ""
-    return f"{r['median_diff_h']:+.1f} h{ci}"
+    return _("{diff} h{interval}").format(diff=f"{r['median_diff_h']:+.1f}", interval=ci)

@@ -21,6 +21,7 @@ The table is built on the engine once per log and settings (``log.derived``, kin
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -44,12 +45,40 @@ from cspm.core.log import (
     TIMESTAMP,
     TicketLog,
 )
+from cspm.i18n import N_
+from cspm.i18n import gettext as _
 from cspm.mining.cases import case_table
 
-__all__ = ["FeatureSettings", "Features", "feature_table", "long_features"]
+__all__ = ["FeatureSettings", "Features", "feature_table", "long_features", "shown_driver", "shown_value"]
 
 MISSING = "(missing)"
 OTHER = "(other)"
+# the names and values the features are built with, shown in the active language (shown_driver, shown_value)
+_SHOWN = (N_("(other)"), N_("yes"), N_("no"), N_("variant"), N_("handoffs"), N_("arrival weekday"), N_("arrival hour"),
+          N_("arrival month"), N_("channel"), N_("priority"), N_("team"), N_("agent"))  # fmt: skip
+_VARIANT = re.compile(r"variant (\d+)")
+_DERIVED = re.compile(r"(.+) \((first|most)\)")
+
+
+def shown_driver(name: str) -> str:
+    """A driver's name in the active language ('has STEP', 'team (most)'; a step or attribute name from
+    the log is data and stays as it is, a name of cspm's own is translated)."""
+    if name.startswith("has "):
+        return _("has {step}").format(step=name[4:])
+    m = _DERIVED.fullmatch(name)
+    if m:
+        form = _("{attribute} (first)") if m.group(2) == "first" else _("{attribute} (most)")
+        return form.format(attribute=_(m.group(1)) if m.group(1) in _SHOWN else m.group(1))
+    return _(name) if name in _SHOWN else name
+
+
+def shown_value(value: object) -> str:
+    """A driver's value in the active language ('yes', 'no', '(other)', 'variant 3'; data stays as it is)."""
+    text = str(value)
+    m = _VARIANT.fullmatch(text)
+    if m:
+        return _("variant {n}").format(n=m.group(1))
+    return _(text) if text in (OTHER, "yes", "no") else text
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12")
 _NOT_ATTRIBUTES = {CASE, ACTIVITY, TIMESTAMP, START, ROW, SCHEDULE, SUSPENDED, "lifecycle"}

@@ -17,6 +17,8 @@ from cspm.config import Config, as_config
 from cspm.core.log import TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
+from cspm.i18n import N_
+from cspm.i18n import gettext as _
 
 __all__ = ["RootCauses", "RootCausesSummary", "bottleneck_outcome", "root_causes"]
 
@@ -36,7 +38,7 @@ class RootCauses(Result):
     notes: list[str] = field(default_factory=list)
 
     section_id: ClassVar[str] = "root-causes"
-    section_title: ClassVar[str] = "Root causes"
+    section_title: ClassVar[str] = N_("Root causes")
     section_template: ClassVar[str] = "section_root_causes.html.j2"
 
     def table(self) -> pd.DataFrame:
@@ -86,7 +88,7 @@ def root_causes(
     if spec:
         specs.append(spec)
     else:
-        notes.append("No bottleneck to explain (no waits ranked).")
+        notes.append(_("No bottleneck to explain (no waits ranked)."))
     if log.has_team or log.has_agent:
         specs.append("ping_pong")
     analyses = [drivers(log, cfg, outcome=s, bootstrap=bootstrap) for s in specs]

@@ -49,6 +49,7 @@ from cspm.config import Clock, Config, parse_duration
 from cspm.core.calendar import BusinessCalendar
 from cspm.core.log import ACTIVITY, CASE, TicketLog
 from cspm.errors import CspmError
+from cspm.i18n import gettext as _
 from cspm.mining.cases import case_table
 from cspm.units import format_duration
 
@@ -121,7 +122,7 @@ def _calendar(log: TicketLog, cfg: Config, semantics: Semantics | None) -> tuple
 
 
 def _hours(clock: str) -> str:
-    return "business hours" if clock == "business" else "hours"
+    return _("business hours") if clock == "business" else _("hours")
 
 
 def _wait(
@@ -151,9 +152,10 @@ def _wait(
     seg = "".join(f", {k} = {v}" for k, v in segment.items())
     return Outcome(
         spec=spec,
-        label=f"wait before {step} > {format_duration(threshold_s)}" + (" (business time)" if ck == "business" else ""),
-        measure=f"wait before {step} ({_hours(ck)})",
-        population=f"tickets with a measured wait before {step}{seg}",
+        label=(_("wait before {step} > {duration} (business time)") if ck == "business"
+               else _("wait before {step} > {duration}")).format(step=step, duration=format_duration(threshold_s)),
+        measure=_("wait before {step} ({hours})").format(step=step, hours=_hours(ck)),
+        population=_("tickets with a measured wait before {step}").format(step=step) + seg,
         table=table,
         threshold_h=threshold_s / 3600.0,
     )
@@ -169,7 +171,7 @@ def _duration(spec: str, text: str) -> float:
 def _lead_times(log: TicketLog, cfg: Config, clock: str, semantics: Semantics | None) -> ir.Table:
     """``case_id, value_h``: lead time in calendar hours (case table) or business hours."""
     if clock == "business":
-        calendar, iv, _ = _calendar(log, cfg, semantics)
+        calendar, iv, _sem = _calendar(log, cfg, semantics)
         m = milestone_cases(log, iv, calendar, "case start", "case end")
         return m.select(CASE, value_h=m.dur_bs.cast("float64") / 3600.0)
     c = case_table(log)
@@ -187,15 +189,15 @@ def _lead_time(
         if not 0 < q < 1:
             raise OutcomeError(spec, "a percentile is between p1 and p99")
         threshold_h = float(lt.aggregate(q=lt.value_h.quantile(q)).to_pandas().iloc[0]["q"])
-        label = f"lead time > P{p.group(1)} ({format_duration(threshold_h * 3600)})"
+        label = _("lead time > P{p} ({duration})").format(p=p.group(1), duration=format_duration(threshold_h * 3600))
     else:
         threshold_h = _duration(spec, limit) / 3600.0
-        label = f"lead time > {format_duration(threshold_h * 3600)}"
+        label = _("lead time > {duration}").format(duration=format_duration(threshold_h * 3600))
     return Outcome(
         spec=spec,
-        label=label + (" (business time)" if ck == "business" else ""),
-        measure=f"lead time ({_hours(ck)})",
-        population="all tickets",
+        label=_("{outcome} (business time)").format(outcome=label) if ck == "business" else label,
+        measure=_("lead time ({hours})").format(hours=_hours(ck)),
+        population=_("all tickets"),
         table=lt.select(CASE, y=lt.value_h > threshold_h, value_h=lt.value_h),
         threshold_h=threshold_h,
     )
@@ -210,16 +212,17 @@ def _milestone(
         raise OutcomeError(spec, f"no milestone target named {name!r} (targets.milestones: {names})")
     ck = clock or ms.clock
     suf = "bs" if ck == "business" else "s"
-    calendar, iv, _ = _calendar(log, cfg, semantics)
+    calendar, iv, _sem = _calendar(log, cfg, semantics)
     m = milestone_cases(log, iv, calendar, ms.start, ms.end, segment=ms.segment, key=spec)
     m = m.filter(m.t_b.notnull())
     v = m[f"dur_{suf}"] - m[f"paused_{suf}"] if ms.exclude_sla_pause else m[f"dur_{suf}"]
     within = ms.within.total_seconds()
     return Outcome(
         spec=spec,
-        label=f"milestone '{name}' missed ({ms.start} → {ms.end} > {format_duration(within)})",
+        label=_("milestone '{name}' missed ({start} → {end} > {duration})").format(
+            name=name, start=ms.start, end=ms.end, duration=format_duration(within)),
         measure=f"{ms.start} → {ms.end} ({_hours(ck)})",
-        population=f"tickets reaching {ms.end}",
+        population=_("tickets reaching {step}").format(step=ms.end),
         table=m.select(CASE, y=v > within, value_h=v.cast("float64") / 3600.0),
         threshold_h=within / 3600.0,
     )
@@ -227,15 +230,15 @@ def _milestone(
 
 def _flag(log: TicketLog, cfg: Config, spec: str) -> Outcome:
     lt = _lead_times(log, cfg, "calendar", None)
-    population = "all tickets"
+    population = _("all tickets")
     if spec == "ping_pong":
         if not (log.has_team or log.has_agent):
             raise OutcomeError(spec, "the log has no team or agent column to see a ticket bounce between")
         per = ping_pong(log, "team" if log.has_team else "agent").per_case_table
-        flags, label = per.select(CASE, y=per.ping_pong), "ping-pong (back to a team it had left)"
+        flags, label = per.select(CASE, y=per.ping_pong), _("ping-pong (back to a team it had left)")
     elif spec == "rework":
         per = rework(log, cfg).per_case_table
-        flags, label = per.select(CASE, y=(per.repetitions + per.self_loops) > 0), "rework (an activity repeated)"
+        flags, label = per.select(CASE, y=(per.repetitions + per.self_loops) > 0), _("rework (an activity repeated)")
     else:
         k = kpis(log, cfg)
         if spec == "reopen" and not (k.activities.reopen and k.activities.resolution):
@@ -243,13 +246,13 @@ def _flag(log: TicketLog, cfg: Config, spec: str) -> Outcome:
         if spec == "not_fcr" and not k.activities.resolution:
             raise OutcomeError(spec, "no resolution step found; set kpis.resolution")
         per = k.per_case.filter(k.per_case.resolved)
-        population = "resolved tickets"
+        population = _("resolved tickets")
         if spec == "reopen":
-            flags, label = per.select(CASE, y=per.reopened.fill_null(False)), "reopened after resolution"
+            flags, label = per.select(CASE, y=per.reopened.fill_null(False)), _("reopened after resolution")
         else:
-            flags, label = per.select(CASE, y=~per.fcr), "not resolved at first contact"
+            flags, label = per.select(CASE, y=~per.fcr), _("not resolved at first contact")
     j = flags.join(lt, CASE)
-    return Outcome(spec=spec, label=label, measure="lead time (hours)", population=population,
+    return Outcome(spec=spec, label=label, measure=_("lead time (hours)"), population=population,
                    table=j.select(CASE, y=j.y.fill_null(False), value_h=j.value_h))  # fmt: skip
 
 
@@ -257,8 +260,8 @@ def _nonconformance(log: TicketLog, cfg: Config, spec: str, model: Any) -> Outco
     if model is None:
         raise OutcomeError(spec, "needs the to-be model (model=..., --model to_be.bpmn)")
     c = conformance(log, cfg, model=model, deviations=False, precision=False).cases
-    return Outcome(spec=spec, label="not conforming to the to-be model", measure="lead time (hours)",
-                   population="all tickets",
+    return Outcome(spec=spec, label=_("not conforming to the to-be model"), measure=_("lead time (hours)"),
+                   population=_("all tickets"),
                    table=c.select(CASE, y=~c.conforms, value_h=c.lead_time.cast("float64") / 3600.0))  # fmt: skip
 
 
@@ -273,4 +276,4 @@ def _expression(log: TicketLog, spec: str, sql: str, tickets: ir.Table | None) -
     except Exception as e:  # noqa: BLE001  (the engine's parser names the problem)
         cols = ", ".join(repr(x) for x in t.columns)
         raise OutcomeError(spec, f"not a boolean SQL expression over the ticket table ({e}); columns: {cols}") from None
-    return Outcome(spec=spec, label=sql.strip(), measure="lead time (hours)", population="all tickets", table=table)
+    return Outcome(spec=spec, label=sql.strip(), measure=_("lead time (hours)"), population=_("all tickets"), table=table)

@@ -12,13 +12,16 @@ class.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from cspm.analysis.drivers.features import shown_driver, shown_value
 from cspm.core.log import CASE
+from cspm.i18n import gettext as _
 
 __all__ = ["Rule", "TreeRules", "combinations", "grow_tree"]
 
@@ -33,8 +36,10 @@ class Rule:
     rate: float
 
     def text(self, overall: float) -> str:
-        cond = " and ".join(f"{d} {op} {v}" for d, op, v in self.conditions) or "all tickets"
-        return f"{cond} → {self.rate:.0%} vs {overall:.0%} overall, {self.tickets:,} tickets"
+        parts = [f"{shown_driver(d)} {op} {shown_value(v)}" for d, op, v in self.conditions]
+        cond = functools.reduce(lambda a, b: _("{left} and {right}").format(left=a, right=b), parts) if parts else _("all tickets")
+        return _("{conditions} → {rate} vs {overall} overall, {tickets} tickets").format(
+            conditions=cond, rate=f"{self.rate:.0%}", overall=f"{overall:.0%}", tickets=f"{self.tickets:,}")
 
 
 @dataclass(frozen=True)
