@@ -10,6 +10,7 @@ token-based replay, precision, alignments bounded in time and run in worker proc
 
 from __future__ import annotations
 
+import hashlib
 import math
 import multiprocessing
 import time
@@ -133,8 +134,8 @@ class ProcessModel(Result):
         # pm4py's ids are random and its sets unordered: nodes and flows go in an order given by the
         # model's structure (kind, name and the Weisfeiler-Lehman hashes of what precedes and follows),
         # so that the same model is drawn the same way in every run
-        for d in raw.nodes.values():
-            d["key"] = f"{d['kind']}:{d['name'] or ''}"
+        for d in raw.nodes.values():  # networkx hashes ASCII labels: names go in as their digest
+            d["key"] = f"{d['kind']}:{hashlib.sha1((d['name'] or '').encode('utf-8')).hexdigest()}"
         depth = min(8, max(1, raw.number_of_nodes()))
         ahead = nx.weisfeiler_lehman_subgraph_hashes(raw, node_attr="key", iterations=depth)
         behind = nx.weisfeiler_lehman_subgraph_hashes(raw.reverse(), node_attr="key", iterations=depth)
