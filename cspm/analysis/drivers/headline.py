@@ -50,8 +50,14 @@ class RootCauses(Result):
         return t[["outcome", *[c for c in t.columns if c != "outcome"]]]
 
     def findings(self) -> list[str]:
-        """Per outcome, the strongest driver (or that none was found)."""
-        return [a.findings[1] if len(a.findings) > 1 else a.findings[0] for a in self.analyses]
+        """Per outcome, which outcome it is and its strongest driver (or that none was found)."""
+        out = []
+        for a in self.analyses:
+            t = a.totals
+            out.append(_("Root causes of {outcome} — {k} of {n} {population}: {finding}").format(
+                outcome=a.outcome.label, k=f"{t['outcomes']:,}", n=f"{t['tickets']:,}", population=a.outcome.population,
+                finding=a.findings[1] if len(a.findings) > 1 else a.findings[0]))  # fmt: skip
+        return out
 
     def _summary(self) -> RootCausesSummary:
         return RootCausesSummary(outcomes=[a._summary() for a in self.analyses], notes=self.notes)
