@@ -41,6 +41,14 @@ def test_discover_report_has_the_root_causes_of_the_bottleneck_and_ping_pong(sim
     assert 'id="root-causes"' in html and "wait before Assign L2" in html and "ping-pong" in html
     assert any(f in out.findings() for f in rc.findings())
     assert rc.summary()["outcomes"][0]["outcome"] == "breach:Assign L2"
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text("utf-8"))
+    entries = summary["root_causes"]
+    assert [e["outcome"] for e in entries] == ["breach:Assign L2", "ping_pong"]
+    assert [e["finding"] for e in entries] == rc.findings()
+    pp = rc.analyses[1]
+    assert (entries[1]["tickets"], entries[1]["outcomes"]) == (pp.totals["tickets"], pp.totals["outcomes"])
+    sig = pp.table()[pp.table()["significant"]].head(3)
+    assert [(d["driver"], d["value"]) for d in entries[1]["top"]] == list(zip(sig["driver"], sig["value"], strict=True))
 
 
 def test_root_cause_lines_name_their_outcome_and_population(sim) -> None:
