@@ -39,13 +39,13 @@ _HEADINGS = (N_("driver"), N_("value"), N_("tickets"), N_("rate"), N_("rest"), N
 def drivers(
     log: LogArg,
     read: LogReader,
-    outcome: Annotated[str | None, typer.Option("--outcome", help="breach:STEP, wait:STEP>4h, lead_time>30d, "
-                                                "lead_time>p90, milestone:NAME, ping_pong, reopen, rework or not_fcr.")] = None,
-    segment: Annotated[str | None, typer.Option("--segment", help="Compare the KPIs and waits per value of this "
-                                                "column instead (e.g. channel).")] = None,
-    candidate: Annotated[list[str] | None, typer.Option("--driver", help="Test only this driver (repeatable).")] = None,
-    min_support: Annotated[int, typer.Option("--min-support", min=1, help="Fewest tickets per value.")] = 20,
-    html: Annotated[Path | None, typer.Option("--html", help="Also write the section to this HTML file.")] = None,
+    outcome: Annotated[str | None, typer.Option("--outcome", help=N_("breach:STEP, wait:STEP>4h, lead_time>30d, "
+                                                "lead_time>p90, milestone:NAME, ping_pong, reopen, rework or not_fcr."))] = None,
+    segment: Annotated[str | None, typer.Option("--segment", help=N_("Compare the KPIs and waits per value of this "
+                                                "column instead (e.g. channel)."))] = None,
+    candidate: Annotated[list[str] | None, typer.Option("--driver", help=N_("Test only this driver (repeatable)."))] = None,
+    min_support: Annotated[int, typer.Option("--min-support", min=1, help=N_("Fewest tickets per value."))] = 20,
+    html: Annotated[Path | None, typer.Option("--html", help=N_("Also write the section to this HTML file."))] = None,
     config: ConfigOpt = None,
     format: FormatOpt = OutputFormat.table,
 ) -> None:

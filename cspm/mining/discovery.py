@@ -160,7 +160,7 @@ class Discovery(Result):
         """
         if miner not in MINERS:
             supported = ", ".join(repr(m) for m in MINERS)
-            raise CspmError(f"unknown process-model miner {miner!r}; the supported miners are {supported}.")
+            raise CspmError(_("unknown process-model miner {miner!r}; the supported miners are {supported}.").format(miner=miner, supported=supported))
         if miner == "heuristics":
             d = self.dfg
             return _pm4py.heuristics_model(d.counts(), self.activities.counts(), d.start_activities, d.end_activities)

@@ -199,7 +199,7 @@ def drivers(
     if candidates is not None:
         usable = tuple(d for d in usable if any(d == c or d.startswith(f"{c} (") for c in candidates))
         if not usable:
-            raise OutcomeError(outcome, f"none of the candidate drivers {candidates} exists; drivers: {', '.join(feats.drivers)}")
+            raise OutcomeError(outcome, _("none of the candidate drivers {candidates} exists; drivers: {names}").format(candidates=candidates, names=', '.join(feats.drivers)))
     long = long_features(Features(feats.table, usable, feats.kinds))
     ranked, totals = rank_values(long, out.table, alpha=alpha, hourly_rate=cfg.costs.hourly_rate,
                                  bootstrap=bootstrap, seed=seed)  # fmt: skip
