@@ -70,7 +70,8 @@ def drivers(
     if format is OutputFormat.json:
         print_json(result.summary())
         return
-    console.print(f"[bold]{esc(_('Root causes'))}[/bold] — {esc(log.name)}: {esc(result.outcome.label)}", highlight=False)
+    title = _("Root causes")
+    console.print(f"[bold]{esc(title)}[/bold] — {esc(log.name)}: {esc(result.outcome.label)}", highlight=False)
     for line in [*result.findings, *result.caveats]:
         console.print(f"• {line}", soft_wrap=True, highlight=False, markup=False)
     table = Table(title=_("Strongest drivers"), header_style="bold")

@@ -76,7 +76,8 @@ def handoffs(
         print_json(analysis.summary())
         return
     heading = _("{log} ({level} level)").format(log=log.name, level=fmt_term(level.value))
-    console.print(f"[bold]{esc(_('Handoffs and loops'))}[/bold] — {esc(heading)}", highlight=False)
+    title = _("Handoffs and loops")
+    console.print(f"[bold]{esc(title)}[/bold] — {esc(heading)}", highlight=False)
     for finding in analysis.findings():
         console.print(plain(f"• {finding}"), soft_wrap=True, highlight=False)
     busiest = analysis.handoffs.busiest(5)

@@ -71,9 +71,12 @@ def _print_quality(quality: DataQuality, log: Path, shown: list[dict[str, Any]],
         table.add_row(plain(figure), plain(value))
     console.print(table)
     roles = ", ".join(f"{k} = {v!r}" for k, v in quality.roles.items() if v and k != "detected")
-    console.print(f"[dim]{esc(_('columns: {roles}').format(roles=roles))}[/dim]", soft_wrap=True)
+    line = _("columns: {roles}").format(roles=roles)
+    console.print(f"[dim]{esc(line)}[/dim]", soft_wrap=True)
     for warning in quality.warnings:
-        console.print(f"[yellow]{esc(_('warning:'))}[/yellow] {esc(warning)}", soft_wrap=True)
+        prefix = _("warning:")
+        gap = "" if prefix.endswith("：") else " "
+        console.print(f"[yellow]{esc(prefix)}[/yellow]{gap}{esc(warning)}", soft_wrap=True)
     if shown:
         console.print(_rejects_table(shown, quality.rows_rejected))
     omitted = quality.rows_rejected - len(shown)

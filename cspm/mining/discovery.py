@@ -196,7 +196,7 @@ class Discovery(Result):
             ("first event", ov.first_event, "UTC"), ("last event", ov.last_event, "UTC"),
         ]  # fmt: skip
         frame = pd.DataFrame(rows, columns=["figure", "value", "unit"]).astype({"value": object})
-        return [Sheet("Overview", frame, row_unit=("value", "unit"), note=f"Source: {self.source}")]
+        return [Sheet("Overview", frame, row_unit=("value", "unit"), note=_("Source: {source}").format(source=self.source))]
 
     def section_context(self) -> dict[str, Any]:
         ov = self._overview()
