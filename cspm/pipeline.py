@@ -258,8 +258,8 @@ def check_output_folder(out: str | Path) -> Path:
     blocking = next((p for p in (out, *out.parents) if p.exists()), None)
     if blocking is not None and not blocking.is_dir():
         where = "is a file" if blocking == out else f"is inside {blocking}, which is a file"
-        raise InputError(f"the output folder {where}, not a folder.", path=out,
-                         expected="a folder for the outputs (created when missing)")  # fmt: skip
+        raise InputError(_("the output folder {where}, not a folder.").format(where=where), path=out,
+                         expected=_("a folder for the outputs (created when missing)"))  # fmt: skip
     return out
 
 
@@ -320,7 +320,7 @@ def write_discovery(
     step(_("discovering edges, activities and variants"))
     d = discover(log)
     if d.events == 0:
-        raise InputError("no events left to discover (after filtering)", path=log.source)
+        raise InputError(_("no events left to discover (after filtering)"), path=log.source)
 
     step(_("checking targets"))
     target_section, warn_steps, warn_edges, target_notes = target_breaches(log, config)

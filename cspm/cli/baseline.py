@@ -11,6 +11,7 @@ from cspm.analysis.compare import baseline
 from cspm.cli import _app as ui
 from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat, app, reads_log
 from cspm.config import as_config
+from cspm.i18n import N_
 
 
 @app.command("baseline")
@@ -18,7 +19,7 @@ from cspm.config import as_config
 def baseline_command(
     log: LogArg,
     read: LogReader,
-    save: Annotated[Path, typer.Option("--save", help="The baseline file to write (JSON).")],
+    save: Annotated[Path, typer.Option("--save", help=N_("The baseline file to write (JSON)."))],
     config: ConfigOpt = None,
     format: FormatOpt = OutputFormat.table,
 ) -> None:

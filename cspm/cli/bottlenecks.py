@@ -24,6 +24,7 @@ from cspm.cli._app import (
     reads_log,
 )
 from cspm.config import as_config
+from cspm.i18n import N_
 from cspm.i18n import gettext as _
 from cspm.render.formats import fmt_term
 
@@ -47,10 +48,10 @@ def bottlenecks(
     config: ConfigOpt = None,
     clock: Annotated[
         ClockChoice | None,
-        typer.Option("--clock", help="Evaluate every target in business or calendar time (default: each target's own)."),
+        typer.Option("--clock", help=N_("Evaluate every target in business or calendar time (default: each target's own).")),
     ] = None,
     semantics: Annotated[
-        SemanticsChoice | None, typer.Option("--semantics", help="What timestamps mean (default: config, else detected).")
+        SemanticsChoice | None, typer.Option("--semantics", help=N_("What timestamps mean (default: config, else detected)."))
     ] = None,
     format: FormatOpt = OutputFormat.table,
 ) -> None:

@@ -26,16 +26,16 @@ _HEADINGS = (N_("driver"), N_("value"), N_("tickets"), N_("rate"), N_("rest"), N
 def drivers(
     log: LogArg,
     read: LogReader,
-    outcome: Annotated[str | None, typer.Option("--outcome", help="breach:STEP, wait:STEP>4h, lead_time>30d, "
-                                                "lead_time>p90, milestone:NAME, ping_pong, reopen, rework or not_fcr.")] = None,
-    segment: Annotated[str | None, typer.Option("--segment", help="Compare the KPIs and waits per value of this "
-                                                "column instead (e.g. channel).")] = None,
-    candidate: Annotated[list[str] | None, typer.Option("--driver", help="Test only this driver (repeatable).")] = None,
-    all_drivers: Annotated[bool, typer.Option("--all-drivers", help="Also test the course of each ticket (most "
+    outcome: Annotated[str | None, typer.Option("--outcome", help=N_("breach:STEP, wait:STEP>4h, lead_time>30d, "
+                                                "lead_time>p90, milestone:NAME, ping_pong, reopen, rework or not_fcr."))] = None,
+    segment: Annotated[str | None, typer.Option("--segment", help=N_("Compare the KPIs and waits per value of this "
+                                                "column instead (e.g. channel)."))] = None,
+    candidate: Annotated[list[str] | None, typer.Option("--driver", help=N_("Test only this driver (repeatable)."))] = None,
+    all_drivers: Annotated[bool, typer.Option("--all-drivers", help=N_("Also test the course of each ticket (most "
                                               "frequent values, variant, handoffs, steps occurred), which is often a "
-                                              "consequence of the outcome rather than its driver.")] = False,
-    min_support: Annotated[int, typer.Option("--min-support", min=1, help="Fewest tickets per value.")] = 20,
-    html: Annotated[Path | None, typer.Option("--html", help="Also write the section to this HTML file.")] = None,
+                                              "consequence of the outcome rather than its driver."))] = False,
+    min_support: Annotated[int, typer.Option("--min-support", min=1, help=N_("Fewest tickets per value."))] = 20,
+    html: Annotated[Path | None, typer.Option("--html", help=N_("Also write the section to this HTML file."))] = None,
     config: ConfigOpt = None,
     format: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -61,7 +61,8 @@ def drivers(
     if format is OutputFormat.json:
         ui.print_json(result.summary())
         return
-    ui.console.print(f"[bold]{ui.esc(_('Root causes'))}[/bold] — {ui.esc(log.name)}: {ui.esc(result.outcome.label)}", highlight=False)
+    title = _("Root causes")
+    ui.console.print(f"[bold]{ui.esc(title)}[/bold] — {ui.esc(log.name)}: {ui.esc(result.outcome.label)}", highlight=False)
     for line in [*result.findings, *result.caveats]:
         ui.console.print(f"• {line}", soft_wrap=True, highlight=False, markup=False)
     table = Table(title=_("Strongest drivers"), header_style="bold")

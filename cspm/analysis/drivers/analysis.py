@@ -218,7 +218,7 @@ def drivers(
     if candidates is not None:
         usable = tuple(d for d in usable if any(d == c or d.startswith(f"{c} (") for c in candidates))
         if not usable:
-            raise OutcomeError(outcome, f"none of the candidate drivers {candidates} exists; drivers: {', '.join(feats.drivers)}")
+            raise OutcomeError(outcome, _("none of the candidate drivers {candidates} exists; drivers: {names}").format(candidates=candidates, names=', '.join(feats.drivers)))
     long = long_features(Features(feats.table, usable, feats.kinds))
     ranked, totals = rank_values(long, out.table, alpha=alpha, hour_cost=cfg.costs.waiting_hour_cost, by_hours=out.by_hours,
                                  bootstrap=bootstrap, seed=seed)  # fmt: skip

@@ -73,7 +73,7 @@ class OutcomeError(CspmError):
 
     def __init__(self, spec: str, problem: str) -> None:
         self.spec = spec
-        super().__init__(f"outcome {spec!r}: {problem}")
+        super().__init__(_("outcome {spec!r}: {problem}").format(spec=spec, problem=problem))
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ def outcome(
         return _milestone(log, cfg, text, m.group(1).strip(), clock, semantics)
     if text in HEADLINE_OUTCOMES:
         return _flag(log, cfg, text)
-    raise OutcomeError(spec, f"not an outcome; expected one of {_FORMS}")
+    raise OutcomeError(spec, _("not an outcome; expected one of {forms}").format(forms=_FORMS))
 
 
 def _calendar(log: TicketLog, cfg: Config, semantics: Semantics | None) -> tuple[BusinessCalendar, ir.Table, Semantics]:
@@ -137,18 +137,18 @@ def _wait(
     clock: Clock | None, semantics: Semantics | None,
 ) -> Outcome:  # fmt: skip
     if step not in activities(log):
-        raise OutcomeError(spec, f"the log has no step {step!r}; steps: {', '.join(activities(log))}")
+        raise OutcomeError(spec, _("the log has no step {step!r}; steps: {names}").format(step=step, names=', '.join(activities(log))))
     segment: dict[str, str] = {}
     if kind == "breach":
         if limit is not None:
-            raise OutcomeError(spec, "breach: takes the configured target; write wait:STEP>4h for a threshold")
+            raise OutcomeError(spec, _("breach: takes the configured target; write wait:STEP>4h for a threshold"))
         target = next((t for t in cfg.targets.steps if t.step == step and t.max_wait is not None), None)
         if target is None:
-            raise OutcomeError(spec, f"no step target with max_wait for {step!r} in the config (targets.steps)")
+            raise OutcomeError(spec, _("no step target with max_wait for {step!r} in the config (targets.steps)").format(step=step))
         threshold_s, ck, segment = target.max_wait.total_seconds(), clock or target.clock, dict(target.segment)
     else:
         if limit is None:
-            raise OutcomeError(spec, "give a threshold, e.g. wait:STEP>4h")
+            raise OutcomeError(spec, _("give a threshold, e.g. wait:STEP>4h"))
         threshold_s, ck = _duration(spec, limit), clock or "calendar"
     calendar, iv, sem = _calendar(log, cfg, semantics)
     suf = "bs" if ck == "business" else "s"
@@ -194,7 +194,7 @@ def _lead_time(
     if p:
         q = float(p.group(1)) / 100.0
         if not 0 < q < 1:
-            raise OutcomeError(spec, "a percentile is between p1 and p99")
+            raise OutcomeError(spec, _("a percentile is between p1 and p99"))
         threshold_h = float(lt.aggregate(q=lt.value_h.quantile(q)).to_pandas().iloc[0]["q"])
         label = _("lead time > P{p} ({duration})").format(p=p.group(1), duration=format_duration(threshold_h * 3600))
     else:
@@ -216,7 +216,7 @@ def _milestone(
     ms = next((m for m in cfg.targets.milestones if m.name == name), None)
     if ms is None:
         names = ", ".join(repr(m.name) for m in cfg.targets.milestones) or "none configured"
-        raise OutcomeError(spec, f"no milestone target named {name!r} (targets.milestones: {names})")
+        raise OutcomeError(spec, _("no milestone target named {name!r} (targets.milestones: {names})").format(name=name, names=names))
     ck = clock or ms.clock
     suf = "bs" if ck == "business" else "s"
     calendar, iv, _sem = _calendar(log, cfg, semantics)
@@ -240,7 +240,7 @@ def _flag(log: TicketLog, cfg: Config, spec: str) -> Outcome:
     population = _("all tickets")
     if spec == "ping_pong":
         if not (log.has_team or log.has_agent):
-            raise OutcomeError(spec, "the log has no team or agent column to see a ticket bounce between")
+            raise OutcomeError(spec, _("the log has no team or agent column to see a ticket bounce between"))
         who = TEAM if log.has_team else AGENT
         table = log.derived.get("driver_ping_pong", who, lambda: _ping_pong(log, who, lt))
         return Outcome(spec=spec, label=_("ping-pong (back to a team it had left)"), measure=_("lead time (hours)"),
@@ -251,9 +251,9 @@ def _flag(log: TicketLog, cfg: Config, spec: str) -> Outcome:
     else:
         k = kpis(log, cfg)
         if spec == "reopen" and not (k.activities.reopen and k.activities.resolution):
-            raise OutcomeError(spec, "no reopen or resolution step found; set kpis.reopen and kpis.resolution")
+            raise OutcomeError(spec, _("no reopen or resolution step found; set kpis.reopen and kpis.resolution"))
         if spec == "not_fcr" and not k.activities.resolution:
-            raise OutcomeError(spec, "no resolution step found; set kpis.resolution")
+            raise OutcomeError(spec, _("no resolution step found; set kpis.resolution"))
         per = k.per_case.filter(k.per_case.resolved)
         population = _("resolved tickets")
         if spec == "reopen":
@@ -279,7 +279,7 @@ def _ping_pong(log: TicketLog, who: str, lead_times: ir.Table) -> ir.Table:
 
 def _nonconformance(log: TicketLog, cfg: Config, spec: str, model: Any) -> Outcome:
     if model is None:
-        raise OutcomeError(spec, "needs the to-be model (model=..., --model to_be.bpmn)")
+        raise OutcomeError(spec, _("needs the to-be model (model=..., --model to_be.bpmn)"))
     c = conformance(log, cfg, model=model, deviations=False, precision=False).cases
     return Outcome(spec=spec, label=_("not conforming to the to-be model"), measure=_("lead time (hours)"),
                    population=_("all tickets"),
@@ -297,6 +297,6 @@ def _expression(log: TicketLog, spec: str, sql: str, tickets: ir.Table | None) -
         table.limit(1).to_pyarrow()  # parse and type-check now, not in the middle of the ranking
     except Exception as e:  # noqa: BLE001  (the engine's parser names the problem)
         cols = ", ".join(repr(x) for x in t.columns)
-        raise OutcomeError(spec, f"not a boolean SQL expression over the ticket table ({e}); columns: {cols}") from None
+        raise OutcomeError(spec, _("not a boolean SQL expression over the ticket table ({e}); columns: {cols}").format(e=e, cols=cols)) from None
     return Outcome(spec=spec, label=sql.strip(), measure=_("lead time (hours)"), population=_("all tickets"), table=table,
                    by_hours=False)
