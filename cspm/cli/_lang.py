@@ -150,4 +150,3 @@ def install() -> None:
     rich_utils.rich_format_error = translated_error  # type: ignore[assignment]
     argument_type = typer.core.TyperArgument.display_type_rich
     typer.core.TyperArgument.display_type_rich = lambda self, ctx: metavar(argument_type(self, ctx))  # type: ignore[method-assign]
-

@@ -208,7 +208,7 @@ def drivers(
     cfg = as_config(config)
     check_clock(clock)
     if scope not in ("attributes", "all"):
-        raise OutcomeError(outcome, f"unknown scope {scope!r}; expected 'attributes' or 'all'")
+        raise OutcomeError(outcome, _("unknown scope {scope}; expected 'attributes' or 'all'").format(scope=repr(scope)))
     tz = cfg.calendar.timezone if cfg.calendar.timezone != "UTC" else log.timezone
     feats = feature_table(log, FeatureSettings(min_support=min_support, max_values=max_values, bins=bins, timezone=tz))
     out = _outcome(log, cfg, outcome, clock, semantics, model, feats.table)
