@@ -62,7 +62,7 @@ from cspm.analysis.intervals import (
 from cspm.analysis.value_classes import classify
 from cspm.config import Clock, Config, KpiSettings, as_config
 from cspm.core.calendar import BusinessCalendar, timestamp_span
-from cspm.core.expr import as_float, epoch_seconds, small_table
+from cspm.core.expr import as_float, as_int, epoch_seconds, small_table
 from cspm.core.log import AGENT, CASE, ROW, TEAM, TIMESTAMP, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
@@ -166,6 +166,7 @@ class ServiceKPIs(Result):
     wait_heatmap: pd.DataFrame
     per_case: ir.Table = field(repr=False)
     notes: list[str] = field(default_factory=list)  # one line per figure without data: why, and the key
+    known: dict[str, bool] = field(default_factory=dict, repr=False)  # which rate figures have data
 
     section_id: ClassVar[str] = "kpis"
     section_title: ClassVar[str] = N_("Service KPIs")
@@ -175,6 +176,15 @@ class ServiceKPIs(Result):
         """Per case: steps, handoffs, first response / resolution / closure hours, FCR, reopen (pandas)."""
         t = self.per_case.order_by(CASE)
         return (t.limit(limit) if limit else t).to_pandas()
+
+    def figures_by(self, groups: ir.Table, by: str) -> dict[str, KpiFigures]:
+        """The figures per group of tickets (``groups``: one row per case, its group in column ``by``),
+        on the engine; the step-curve slope is left out (None)."""
+        j = self.per_case.join(groups.select(CASE, by), CASE)
+        f = self.figures
+        frame = j.group_by(by).aggregate(**_figure_aggs(j, f.response_target_h, f.close_within_h)).to_pandas()
+        return {str(r[by]): _figures(r, f.response_target_h, f.close_within_h, self.known, None)
+                for _i, r in frame.iterrows()}  # fmt: skip
 
     def table(self) -> pd.DataFrame:
         """The figures as a two-column table (kpi, value)."""
@@ -357,6 +367,40 @@ def kpis(
 
     rt = ks.response_target.total_seconds() / 3600.0
     cw_h = ks.close_within.total_seconds() / 3600.0
+    a = per.aggregate(**_figure_aggs(per, rt, cw_h)).to_pandas().iloc[0]
+    curve = per.group_by("steps").aggregate(
+        cases=per.count(),
+        median_resolution_h=per.resolution_h.median(),
+        resolution_rate=per.resolved.cast("float64").mean(),
+        reopen_rate=per.reopened.cast("float64").mean(),
+    ).order_by("steps").to_pandas()
+    for c in ("median_resolution_h", "resolution_rate", "reopen_rate"):
+        curve[c] = curve[c].astype(float)
+    if not acts["resolution"]:  # no resolution step: rates unknown, not 0
+        curve["resolution_rate"] = np.nan
+    known = {"resolution": bool(acts["resolution"]), "closure": bool(acts["closure"]),
+             "fcr": bool(breakers or team_change), "reopen": bool(acts["reopen"])}  # fmt: skip
+    figures = _figures(a, rt, cw_h, known, _extra_step(curve))
+    arrivals, waits = _heatmaps(iv, calendar, suf)
+    notes = _missing_notes(log, acts, who, team_change, absent)
+    return ServiceKPIs(clock, KpiActivities(**acts), figures, curve, arrivals, waits, per, notes, known)
+
+
+def service_kpis(
+    log: TicketLog,
+    config: Config | str | Path | None = None,
+    *,
+    clock: Clock | None = None,
+    semantics: Semantics | None = None,
+) -> ServiceKPIs:
+    """Deprecated alias of :func:`kpis` (``cspm.kpis``)."""
+    warnings.warn("cspm.service_kpis is deprecated; use cspm.kpis(log, config, clock=..., semantics=...)",
+                  DeprecationWarning, stacklevel=2)  # fmt: skip
+    return kpis(log, config, clock=clock, semantics=semantics)
+
+
+def _figure_aggs(per: ir.Table, rt: float, cw_h: float) -> dict[str, Any]:
+    """The aggregations of the per-case table behind :class:`KpiFigures` (grouped or not)."""
     agg = {
         "cases": per.count(),
         "fr_n": per.first_response_h.count(),
@@ -376,25 +420,19 @@ def kpis(
     }
     if "customer_returned" in per.columns:
         agg["returned_n"] = per.customer_returned.fill_null(False).cast("int64").sum()
-    a = per.aggregate(**agg).to_pandas().iloc[0]
+    return agg
+
+
+def _figures(a: Any, rt: float, cw_h: float, known: dict[str, bool], extra_step: float | None) -> KpiFigures:
+    """:class:`KpiFigures` from one row of :func:`_figure_aggs`; ``known`` says which figures have data."""
     n = int(a["cases"])
-    res_n = int(a["res_n"])
-    fr_n = int(a["fr_n"])
+    res_n = as_int(a["res_n"])
+    fr_n = as_int(a["fr_n"])
 
     def ratio(x: Any, d: int) -> float | None:
         return float(x) / d if d else None
 
-    curve = per.group_by("steps").aggregate(
-        cases=per.count(),
-        median_resolution_h=per.resolution_h.median(),
-        resolution_rate=per.resolved.cast("float64").mean(),
-        reopen_rate=per.reopened.cast("float64").mean(),
-    ).order_by("steps").to_pandas()
-    for c in ("median_resolution_h", "resolution_rate", "reopen_rate"):
-        curve[c] = curve[c].astype(float)
-    if not acts["resolution"]:  # no resolution step: rates unknown, not 0
-        curve["resolution_rate"] = np.nan
-    figures = KpiFigures(
+    return KpiFigures(
         cases=n,
         first_response_median_h=as_float(a["fr_med"]),
         first_response_p85_h=as_float(a["fr_p85"]),
@@ -402,34 +440,18 @@ def kpis(
         responded_within_target=ratio(a["fr_ok"], fr_n),
         resolution_median_h=as_float(a["res_med"]),
         resolution_p90_h=as_float(a["res_p90"]),
-        resolution_rate=ratio(res_n, n) if acts["resolution"] else None,
+        resolution_rate=ratio(res_n, n) if known["resolution"] else None,
         close_within_h=cw_h,
-        closed_within=ratio(a["closed_ok"], n) if acts["closure"] else None,
-        fcr_rate=ratio(a["fcr_n"], res_n) if breakers or team_change else None,
-        reopen_rate=ratio(a["reopen_n"], res_n) if acts["reopen"] else None,
+        closed_within=ratio(a["closed_ok"], n) if known["closure"] else None,
+        fcr_rate=ratio(a["fcr_n"], res_n) if known["fcr"] else None,
+        reopen_rate=ratio(a["reopen_n"], res_n) if known["reopen"] else None,
         customer_return_rate=ratio(a["returned_n"], n) if "returned_n" in a else None,
         steps_mean=as_float(a["steps_mean"]),
         steps_median=as_float(a["steps_median"]),
         handoffs_mean=as_float(a["handoffs_mean"]),
         handoffs_median=as_float(a["handoffs_median"]),
-        extra_step_resolution_h=_extra_step(curve),
+        extra_step_resolution_h=extra_step,
     )
-    arrivals, waits = _heatmaps(iv, calendar, suf)
-    notes = _missing_notes(log, acts, who, team_change, absent)
-    return ServiceKPIs(clock, KpiActivities(**acts), figures, curve, arrivals, waits, per, notes)
-
-
-def service_kpis(
-    log: TicketLog,
-    config: Config | str | Path | None = None,
-    *,
-    clock: Clock | None = None,
-    semantics: Semantics | None = None,
-) -> ServiceKPIs:
-    """Deprecated alias of :func:`kpis` (``cspm.kpis``)."""
-    warnings.warn("cspm.service_kpis is deprecated; use cspm.kpis(log, config, clock=..., semantics=...)",
-                  DeprecationWarning, stacklevel=2)  # fmt: skip
-    return kpis(log, config, clock=clock, semantics=semantics)
 
 
 def _missing_notes(log: TicketLog, acts: dict[str, list[str]], who: str | None, team_change: bool,

@@ -453,16 +453,33 @@ _TARGET_COLUMNS = [
 
 
 def _attainment(table: ir.Table, value: str, target_s: float, required: float) -> dict[str, Any]:
+    agg = table.aggregate(**_attainment_aggs(table, value, target_s, required)).to_pandas().iloc[0]
+    return _attained(agg, target_s, required)
+
+
+def _attainment_by(
+    table: ir.Table, value: str, target_s: float, required: float, groups: ir.Table, by: str
+) -> dict[str, dict[str, Any]]:
+    """:func:`_attainment` per group of tickets (``groups``: case → its group in column ``by``)."""
+    j = table.join(groups.select(CASE, by), CASE)
+    frame = j.group_by(by).aggregate(**_attainment_aggs(j, value, target_s, required)).to_pandas()
+    return {str(r[by]): _attained(r, target_s, required) for _i, r in frame.iterrows()}
+
+
+def _attainment_aggs(table: ir.Table, value: str, target_s: float, required: float) -> dict[str, ir.Scalar]:
     x = table[value]
     over = x > target_s
-    agg = table.aggregate(
+    return dict(
         n=x.count(),
         ok=(x <= target_s).cast("int64").sum(),
         level=x.quantile(required),
         excess=ibis.greatest(x - target_s, 0).sum().cast("float64"),
         breaching_events=over.cast("int64").sum(),
         breaching_cases=table[CASE].nunique(where=over),
-    ).to_pandas().iloc[0]
+    )
+
+
+def _attained(agg: Any, target_s: float, required: float) -> dict[str, Any]:
     n = int(agg["n"])
     level = float(agg["level"]) / 3600.0 if n else float("nan")
     ok = _num0(agg["ok"])
@@ -496,19 +513,7 @@ def _evaluate_targets(
     for i, st in enumerate(cfg.targets.steps):
         key = f"targets.steps.{i}"
         ck = clock or st.clock
-        suf = _CLOCK_SUFFIX[ck]
-        measures = []
-        if st.max_wait is not None:
-            if semantics == "start_complete":
-                measures.append(("wait", f"wait_{suf}", "paused", ("edge_from", "edge_to"), st.max_wait))
-            else:
-                measures.append(("wait", f"before_{suf}", "before_paused", ("prev_activity", ACTIVITY), st.max_wait))
-        if st.max_time_in_status is not None:
-            measures.append(("time_in_status", f"after_{suf}", "after_paused", (ACTIVITY, "next_activity"),
-                             st.max_time_in_status))  # fmt: skip
-        sel = iv.filter((iv[ACTIVITY] == st.step) & segment_filter(iv, st.segment, key))
-        for measure, col, paused_col, (ef, et), limit in measures:
-            t = sel.filter(sel[col].notnull() & ~sel[paused_col])
+        for measure, col, (ef, et), limit, t in _step_measures(iv, st, semantics, ck, key):
             target_s = limit.total_seconds()
             res = _attainment(t, col, target_s, st.attainment)
             rows.append({
@@ -547,6 +552,73 @@ def _evaluate_targets(
         else pd.DataFrame(columns=["step", "edge_from", "edge_to", "n", "excess_h", "attained", "required"])
     )
     return targets, edges
+
+
+def _step_measures(iv: ir.Table, st: Any, semantics: str, ck: str, key: str) -> list[tuple[Any, ...]]:
+    """A step target's measures: (measure, value column, edge columns, limit, the measured intervals)."""
+    suf = _CLOCK_SUFFIX[ck]
+    measures = []
+    if st.max_wait is not None:
+        if semantics == "start_complete":
+            measures.append(("wait", f"wait_{suf}", "paused", ("edge_from", "edge_to"), st.max_wait))
+        else:
+            measures.append(("wait", f"before_{suf}", "before_paused", ("prev_activity", ACTIVITY), st.max_wait))
+    if st.max_time_in_status is not None:
+        measures.append(("time_in_status", f"after_{suf}", "after_paused", (ACTIVITY, "next_activity"),
+                         st.max_time_in_status))  # fmt: skip
+    sel = iv.filter((iv[ACTIVITY] == st.step) & segment_filter(iv, st.segment, key))
+    return [(m, col, edge, limit, sel.filter(sel[col].notnull() & ~sel[paused]))
+            for m, col, paused, edge, limit in measures]  # fmt: skip
+
+
+def targets_by_group(
+    log: TicketLog,
+    config: Config | str | Path | None,
+    groups: ir.Table,
+    by: str,
+    *,
+    clock: Clock | None = None,
+    semantics: Semantics | None = None,
+) -> pd.DataFrame:
+    """The targets table (as :attr:`WaitingAnalysis.targets`) per group of tickets, on the engine.
+
+    ``groups`` has one row per case with its group in column ``by``; the result has the column
+    ``by`` first, one row per target and group with measurements (a group without any is absent).
+    """
+    cfg = as_config(config)
+    check_clock(clock)
+    semantics = resolve_semantics(log, cfg, semantics)
+    calendar = BusinessCalendar(cfg.calendar)
+    pause = sla_pause_activities(log, cfg)
+    segments = [c for t in (*cfg.targets.steps, *cfg.targets.milestones, *cfg.targets.lead_time) for c in t.segment]
+    iv = step_intervals(log, semantics, calendar, pause, keep=segments)
+    rows: list[dict[str, Any]] = []
+    _MEASURES = {"wait": N_("wait"), "time_in_status": N_("time in status")}  # noqa: N806
+    for i, st in enumerate(cfg.targets.steps):
+        ck = clock or st.clock
+        for measure, col, _edge, limit, t in _step_measures(iv, st, semantics, ck, f"targets.steps.{i}"):
+            for g, res in _attainment_by(t, col, limit.total_seconds(), st.attainment, groups, by).items():
+                rows.append({by: g, "kind": "step", "name": st.name or f"{st.step} ({_(_MEASURES[measure])})",
+                             "step": st.step, "measure": measure, "clock": ck, "segment": _seg(st.segment), **res,
+                             "not_reached": None})  # fmt: skip
+    cases_targets = [("milestone", m.name, m.start, m.end, m.within, m.attainment, m.clock, m.exclude_sla_pause,
+                      m.segment, f"targets.milestones.{i}") for i, m in enumerate(cfg.targets.milestones)]
+    cases_targets += [("lead_time", lt.name, "case start", "case end", lt.within, lt.attainment, lt.clock, False,
+                       lt.segment, f"targets.lead_time.{i}") for i, lt in enumerate(cfg.targets.lead_time)]  # fmt: skip
+    for kind, name, start, end, within, required, ck, exclude, segment, key in cases_targets:
+        ck = clock or ck
+        suf = _CLOCK_SUFFIX[ck]
+        cases = milestone_cases(log, iv, calendar, start, end, segment=segment, key=key)
+        value = cases[f"dur_{suf}"] - cases[f"paused_{suf}"] if exclude else cases[f"dur_{suf}"]
+        cases = cases.mutate(_v=value)
+        reached = cases.filter(cases.t_b.notnull())
+        j = cases.filter(cases.t_a.notnull() & cases.t_b.isnull()).join(groups.select(CASE, by), CASE)
+        missing = j.group_by(by).aggregate(n=j.count()).to_pandas()
+        not_reached = {str(k): int(v) for k, v in zip(missing[by], missing["n"], strict=True)}
+        for g, res in _attainment_by(reached, "_v", within.total_seconds(), required, groups, by).items():
+            rows.append({by: g, "kind": kind, "name": name, "step": end, "measure": f"{start} → {end}", "clock": ck,
+                         "segment": _seg(segment), **res, "not_reached": not_reached.get(g, 0)})  # fmt: skip
+    return pd.DataFrame(rows, columns=[by, *_TARGET_COLUMNS])
 
 
 def _case_target(
