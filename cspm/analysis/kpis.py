@@ -62,7 +62,7 @@ from cspm.analysis.intervals import (
 from cspm.analysis.value_classes import classify
 from cspm.config import Clock, Config, KpiSettings, as_config
 from cspm.core.calendar import BusinessCalendar, timestamp_span
-from cspm.core.expr import as_float, as_int, epoch_seconds, small_table
+from cspm.core.expr import as_float, as_int, epoch_seconds, example_cases, small_table
 from cspm.core.log import AGENT, CASE, ROW, TEAM, TIMESTAMP, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
@@ -150,6 +150,8 @@ class KpiSummary(Record):
     figures: KpiFigures
     notes: list[str] = Field(description="one line per figure without data: what is missing and the config key")
     step_curve: list[StepCurvePoint]
+    examples: dict[str, list[str]] = Field(default_factory=dict, description="per figure up to 5 example tickets "
+                                           "behind it (see cspm.analysis.kpis.kpi_examples)")
 
 
 # ------------------------------------------------------------------------------------- result
@@ -167,6 +169,7 @@ class ServiceKPIs(Result):
     per_case: ir.Table = field(repr=False)
     notes: list[str] = field(default_factory=list)  # one line per figure without data: why, and the key
     known: dict[str, bool] = field(default_factory=dict, repr=False)  # which rate figures have data
+    examples: dict[str, list[str]] = field(default_factory=dict)  # figure → example tickets (see kpi_examples)
 
     section_id: ClassVar[str] = "kpis"
     section_title: ClassVar[str] = N_("Service KPIs")
@@ -210,6 +213,7 @@ class ServiceKPIs(Result):
             figures=self.figures,
             notes=list(self.notes),
             step_curve=StepCurvePoint.from_frame(self.step_curve),
+            examples=dict(self.examples),
         )
 
     def step_curve_svg(self) -> str:
@@ -250,7 +254,7 @@ class ServiceKPIs(Result):
             v = getattr(f, key)
             if v is None or (isinstance(v, float) and np.isnan(v)):
                 continue  # no data: the notes say why
-            rows.append((label, fmt(v)))
+            rows.append((label, fmt(v), ", ".join(self.examples.get(key, []))))
         columns = {"steps": _("steps"), "cases": _("tickets")}
         if self.activities.resolution:  # without it the other columns have no data
             columns |= {"median_resolution_h": _("median resolution"), "resolution_rate": _("resolution rate")}
@@ -383,7 +387,8 @@ def kpis(
     figures = _figures(a, rt, cw_h, known, _extra_step(curve))
     arrivals, waits = _heatmaps(iv, calendar, suf)
     notes = _missing_notes(log, acts, who, team_change, absent)
-    return ServiceKPIs(clock, KpiActivities(**acts), figures, curve, arrivals, waits, per, notes, known)
+    examples = kpi_examples(per, figures)
+    return ServiceKPIs(clock, KpiActivities(**acts), figures, curve, arrivals, waits, per, notes, known, examples)
 
 
 def service_kpis(
@@ -397,6 +402,34 @@ def service_kpis(
     warnings.warn("cspm.service_kpis is deprecated; use cspm.kpis(log, config, clock=..., semantics=...)",
                   DeprecationWarning, stacklevel=2)  # fmt: skip
     return kpis(log, config, clock=clock, semantics=semantics)
+
+
+def kpi_examples(per: ir.Table, f: KpiFigures, n: int = 5) -> dict[str, list[str]]:
+    """Per figure up to ``n`` tickets behind it, on the engine (deterministic: the largest value
+    first, ties by id): first response — the slowest responses over the target; resolution time —
+    the slowest resolutions; closed within — the tickets not closed within the target, the latest
+    closures first (never closed first); first-contact resolution — resolved tickets that are not
+    FCR; reopen rate — reopened tickets; steps and handoffs — the tickets with the most of them."""
+    out: dict[str, list[str]] = {}
+    rt, cw = f.response_target_h, f.close_within_h
+    slow = per.filter(per.first_response_h > rt)
+    out["responded_within_target"] = example_cases(slow, slow.first_response_h, n)
+    out["first_response_median_h"] = example_cases(per.filter(per.first_response_h.notnull()), per.first_response_h, n)
+    if f.resolution_rate is not None:
+        out["resolution_median_h"] = example_cases(per.filter(per.resolution_h.notnull()), per.resolution_h, n)
+        out["resolution_rate"] = example_cases(per.filter(per.resolution_h.isnull()), None, n)
+    if f.closed_within is not None:
+        late = per.filter(per.closure_h.isnull() | (per.closure_h > cw))
+        out["closed_within"] = example_cases(late, late.closure_h.fill_null(float("inf")), n)
+    if f.fcr_rate is not None:
+        out["fcr_rate"] = example_cases(per.filter(per.resolved & ~per.fcr), None, n)
+    if f.reopen_rate is not None:
+        out["reopen_rate"] = example_cases(per.filter(per.reopened.fill_null(False)), None, n)
+    out["steps_mean"] = example_cases(per, per.steps, n)
+    if f.handoffs_mean is not None:
+        h = per.filter(per.handoffs > 0)
+        out["handoffs_mean"] = example_cases(h, h.handoffs, n)
+    return {k: v for k, v in out.items() if v}
 
 
 def _figure_aggs(per: ir.Table, rt: float, cw_h: float) -> dict[str, Any]:

@@ -57,11 +57,12 @@ from cspm.analysis.intervals import (
 )
 from cspm.config import Clock, Config, as_config
 from cspm.core.calendar import BusinessCalendar
+from cspm.core.expr import example_cases
 from cspm.core.log import ACTIVITY, CASE, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.errors import ConfigError
-from cspm.i18n import N_
+from cspm.i18n import N_, sentence_gap
 from cspm.i18n import gettext as _
 from cspm.render.charts import pareto_svg
 from cspm.render.formats import fmt_h, fmt_number, fmt_pct, fmt_term, table_rows
@@ -123,6 +124,7 @@ class TargetResult(Record):
     breaching_cases: int = Field(description="tickets with a measurement over the target")
     excess_h: float = Field(description="Σ max(0, value − target) in hours")
     not_reached: int | None = Field(description="tickets that started the milestone but never reached its end")
+    examples: list[str] = Field(default_factory=list, description="up to 5 breaching tickets, the largest value over the target first")
 
 
 class RankedTarget(TargetResult):
@@ -195,10 +197,11 @@ class WaitingAnalysis(Result):
         """Waiting vs targets (one row per target), the bottleneck ranking and the waits per step;
         rows that miss their target are coloured."""
         basis = f"Clock: {self.clock}; timestamps: {self.semantics}; ranking by {self.ranking_basis}."
-        sheets = [Sheet("Bottleneck ranking", self.ranking, breach="meets" if "meets" in self.ranking else None,
+        sheets = [Sheet("Bottleneck ranking", _joined(self.ranking), breach="meets" if "meets" in self.ranking else None,
                         breach_when=False, note=basis)]  # fmt: skip
         if not self.targets.empty:
-            sheets.insert(0, Sheet("Waiting vs targets", self.targets, breach="meets", breach_when=False, note=basis))
+            sheets.insert(0, Sheet("Waiting vs targets", _joined(self.targets), breach="meets", breach_when=False,
+                                   note=basis))  # fmt: skip
         sheets.append(Sheet("Waiting per step", self.step_table(), note=basis))
         return sheets
 
@@ -245,13 +248,13 @@ class WaitingAnalysis(Result):
         fmt = {c: fmt_h for c in ("target_h", "level_h", "excess_h", "total_h", "median_h", "p85_h",
                                    "p90_h", "max_h", "mean_h", "paused_total_h", "proc_median_h")}  # fmt: skip
         fmt.update({"attained": fmt_pct, "required": fmt_pct, "ratio": lambda v: f"{fmt_number(v)}×", "clock": fmt_term,
-                    "kind": fmt_term})
+                    "kind": fmt_term, "examples": ", ".join})
         if self.ranking_basis == "excess over target":
             rank_cols = {"rank": _("#"), "name": _("target"), "step": _("step"), "clock": _("clock"),
                          "target_h": _("target"), "required": _("required"), "attained": _("attained"),
                          "level_h": _("percentile at required level"), "ratio": _("× target"),
                          "breaching_events": _("breaching events"), "breaching_cases": _("breaching cases"),
-                         "excess_h": _("excess")}  # fmt: skip
+                         "excess_h": _("excess"), "examples": _("example tickets")}  # fmt: skip
         else:
             rank_cols = {"rank": _("#"), "step": _("step"), "n": _("waits"), "median_h": _("median"),
                          "p90_h": _("P90"), "total_h": _("total waiting")}  # fmt: skip
@@ -274,7 +277,8 @@ class WaitingAnalysis(Result):
                 other,
                 {"kind": _("kind"), "name": _("target"), "clock": _("clock"), "target_h": _("target"),
                  "required": _("required"), "attained": _("attained"), "level_h": _("percentile at required level"),
-                 "ratio": _("× target"), "breaching_cases": _("breaching cases"), "not_reached": _("not reached")},
+                 "ratio": _("× target"), "breaching_cases": _("breaching cases"), "not_reached": _("not reached"),
+                 "examples": _("example tickets")},
                 fmt,
             ),  # fmt: skip
             "steps": table_rows(steps, step_cols, fmt),
@@ -293,7 +297,8 @@ class WaitingAnalysis(Result):
                 "excess hours over {waits} waits ({clock} time)."
             ).format(step=top["step"], pct=pct, wait=fmt_h(top["level_h"]), target=fmt_h(top["target_h"]),
                      ratio=fmt_number(top["ratio"]), excess=fmt_number(top["excess_h"]),
-                     waits=int(top["breaching_events"]), clock=fmt_term(top["clock"]))  # fmt: skip
+                     waits=int(top["breaching_events"]), clock=fmt_term(top["clock"])) + _example_sentence(
+                         top.get("examples"))  # fmt: skip
         return _("Longest total waiting: {step} ({hours} over {waits} waits).").format(
             step=top["step"], hours=format_hours(top["total_h"], "0.0"), waits=int(top["n"]))
 
@@ -448,7 +453,7 @@ def _edge_table(iv: ir.Table) -> pd.DataFrame:
 
 _TARGET_COLUMNS = [
     "kind", "name", "step", "measure", "clock", "segment", "target_h", "required", "n", "attained",
-    "meets", "level_h", "ratio", "breaching_events", "breaching_cases", "excess_h", "not_reached",
+    "meets", "level_h", "ratio", "breaching_events", "breaching_cases", "excess_h", "not_reached", "examples",
 ]  # fmt: skip
 
 
@@ -516,10 +521,11 @@ def _evaluate_targets(
         for measure, col, (ef, et), limit, t in _step_measures(iv, st, semantics, ck, key):
             target_s = limit.total_seconds()
             res = _attainment(t, col, target_s, st.attainment)
+            over = t.filter(t[col] > target_s)
             rows.append({
                 "kind": "step", "name": st.name or f"{st.step} ({_(_MEASURES[measure])})",
                 "step": st.step, "measure": measure, "clock": ck, "segment": _seg(st.segment), **res,
-                "not_reached": None,
+                "not_reached": None, "examples": example_cases(over, over[col]),
             })  # fmt: skip
             if res["meets"] is False:
                 e = t.mutate(_ef=t[ef], _et=t[et])
@@ -600,7 +606,7 @@ def targets_by_group(
             for g, res in _attainment_by(t, col, limit.total_seconds(), st.attainment, groups, by).items():
                 rows.append({by: g, "kind": "step", "name": st.name or f"{st.step} ({_(_MEASURES[measure])})",
                              "step": st.step, "measure": measure, "clock": ck, "segment": _seg(st.segment), **res,
-                             "not_reached": None})  # fmt: skip
+                             "not_reached": None, "examples": []})  # fmt: skip
     cases_targets = [("milestone", m.name, m.start, m.end, m.within, m.attainment, m.clock, m.exclude_sla_pause,
                       m.segment, f"targets.milestones.{i}") for i, m in enumerate(cfg.targets.milestones)]
     cases_targets += [("lead_time", lt.name, "case start", "case end", lt.within, lt.attainment, lt.clock, False,
@@ -617,7 +623,8 @@ def targets_by_group(
         not_reached = {str(k): int(v) for k, v in zip(missing[by], missing["n"], strict=True)}
         for g, res in _attainment_by(reached, "_v", within.total_seconds(), required, groups, by).items():
             rows.append({by: g, "kind": kind, "name": name, "step": end, "measure": f"{start} → {end}", "clock": ck,
-                         "segment": _seg(segment), **res, "not_reached": not_reached.get(g, 0)})  # fmt: skip
+                         "segment": _seg(segment), **res, "not_reached": not_reached.get(g, 0),
+                         "examples": []})  # fmt: skip
     return pd.DataFrame(rows, columns=[by, *_TARGET_COLUMNS])
 
 
@@ -632,10 +639,23 @@ def _case_target(
     reached = cases.filter(cases.t_b.notnull())
     res = _attainment(reached, "_v", within.total_seconds(), required)
     not_reached = int(cases.filter(cases.t_a.notnull() & cases.t_b.isnull()).count().to_pyarrow().as_py())
+    over = reached.filter(reached._v > within.total_seconds())
     return {
         "kind": kind, "name": name, "step": end, "measure": f"{start} → {end}", "clock": clock,
-        "segment": _seg(segment), **res, "not_reached": not_reached,
+        "segment": _seg(segment), **res, "not_reached": not_reached, "examples": example_cases(over, over._v),
     }  # fmt: skip
+
+
+def _joined(frame: pd.DataFrame) -> pd.DataFrame:
+    """The example ids as one text cell ('a, b, c') for the workbook."""
+    if "examples" not in frame:
+        return frame
+    return frame.assign(examples=frame["examples"].map(lambda ids: ", ".join(ids) if isinstance(ids, list) else ""))
+
+
+def _example_sentence(ids: Any) -> str:
+    """' Example tickets: a, b.' (empty without ids)."""
+    return (sentence_gap() + _("Example tickets: {ids}.").format(ids=", ".join(ids))) if ids else ""
 
 
 def _seg(segment: dict[str, str]) -> str:
