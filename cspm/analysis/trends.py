@@ -246,7 +246,7 @@ def trends(
             t["share_of_events"] = t["events"] / total if total else np.nan
             workload[col] = t.sort_values(["events", col], ascending=[False, True], kind="stable").reset_index(drop=True)
 
-    lead = c.select(CASE, lead_time_h=c.lead_s / 3600).to_pandas()
+    lead = c.select(CASE, lead_time_h=c.lead_s / 3600).to_pandas().sort_values(CASE, kind="stable")  # engine order varies
     slow = lead.sort_values(["lead_time_h", CASE], ascending=[False, True]).head(slowest).reset_index(drop=True)
     seg_kpis, seg_targets = split_by_segment(log, cfg, kpis(log, cfg), top=segment_top)
     return Trends(close_within_h=close_s / 3600, weekly=weekly, segments=segments, workload=workload,
