@@ -208,7 +208,7 @@ def test_kpis_without_a_resolution_step_say_why_instead_of_zero():
     assert "No customer column: the customer return rate needs one (columns.customer)." in k.notes
     page = k._repr_html_()
     text = _text(page)
-    labels = [label for label, _ in k.section_context()["figures"]]
+    labels = [label for label, _v, _ex in k.section_context()["figures"]]
     assert labels == ["tickets", "median first response", "P85 first response", "responded within 1 h",
                       "closed within 24 h", "steps per ticket (mean)"]  # fmt: skip
     assert "resolution rate 0.0%" not in text and "0.0%" not in text.split("Each extra step")[1]

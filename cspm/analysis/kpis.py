@@ -62,7 +62,7 @@ from cspm.analysis.intervals import (
 from cspm.analysis.value_classes import classify
 from cspm.config import Clock, Config, KpiSettings, as_config
 from cspm.core.calendar import BusinessCalendar, timestamp_span
-from cspm.core.expr import as_float, epoch_seconds, small_table
+from cspm.core.expr import as_float, as_int, epoch_seconds, example_cases, small_table
 from cspm.core.log import AGENT, CASE, ROW, TEAM, TIMESTAMP, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
@@ -150,6 +150,8 @@ class KpiSummary(Record):
     figures: KpiFigures
     notes: list[str] = Field(description="one line per figure without data: what is missing and the config key")
     step_curve: list[StepCurvePoint]
+    examples: dict[str, list[str]] = Field(default_factory=dict, description="per figure up to 5 example tickets "
+                                           "behind it (see cspm.analysis.kpis.kpi_examples)")
 
 
 # ------------------------------------------------------------------------------------- result
@@ -166,6 +168,8 @@ class ServiceKPIs(Result):
     wait_heatmap: pd.DataFrame
     per_case: ir.Table = field(repr=False)
     notes: list[str] = field(default_factory=list)  # one line per figure without data: why, and the key
+    known: dict[str, bool] = field(default_factory=dict, repr=False)  # which rate figures have data
+    examples: dict[str, list[str]] = field(default_factory=dict)  # figure → example tickets (see kpi_examples)
 
     section_id: ClassVar[str] = "kpis"
     section_title: ClassVar[str] = N_("Service KPIs")
@@ -175,6 +179,15 @@ class ServiceKPIs(Result):
         """Per case: steps, handoffs, first response / resolution / closure hours, FCR, reopen (pandas)."""
         t = self.per_case.order_by(CASE)
         return (t.limit(limit) if limit else t).to_pandas()
+
+    def figures_by(self, groups: ir.Table, by: str) -> dict[str, KpiFigures]:
+        """The figures per group of tickets (``groups``: one row per case, its group in column ``by``),
+        on the engine; the step-curve slope is left out (None)."""
+        j = self.per_case.join(groups.select(CASE, by), CASE)
+        f = self.figures
+        frame = j.group_by(by).aggregate(**_figure_aggs(j, f.response_target_h, f.close_within_h)).to_pandas()
+        return {str(r[by]): _figures(r, f.response_target_h, f.close_within_h, self.known, None)
+                for _i, r in frame.iterrows()}  # fmt: skip
 
     def table(self) -> pd.DataFrame:
         """The figures as a two-column table (kpi, value)."""
@@ -200,6 +213,7 @@ class ServiceKPIs(Result):
             figures=self.figures,
             notes=list(self.notes),
             step_curve=StepCurvePoint.from_frame(self.step_curve),
+            examples=dict(self.examples),
         )
 
     def step_curve_svg(self) -> str:
@@ -240,7 +254,7 @@ class ServiceKPIs(Result):
             v = getattr(f, key)
             if v is None or (isinstance(v, float) and np.isnan(v)):
                 continue  # no data: the notes say why
-            rows.append((label, fmt(v)))
+            rows.append((label, fmt(v), ", ".join(self.examples.get(key, []))))
         columns = {"steps": _("steps"), "cases": _("tickets")}
         if self.activities.resolution:  # without it the other columns have no data
             columns |= {"median_resolution_h": _("median resolution"), "resolution_rate": _("resolution rate")}
@@ -357,6 +371,69 @@ def kpis(
 
     rt = ks.response_target.total_seconds() / 3600.0
     cw_h = ks.close_within.total_seconds() / 3600.0
+    a = per.aggregate(**_figure_aggs(per, rt, cw_h)).to_pandas().iloc[0]
+    curve = per.group_by("steps").aggregate(
+        cases=per.count(),
+        median_resolution_h=per.resolution_h.median(),
+        resolution_rate=per.resolved.cast("float64").mean(),
+        reopen_rate=per.reopened.cast("float64").mean(),
+    ).order_by("steps").to_pandas()
+    for c in ("median_resolution_h", "resolution_rate", "reopen_rate"):
+        curve[c] = curve[c].astype(float)
+    if not acts["resolution"]:  # no resolution step: rates unknown, not 0
+        curve["resolution_rate"] = np.nan
+    known = {"resolution": bool(acts["resolution"]), "closure": bool(acts["closure"]),
+             "fcr": bool(breakers or team_change), "reopen": bool(acts["reopen"])}  # fmt: skip
+    figures = _figures(a, rt, cw_h, known, _extra_step(curve))
+    arrivals, waits = _heatmaps(iv, calendar, suf)
+    notes = _missing_notes(log, acts, who, team_change, absent)
+    examples = kpi_examples(per, figures)
+    return ServiceKPIs(clock, KpiActivities(**acts), figures, curve, arrivals, waits, per, notes, known, examples)
+
+
+def service_kpis(
+    log: TicketLog,
+    config: Config | str | Path | None = None,
+    *,
+    clock: Clock | None = None,
+    semantics: Semantics | None = None,
+) -> ServiceKPIs:
+    """Deprecated alias of :func:`kpis` (``cspm.kpis``)."""
+    warnings.warn("cspm.service_kpis is deprecated; use cspm.kpis(log, config, clock=..., semantics=...)",
+                  DeprecationWarning, stacklevel=2)  # fmt: skip
+    return kpis(log, config, clock=clock, semantics=semantics)
+
+
+def kpi_examples(per: ir.Table, f: KpiFigures, n: int = 5) -> dict[str, list[str]]:
+    """Per figure up to ``n`` tickets behind it, on the engine (deterministic: the largest value
+    first, ties by id): first response — the slowest responses over the target; resolution time —
+    the slowest resolutions; closed within — the tickets not closed within the target, the latest
+    closures first (never closed first); first-contact resolution — resolved tickets that are not
+    FCR; reopen rate — reopened tickets; steps and handoffs — the tickets with the most of them."""
+    out: dict[str, list[str]] = {}
+    rt, cw = f.response_target_h, f.close_within_h
+    slow = per.filter(per.first_response_h > rt)
+    out["responded_within_target"] = example_cases(slow, slow.first_response_h, n)
+    out["first_response_median_h"] = example_cases(per.filter(per.first_response_h.notnull()), per.first_response_h, n)
+    if f.resolution_rate is not None:
+        out["resolution_median_h"] = example_cases(per.filter(per.resolution_h.notnull()), per.resolution_h, n)
+        out["resolution_rate"] = example_cases(per.filter(per.resolution_h.isnull()), None, n)
+    if f.closed_within is not None:
+        late = per.filter(per.closure_h.isnull() | (per.closure_h > cw))
+        out["closed_within"] = example_cases(late, late.closure_h.fill_null(float("inf")), n)
+    if f.fcr_rate is not None:
+        out["fcr_rate"] = example_cases(per.filter(per.resolved & ~per.fcr), None, n)
+    if f.reopen_rate is not None:
+        out["reopen_rate"] = example_cases(per.filter(per.reopened.fill_null(False)), None, n)
+    out["steps_mean"] = example_cases(per, per.steps, n)
+    if f.handoffs_mean is not None:
+        h = per.filter(per.handoffs > 0)
+        out["handoffs_mean"] = example_cases(h, h.handoffs, n)
+    return {k: v for k, v in out.items() if v}
+
+
+def _figure_aggs(per: ir.Table, rt: float, cw_h: float) -> dict[str, Any]:
+    """The aggregations of the per-case table behind :class:`KpiFigures` (grouped or not)."""
     agg = {
         "cases": per.count(),
         "fr_n": per.first_response_h.count(),
@@ -376,25 +453,19 @@ def kpis(
     }
     if "customer_returned" in per.columns:
         agg["returned_n"] = per.customer_returned.fill_null(False).cast("int64").sum()
-    a = per.aggregate(**agg).to_pandas().iloc[0]
+    return agg
+
+
+def _figures(a: Any, rt: float, cw_h: float, known: dict[str, bool], extra_step: float | None) -> KpiFigures:
+    """:class:`KpiFigures` from one row of :func:`_figure_aggs`; ``known`` says which figures have data."""
     n = int(a["cases"])
-    res_n = int(a["res_n"])
-    fr_n = int(a["fr_n"])
+    res_n = as_int(a["res_n"])
+    fr_n = as_int(a["fr_n"])
 
     def ratio(x: Any, d: int) -> float | None:
         return float(x) / d if d else None
 
-    curve = per.group_by("steps").aggregate(
-        cases=per.count(),
-        median_resolution_h=per.resolution_h.median(),
-        resolution_rate=per.resolved.cast("float64").mean(),
-        reopen_rate=per.reopened.cast("float64").mean(),
-    ).order_by("steps").to_pandas()
-    for c in ("median_resolution_h", "resolution_rate", "reopen_rate"):
-        curve[c] = curve[c].astype(float)
-    if not acts["resolution"]:  # no resolution step: rates unknown, not 0
-        curve["resolution_rate"] = np.nan
-    figures = KpiFigures(
+    return KpiFigures(
         cases=n,
         first_response_median_h=as_float(a["fr_med"]),
         first_response_p85_h=as_float(a["fr_p85"]),
@@ -402,34 +473,18 @@ def kpis(
         responded_within_target=ratio(a["fr_ok"], fr_n),
         resolution_median_h=as_float(a["res_med"]),
         resolution_p90_h=as_float(a["res_p90"]),
-        resolution_rate=ratio(res_n, n) if acts["resolution"] else None,
+        resolution_rate=ratio(res_n, n) if known["resolution"] else None,
         close_within_h=cw_h,
-        closed_within=ratio(a["closed_ok"], n) if acts["closure"] else None,
-        fcr_rate=ratio(a["fcr_n"], res_n) if breakers or team_change else None,
-        reopen_rate=ratio(a["reopen_n"], res_n) if acts["reopen"] else None,
+        closed_within=ratio(a["closed_ok"], n) if known["closure"] else None,
+        fcr_rate=ratio(a["fcr_n"], res_n) if known["fcr"] else None,
+        reopen_rate=ratio(a["reopen_n"], res_n) if known["reopen"] else None,
         customer_return_rate=ratio(a["returned_n"], n) if "returned_n" in a else None,
         steps_mean=as_float(a["steps_mean"]),
         steps_median=as_float(a["steps_median"]),
         handoffs_mean=as_float(a["handoffs_mean"]),
         handoffs_median=as_float(a["handoffs_median"]),
-        extra_step_resolution_h=_extra_step(curve),
+        extra_step_resolution_h=extra_step,
     )
-    arrivals, waits = _heatmaps(iv, calendar, suf)
-    notes = _missing_notes(log, acts, who, team_change, absent)
-    return ServiceKPIs(clock, KpiActivities(**acts), figures, curve, arrivals, waits, per, notes)
-
-
-def service_kpis(
-    log: TicketLog,
-    config: Config | str | Path | None = None,
-    *,
-    clock: Clock | None = None,
-    semantics: Semantics | None = None,
-) -> ServiceKPIs:
-    """Deprecated alias of :func:`kpis` (``cspm.kpis``)."""
-    warnings.warn("cspm.service_kpis is deprecated; use cspm.kpis(log, config, clock=..., semantics=...)",
-                  DeprecationWarning, stacklevel=2)  # fmt: skip
-    return kpis(log, config, clock=clock, semantics=semantics)
 
 
 def _missing_notes(log: TicketLog, acts: dict[str, list[str]], who: str | None, team_change: bool,

@@ -12,7 +12,10 @@ from the case table: a ticket starts at its first event and is done at its last)
 * **segments**: a ticket's channel, priority and team are those of its first event; per segment the
   tickets, median and P90 lead time, closed-within share and mean handoffs (changes of team);
 * **workload**: per team and per agent, events and distinct tickets and their share of all events;
-* **slowest tickets**: the ids of the tickets with the longest lead time (drill-down examples).
+* **slowest tickets**: the ids of the tickets with the longest lead time (drill-down examples);
+* **KPIs and waiting targets by segment**: every service KPI (:func:`cspm.kpis`) and every waiting
+  target (:func:`cspm.waiting`) per channel / priority / team value, the ``segment_top`` largest
+  values one by one and the rest as ``(others)`` (:mod:`cspm.analysis.by_segment`).
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 from pydantic import Field
 
+from cspm.analysis.by_segment import NONE, OTHERS, first_attributes, split_by_segment
+from cspm.analysis.kpis import kpis
 from cspm.config import Config, as_config
 from cspm.core.expr import case_window, clean_text, epoch_seconds, to_frame
 from cspm.core.log import AGENT, CASE, TEAM, TicketLog
@@ -36,7 +40,7 @@ from cspm.i18n import N_
 from cspm.i18n import gettext as _
 from cspm.mining.cases import case_table
 from cspm.render.charts import histogram_svg, weekly_svg
-from cspm.render.formats import fmt_h, fmt_pct, table_rows
+from cspm.render.formats import MISSING, fmt_h, fmt_number, fmt_pct, fmt_thousands, table_rows
 from cspm.render.workbook import Sheet
 
 __all__ = ["SEGMENTS", "Trends", "trends"]
@@ -49,6 +53,8 @@ class TrendsSummary(Record):
     close_within_h: float = Field(description="the closure target of the weekly attainment (kpis.close_within)")
     weeks: list[dict[str, Any]]
     segments: dict[str, list[dict[str, Any]]]
+    segment_kpis: list[dict[str, Any]] = Field(description="every KPI per segment value (column, value, tickets, figures)")
+    segment_targets: list[dict[str, Any]] = Field(description="every waiting target per segment value")
     slowest_tickets: list[str]
 
 
@@ -63,6 +69,9 @@ class Trends(Result):
     workload: dict[str, pd.DataFrame]
     lead_times_h: np.ndarray = field(repr=False)
     slowest: pd.DataFrame = field(repr=False)
+    segment_kpis: pd.DataFrame = field(default_factory=pd.DataFrame)
+    segment_targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    segment_top: int = 5
 
     section_id: ClassVar[str] = "trends"
     section_title: ClassVar[str] = N_("Over time and by segment")
@@ -95,6 +104,10 @@ class Trends(Result):
         sheets = [Sheet("Weekly", self.weekly, units={"week": "UTC"})]
         sheets += [Sheet(f"By {col}", t) for col, t in self.segments.items()]
         sheets += [Sheet(f"Workload by {col}", t) for col, t in self.workload.items()]
+        if len(self.segment_kpis):
+            sheets.append(Sheet("KPIs by segment", self.segment_kpis))
+        if len(self.segment_targets):
+            sheets.append(Sheet("Waiting by segment", self.segment_targets))
         return sheets
 
     def _summary(self) -> TrendsSummary:
@@ -102,6 +115,8 @@ class Trends(Result):
             close_within_h=self.close_within_h,
             weeks=self.weekly.to_dict("records"),
             segments={k: v.to_dict("records") for k, v in self.segments.items()},
+            segment_kpis=self.segment_kpis.to_dict("records"),
+            segment_targets=self.segment_targets.to_dict("records"),
             slowest_tickets=self.slowest[CASE].astype(str).tolist(),
         )
 
@@ -126,13 +141,46 @@ class Trends(Result):
             "segments": segments,
             "workload": work,
             "slowest": slow,
+            "segment_top": self.segment_top,
+            "segment_kpis": self._segment_kpi_tables(),
+            "segment_targets": self._segment_target_tables(),
         }
 
+    def _segment_kpi_tables(self) -> dict[str, dict[str, Any]]:
+        k = self.segment_kpis
+        if not len(k):
+            return {}
+        labels = {"value": "", "tickets": _("tickets"), "first_response_median_h": _("median first response"),
+                  "responded_within_target": _("responded within target"), "resolution_median_h": _("median resolution time"),
+                  "resolution_rate": _("resolution rate"), "closed_within": _("closed within target"),
+                  "fcr_rate": _("first-contact resolution"), "reopen_rate": _("reopen rate"),
+                  "steps_mean": _("steps per ticket (mean)"), "handoffs_mean": _("handoffs per ticket (mean)")}  # fmt: skip
+        fmt = {"tickets": fmt_thousands, "first_response_median_h": fmt_h, "resolution_median_h": fmt_h,
+               "responded_within_target": fmt_pct, "resolution_rate": fmt_pct, "closed_within": fmt_pct,
+               "fcr_rate": fmt_pct, "reopen_rate": fmt_pct, "steps_mean": fmt_number,
+               "handoffs_mean": lambda v: fmt_number(v, 2), "value": _segment_value}  # fmt: skip
+        shown = [c for c in labels if c in k.columns and k[c].notna().any()]
+        return {_(col): table_rows(t, {c: (_(col) if c == "value" else labels[c]) for c in shown}, fmt)
+                for col, t in k.groupby("column", sort=False)}  # fmt: skip
 
-def _first_attributes(log: TicketLog, columns: list[str]) -> ir.Table:
-    ev = log.events
-    first = ev.mutate(_i=ibis.row_number().over(case_window())).filter(lambda t: t._i == 0)
-    return first.select(CASE, *[clean_text(first[c]).name(c) for c in columns])
+    def _segment_target_tables(self) -> dict[str, dict[str, Any]]:
+        """Per segment column: one row per target, one column per value, the attainment (⚠ when it
+        misses the required share)."""
+        t = self.segment_targets
+        out: dict[str, dict[str, Any]] = {}
+        for col, part in (t.groupby("column", sort=False) if len(t) else ()):
+            values = list(dict.fromkeys(part["value"]))
+            header = [_("target"), _("required")] + [_segment_value(v) for v in values]
+            rows = []
+            for name, per in part.groupby("name", sort=False):
+                cells = {r.value: f"{fmt_pct(r.attained)}{' ⚠' if r.meets is False else ''}" for r in per.itertuples()}
+                rows.append([str(name), fmt_pct(per["required"].iloc[0]), *[cells.get(v, MISSING) for v in values]])
+            out[_(col)] = {"header": header, "rows": rows}
+        return out
+
+
+def _segment_value(value: str) -> str:
+    return _("others") if value == OTHERS else _("(none)") if value == NONE else str(value)
 
 
 def _handoffs(log: TicketLog) -> ir.Table:
@@ -142,9 +190,11 @@ def _handoffs(log: TicketLog) -> ir.Table:
     return t.group_by(CASE).aggregate(handoffs=(t._prev.notnull() & (t._v != t._prev)).cast("int64").sum())
 
 
-def trends(log: TicketLog, config: Config | str | Path | None = None, *, slowest: int = 5) -> Trends:
-    """Weekly figures, segments and workload of ``log`` (``cspm.trends``; definitions in the module
-    docstring)."""
+def trends(
+    log: TicketLog, config: Config | str | Path | None = None, *, slowest: int = 5, segment_top: int = 5
+) -> Trends:
+    """Weekly figures, segments, KPIs and waiting targets by segment, and workload of ``log``
+    (``cspm.trends``; definitions in the module docstring)."""
     cfg = as_config(config)
     close_s = cfg.kpis.close_within.total_seconds()
     c = case_table(log)
@@ -169,7 +219,7 @@ def trends(log: TicketLog, config: Config | str | Path | None = None, *, slowest
     present = [s for s in SEGMENTS if s in log.events.columns]
     segments: dict[str, pd.DataFrame] = {}
     if present:
-        per = c.join(_first_attributes(log, present), CASE)
+        per = c.join(first_attributes(log, present), CASE)
         if log.has_team:
             h = _handoffs(log)
             per = per.left_join(h, CASE).select(per, handoffs=h.handoffs.fill_null(0))
@@ -196,7 +246,9 @@ def trends(log: TicketLog, config: Config | str | Path | None = None, *, slowest
             t["share_of_events"] = t["events"] / total if total else np.nan
             workload[col] = t.sort_values(["events", col], ascending=[False, True], kind="stable").reset_index(drop=True)
 
-    lead = c.select(CASE, lead_time_h=c.lead_s / 3600).to_pandas()
+    lead = c.select(CASE, lead_time_h=c.lead_s / 3600).to_pandas().sort_values(CASE, kind="stable")  # engine order varies
     slow = lead.sort_values(["lead_time_h", CASE], ascending=[False, True]).head(slowest).reset_index(drop=True)
+    seg_kpis, seg_targets = split_by_segment(log, cfg, kpis(log, cfg), top=segment_top)
     return Trends(close_within_h=close_s / 3600, weekly=weekly, segments=segments, workload=workload,
-                  lead_times_h=lead["lead_time_h"].to_numpy(float), slowest=slow)  # fmt: skip
+                  lead_times_h=lead["lead_time_h"].to_numpy(float), slowest=slow, segment_kpis=seg_kpis,
+                  segment_targets=seg_targets, segment_top=segment_top)  # fmt: skip

@@ -57,11 +57,12 @@ from cspm.analysis.intervals import (
 )
 from cspm.config import Clock, Config, as_config
 from cspm.core.calendar import BusinessCalendar
+from cspm.core.expr import example_cases
 from cspm.core.log import ACTIVITY, CASE, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.errors import ConfigError
-from cspm.i18n import N_
+from cspm.i18n import N_, sentence_gap
 from cspm.i18n import gettext as _
 from cspm.render.charts import pareto_svg
 from cspm.render.formats import fmt_h, fmt_number, fmt_pct, fmt_term, table_rows
@@ -123,6 +124,7 @@ class TargetResult(Record):
     breaching_cases: int = Field(description="tickets with a measurement over the target")
     excess_h: float = Field(description="Σ max(0, value − target) in hours")
     not_reached: int | None = Field(description="tickets that started the milestone but never reached its end")
+    examples: list[str] = Field(default_factory=list, description="up to 5 breaching tickets, the largest value over the target first")
 
 
 class RankedTarget(TargetResult):
@@ -196,10 +198,11 @@ class WaitingAnalysis(Result):
         rows that miss their target are coloured."""
         basis = _("Clock: {clock}; timestamps: {semantics}; ranking by {basis}.").format(
             clock=_(self.clock), semantics=_(self.semantics), basis=_(self.ranking_basis))
-        sheets = [Sheet("Bottleneck ranking", self.ranking, breach="meets" if "meets" in self.ranking else None,
+        sheets = [Sheet("Bottleneck ranking", _joined(self.ranking), breach="meets" if "meets" in self.ranking else None,
                         breach_when=False, note=basis)]  # fmt: skip
         if not self.targets.empty:
-            sheets.insert(0, Sheet("Waiting vs targets", self.targets, breach="meets", breach_when=False, note=basis))
+            sheets.insert(0, Sheet("Waiting vs targets", _joined(self.targets), breach="meets", breach_when=False,
+                                   note=basis))  # fmt: skip
         sheets.append(Sheet("Waiting per step", self.step_table(), note=basis))
         return sheets
 
@@ -246,13 +249,13 @@ class WaitingAnalysis(Result):
         fmt = {c: fmt_h for c in ("target_h", "level_h", "excess_h", "total_h", "median_h", "p85_h",
                                    "p90_h", "max_h", "mean_h", "paused_total_h", "proc_median_h")}  # fmt: skip
         fmt.update({"attained": fmt_pct, "required": fmt_pct, "ratio": lambda v: f"{fmt_number(v)}×", "clock": fmt_term,
-                    "kind": fmt_term})
+                    "kind": fmt_term, "examples": ", ".join})
         if self.ranking_basis == "excess over target":
             rank_cols = {"rank": _("#"), "name": _("target"), "step": _("step"), "clock": _("clock"),
                          "target_h": _("target"), "required": _("required"), "attained": _("attained"),
                          "level_h": _("percentile at required level"), "ratio": _("× target"),
                          "breaching_events": _("breaching events"), "breaching_cases": _("breaching cases"),
-                         "excess_h": _("excess")}  # fmt: skip
+                         "excess_h": _("excess"), "examples": _("example tickets")}  # fmt: skip
         else:
             rank_cols = {"rank": _("#"), "step": _("step"), "n": _("waits"), "median_h": _("median"),
                          "p90_h": _("P90"), "total_h": _("total waiting")}  # fmt: skip
@@ -275,7 +278,8 @@ class WaitingAnalysis(Result):
                 other,
                 {"kind": _("kind"), "name": _("target"), "clock": _("clock"), "target_h": _("target"),
                  "required": _("required"), "attained": _("attained"), "level_h": _("percentile at required level"),
-                 "ratio": _("× target"), "breaching_cases": _("breaching cases"), "not_reached": _("not reached")},
+                 "ratio": _("× target"), "breaching_cases": _("breaching cases"), "not_reached": _("not reached"),
+                 "examples": _("example tickets")},
                 fmt,
             ),  # fmt: skip
             "steps": table_rows(steps, step_cols, fmt),
@@ -294,7 +298,8 @@ class WaitingAnalysis(Result):
                 "excess hours over {waits} waits ({clock} time)."
             ).format(step=top["step"], pct=pct, wait=fmt_h(top["level_h"]), target=fmt_h(top["target_h"]),
                      ratio=fmt_number(top["ratio"]), excess=fmt_number(top["excess_h"]),
-                     waits=int(top["breaching_events"]), clock=fmt_term(top["clock"]))  # fmt: skip
+                     waits=int(top["breaching_events"]), clock=fmt_term(top["clock"])) + _example_sentence(
+                         top.get("examples"))  # fmt: skip
         return _("Longest total waiting: {step} ({hours} over {waits} waits).").format(
             step=top["step"], hours=format_hours(top["total_h"], "0.0"), waits=int(top["n"]))
 
@@ -449,21 +454,38 @@ def _edge_table(iv: ir.Table) -> pd.DataFrame:
 
 _TARGET_COLUMNS = [
     "kind", "name", "step", "measure", "clock", "segment", "target_h", "required", "n", "attained",
-    "meets", "level_h", "ratio", "breaching_events", "breaching_cases", "excess_h", "not_reached",
+    "meets", "level_h", "ratio", "breaching_events", "breaching_cases", "excess_h", "not_reached", "examples",
 ]  # fmt: skip
 
 
 def _attainment(table: ir.Table, value: str, target_s: float, required: float) -> dict[str, Any]:
+    agg = table.aggregate(**_attainment_aggs(table, value, target_s, required)).to_pandas().iloc[0]
+    return _attained(agg, target_s, required)
+
+
+def _attainment_by(
+    table: ir.Table, value: str, target_s: float, required: float, groups: ir.Table, by: str
+) -> dict[str, dict[str, Any]]:
+    """:func:`_attainment` per group of tickets (``groups``: case → its group in column ``by``)."""
+    j = table.join(groups.select(CASE, by), CASE)
+    frame = j.group_by(by).aggregate(**_attainment_aggs(j, value, target_s, required)).to_pandas()
+    return {str(r[by]): _attained(r, target_s, required) for _i, r in frame.iterrows()}
+
+
+def _attainment_aggs(table: ir.Table, value: str, target_s: float, required: float) -> dict[str, ir.Scalar]:
     x = table[value]
     over = x > target_s
-    agg = table.aggregate(
+    return dict(
         n=x.count(),
         ok=(x <= target_s).cast("int64").sum(),
         level=x.quantile(required),
         excess=ibis.greatest(x - target_s, 0).sum().cast("float64"),
         breaching_events=over.cast("int64").sum(),
         breaching_cases=table[CASE].nunique(where=over),
-    ).to_pandas().iloc[0]
+    )
+
+
+def _attained(agg: Any, target_s: float, required: float) -> dict[str, Any]:
     n = int(agg["n"])
     level = float(agg["level"]) / 3600.0 if n else float("nan")
     ok = _num0(agg["ok"])
@@ -497,25 +519,14 @@ def _evaluate_targets(
     for i, st in enumerate(cfg.targets.steps):
         key = f"targets.steps.{i}"
         ck = clock or st.clock
-        suf = _CLOCK_SUFFIX[ck]
-        measures = []
-        if st.max_wait is not None:
-            if semantics == "start_complete":
-                measures.append(("wait", f"wait_{suf}", "paused", ("edge_from", "edge_to"), st.max_wait))
-            else:
-                measures.append(("wait", f"before_{suf}", "before_paused", ("prev_activity", ACTIVITY), st.max_wait))
-        if st.max_time_in_status is not None:
-            measures.append(("time_in_status", f"after_{suf}", "after_paused", (ACTIVITY, "next_activity"),
-                             st.max_time_in_status))  # fmt: skip
-        sel = iv.filter((iv[ACTIVITY] == st.step) & segment_filter(iv, st.segment, key))
-        for measure, col, paused_col, (ef, et), limit in measures:
-            t = sel.filter(sel[col].notnull() & ~sel[paused_col])
+        for measure, col, (ef, et), limit, t in _step_measures(iv, st, semantics, ck, key):
             target_s = limit.total_seconds()
             res = _attainment(t, col, target_s, st.attainment)
+            over = t.filter(t[col] > target_s)
             rows.append({
                 "kind": "step", "name": st.name or f"{st.step} ({_(_MEASURES[measure])})",
                 "step": st.step, "measure": measure, "clock": ck, "segment": _seg(st.segment), **res,
-                "not_reached": None,
+                "not_reached": None, "examples": example_cases(over, over[col]),
             })  # fmt: skip
             if res["meets"] is False:
                 e = t.mutate(_ef=t[ef], _et=t[et])
@@ -550,6 +561,74 @@ def _evaluate_targets(
     return targets, edges
 
 
+def _step_measures(iv: ir.Table, st: Any, semantics: str, ck: str, key: str) -> list[tuple[Any, ...]]:
+    """A step target's measures: (measure, value column, edge columns, limit, the measured intervals)."""
+    suf = _CLOCK_SUFFIX[ck]
+    measures = []
+    if st.max_wait is not None:
+        if semantics == "start_complete":
+            measures.append(("wait", f"wait_{suf}", "paused", ("edge_from", "edge_to"), st.max_wait))
+        else:
+            measures.append(("wait", f"before_{suf}", "before_paused", ("prev_activity", ACTIVITY), st.max_wait))
+    if st.max_time_in_status is not None:
+        measures.append(("time_in_status", f"after_{suf}", "after_paused", (ACTIVITY, "next_activity"),
+                         st.max_time_in_status))  # fmt: skip
+    sel = iv.filter((iv[ACTIVITY] == st.step) & segment_filter(iv, st.segment, key))
+    return [(m, col, edge, limit, sel.filter(sel[col].notnull() & ~sel[paused]))
+            for m, col, paused, edge, limit in measures]  # fmt: skip
+
+
+def targets_by_group(
+    log: TicketLog,
+    config: Config | str | Path | None,
+    groups: ir.Table,
+    by: str,
+    *,
+    clock: Clock | None = None,
+    semantics: Semantics | None = None,
+) -> pd.DataFrame:
+    """The targets table (as :attr:`WaitingAnalysis.targets`) per group of tickets, on the engine.
+
+    ``groups`` has one row per case with its group in column ``by``; the result has the column
+    ``by`` first, one row per target and group with measurements (a group without any is absent).
+    """
+    cfg = as_config(config)
+    check_clock(clock)
+    semantics = resolve_semantics(log, cfg, semantics)
+    calendar = BusinessCalendar(cfg.calendar)
+    pause = sla_pause_activities(log, cfg)
+    segments = [c for t in (*cfg.targets.steps, *cfg.targets.milestones, *cfg.targets.lead_time) for c in t.segment]
+    iv = step_intervals(log, semantics, calendar, pause, keep=segments)
+    rows: list[dict[str, Any]] = []
+    _MEASURES = {"wait": N_("wait"), "time_in_status": N_("time in status")}  # noqa: N806
+    for i, st in enumerate(cfg.targets.steps):
+        ck = clock or st.clock
+        for measure, col, _edge, limit, t in _step_measures(iv, st, semantics, ck, f"targets.steps.{i}"):
+            for g, res in _attainment_by(t, col, limit.total_seconds(), st.attainment, groups, by).items():
+                rows.append({by: g, "kind": "step", "name": st.name or f"{st.step} ({_(_MEASURES[measure])})",
+                             "step": st.step, "measure": measure, "clock": ck, "segment": _seg(st.segment), **res,
+                             "not_reached": None, "examples": []})  # fmt: skip
+    cases_targets = [("milestone", m.name, m.start, m.end, m.within, m.attainment, m.clock, m.exclude_sla_pause,
+                      m.segment, f"targets.milestones.{i}") for i, m in enumerate(cfg.targets.milestones)]
+    cases_targets += [("lead_time", lt.name, "case start", "case end", lt.within, lt.attainment, lt.clock, False,
+                       lt.segment, f"targets.lead_time.{i}") for i, lt in enumerate(cfg.targets.lead_time)]  # fmt: skip
+    for kind, name, start, end, within, required, ck, exclude, segment, key in cases_targets:
+        ck = clock or ck
+        suf = _CLOCK_SUFFIX[ck]
+        cases = milestone_cases(log, iv, calendar, start, end, segment=segment, key=key)
+        value = cases[f"dur_{suf}"] - cases[f"paused_{suf}"] if exclude else cases[f"dur_{suf}"]
+        cases = cases.mutate(_v=value)
+        reached = cases.filter(cases.t_b.notnull())
+        j = cases.filter(cases.t_a.notnull() & cases.t_b.isnull()).join(groups.select(CASE, by), CASE)
+        missing = j.group_by(by).aggregate(n=j.count()).to_pandas()
+        not_reached = {str(k): int(v) for k, v in zip(missing[by], missing["n"], strict=True)}
+        for g, res in _attainment_by(reached, "_v", within.total_seconds(), required, groups, by).items():
+            rows.append({by: g, "kind": kind, "name": name, "step": end, "measure": f"{start} → {end}", "clock": ck,
+                         "segment": _seg(segment), **res, "not_reached": not_reached.get(g, 0),
+                         "examples": []})  # fmt: skip
+    return pd.DataFrame(rows, columns=[by, *_TARGET_COLUMNS])
+
+
 def _case_target(
     log: TicketLog, iv: ir.Table, calendar: BusinessCalendar, kind: str, name: str, start: str, end: str,
     within: Any, required: float, clock: str, exclude_pause: bool, segment: dict[str, str], key: str,
@@ -561,10 +640,23 @@ def _case_target(
     reached = cases.filter(cases.t_b.notnull())
     res = _attainment(reached, "_v", within.total_seconds(), required)
     not_reached = int(cases.filter(cases.t_a.notnull() & cases.t_b.isnull()).count().to_pyarrow().as_py())
+    over = reached.filter(reached._v > within.total_seconds())
     return {
         "kind": kind, "name": name, "step": end, "measure": f"{start} → {end}", "clock": clock,
-        "segment": _seg(segment), **res, "not_reached": not_reached,
+        "segment": _seg(segment), **res, "not_reached": not_reached, "examples": example_cases(over, over._v),
     }  # fmt: skip
+
+
+def _joined(frame: pd.DataFrame) -> pd.DataFrame:
+    """The example ids as one text cell ('a, b, c') for the workbook."""
+    if "examples" not in frame:
+        return frame
+    return frame.assign(examples=frame["examples"].map(lambda ids: ", ".join(ids) if isinstance(ids, list) else ""))
+
+
+def _example_sentence(ids: Any) -> str:
+    """' Example tickets: a, b.' (empty without ids)."""
+    return (sentence_gap() + _("Example tickets: {ids}.").format(ids=", ".join(ids))) if ids else ""
 
 
 def _seg(segment: dict[str, str]) -> str:

@@ -89,3 +89,13 @@ def as_int(value: Any) -> int:
 def as_float(value: Any) -> float | None:
     """An aggregate that may be null (no rows) as a float, None when null."""
     return None if value is None or pd.isna(value) else float(value)
+
+
+def example_cases(table: ir.Table, value: ir.Value | None = None, n: int = 5) -> list[str]:
+    """The ids of up to ``n`` tickets of ``table`` behind a finding (the drill-down examples),
+    chosen deterministically: the largest ``value`` of the ticket first (ties, and without a value:
+    by ticket id). Computed on the engine; only the ``n`` ids are fetched."""
+    v = ibis.literal(0) if value is None else value
+    g = table.mutate(_ex=v).group_by(CASE).aggregate(_ex=lambda t: t._ex.max())
+    ids = g.order_by([ibis.desc("_ex"), CASE]).limit(n).select(CASE).to_pandas()[CASE]
+    return [str(i) for i in ids]

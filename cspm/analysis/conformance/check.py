@@ -370,12 +370,14 @@ class ConformanceResult(Result):
             svg = ""
         skipped = [
             {"step": s.step, "tickets": f"{s.tickets:,}", "share": _pct(s.share), "variants": s.variants,
-             "lead": format_duration(s.lead_time_median), "diff": _diff(s.lead_time_difference)}
+             "lead": format_duration(s.lead_time_median), "diff": _diff(s.lead_time_difference),
+             "examples": ", ".join(s.examples)}
             for s in self.skipped.head(_MAX_ROWS).itertuples()
         ]  # fmt: skip
         inserted = [
             {"step": s.step, "before": s.before, "after": s.after, "tickets": f"{s.tickets:,}", "share": _pct(s.share),
-             "lead": format_duration(s.lead_time_median), "diff": _diff(s.lead_time_difference)}
+             "lead": format_duration(s.lead_time_median), "diff": _diff(s.lead_time_difference),
+             "examples": ", ".join(s.examples)}
             for s in self.inserted.head(_MAX_ROWS).itertuples()
         ]  # fmt: skip
         costly = []

@@ -6,8 +6,9 @@
 
 Each table has per row: ``tickets`` (that have the deviation), ``variants``, ``share`` (of all
 tickets), ``lead_time_median`` (s, of those tickets), ``conforming_lead_time_median`` (s, of the
-conforming tickets) and ``lead_time_difference`` (the two medians' difference, s; None when no
-ticket conforms). The medians are computed on the engine from the case table.
+conforming tickets), ``lead_time_difference`` (the two medians' difference, s; None when no
+ticket conforms) and ``examples`` (up to 3 of its tickets, the longest lead time first, ties by id).
+The medians and examples are computed on the engine from the case table.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from cspm.core.log import CASE
 from cspm.core.records import Record
 
 __all__ = [
@@ -40,6 +42,7 @@ class SkippedStep(Record):
     lead_time_median: float | None
     conforming_lead_time_median: float | None
     lead_time_difference: float | None
+    examples: list[str] = []
 
 
 class InsertedStep(Record):
@@ -55,6 +58,7 @@ class InsertedStep(Record):
     lead_time_median: float | None
     conforming_lead_time_median: float | None
     lead_time_difference: float | None
+    examples: list[str] = []
 
 
 def deviations_of(activities: Sequence[str], moves: Sequence[Move]) -> list[Deviation]:
@@ -94,12 +98,16 @@ def lead_time_by_group(cases: ir.Table, mapping: pd.DataFrame) -> pd.DataFrame:
     """Tickets and median lead time per ``group`` of a (variant_key, group) mapping, on the engine
     (``cases``: the case table with ``variant_key`` and ``lead_time``)."""
     if mapping.empty:
-        return pd.DataFrame(columns=["group", "tickets", "lead_time_median"])
-    c = cases.select("variant_key", "lead_time")
+        return pd.DataFrame(columns=["group", "tickets", "lead_time_median", "examples"])
+    c = cases.select(CASE, "variant_key", "lead_time")
     m = ibis.memtable(mapping[["variant_key", "group"]].astype(str))
     j = c.join(m, c.variant_key == m.variant_key)
     out = j.group_by("group").aggregate(tickets=j.count(), lead_time_median=j.lead_time.median()).to_pandas()
     out["tickets"] = out["tickets"].astype("int64")
+    ranked = j.mutate(_i=ibis.row_number().over(ibis.window(group_by="group", order_by=[ibis.desc("lead_time"), CASE])))
+    ex = ranked.filter(ranked._i < 3).select("group", "_i", CASE).to_pandas().sort_values(["group", "_i"])
+    ids = ex.groupby("group")[CASE].agg(lambda s: [str(i) for i in s])
+    out["examples"] = [ids.get(g, []) for g in out["group"]]
     return out
 
 
@@ -133,10 +141,11 @@ def deviation_tables(cases: ir.Table, groups: pd.DataFrame, conforming: Sequence
                 tickets=t, variants=int(variants_per[key]), share=t / tickets if tickets else 0.0,
                 lead_time_median=med, conforming_lead_time_median=conf_median,
                 lead_time_difference=med - conf_median if conf_median is not None else None,
+                examples=list(lead.loc[key, "examples"]),
             )  # fmt: skip
             rows.append(row)
         cols = ["step", *(["before", "after"] if kind == "inserted" else []), "tickets", "variants", "share",
-                "lead_time_median", "conforming_lead_time_median", "lead_time_difference"]  # fmt: skip
+                "lead_time_median", "conforming_lead_time_median", "lead_time_difference", "examples"]  # fmt: skip
         df = pd.DataFrame(rows, columns=cols)
         return df.sort_values(["tickets", "step"], ascending=[False, True]).reset_index(drop=True)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
+import ibis.expr.types as ir
 import pandas as pd
 from pydantic import Field
 
@@ -31,7 +32,8 @@ from cspm.analysis.drivers.ranking import rank_values
 from cspm.analysis.drivers.tree import TreeRules, combinations, grow_tree
 from cspm.analysis.intervals import Semantics, check_clock
 from cspm.config import Clock, Config, as_config
-from cspm.core.log import TicketLog
+from cspm.core.expr import example_cases
+from cspm.core.log import CASE, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.i18n import N_
@@ -71,6 +73,8 @@ class DriverRow(Record):
     excess_cost: float | None
     significant: bool
     evidence: str = Field(description="'rate', 'hours', 'rate and hours' or '' (not significant)")
+    examples: list[str] = Field(default_factory=list, description="up to 3 tickets with this value and the outcome, "
+                                "the largest outcome value first (ties by id)")
 
 
 class RuleRecord(Record):
@@ -163,6 +167,7 @@ class DriverAnalysis(Result):
             _("driver"): shown_driver(r["driver"]), _("value"): shown_value(r["value"]), _("tickets"): f"{r['tickets']:,}",
             _("rate"): f"{r['rate']:.1%}", _("rest"): _pct(r["rate_rest"]), _("lift"): _x(r["lift"]),
             _("q"): _q(r["q"]), _("median diff (95% CI)"): _ci(r), _("excess hours"): _n(r["excess_h"]),
+            _("example tickets"): ", ".join(r["examples"]),
         } for r in s["top"]]  # fmt: skip
         return {"summary": s, "rows": rows, "chart": self.chart_svg() if s["significant"] else ""}
 
@@ -222,6 +227,7 @@ def drivers(
     long = long_features(Features(feats.table, usable, feats.kinds))
     ranked, totals = rank_values(long, out.table, alpha=alpha, hour_cost=cfg.costs.waiting_hour_cost, by_hours=out.by_hours,
                                  bootstrap=bootstrap, seed=seed)  # fmt: skip
+    ranked = _with_examples(ranked, long, out.table)
     strongest = list(dict.fromkeys(ranked.loc[ranked["significant"], "driver"]))[:6]
     tree, combos = None, None
     if strongest:
@@ -232,6 +238,21 @@ def drivers(
     findings, caveats = _findings(out, ranked, totals, tree, combos, cfg.costs.currency, hour_cost, alpha)
     return DriverAnalysis(out, ranked, totals, tree, findings, caveats, alpha, cfg.costs.currency, log.source,
                           hour_cost, "candidates" if candidates is not None else scope)  # fmt: skip
+
+
+def _with_examples(ranked: pd.DataFrame, long: ir.Table, outcome_table: ir.Table, n: int = 3) -> pd.DataFrame:
+    """``ranked`` with ``examples`` for its top rows: tickets with the driver value and the outcome
+    (on the engine; the largest outcome value first, ties by id)."""
+    hit = outcome_table.filter(outcome_table.y)
+    examples: list[list[str]] = []
+    for i, (d, v) in enumerate(zip(ranked["driver"], ranked["value"], strict=True)):
+        if i >= TOP:
+            examples.append([])
+            continue
+        f = long.filter((long.driver == d) & (long.value.cast("string") == str(v)))
+        j = f.join(hit, CASE)
+        examples.append(example_cases(j, j.value_h.fill_null(0), n))
+    return ranked.assign(examples=examples)
 
 
 def _outcome(

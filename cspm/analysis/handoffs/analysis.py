@@ -16,8 +16,9 @@ from typing import Any, ClassVar
 
 import ibis.expr.types as ir
 import pandas as pd
+from pydantic import Field
 
-from cspm.analysis.handoffs.findings import handoff_findings, section_context
+from cspm.analysis.handoffs.findings import finding_examples, handoff_findings, section_context
 from cspm.analysis.handoffs.handoffs import Handoffs, HandoffsSummary
 from cspm.analysis.handoffs.handoffs import handoffs as handoffs_at
 from cspm.analysis.handoffs.pingpong import PingPong, PingPongSummary, ping_pong
@@ -59,6 +60,8 @@ class HandoffAnalysisSummary(Record):
 
     source: str
     findings: list[str]
+    examples: dict[str, list[str]] = Field(default_factory=dict, description="per finding (handoffs, ping_pong, "
+                                           "rework, approvals, redundancy) up to 5 example tickets, the most of it first")
     handoffs: HandoffsSummary
     ping_pong: PingPongSummary
     rework: ReworkSummary
@@ -121,6 +124,7 @@ class HandoffAnalysis(Result):
         return HandoffAnalysisSummary(
             source=self.source,
             findings=self.findings(),
+            examples=finding_examples(self),
             handoffs=self.handoffs._summary(),
             ping_pong=self.ping_pong._summary(),
             rework=self.rework._summary(),

@@ -19,6 +19,7 @@ from cspm.analysis.handoffs.rework import (
     ProcessLoops,
     Rework,
 )
+from cspm.core.expr import example_cases
 from cspm.i18n import N_, ngettext, sentence_gap
 from cspm.i18n import gettext as _
 from cspm.render.charts import bar_chart_svg
@@ -26,7 +27,7 @@ from cspm.render.formats import fmt_number
 from cspm.render.graphviz import RenderUnavailable
 from cspm.units import format_duration
 
-__all__ = ["HandoffParts", "handoff_findings", "lead_time_sentence", "section_context"]
+__all__ = ["EXAMPLE_LABELS", "HandoffParts", "finding_examples", "handoff_findings", "lead_time_sentence", "section_context"]
 
 
 class HandoffParts(Protocol):
@@ -151,7 +152,7 @@ def lead_time_sentence(lt: LeadTimeEstimate | dict[str, Any]) -> str:
 
 
 PAIR_HEADINGS = {"team": N_("came back to"), "via": N_("after going to"), "bounces": N_("bounces"), "direct": N_("direct"),
-                 "indirect": N_("indirect"), "tickets": N_("tickets")}  # fmt: skip
+                 "indirect": N_("indirect"), "tickets": N_("tickets"), "examples": N_("example tickets")}  # fmt: skip
 TEAM_HEADINGS = {"team": N_("team"), "bounces": N_("bounces"), "tickets": N_("tickets"), "median_away_s": N_("median time away")}
 _UNITS = {"team": N_("teams"), "agent": N_("agents")}  # the plural of a handoff level in sentences
 
@@ -166,6 +167,29 @@ def _network(h: Handoffs) -> tuple[str, str]:
         return "", _("network not rendered: {reason}").format(reason=exc)
 
 
+EXAMPLE_LABELS = {"handoffs": N_("most handoffs"), "ping_pong": N_("most ping-pong bounces"),
+                  "rework": N_("most rework (repetitions and self-loops)"),
+                  "approvals": N_("most approval rounds"), "redundancy": N_("most redundant time")}  # fmt: skip
+
+
+def finding_examples(a: HandoffParts, n: int = 5) -> dict[str, list[str]]:
+    """Per finding up to ``n`` tickets behind it, on the engine (the most of it first, ties by id;
+    only tickets that have it): handoffs, ping-pong bounces, rework (repetitions + self-loops),
+    approval rounds beyond the first, redundant time."""
+    t = a.handoffs.per_case_table
+    out = {"handoffs": example_cases(t.filter(t.handoffs > 0), t.handoffs, n)}
+    pp = a.ping_pong.per_case_table
+    out["ping_pong"] = example_cases(pp.filter(pp.bounces > 0), pp.bounces, n)
+    rw = a.rework.per_case_table
+    work = rw.repetitions + rw.self_loops
+    out["rework"] = example_cases(rw.filter(work > 0), work, n)
+    ap = a.approvals.per_case_table
+    out["approvals"] = example_cases(ap.filter(ap.approval_rounds > 1), ap.approval_rounds, n)
+    rd = a.redundancy.per_case_table
+    out["redundancy"] = example_cases(rd.filter(rd.redundant_s > 0), rd.redundant_s, n)
+    return out
+
+
 def section_context(a: HandoffParts) -> dict[str, Any]:
     """Values for ``section_handoffs.html.j2`` (SVGs generated here with escaped names)."""
     h, rd = a.handoffs, a.redundancy
@@ -176,6 +200,7 @@ def section_context(a: HandoffParts) -> dict[str, Any]:
     return {
         "level": h.level,
         "findings": handoff_findings(a),
+        "examples": [(_(EXAMPLE_LABELS[k]), ", ".join(v)) for k, v in finding_examples(a).items() if v],
         "network_svg": network_svg,
         "network_error": network_error,
         "handoff_chart_svg": bar_chart_svg(

@@ -175,10 +175,18 @@ class PingPong(Result):
             tickets=r[CASE].nunique(),
         )
         df = to_frame(g, ["team", "via"]).reindex(columns=PAIR_COLUMNS)
+        # up to 3 example tickets per pair: the most bounces of the pair first, ties by id
+        per = r.group_by(["team", "via", CASE]).aggregate(n=r.count())
+        per = per.mutate(_i=ibis.row_number().over(ibis.window(group_by=["team", "via"],
+                                                               order_by=[ibis.desc("n"), CASE])))  # fmt: skip
+        ex = to_frame(per.filter(per._i < 3).select("team", "via", "_i", CASE), ["team", "via", "_i"])
+        ids = ex.groupby(["team", "via"], sort=False)[CASE].agg(lambda s: ", ".join(map(str, s)))
+        df["examples"] = [ids.get((t, v), "") for t, v in zip(df["team"], df["via"], strict=True)]
         return df.sort_values(["bounces", "team", "via"], ascending=[False, True, True], kind="stable")
 
     def pairs(self) -> pd.DataFrame:
-        """Bounces per (team returned to, team it went to): ``team, via, bounces, direct, indirect, tickets``."""
+        """Bounces per (team returned to, team it went to): ``team, via, bounces, direct, indirect, tickets,
+        examples`` (up to 3 of its tickets, the most bounces of the pair first, ties by id)."""
         return self._pairs.copy()
 
     @cached_property
