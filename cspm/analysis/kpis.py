@@ -72,7 +72,7 @@ from cspm.render.charts import curve_svg, heatmap_svg
 from cspm.render.formats import fmt_h, fmt_number, fmt_pct, fmt_thousands, table_rows
 from cspm.render.workbook import Sheet
 
-__all__ = ["KpiActivities", "KpiFigures", "KpiSummary", "ServiceKPIs", "StepCurvePoint", "kpis", "service_kpis"]
+__all__ = ["KpiActivities", "KpiFigures", "KpiSummary", "ServiceKPIs", "StepCurvePoint", "case_kpis", "kpis", "service_kpis"]
 
 _DETECT = {
     "first_response": re.compile(r"first[\s_-]*respon|首次响应|首响", re.I),
@@ -286,6 +286,104 @@ def kpis(
     ``time_semantics`` (it decides the queue waits of the wait heatmap).
     """
     cfg = as_config(config)
+    c = _case_kpis(log, cfg, clock, semantics)
+    ks, per, acts, breakers, team_change, iv, calendar = c.ks, c.per, c.acts, c.breakers, c.team_change, c.iv, c.calendar
+    clock, suf, who, absent = c.clock, c.suf, c.who, c.absent
+
+    rt = ks.response_target.total_seconds() / 3600.0
+    cw_h = ks.close_within.total_seconds() / 3600.0
+    agg = {
+        "cases": per.count(),
+        "fr_n": per.first_response_h.count(),
+        "fr_med": per.first_response_h.median(),
+        "fr_p85": per.first_response_h.quantile(0.85),
+        "fr_ok": (per.first_response_h <= rt).cast("int64").sum(),
+        "res_n": per.resolution_h.count(),
+        "res_med": per.resolution_h.median(),
+        "res_p90": per.resolution_h.quantile(0.9),
+        "closed_ok": (per.closure_h <= cw_h).fill_null(False).cast("int64").sum(),
+        "fcr_n": per.fcr.cast("int64").sum(),
+        "reopen_n": per.reopened.fill_null(False).cast("int64").sum(),
+        "steps_mean": per.steps.mean(),
+        "steps_median": per.steps.median(),
+        "handoffs_mean": per.handoffs.mean(),
+        "handoffs_median": per.handoffs.median(),
+    }
+    if "customer_returned" in per.columns:
+        agg["returned_n"] = per.customer_returned.fill_null(False).cast("int64").sum()
+    a = per.aggregate(**agg).to_pandas().iloc[0]
+    n = int(a["cases"])
+    res_n = int(a["res_n"])
+    fr_n = int(a["fr_n"])
+
+    def ratio(x: Any, d: int) -> float | None:
+        return float(x) / d if d else None
+
+    curve = per.group_by("steps").aggregate(
+        cases=per.count(),
+        median_resolution_h=per.resolution_h.median(),
+        resolution_rate=per.resolved.cast("float64").mean(),
+        reopen_rate=per.reopened.cast("float64").mean(),
+    ).order_by("steps").to_pandas()
+    for c in ("median_resolution_h", "resolution_rate", "reopen_rate"):
+        curve[c] = curve[c].astype(float)
+    if not acts["resolution"]:  # no resolution step: rates unknown, not 0
+        curve["resolution_rate"] = np.nan
+    figures = KpiFigures(
+        cases=n,
+        first_response_median_h=as_float(a["fr_med"]),
+        first_response_p85_h=as_float(a["fr_p85"]),
+        response_target_h=rt,
+        responded_within_target=ratio(a["fr_ok"], fr_n),
+        resolution_median_h=as_float(a["res_med"]),
+        resolution_p90_h=as_float(a["res_p90"]),
+        resolution_rate=ratio(res_n, n) if acts["resolution"] else None,
+        close_within_h=cw_h,
+        closed_within=ratio(a["closed_ok"], n) if acts["closure"] else None,
+        fcr_rate=ratio(a["fcr_n"], res_n) if breakers or team_change else None,
+        reopen_rate=ratio(a["reopen_n"], res_n) if acts["reopen"] else None,
+        customer_return_rate=ratio(a["returned_n"], n) if "returned_n" in a else None,
+        steps_mean=as_float(a["steps_mean"]),
+        steps_median=as_float(a["steps_median"]),
+        handoffs_mean=as_float(a["handoffs_mean"]),
+        handoffs_median=as_float(a["handoffs_median"]),
+        extra_step_resolution_h=_extra_step(curve),
+    )
+    arrivals, waits = _heatmaps(iv, calendar, suf)
+    notes = _missing_notes(log, acts, who, team_change, absent)
+    return ServiceKPIs(clock, KpiActivities(**acts), figures, curve, arrivals, waits, per, notes)
+
+
+def case_kpis(
+    log: TicketLog,
+    config: Config | str | Path | None = None,
+    *,
+    clock: Clock | None = None,
+    semantics: Semantics | None = None,
+) -> ir.Table:
+    """Per ticket, the figures :func:`kpis` summarises (one row per case, materialised on the engine):
+    ``steps``, ``handoffs``, ``teams``, ``first_response_h`` / ``resolution_h`` / ``closure_h`` (hours
+    on ``clock``), ``resolved``, ``fcr``, ``reopened`` (and ``customer_returned`` with a customer
+    column) — without the summary queries of :func:`kpis`."""
+    return _case_kpis(log, as_config(config), clock, semantics).per
+
+
+@dataclass(frozen=True)
+class _CaseKPIs:
+    ks: KpiSettings
+    per: ir.Table
+    acts: dict[str, list[str]]
+    absent: dict[str, list[str]]
+    breakers: list[str]
+    team_change: bool
+    who: str | None
+    iv: ir.Table
+    calendar: BusinessCalendar
+    clock: str
+    suf: str
+
+
+def _case_kpis(log: TicketLog, cfg: Config, clock: Clock | None, semantics: Semantics | None) -> _CaseKPIs:
     check_clock(clock)
     ks = cfg.kpis
     clock = clock or ks.clock
@@ -354,69 +452,7 @@ def kpis(
         per = _ljoin(per, cr)
     keep = [c for c in per.columns if not c.startswith("_")]
     per = per.select(*keep).cache()  # one small row per case, read by every figure below
-
-    rt = ks.response_target.total_seconds() / 3600.0
-    cw_h = ks.close_within.total_seconds() / 3600.0
-    agg = {
-        "cases": per.count(),
-        "fr_n": per.first_response_h.count(),
-        "fr_med": per.first_response_h.median(),
-        "fr_p85": per.first_response_h.quantile(0.85),
-        "fr_ok": (per.first_response_h <= rt).cast("int64").sum(),
-        "res_n": per.resolution_h.count(),
-        "res_med": per.resolution_h.median(),
-        "res_p90": per.resolution_h.quantile(0.9),
-        "closed_ok": (per.closure_h <= cw_h).fill_null(False).cast("int64").sum(),
-        "fcr_n": per.fcr.cast("int64").sum(),
-        "reopen_n": per.reopened.fill_null(False).cast("int64").sum(),
-        "steps_mean": per.steps.mean(),
-        "steps_median": per.steps.median(),
-        "handoffs_mean": per.handoffs.mean(),
-        "handoffs_median": per.handoffs.median(),
-    }
-    if "customer_returned" in per.columns:
-        agg["returned_n"] = per.customer_returned.fill_null(False).cast("int64").sum()
-    a = per.aggregate(**agg).to_pandas().iloc[0]
-    n = int(a["cases"])
-    res_n = int(a["res_n"])
-    fr_n = int(a["fr_n"])
-
-    def ratio(x: Any, d: int) -> float | None:
-        return float(x) / d if d else None
-
-    curve = per.group_by("steps").aggregate(
-        cases=per.count(),
-        median_resolution_h=per.resolution_h.median(),
-        resolution_rate=per.resolved.cast("float64").mean(),
-        reopen_rate=per.reopened.cast("float64").mean(),
-    ).order_by("steps").to_pandas()
-    for c in ("median_resolution_h", "resolution_rate", "reopen_rate"):
-        curve[c] = curve[c].astype(float)
-    if not acts["resolution"]:  # no resolution step: rates unknown, not 0
-        curve["resolution_rate"] = np.nan
-    figures = KpiFigures(
-        cases=n,
-        first_response_median_h=as_float(a["fr_med"]),
-        first_response_p85_h=as_float(a["fr_p85"]),
-        response_target_h=rt,
-        responded_within_target=ratio(a["fr_ok"], fr_n),
-        resolution_median_h=as_float(a["res_med"]),
-        resolution_p90_h=as_float(a["res_p90"]),
-        resolution_rate=ratio(res_n, n) if acts["resolution"] else None,
-        close_within_h=cw_h,
-        closed_within=ratio(a["closed_ok"], n) if acts["closure"] else None,
-        fcr_rate=ratio(a["fcr_n"], res_n) if breakers or team_change else None,
-        reopen_rate=ratio(a["reopen_n"], res_n) if acts["reopen"] else None,
-        customer_return_rate=ratio(a["returned_n"], n) if "returned_n" in a else None,
-        steps_mean=as_float(a["steps_mean"]),
-        steps_median=as_float(a["steps_median"]),
-        handoffs_mean=as_float(a["handoffs_mean"]),
-        handoffs_median=as_float(a["handoffs_median"]),
-        extra_step_resolution_h=_extra_step(curve),
-    )
-    arrivals, waits = _heatmaps(iv, calendar, suf)
-    notes = _missing_notes(log, acts, who, team_change, absent)
-    return ServiceKPIs(clock, KpiActivities(**acts), figures, curve, arrivals, waits, per, notes)
+    return _CaseKPIs(ks, per, acts, absent, list(breakers), bool(team_change), who, iv, calendar, clock, suf)
 
 
 def service_kpis(

@@ -27,7 +27,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from cspm.analysis.handoffs.pingpong import ping_pong
-from cspm.analysis.handoffs.rework import approval_loops, rework, status_steps
+from cspm.analysis.handoffs.rework import approval_loops, repeated_table, status_steps
 from cspm.analysis.intervals import (
     milestone_cases,
     resolve_semantics,
@@ -35,7 +35,7 @@ from cspm.analysis.intervals import (
     sla_pause_activities,
     step_intervals,
 )
-from cspm.analysis.kpis import kpis
+from cspm.analysis.kpis import case_kpis
 from cspm.analysis.waiting import check_target_steps
 from cspm.config import Config
 from cspm.core.calendar import BusinessCalendar
@@ -140,7 +140,7 @@ def observations(log: TicketLog, cfg: Config, *, semantics: str | None = None) -
     segments = [c for t in (*cfg.targets.steps, *cfg.targets.milestones, *cfg.targets.lead_time) for c in t.segment]
     iv = step_intervals(log, sem, calendar, sla_pause_activities(log, cfg), keep=segments)
     parts: list[ir.Table] = []
-    per = kpis(log, cfg, semantics=sem).per_case
+    per = case_kpis(log, cfg, semantics=sem)
     clock = cfg.kpis.clock
     for col in _KPI_DURATIONS:
         x = per.filter(per[col].notnull())
@@ -162,8 +162,10 @@ def observations(log: TicketLog, cfg: Config, *, semantics: str | None = None) -
         pp = ping_pong(log, "team").per_case_table
         parts.append(_obs(pp, "handoffs||ping_pong", pp.ping_pong.cast("int64")))
         parts.append(_obs(pp, "handoffs||bounces", pp.bounces))
-    rw = rework(log, cfg, not_counted=status_steps(log, cfg)).per_case_table
-    parts.append(_obs(rw, "handoffs||repetitions", rw.repetitions))
+    red = repeated_table(log, status_steps(log, cfg))  # rework's repetitions, without its summaries
+    rep = red.group_by(CASE).aggregate(_r=red.repetition.cast("int64").sum())
+    rw = per.select(CASE).left_join(rep, CASE)
+    parts.append(_obs(rw, "handoffs||repetitions", rw._r.fill_null(0)))
     ap = approval_loops(log, cfg)
     if ap.approval_activities:
         rounds = ap.per_case_table

@@ -68,6 +68,8 @@ def side_data(log: TicketLog, cfg: Config, parts: ir.Table | str, *, semantics: 
 
 
 def _side_data(log: TicketLog, cfg: Config, parts: ir.Table | str, semantics: str | None) -> SideData:
+    if not isinstance(parts, str):
+        parts = parts.cache()  # one small row per ticket, read by the three queries below
     hist, targets = histograms(log, cfg, parts, semantics=semantics)
     variants = variant_counts(log, parts)
     ev = log.events
