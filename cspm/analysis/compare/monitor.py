@@ -157,11 +157,7 @@ class Monitor(Result):
 
 
 def _stat(s: Sample, kind: str) -> float | None:
-    if s.n == 0:
-        return None
-    if kind == "duration":
-        return s.median() / 3600.0  # type: ignore[operator]
-    return s.mean() if kind == "count" else s.share()
+    return s.statistic(kind)
 
 
 def monitor(
