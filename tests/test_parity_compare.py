@@ -2,10 +2,12 @@
 before/after, change, CI, test, p, q, significance), the targets and verdicts, the variants, the
 difference-in-differences and the monitor's period assignment are the same.
 
-A tiny log (60 tickets, split by date and by team: all four DiD cells) keeps the Spark side to a
+Flow efficiency and the fitness to the to-be model are in the table. A tiny log (60 tickets, split by date and by team: all four DiD cells) keeps the Spark side to a
 few dozen engine queries."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -20,6 +22,7 @@ from cspm.simulate import write_simulated_log
 pytestmark = pytest.mark.spark
 
 SPLIT = "2024-03-07"
+MODEL = Path(__file__).resolve().parents[1] / "sample_logs" / "to_be.yaml"
 CFG = config_from_dict({
     "calendar": {"timezone": "Europe/Berlin"},
     "targets": {"steps": [{"step": "Assign L2", "max_wait": "4h", "attainment": 0.85, "clock": "business"}],
@@ -39,16 +42,18 @@ def logs(spark, tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="module")
 def comparisons(logs):
     duck, spark = logs
-    return (compare(duck, CFG, split=SPLIT, group="team=Billing"),
-            compare(spark, CFG, split=SPLIT, group="team=Billing"))  # fmt: skip
+    return (compare(duck, CFG, split=SPLIT, group="team=Billing", model=MODEL),
+            compare(spark, CFG, split=SPLIT, group="team=Billing", model=MODEL))  # fmt: skip
 
 
 def test_the_log_gives_a_real_table(comparisons) -> None:
     """The parity below compares tested figures, not empty tables."""
     duck, _ = comparisons
     assert duck.tickets == {"control/after": 8, "control/before": 33, "pilot/after": 7, "pilot/before": 12}
-    assert len(duck.figures) == 88 and duck.figures.p.notna().sum() == 52
-    assert set(duck.figures.family) >= {"kpi", "wait", "edge", "handoffs", "lead_time", "target", "variant"}
+    assert len(duck.figures) == 91 and duck.figures.p.notna().sum() == 55
+    assert set(duck.figures.family) >= {"kpi", "wait", "edge", "handoffs", "lead_time", "target", "variant",
+                                        "flow", "conformance"}  # fmt: skip
+    assert set(duck.figures.test) == {"Mann–Whitney U", "exact Poisson rate test", "Fisher's exact", "none"}
     assert duck.did is not None and duck.did.p.notna().sum() > 20
 
 
