@@ -72,7 +72,7 @@ from cspm.render.charts import curve_svg, heatmap_svg
 from cspm.render.formats import fmt_h, fmt_number, fmt_pct, fmt_thousands, table_rows
 from cspm.render.workbook import Sheet
 
-__all__ = ["KpiActivities", "KpiFigures", "KpiSummary", "ServiceKPIs", "StepCurvePoint", "kpis", "service_kpis"]
+__all__ = ["KpiActivities", "KpiFigures", "KpiSummary", "ServiceKPIs", "StepCurvePoint", "case_kpis", "kpis", "service_kpis"]
 
 _DETECT = {
     "first_response": re.compile(r"first[\s_-]*respon|首次响应|首响", re.I),
@@ -300,6 +300,62 @@ def kpis(
     ``time_semantics`` (it decides the queue waits of the wait heatmap).
     """
     cfg = as_config(config)
+    c = _case_kpis(log, cfg, clock, semantics)
+    ks, per, acts, breakers, team_change, iv, calendar = c.ks, c.per, c.acts, c.breakers, c.team_change, c.iv, c.calendar
+    clock, suf, who, absent = c.clock, c.suf, c.who, c.absent
+
+    rt = ks.response_target.total_seconds() / 3600.0
+    cw_h = ks.close_within.total_seconds() / 3600.0
+    a = per.aggregate(**_figure_aggs(per, rt, cw_h)).to_pandas().iloc[0]
+    curve = per.group_by("steps").aggregate(
+        cases=per.count(),
+        median_resolution_h=per.resolution_h.median(),
+        resolution_rate=per.resolved.cast("float64").mean(),
+        reopen_rate=per.reopened.cast("float64").mean(),
+    ).order_by("steps").to_pandas()
+    for c in ("median_resolution_h", "resolution_rate", "reopen_rate"):
+        curve[c] = curve[c].astype(float)
+    if not acts["resolution"]:  # no resolution step: rates unknown, not 0
+        curve["resolution_rate"] = np.nan
+    known = {"resolution": bool(acts["resolution"]), "closure": bool(acts["closure"]),
+             "fcr": bool(breakers or team_change), "reopen": bool(acts["reopen"])}  # fmt: skip
+    figures = _figures(a, rt, cw_h, known, _extra_step(curve))
+    arrivals, waits = _heatmaps(iv, calendar, suf)
+    notes = _missing_notes(log, acts, who, team_change, absent)
+    examples = kpi_examples(per, figures)
+    return ServiceKPIs(clock, KpiActivities(**acts), figures, curve, arrivals, waits, per, notes, known, examples)
+
+
+def case_kpis(
+    log: TicketLog,
+    config: Config | str | Path | None = None,
+    *,
+    clock: Clock | None = None,
+    semantics: Semantics | None = None,
+) -> ir.Table:
+    """Per ticket, the figures :func:`kpis` summarises (one row per case, materialised on the engine):
+    ``steps``, ``handoffs``, ``teams``, ``first_response_h`` / ``resolution_h`` / ``closure_h`` (hours
+    on ``clock``), ``resolved``, ``fcr``, ``reopened`` (and ``customer_returned`` with a customer
+    column) — without the summary queries of :func:`kpis`."""
+    return _case_kpis(log, as_config(config), clock, semantics).per
+
+
+@dataclass(frozen=True)
+class _CaseKPIs:
+    ks: KpiSettings
+    per: ir.Table
+    acts: dict[str, list[str]]
+    absent: dict[str, list[str]]
+    breakers: list[str]
+    team_change: bool
+    who: str | None
+    iv: ir.Table
+    calendar: BusinessCalendar
+    clock: str
+    suf: str
+
+
+def _case_kpis(log: TicketLog, cfg: Config, clock: Clock | None, semantics: Semantics | None) -> _CaseKPIs:
     check_clock(clock)
     ks = cfg.kpis
     clock = clock or ks.clock
@@ -368,27 +424,7 @@ def kpis(
         per = _ljoin(per, cr)
     keep = [c for c in per.columns if not c.startswith("_")]
     per = per.select(*keep).cache()  # one small row per case, read by every figure below
-
-    rt = ks.response_target.total_seconds() / 3600.0
-    cw_h = ks.close_within.total_seconds() / 3600.0
-    a = per.aggregate(**_figure_aggs(per, rt, cw_h)).to_pandas().iloc[0]
-    curve = per.group_by("steps").aggregate(
-        cases=per.count(),
-        median_resolution_h=per.resolution_h.median(),
-        resolution_rate=per.resolved.cast("float64").mean(),
-        reopen_rate=per.reopened.cast("float64").mean(),
-    ).order_by("steps").to_pandas()
-    for c in ("median_resolution_h", "resolution_rate", "reopen_rate"):
-        curve[c] = curve[c].astype(float)
-    if not acts["resolution"]:  # no resolution step: rates unknown, not 0
-        curve["resolution_rate"] = np.nan
-    known = {"resolution": bool(acts["resolution"]), "closure": bool(acts["closure"]),
-             "fcr": bool(breakers or team_change), "reopen": bool(acts["reopen"])}  # fmt: skip
-    figures = _figures(a, rt, cw_h, known, _extra_step(curve))
-    arrivals, waits = _heatmaps(iv, calendar, suf)
-    notes = _missing_notes(log, acts, who, team_change, absent)
-    examples = kpi_examples(per, figures)
-    return ServiceKPIs(clock, KpiActivities(**acts), figures, curve, arrivals, waits, per, notes, known, examples)
+    return _CaseKPIs(ks, per, acts, absent, list(breakers), bool(team_change), who, iv, calendar, clock, suf)
 
 
 def service_kpis(

@@ -10,6 +10,7 @@ import typer
 from cspm.analysis.compare import baseline
 from cspm.cli import _app as ui
 from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat, app, reads_log
+from cspm.cli.compare import ModelOpt
 from cspm.config import as_config
 from cspm.i18n import N_
 
@@ -21,14 +22,16 @@ def baseline_command(
     read: LogReader,
     save: Annotated[Path, typer.Option("--save", help=N_("The baseline file to write (JSON)."))],
     config: ConfigOpt = None,
+    model: ModelOpt = None,
     format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Freeze every figure of LOG (with its fingerprint and the config) for `cspm compare --baseline`."""
     cfg = as_config(config)
     ui.output_file(save, "--save")
+    reference = ui.model_option(model) if model is not None else None
     result = read()
     with ui.config_named(config):
-        frozen = baseline(result, cfg)
+        frozen = baseline(result, cfg, model=reference)
     frozen.save(save)
     fp = frozen.fingerprint
     if format is OutputFormat.json:

@@ -18,6 +18,11 @@ from cspm.errors import InputError
 from cspm.i18n import N_
 from cspm.i18n import gettext as _
 
+ModelOpt = Annotated[
+    Path | None,
+    typer.Option("--model", "-m", show_default=False, help=N_("To-be model (BPMN 2.0, PNML or a YAML happy-path spec): "
+                 "compare the fitness to it. Default: conformance.model of the config, else no fitness rows.")),
+]
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help=N_("Also write the comparison: .html (standalone report), .json, .csv, .xlsx."))
 ]
@@ -35,6 +40,7 @@ def compare_command(
     control: Annotated[str | None, typer.Option("--control", help=N_("Control group: column=value (default: all other tickets)."))] = None,
     baseline: Annotated[Path | None, typer.Option("--baseline", help=N_("Compare LOG against a baseline file (cspm baseline)."))] = None,
     alpha: Annotated[float, typer.Option("--alpha", help=N_("False-discovery rate of the Benjamini–Hochberg correction."))] = 0.05,
+    model: ModelOpt = None,
     output: OutputOpt = None,
     format: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -46,13 +52,14 @@ def compare_command(
     if baseline is not None and after is not None:
         raise InputError(_("give LOG and --baseline, or two logs, not both"), path=baseline)
     base = load_baseline(baseline) if baseline is not None else None
+    reference = ui.model_option(model) if model is not None else None  # a bad model fails before the log is read
     first = read()
     second = read(after) if after is not None else None
     with ui.config_named(config):
         if base is not None:
-            result = compare(base, first, cfg, alpha=alpha)
+            result = compare(base, first, cfg, alpha=alpha, model=reference)
         else:
-            result = compare(first, second, cfg, split=split, group=group, control=control, alpha=alpha)
+            result = compare(first, second, cfg, split=split, group=group, control=control, alpha=alpha, model=reference)
     if output is not None:
         result.save(output)
     if format is OutputFormat.json:

@@ -70,10 +70,12 @@ def fingerprint(log: TicketLog) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def baseline(log: TicketLog, config: Config | str | Path | None = None, *, semantics: str | None = None) -> Baseline:
+def baseline(log: TicketLog, config: Config | str | Path | None = None, *, semantics: str | None = None,
+             model: Any = None) -> Baseline:  # fmt: skip
     """Freeze the figures of ``log`` (the diagnosis phase) as a :class:`Baseline`."""
     cfg = as_config(config)
-    data = side_data(log, cfg, PART, semantics=semantics)
+    data = side_data(log, cfg, PART, semantics=semantics,
+                     model=model if model is not None else cfg.conformance.model)  # fmt: skip
     return Baseline(data, fingerprint(log), cfg.model_dump(mode="json"), datetime.now(UTC).isoformat(timespec="seconds"))
 
 

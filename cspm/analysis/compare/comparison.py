@@ -57,10 +57,12 @@ __all__ = ["Comparison", "ComparisonSummary", "compare", "comparison_of"]
 
 ALPHA = 0.05
 ASSUMPTIONS = (
-    "Durations are compared by their medians (rounded to the second), counts per ticket by their "
-    "means, shares by their proportions. Tests: Mann–Whitney U (asymptotic, tie- and continuity-"
-    "corrected) with a bootstrap 95% CI of the median difference (Welch CI of the mean difference "
-    "for counts); two-proportion z or Fisher's exact test for shares. q = Benjamini–Hochberg "
+    "Durations are compared by their medians (rounded to the second), flow efficiency and fitness "
+    "per ticket by their medians, counts per ticket by their means, shares by their proportions. Tests: Mann–Whitney U (asymptotic, tie- and continuity-"
+    "corrected) with a bootstrap 95% CI of the median difference; counts per ticket: the exact "
+    "conditional test of two Poisson rates (Mann–Whitney when the counts are overdispersed, variance/mean "
+    f"above {st.MAX_DISPERSION:g}) with the Welch CI of the mean difference; two-proportion z or Fisher's "
+    "exact test for shares. q = Benjamini–Hochberg "
     "adjusted p across the table; significant: q < {alpha:g}. Figures with fewer than "
     f"{st.MIN_N} observations on a side are not tested."
 )
@@ -104,6 +106,8 @@ class Comparison(Result):
     map_clock: str = "business"
     waiting_hours_per_ticket: tuple[float, float] = (0.0, 0.0)
     """Per side: the sum of every queue wait (calendar clock, SLA pauses excluded) / tickets, hours."""
+    work_hours_per_ticket: tuple[float, float] | None = None
+    """Per side: handling (work) hours / tickets; None when the logs have no work time (no start/complete)."""
 
     section_id: ClassVar[str] = "comparison"
     section_title: ClassVar[str] = N_("Verify the improvement")
@@ -178,7 +182,7 @@ def _display(df: pd.DataFrame) -> list[dict[str, Any]]:
     out = []
     for r in df.to_dict("records"):
         unit = " h" if r["kind"] == "duration" else ""
-        fmt = (lambda x, u=unit: "–" if x is None or x != x else f"{x:.2f}{u}") if r["kind"] != "share" else (
+        fmt = (lambda x, u=unit: "–" if x is None or x != x else f"{x:.2f}{u}") if r["kind"] not in ("share", "ratio") else (
             lambda x: "–" if x is None or x != x else f"{x:.1%}")  # fmt: skip
         out.append({**r, "a_text": fmt(r["a"]), "b_text": fmt(r["b"]),
                     "change_text": "–" if r["change_pct"] != r["change_pct"] else f"{r['change_pct']:+.0%}",
@@ -213,16 +217,20 @@ def comparison_of(data: SideData, a: str, b: str, rule: str, *, alpha: float = A
     notes = [*(notes or []), ASSUMPTIONS.format(alpha=alpha)]
     if aa != ab:
         notes.append(f"The sides have different activity sets: only {a}: {sorted(aa - ab) or 'none'}; only {b}: {sorted(ab - aa) or 'none'}.")
-    waits = tuple(_waiting_hours(side, data.tickets.get(name, 0)) for side, name in ((sa, a), (sb, b)))
+    waits = tuple(_hours(side, data.tickets.get(name, 0), "wait|calendar|") for side, name in ((sa, a), (sb, b)))
+    work = (tuple(_hours(side, data.tickets.get(name, 0), "work||") for side, name in ((sa, a), (sb, b)))
+            if "work||" in sa and "work||" in sb else None)  # fmt: skip
     return Comparison(
-        waiting_hours_per_ticket=waits, labels=(a, b), rule=rule, tickets={a: data.tickets.get(a, 0), b: data.tickets.get(b, 0)}, figures=table,
+        waiting_hours_per_ticket=waits, work_hours_per_ticket=work,  # type: ignore[arg-type]
+        labels=(a, b), rule=rule, tickets={a: data.tickets.get(a, 0), b: data.tickets.get(b, 0)}, figures=table,
         targets=targets, variants_appeared=appeared, variants_vanished=vanished,
         activities_only_a=sorted(aa - ab), activities_only_b=sorted(ab - aa), alpha=alpha, notes=notes,
     )  # fmt: skip
 
 
-def _waiting_hours(side: dict[str, st.Sample], tickets: int) -> float:
-    total = sum(float((x.values * x.counts).sum()) for fid, x in side.items() if fid.startswith("wait|calendar|"))
+def _hours(side: dict[str, st.Sample], tickets: int, prefix: str) -> float:
+    """The sum of the observations of the figures starting with ``prefix`` / tickets, in hours."""
+    total = sum(float((x.values * x.counts).sum()) for fid, x in side.items() if fid.startswith(prefix))
     return total / 3600.0 / tickets if tickets else 0.0
 
 
@@ -238,9 +246,9 @@ def did_table(data: SideData, alpha: float = ALPHA) -> pd.DataFrame:
             continue
         s = [cells[c].get(fid, empty) for c in cells]
         vals = [_stat(x, fig.kind) for x in s]
-        if fig.kind == "duration":
+        if fig.kind in ("duration", "ratio"):
             res = st.bootstrap_median_did(*s, seed=0)
-            scale = 3600.0
+            scale = 3600.0 if fig.kind == "duration" else 1.0
         elif fig.kind == "share":
             res, scale = st.proportion_did(*s), 1.0
         else:
@@ -262,11 +270,7 @@ def did_table(data: SideData, alpha: float = ALPHA) -> pd.DataFrame:
 
 
 def _stat(s: st.Sample, kind: str) -> float | None:
-    if s.n == 0:
-        return None
-    if kind == "duration":
-        return s.median() / 3600.0  # type: ignore[operator]
-    return s.mean() if kind == "count" else s.share()
+    return s.statistic(kind)
 
 
 def _mean_did(pb: st.Sample, pa: st.Sample, cb: st.Sample, ca: st.Sample) -> st.TestResult:
@@ -290,31 +294,35 @@ def compare(
     control: str | tuple[str, str] | None = None,
     semantics: Semantics | None = None,
     alpha: float = ALPHA,
+    model: Any = None,
 ) -> Comparison:
     """Compare two logs, a baseline and a log, or two parts of one log (see the module docstring).
 
     With one log the second argument may be the config (``compare(log, cfg, split=...)``).
     ``split``: a date (tickets by their first event, in ``calendar.timezone``); ``group`` /
     ``control``: ``"column=value"`` (tickets with an event where the column has the value).
+    ``model``: the to-be model whose fitness is compared (a BPMN/PNML/YAML file or anything
+    ``cspm.conformance`` reads); default ``conformance.model`` of the config, else no fitness rows.
     """
     if isinstance(after, Config | str | Path) and config is None:  # compare(log, cfg, split=...)
         after, config = None, after
     if after is not None and not isinstance(after, TicketLog):
         raise ConfigError(None, [("after", type(after).__name__, _("expected the second log (a TicketLog) or None"))])
     cfg = as_config(config)
+    model = model if model is not None else cfg.conformance.model
     if not 0 < alpha < 1:
         raise ConfigError(None, [("alpha", alpha, _("expected a level between 0 and 1, e.g. 0.05"))])
     if after is not None:
         if split is not None or group is not None:
             raise ConfigError(None, [("split/group", split or group, _("give two logs or one log with a split, not both"))])
-        b = side_data(after, cfg, "after", semantics=semantics)
+        b = side_data(after, cfg, "after", semantics=semantics, model=model)
         if isinstance(before, Baseline):
             a = before.data.relabel(BASELINE_PART, "before")
             a.targets = {**a.targets, **b.targets}
             fp = before.fingerprint
             rule = f"baseline of {fp.get('source', '?')} ({fp.get('tickets', '?')} tickets, {fp.get('first_event', '?')} – {fp.get('last_event', '?')}) vs the log"
         else:
-            a = side_data(before, cfg, "before", semantics=semantics)
+            a = side_data(before, cfg, "before", semantics=semantics, model=model)
             rule = "two logs: before vs after"
         return comparison_of(SideData.concat(a, b), "before", "after", rule, alpha=alpha)
     if isinstance(before, Baseline):
@@ -337,11 +345,11 @@ def compare(
     if dates is None and groups is None:
         raise ConfigError(None, [("after", None, _("give a second log, a baseline, a split date or a group"))])
     if dates is not None and groups is not None:
-        data = side_data(log, cfg, cross_parts(groups, dates), semantics=semantics)
+        data = side_data(log, cfg, cross_parts(groups, dates), semantics=semantics, model=model)
         result = comparison_of(data, "pilot/before", "pilot/after", f"{group_rule}; {date_rule}", alpha=alpha)
         result.did = did_table(data, alpha)
         result.tickets = data.tickets
         return result
     if dates is not None:
-        return comparison_of(side_data(log, cfg, dates, semantics=semantics), "before", "after", date_rule, alpha=alpha)
-    return comparison_of(side_data(log, cfg, groups, semantics=semantics), "control", "pilot", group_rule, alpha=alpha)  # type: ignore[arg-type]
+        return comparison_of(side_data(log, cfg, dates, semantics=semantics, model=model), "before", "after", date_rule, alpha=alpha)
+    return comparison_of(side_data(log, cfg, groups, semantics=semantics, model=model), "control", "pilot", group_rule, alpha=alpha)  # type: ignore[arg-type]

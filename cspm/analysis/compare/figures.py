@@ -6,11 +6,17 @@ A **figure** has an id ``family|clock|key`` and a kind:
   ``kpi`` first response / resolution / closure time (``kpis.clock``) and ``lead_time`` (first to
   last event) per ticket; ``wait`` the queue wait before each step (SLA-paused waits excluded, as in
   ``cspm.waiting``), ``edge`` the wait on each directly-follows edge, both clocks; ``target`` the
-  waits or durations a configured target measures;
+  waits or durations a configured target measures; ``work`` the handling (work) time per ticket,
+  the sum of its steps' processing time (start to complete, calendar clock; only with a
+  start/complete lifecycle, the one time semantics that has work time);
 * ``count`` per ticket (the statistic is the **mean per ticket**): steps, handoffs (changes of team),
   ping-pong bounces, rework repetitions, approval rounds;
+* ``ratio`` per ticket in [0, 1] (rounded to 6 decimals; the statistic is the **median**): ``flow``
+  efficiency (value-adding time / lead time, calendar clock, as ``cspm.value_stream``; only when the
+  log has value-adding steps) and ``conformance`` fitness to the to-be model (token replay, as
+  ``cspm.conformance``; only when a model is given);
 * ``share`` (0/1 per ticket; the statistic is the **share**): resolved, first-contact resolution,
-  reopened, ping-pong.
+  reopened, ping-pong, fitting the to-be model.
 
 :func:`histograms` returns one row per (part, figure, value) with its count, in one engine query
 per log; a part is a side of the comparison (``before``/``after``, ``pilot``/``control``…) or a
@@ -26,8 +32,9 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from cspm.analysis.conformance import conformance
 from cspm.analysis.handoffs.pingpong import ping_pong
-from cspm.analysis.handoffs.rework import approval_loops, rework, status_steps
+from cspm.analysis.handoffs.rework import approval_loops, repeated_table, status_steps
 from cspm.analysis.intervals import (
     milestone_cases,
     resolve_semantics,
@@ -35,7 +42,8 @@ from cspm.analysis.intervals import (
     sla_pause_activities,
     step_intervals,
 )
-from cspm.analysis.kpis import kpis
+from cspm.analysis.kpis import case_kpis
+from cspm.analysis.value_stream import value_stream
 from cspm.analysis.waiting import check_target_steps
 from cspm.config import Config
 from cspm.core.calendar import BusinessCalendar
@@ -65,7 +73,7 @@ class Figure:
 
     @property
     def statistic(self) -> str:
-        return {"duration": "median", "count": "mean", "share": "share"}[self.kind]
+        return {"duration": "median", "ratio": "median", "count": "mean", "share": "share"}[self.kind]
 
 
 def describe(figure_id: str, targets: dict[str, dict[str, Any]] | None = None) -> Figure:
@@ -78,8 +86,15 @@ def describe(figure_id: str, targets: dict[str, dict[str, Any]] | None = None) -
     elif family == "handoffs":
         kind = "share" if key == "ping_pong" else "count"
         name = "ping-pong tickets" if key == "ping_pong" else _HANDOFF_COUNTS[key]
+    elif family == "flow":
+        kind, name = "ratio", "flow efficiency per ticket"
+    elif family == "conformance":
+        kind, name = ("ratio", "fitness to the to-be model per ticket") if key == "fitness" else (
+            "share", "tickets fitting the to-be model")  # fmt: skip
     elif family == "lead_time":
         kind, name = "duration", "lead time"
+    elif family == "work":
+        kind, name = "duration", "handling (work) time per ticket"
     elif family == "wait":
         kind, name = "duration", f"wait before {key}"
     elif family == "edge":
@@ -132,15 +147,17 @@ def target_observations(log: TicketLog, cfg: Config, iv: ir.Table, calendar: Bus
     return parts, records
 
 
-def observations(log: TicketLog, cfg: Config, *, semantics: str | None = None) -> tuple[ir.Table, dict[str, dict[str, Any]]]:
-    """All observations of a log: ``case_id, figure, value`` (an engine expression), and the targets."""
+def observations(log: TicketLog, cfg: Config, *, semantics: str | None = None, model: Any = None) -> tuple[ir.Table, dict[str, dict[str, Any]]]:
+    """All observations of a log: ``case_id, figure, value`` (an engine expression), and the targets.
+
+    ``model``: the to-be model of the fitness figures (anything ``cspm.conformance`` reads), or None."""
     check_target_steps(log, cfg)
     sem = resolve_semantics(log, cfg, semantics)
     calendar = BusinessCalendar(cfg.calendar)
     segments = [c for t in (*cfg.targets.steps, *cfg.targets.milestones, *cfg.targets.lead_time) for c in t.segment]
     iv = step_intervals(log, sem, calendar, sla_pause_activities(log, cfg), keep=segments)
     parts: list[ir.Table] = []
-    per = kpis(log, cfg, semantics=sem).per_case
+    per = case_kpis(log, cfg, semantics=sem)
     clock = cfg.kpis.clock
     for col in _KPI_DURATIONS:
         x = per.filter(per[col].notnull())
@@ -151,6 +168,9 @@ def observations(log: TicketLog, cfg: Config, *, semantics: str | None = None) -
     lead = milestone_cases(log, iv, calendar, "case start", "case end")
     for ck, suf in CLOCKS.items():
         parts.append(_obs(lead, f"lead_time|{ck}|", _seconds(lead[f"dur_{suf}"])))
+    if sem == "start_complete":
+        work = iv.group_by(CASE).aggregate(_w=iv.proc_s.fill_null(0).sum())
+        parts.append(_obs(work, "work||", _seconds(work._w)))
     q = iv.filter(~iv.paused)
     e = q.filter(q.edge_from.notnull() & q.edge_to.notnull())
     for ck, suf in CLOCKS.items():
@@ -162,23 +182,34 @@ def observations(log: TicketLog, cfg: Config, *, semantics: str | None = None) -
         pp = ping_pong(log, "team").per_case_table
         parts.append(_obs(pp, "handoffs||ping_pong", pp.ping_pong.cast("int64")))
         parts.append(_obs(pp, "handoffs||bounces", pp.bounces))
-    rw = rework(log, cfg, not_counted=status_steps(log, cfg)).per_case_table
-    parts.append(_obs(rw, "handoffs||repetitions", rw.repetitions))
+    red = repeated_table(log, status_steps(log, cfg))  # rework's repetitions, without its summaries
+    rep = red.group_by(CASE).aggregate(_r=red.repetition.cast("int64").sum())
+    rw = per.select(CASE).left_join(rep, CASE)
+    parts.append(_obs(rw, "handoffs||repetitions", rw._r.fill_null(0)))
     ap = approval_loops(log, cfg)
     if ap.approval_activities:
         rounds = ap.per_case_table
         parts.append(_obs(rounds, "handoffs||rounds", rounds.approval_rounds.fill_null(0)))
+    vs = value_stream(log, cfg, clock="calendar", semantics=sem).per_case
+    fe = vs.filter(vs.flow_efficiency.notnull())
+    parts.append(_obs(fe, "flow||efficiency", fe.flow_efficiency.round(6)))
+    if model is not None:
+        fit = conformance(log, cfg, model=model, deviations=False, precision=False).cases
+        fit = fit.filter(fit.fitness.notnull())
+        parts.append(_obs(fit, "conformance||fitness", fit.fitness.round(6)))
+        parts.append(_obs(fit, "conformance||fitting", fit.is_fit.cast("int64")))
     tparts, targets = target_observations(log, cfg, iv, calendar, sem)
     return ibis.union(*parts, *tparts, distinct=False), targets
 
 
-def histograms(log: TicketLog, cfg: Config, parts: ir.Table | str, *, semantics: str | None = None) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:
+def histograms(log: TicketLog, cfg: Config, parts: ir.Table | str, *, semantics: str | None = None,
+               model: Any = None) -> tuple[pd.DataFrame, dict[str, dict[str, Any]]]:  # fmt: skip
     """Per (part, figure, value) the number of observations (pandas), and the target records.
 
     ``parts``: a table ``case_id, part`` (tickets without a part are left out) or one part name for
     the whole log.
     """
-    obs, targets = observations(log, cfg, semantics=semantics)
+    obs, targets = observations(log, cfg, semantics=semantics, model=model)
     if isinstance(parts, str):
         obs = obs.mutate(part=ibis.literal(parts))
     else:

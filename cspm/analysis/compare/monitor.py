@@ -63,7 +63,8 @@ def period_parts(log: TicketLog, every: Every, timezone: str) -> tuple[ir.Table,
     first = ev.group_by(CASE).aggregate(_first=ev[TIMESTAMP].min())
     span = first.aggregate(lo=first._first.min(), hi=first._first.max()).to_pandas().iloc[0]
     tz = ZoneInfo(timezone)
-    lo, hi = (pd.Timestamp(span[k]).tz_convert(tz).date() for k in ("lo", "hi"))
+    # DuckDB gives aware UTC timestamps, Spark naive ones (in the session's UTC)
+    lo, hi = (_utc(span[k]).tz_convert(tz).date() for k in ("lo", "hi"))
     starts = period_starts(lo, hi, every)
     nxt = [*starts[1:], period_starts(starts[-1] + timedelta(days=32 if every == "month" else 7), starts[-1] + timedelta(days=40), every)[0]]
     frame = pd.DataFrame({
@@ -75,6 +76,11 @@ def period_parts(log: TicketLog, every: Every, timezone: str) -> tuple[ir.Table,
     ts = ev[TIMESTAMP].type()
     j = first.join(periods, (first._first >= periods.p_start.cast(ts)) & (first._first < periods.p_end.cast(ts)))
     return j.select(CASE, "part"), list(frame.part)
+
+
+def _utc(value: object) -> pd.Timestamp:
+    ts = pd.Timestamp(value)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts
 
 
 class MonitorSummary(Record):
@@ -151,11 +157,7 @@ class Monitor(Result):
 
 
 def _stat(s: Sample, kind: str) -> float | None:
-    if s.n == 0:
-        return None
-    if kind == "duration":
-        return s.median() / 3600.0  # type: ignore[operator]
-    return s.mean() if kind == "count" else s.share()
+    return s.statistic(kind)
 
 
 def monitor(

@@ -6,7 +6,10 @@
 * rework repetitions (mean per ticket) × ``costs.cost_per_touch``;
 * other steps (steps per ticket minus rework repetitions) × ``costs.cost_per_touch``;
 * waiting hours per ticket (sum of every queue wait, calendar clock, SLA pauses excluded, over the
-  tickets) × ``costs.waiting_hour_cost``.
+  tickets) × ``costs.waiting_hour_cost``;
+* handling (work) hours per ticket (the steps' start-to-complete time, calendar clock) ×
+  ``costs.hourly_rate`` — only where the logs have work time (a start/complete lifecycle); without
+  it the assumptions say that handling hours are not estimated.
 
 **Potential** (:func:`potential` of one log, before a change): per ticket, what removing
 
@@ -47,7 +50,8 @@ DAYS_PER_MONTH = 30.44
 _METHOD = {
     "measured": "per ticket, before minus after: handoffs × cost_per_handoff, rework repetitions and other "
     "steps × cost_per_touch, waiting hours (every queue wait, calendar clock, SLA pauses excluded) × "
-    "waiting_hour_cost; × tickets per month; payback = investment / (monthly saving − running cost).",
+    "waiting_hour_cost, handling (work) hours × hourly_rate where the log has work time; × tickets per "
+    "month; payback = investment / (monthly saving − running cost).",
     "potential": "per ticket, removed: ping-pong returns (2 handoffs each) × cost_per_handoff, rework "
     "repetitions × cost_per_touch, extra approval rounds (3 steps each) × cost_per_touch; × tickets per "
     "month; payback = investment / (monthly saving − running cost).",
@@ -176,9 +180,28 @@ def roi(
               mean("kpi||steps", "b") - mean("handoffs||repetitions", "b"), c.cost_per_touch, per_month),
         _item("waiting", "waiting hours per ticket (calendar)", w[0], w[1], c.waiting_hour_cost, per_month),
     ]  # fmt: skip
+    work = comparison.work_hours_per_ticket
+    if work is not None:
+        rows.append(_item("handling", "handling (work) hours per ticket", work[0], work[1], c.hourly_rate, per_month))
     notes = [f"Measured change: {comparison.labels[0]} → {comparison.labels[1]} ({comparison.rule}).",
              f"Volume: {per_month:,.1f} tickets per month" + (" (given)." if tickets_per_month is not None else " (the log's).")]  # fmt: skip
+    notes += _work_notes(cfg, work is not None)
     return ROI("measured", c.currency, per_month, pd.DataFrame(rows), c.investment, c.running_cost_per_month, notes + _costs_note(cfg))
+
+
+def _work_notes(cfg: Config, has_work: bool) -> list[str]:
+    c = cfg.costs
+    if not has_work:
+        return [(f"Handling hours saved are not estimated: the log has no work time (no start/complete lifecycle), "
+                 f"so costs.hourly_rate ({c.hourly_rate:g} {c.currency}) is not applied; the savings leave handling "
+                 f"time out (the steps item prices work per step with costs.cost_per_touch).")]  # fmt: skip
+    notes = ["Handling hours: the steps' start-to-complete time (calendar clock) × costs.hourly_rate."]
+    if c.hourly_rate == 0:
+        notes.append("costs.hourly_rate is 0 (not configured): the handling item saves nothing.")
+    if c.hourly_rate and c.cost_per_touch:
+        notes.append("costs.hourly_rate and costs.cost_per_touch both price handling work: the handling and the "
+                     "steps items may count the same work twice; set one of them.")  # fmt: skip
+    return notes
 
 
 def potential(

@@ -55,20 +55,23 @@ class SideData:
         )  # fmt: skip
 
 
-def side_data(log: TicketLog, cfg: Config, parts: ir.Table | str, *, semantics: str | None = None) -> SideData:
-    """Everything a comparison needs of ``log``, per part (``parts``: ``case_id, part`` or one name).
+def side_data(log: TicketLog, cfg: Config, parts: ir.Table | str, *, semantics: str | None = None, model: Any = None) -> SideData:
+    """Everything a comparison needs of ``log``, per part (``parts``: ``case_id, part`` or one name);
+    ``model``: the to-be model of the fitness figures (None: none compared).
 
     For the whole log under one part name it is built once per log, config and semantics
     (``log.derived``, kind ``compare_side``), so a baseline and comparisons of the same log share it.
     """
     if isinstance(parts, str):
-        key = (cfg.model_dump_json(), semantics, parts)
-        return log.derived.get("compare_side", key, lambda: _side_data(log, cfg, parts, semantics))
-    return _side_data(log, cfg, parts, semantics)
+        key = (cfg.model_dump_json(), semantics, parts, repr(model))
+        return log.derived.get("compare_side", key, lambda: _side_data(log, cfg, parts, semantics, model))
+    return _side_data(log, cfg, parts, semantics, model)
 
 
-def _side_data(log: TicketLog, cfg: Config, parts: ir.Table | str, semantics: str | None) -> SideData:
-    hist, targets = histograms(log, cfg, parts, semantics=semantics)
+def _side_data(log: TicketLog, cfg: Config, parts: ir.Table | str, semantics: str | None, model: Any) -> SideData:
+    if not isinstance(parts, str):
+        parts = parts.cache()  # one small row per ticket, read by the three queries below
+    hist, targets = histograms(log, cfg, parts, semantics=semantics, model=model)
     variants = variant_counts(log, parts)
     ev = log.events
     if isinstance(parts, str):

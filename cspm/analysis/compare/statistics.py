@@ -5,8 +5,14 @@ see :mod:`cspm.analysis.compare.figures`), so two logs, two parts of one log and
 are compared by the same code, and the result is exact (no sampling):
 
 * **Mann–Whitney U** (two-sided, normal approximation with tie correction and continuity
-  correction — ``scipy.stats.mannwhitneyu(method="asymptotic")``) for durations and counts per
+  correction — ``scipy.stats.mannwhitneyu(method="asymptotic")``) for durations and ratios per
   ticket; the effect is the difference of the medians;
+* **exact conditional test of two Poisson rates** for counts per ticket (handoffs, ping-pong
+  bounces, rework repetitions, approval rounds, steps): given the total count ``k_a + k_b``, ``k_b``
+  is binomial with ``p = n_b / (n_a + n_b)`` under equal rates (``scipy.stats.binomtest``,
+  two-sided). When the counts are overdispersed (within-side variance / mean above
+  ``MAX_DISPERSION``) the Poisson test would call noise significant, so Mann–Whitney is used
+  instead and the row says so;
 * **CI of the median difference**: percentile bootstrap (``n_boot`` resamples, fixed seed). A
   resample's median is drawn exactly without drawing the resample: the k-th order statistic of
   ``n`` draws from the empirical distribution is the empirical quantile at a ``Beta(k, n+1−k)``
@@ -29,12 +35,16 @@ import numpy as np
 __all__ = [
     "MIN_N",
     "Z95",
+    "MAX_DISPERSION",
     "Sample",
     "TestResult",
     "benjamini_hochberg",
     "bootstrap_median_did",
     "bootstrap_median_diff",
     "compare_samples",
+    "count_test",
+    "dispersion",
+    "poisson_rates",
     "mann_whitney",
     "norm_sf",
     "proportion_did",
@@ -44,6 +54,10 @@ __all__ = [
 
 MIN_N = 5
 """Fewest observations per side for a test; below it the table says so instead of giving a p-value."""
+
+
+MAX_DISPERSION = 1.5
+"""Largest within-side variance/mean ratio of counts per ticket for which the Poisson test is used."""
 
 
 def norm_sf(z: float) -> float:
@@ -97,6 +111,16 @@ class Sample:
         """Share of observations equal to 1 (for a 0/1 figure)."""
         n = self.n
         return float(self.counts[self.values == 1].sum() / n) if n else None
+
+    def statistic(self, kind: str) -> float | None:
+        """The figure's statistic: the median in hours (``duration``), the median (``ratio``), the
+        mean (``count``) or the share of ones (``share``); None without observations."""
+        if self.n == 0:
+            return None
+        if kind in ("duration", "ratio"):
+            m = self.median()
+            return m / 3600.0 if kind == "duration" else m  # type: ignore[operator]
+        return self.mean() if kind == "count" else self.share()
 
     def successes(self) -> int:
         return int(self.counts[self.values == 1].sum())
@@ -176,12 +200,43 @@ def two_proportions(a: Sample, b: Sample, *, level: float = 0.95) -> TestResult:
     return TestResult("two-proportion z", min(1.0, p), *ci)
 
 
+def dispersion(a: Sample, b: Sample) -> float | None:
+    """Within-side (pooled) variance / pooled mean of two count samples; None when the mean is 0."""
+    n = a.n + b.n
+    total = float((a.values * a.counts).sum() + (b.values * b.counts).sum())
+    if n <= 2 or total == 0:
+        return None
+    ss = sum(float((s.counts * (s.values - s.mean()) ** 2).sum()) for s in (a, b) if s.n)
+    return ss / (n - 2) / (total / n)
+
+
+def poisson_rates(a: Sample, b: Sample) -> float:
+    """Two-sided p of the exact conditional test of equal Poisson rates per ticket (see the module)."""
+    from scipy.stats import binomtest
+
+    ka, kb = int(round(float((a.values * a.counts).sum()))), int(round(float((b.values * b.counts).sum())))
+    if ka + kb == 0:
+        return 1.0
+    return float(binomtest(kb, ka + kb, b.n / (a.n + b.n)).pvalue)
+
+
+def count_test(a: Sample, b: Sample) -> TestResult:
+    """Counts per ticket: the Poisson rate test, or Mann–Whitney when the counts are overdispersed."""
+    d = dispersion(a, b)
+    if d is not None and d > MAX_DISPERSION:
+        return TestResult("Mann–Whitney U", mann_whitney(a, b)[1],
+                          note=f"overdispersed counts (variance/mean {d:.2f} > {MAX_DISPERSION:g}): Mann–Whitney instead of the Poisson test")  # fmt: skip
+    return TestResult("exact Poisson rate test", poisson_rates(a, b))
+
+
 def compare_samples(a: Sample, b: Sample, kind: str, *, seed: int = 0, n_boot: int = 2000) -> TestResult:
-    """The test that fits a figure of ``kind`` ('duration', 'count' or 'share')."""
+    """The test that fits a figure of ``kind`` ('duration', 'ratio', 'count' or 'share')."""
     if a.n < MIN_N or b.n < MIN_N:
         return TestResult("none", None, note=f"too few observations for a test ({a.n} vs {b.n}; need {MIN_N} a side)")
     if kind == "share":
         return two_proportions(a, b)
+    if kind == "count":
+        return count_test(a, b)  # the table gives the Welch CI of the mean difference
     _, p = mann_whitney(a, b)
     lo, hi = bootstrap_median_diff(a, b, seed=seed, n_boot=n_boot)
     return TestResult("Mann–Whitney U", p, lo, hi)

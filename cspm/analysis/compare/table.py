@@ -45,12 +45,7 @@ def _seed(figure_id: str) -> int:
 
 
 def _value(s: Sample, kind: str) -> float | None:
-    if s.n == 0:
-        return None
-    if kind == "duration":
-        m = s.median()
-        return None if m is None else m / 3600.0
-    return s.mean() if kind == "count" else s.share()
+    return s.statistic(kind)
 
 
 def _mean_ci(a: Sample, b: Sample) -> tuple[float, float]:
