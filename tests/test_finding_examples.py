@@ -139,7 +139,7 @@ def test_conformance_deviations_name_the_slowest_tickets_that_have_them(frame, l
 
 
 def test_root_cause_drivers_name_tickets_with_the_value_and_the_outcome(frame, log):
-    d = cspm.drivers(log, CFG, outcome="wait:Resolve>1h", min_support=1, bootstrap=20)
+    d = cspm.drivers(log, CFG, outcome="wait:Resolve>1h", min_support=1, bootstrap=20, scope="all")  # has STEP drivers too
     resolve = frame[frame["act"] == "Resolve"].set_index("case")["wait_min"]
     breaching = resolve[resolve > 60]
     top = d.top()
