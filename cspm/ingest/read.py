@@ -29,6 +29,7 @@ from cspm.errors import InputError
 from cspm.ingest import lifecycle as _lifecycle
 from cspm.ingest import roles as _roles
 from cspm.ingest.engine_sources import load_on_engine
+from cspm.ingest.local_times import check_local_times
 from cspm.ingest.pseudonymise import as_settings, read_key
 from cspm.ingest.pseudonymise import pseudonymise as apply_pseudonyms
 from cspm.ingest.quality import validated_log
@@ -264,6 +265,8 @@ def _build(
     for col in ("__reason", "__rcol", "__rval", *extra):
         raw.execute(f"ALTER TABLE {events} DROP COLUMN {col}")
     rows_kept = raw.execute(f"SELECT count(*) FROM {events}").fetchone()[0]
+    for report in reports:  # DST gaps and folds: kept as read, counted in the warnings
+        check_local_times(raw, src.table, events, ROW, report)
     if roles.lifecycle:
         lifecycle["transitions"] = _lifecycle.transition_counts(raw, events, "__lc")
         raw.execute(f"ALTER TABLE {events} DROP COLUMN __lc")
