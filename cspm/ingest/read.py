@@ -12,6 +12,7 @@ from typing import Any
 
 from cspm.config import Config, Pseudonymisation, as_config, check_timezone
 from cspm.core.engine import connect, engine_name, move_to, unique_name
+from cspm.core.lifetime import release_when_unused
 from cspm.core.log import (
     ACTIVITY,
     AGENT,
@@ -150,6 +151,7 @@ def read(
     finally:
         for statement in src.drop:
             raw.execute(statement)
+    release_when_unused(log.events, log.quality.rejects)  # dropped with the last expression over them
     return apply_pseudonyms(log, shared) if shared.roles else log
 
 
