@@ -40,7 +40,7 @@ from cspm.i18n import gettext as _
 from cspm.mining.discovery import Discovery, discover
 from cspm.mining.filters import LogFilters
 from cspm.mining.map_explorer import MapExplorer, targets_from_ranking
-from cspm.mining.process_map import MapSection, ProcessMap
+from cspm.mining.process_map import MapSection, ProcessMap, step_limit_note
 from cspm.mining.records import (
     ActivityRecord,
     EdgeRecord,
@@ -321,6 +321,10 @@ def write_discovery(
     d = discover(log)
     if d.events == 0:
         raise InputError(_("no events left to discover (after filtering)"), path=log.source)
+
+    limited = step_limit_note(len(d.activities.table))  # maps draw at most MAX_MAP_STEPS steps
+    if limited:
+        notes.append(limited)
 
     step(_("checking targets"))
     target_section, warn_steps, warn_edges, target_notes = target_breaches(log, config)

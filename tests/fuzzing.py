@@ -405,9 +405,6 @@ def read_outcome(path: Path) -> tuple[str | None, str]:
 
 
 def _release(log: object) -> None:
-    """Drop the log's event and rejects tables from the process-wide DuckDB (``cspm.read`` leaves
-    them there; thousands of reads in one process would otherwise add up)."""
-    for table in (log.events, log.quality.rejects):  # type: ignore[attr-defined]
-        if table is not None:
-            name = table.get_name()
-            table._find_backend().con.execute('DROP TABLE IF EXISTS "' + name.replace('"', '""') + '"')
+    """Drop the log's tables from the process-wide DuckDB now (``TicketLog.close``), rather than
+    when the garbage collector gets to them."""
+    log.close()  # type: ignore[attr-defined]

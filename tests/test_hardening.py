@@ -288,3 +288,27 @@ def test_an_unterminated_quote_is_named_not_a_missing_timestamp(tmp_path: Path) 
     with pytest.raises(InputError, match=r"quote\.csv, line 2, row 1: no record could be read: all 1 are "
                        r"malformed; the first is unquoted value \(an unterminated quote"):  # fmt: skip
         cspm.read(_write(tmp_path, "quote.csv", data))
+
+
+def test_local_times_in_a_dst_gap_or_fold_are_kept_and_reported(tmp_path: Path) -> None:
+    # Europe/Berlin: 2024-03-31 02:00–02:59 never happened; 2024-10-27 02:00–02:59 happened twice
+    rows = ["1,Open,2024-03-31 01:30", "1,Work,2024-03-31 02:00", "1,Close,2024-03-31 02:30",
+            "2,Open,2024-03-31 02:59:59", "2,Work,2024-03-31 03:00", "2,Close,2024-03-31 02:15",
+            "3,Open,2024-10-27 01:59", "3,Work,2024-10-27 02:00", "3,Close,2024-10-27 02:30",
+            "4,Open,2024-10-27 03:00", "4,Work,2024-03-31 02:45", ",Close,2024-03-31 02:45",
+            "4,Close,2024-03-31T02:45:00+02:00"]  # fmt: skip
+    path = _write(tmp_path, "dst.csv", ("case,activity,timestamp\n" + "\n".join(rows) + "\n").encode())
+    log = cspm.read(path, timezone="Europe/Berlin")
+    _balanced(log)
+    assert (log.quality.rows_kept, log.quality.rows_rejected) == (12, 1)  # the row without a case
+    gap, fold = (w for w in log.quality.warnings if re.search("local times (do not exist|occur twice)", w))
+    assert gap.startswith("column 'timestamp': 5 local times do not exist in Europe/Berlin")
+    assert gap.endswith("row 2 '2024-03-31 02:00' → 2024-03-31 03:00:00; row 3 '2024-03-31 02:30' → "
+                        "2024-03-31 03:30:00; row 4 '2024-03-31 02:59:59' → 2024-03-31 03:59:59 (first 3 rows).")
+    assert fold.startswith("column 'timestamp': 2 local times occur twice in Europe/Berlin")
+    assert fold.endswith("read as the later of their two instants: row 8 '2024-10-27 02:00' → 2024-10-27 "
+                         "01:00:00 UTC; row 9 '2024-10-27 02:30' → 2024-10-27 01:30:00 UTC.")
+    utc = log.events.order_by("source_row").to_pandas().timestamp.dt.strftime("%H:%M:%S")
+    assert list(utc[[1, 2, 5, 10, 11]]) == ["01:00:00", "01:30:00", "01:15:00", "01:45:00", "00:45:00"]
+    # in UTC (no clock change) the same file gives no such warning
+    assert not [w for w in cspm.read(path).quality.warnings if re.search("do not exist|occur twice", w)]

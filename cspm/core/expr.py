@@ -11,6 +11,7 @@ import pandas as pd
 from ibis.common.exceptions import IbisError
 
 from cspm.core.engine import unique_name
+from cspm.core.lifetime import release_when_unused
 from cspm.core.log import ACTIVITY, CASE, ROW, TIMESTAMP
 
 
@@ -79,7 +80,9 @@ def small_table(like: ir.Table, frame: pd.DataFrame) -> ir.Table:
     if backend.name == "pyspark":  # Ibis has no temporary tables on Spark: a temporary view
         backend._session.createDataFrame(frame).createOrReplaceTempView(name)
         return backend.table(name)
-    return backend.create_table(name, frame, temp=True)
+    table = backend.create_table(name, frame, temp=True)
+    release_when_unused(table)
+    return table
 
 
 def as_int(value: Any) -> int:

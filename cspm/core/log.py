@@ -10,6 +10,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from cspm.core.derived import DerivedTables
+from cspm.core.lifetime import close_tables
 from cspm.render.html import ReportSection
 
 # Canonical column names of the event table. Every engine computation uses these.
@@ -131,6 +132,21 @@ class TicketLog:
     def ordered(self) -> ir.Table:
         """Events sorted by case, time and source row (for display and exports)."""
         return self.events.order_by([CASE, TIMESTAMP, ROW])
+
+    # --- lifetime ------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Drop this log's tables from the embedded DuckDB now (events, rejects, derived tables),
+        rather than when the last expression over them is collected (see :mod:`cspm.core.lifetime`).
+        Results already computed keep their figures; a query still over these events (this log, a
+        filtered log) fails saying the log was closed. ``with cspm.read(...) as log:`` closes it."""
+        self.derived.clear()
+        close_tables(self.events, getattr(self.quality, "rejects", None))
+
+    def __enter__(self) -> TicketLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # --- output --------------------------------------------------------------------------------
     def to_pandas(self, limit: int | None = None) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from typing import Any
 
 from cspm.config import Config, Pseudonymisation, as_config, check_timezone
 from cspm.core.engine import connect, engine_name, move_to, unique_name
+from cspm.core.lifetime import release_when_unused
 from cspm.core.log import (
     ACTIVITY,
     AGENT,
@@ -29,6 +30,7 @@ from cspm.errors import InputError
 from cspm.ingest import lifecycle as _lifecycle
 from cspm.ingest import roles as _roles
 from cspm.ingest.engine_sources import load_on_engine
+from cspm.ingest.local_times import check_local_times
 from cspm.ingest.pseudonymise import as_settings, read_key
 from cspm.ingest.pseudonymise import pseudonymise as apply_pseudonyms
 from cspm.ingest.quality import validated_log
@@ -149,6 +151,7 @@ def read(
     finally:
         for statement in src.drop:
             raw.execute(statement)
+    release_when_unused(log.events, log.quality.rejects)  # dropped with the last expression over them
     return apply_pseudonyms(log, shared) if shared.roles else log
 
 
@@ -264,6 +267,8 @@ def _build(
     for col in ("__reason", "__rcol", "__rval", *extra):
         raw.execute(f"ALTER TABLE {events} DROP COLUMN {col}")
     rows_kept = raw.execute(f"SELECT count(*) FROM {events}").fetchone()[0]
+    for report in reports:  # DST gaps and folds: kept as read, counted in the warnings
+        check_local_times(raw, src.table, events, ROW, report)
     if roles.lifecycle:
         lifecycle["transitions"] = _lifecycle.transition_counts(raw, events, "__lc")
         raw.execute(f"ALTER TABLE {events} DROP COLUMN __lc")

@@ -65,6 +65,9 @@ class TimestampReport:
     with_offset: int = 0
     epoch: int = 0
     without_offset: int = 0
+    wall_sql: str | None = field(default=None, repr=False, compare=False)  # naive wall time (SQL) or None
+    nonexistent: int = 0  # local times in a clock change's gap (see cspm.ingest.local_times)
+    ambiguous: int = 0  # local times a clock change repeats
 
 
 def _family_sql(fam: _Family, x: str, dayfirst: bool | None, tz: str) -> str:
@@ -75,6 +78,11 @@ def _family_sql(fam: _Family, x: str, dayfirst: bool | None, tz: str) -> str:
         return f"to_timestamp(TRY_CAST({x} AS DOUBLE) / 1000)"
     if fam.key == "epoch_s":
         return f"to_timestamp(TRY_CAST({x} AS DOUBLE))"
+    return f"timezone({lit(tz)}, {_naive_sql(fam, x, dayfirst)})"
+
+
+def _naive_sql(fam: _Family, x: str, dayfirst: bool | None) -> str:
+    """SQL giving the wall-clock TIMESTAMP (or NULL) of a value of a family without offset."""
     if fam.key == "iso":
         naive = f"TRY_CAST({x} AS TIMESTAMP)"
     elif fam.key == "ymd_slash":
@@ -87,7 +95,7 @@ def _family_sql(fam: _Family, x: str, dayfirst: bool | None, tz: str) -> str:
     else:  # slash
         date_fmt = "%d/%m/%Y" if dayfirst else "%m/%d/%Y"
         naive = f"try_strptime(replace({x}, '-', '/'), {_fmt_list(_with_times(date_fmt, ampm=True))})"
-    return f"timezone({lit(tz)}, {naive})"
+    return naive
 
 
 def _family_counts(
@@ -139,7 +147,8 @@ def parse_expression(
     if ctype.startswith("TIMESTAMP") or ctype == "DATE":
         report.formats[f"typed {ctype.lower()} (local time {timezone})"] = -1
         report.without_offset = non_null()
-        return f"timezone({lit(timezone)}, CAST({col} AS TIMESTAMP))", report
+        report.wall_sql = f"CAST({col} AS TIMESTAMP)"
+        return f"timezone({lit(timezone)}, {report.wall_sql})", report
     if ctype in ("BIGINT", "INTEGER", "DOUBLE", "HUGEINT", "UBIGINT", "FLOAT") or ctype.startswith("DECIMAL"):
         mx, report.epoch = raw.execute(f"SELECT max(abs({col})), count({col}) FROM {table}").fetchone()
         if (mx or 0) >= 1e11:
@@ -156,6 +165,7 @@ def parse_expression(
             report.with_offset = non_null()
         else:
             report.without_offset = non_null()
+            report.wall_sql = parsed
         return (parsed if aware else f"timezone({lit(timezone)}, {parsed})"), report
     first = f"TRY_CAST(regexp_extract({x}, '^(\\d{{1,2}})[/-]', 1) AS INT)"
     second = f"TRY_CAST(regexp_extract({x}, '^\\d{{1,2}}[/-](\\d{{1,2}})[/-]', 1) AS INT)"
@@ -231,6 +241,13 @@ def parse_expression(
         order = _("day-first (dd/mm/yyyy)") if dayfirst else _("month-first (mm/dd/yyyy)")
         report.warnings.append(_("column '{column}': slash dates read {order}, inferred from values > 12.").format(
             column=column, order=order))
+    naive = [f for f in fams if not f.aware]
+    if len(fams) == 1 and naive and found[fams[0]] == nonnull:
+        report.wall_sql = _naive_sql(fams[0], x, dayfirst)
+    elif naive:
+        report.wall_sql = "(CASE " + " ".join(
+            f"WHEN regexp_full_match({x}, {lit(f.pattern)}) THEN {_naive_sql(f, x, dayfirst)}" for f in naive
+        ) + " ELSE NULL END)"
     if len(fams) == 1 and found[fams[0]] == nonnull:
         # every non-empty value is of the one family: parse without matching each value again (an
         # empty value gives NULL either way, as it does below)

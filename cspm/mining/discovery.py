@@ -31,7 +31,7 @@ from cspm.mining.cases import (
     variant_keys,
     variant_table,
 )
-from cspm.mining.process_map import Measure, ProcessMap
+from cspm.mining.process_map import MAX_MAP_STEPS, Measure, ProcessMap, edge_cut, map_activities
 from cspm.mining.records import DiscoverySummary, Miner, Overview
 from cspm.mining.steps import (
     SLOWEST_MIN_COUNT,
@@ -88,6 +88,16 @@ def activity_stats(log: TicketLog) -> Activities:
 def variants(log: TicketLog) -> Variants:
     """The variants of ``log``, most frequent first, with share and lead-time statistics."""
     return Variants.compute(log)
+
+
+def project_variants(variants: dict[tuple[str, ...], int], keep: set[str]) -> dict[tuple[str, ...], int]:
+    """Each variant with only the steps in ``keep`` (cases that keep none are left out), counts merged."""
+    projected: dict[tuple[str, ...], int] = {}
+    for v, n in variants.items():
+        p = tuple(a for a in v if a in keep)
+        if p:
+            projected[p] = projected.get(p, 0) + n
+    return projected
 
 
 @dataclass
@@ -147,10 +157,13 @@ class Discovery(Result):
         """The process map (``frequency`` or ``performance``), simplified Disco-style: with
         ``activities < 1`` the log is projected on the most frequent activities and their edges
         re-discovered; highlighted steps/edges (e.g. target breaches) survive the ``paths`` cut."""
-        if activities < 1.0 and self.log is not None:
+        limited = len(self.activities.table) > MAX_MAP_STEPS
+        if self.log is not None and (activities < 1.0 or limited):
             base = ProcessMap._projected(self.log, measure, activities)
         else:
             base = ProcessMap.from_discovery(self, measure=measure).simplify(activities=activities)
+        if limited and paths <= 0.0:
+            paths = edge_cut(base.edges)  # a step-limited map also draws at most MAX_MAP_EDGES edges
         return base.highlight(highlight_steps, highlight_edges).simplify(paths=paths)
 
     def model(self, noise: float = 0.2, miner: Miner = "inductive") -> _pm4py.ProcessModel:
@@ -161,10 +174,21 @@ class Discovery(Result):
         if miner not in MINERS:
             supported = ", ".join(repr(m) for m in MINERS)
             raise CspmError(_("unknown process-model miner {miner!r}; the supported miners are {supported}.").format(miner=miner, supported=supported))
+        keep = set(map_activities(self.activities.table))  # at most MAX_MAP_STEPS, as the maps
+        limited = len(keep) < len(self.activities.table)
         if miner == "heuristics":
             d = self.dfg
-            return _pm4py.heuristics_model(d.counts(), self.activities.counts(), d.start_activities, d.end_activities)
-        return _pm4py.inductive_model(self.variants.counts(), noise=noise)
+            edges, acts = d.counts(), self.activities.counts()
+            if limited:
+                edges = {e: n for e, n in edges.items() if e[0] in keep and e[1] in keep}
+                acts = {a: n for a, n in acts.items() if a in keep}
+            starts = {a: n for a, n in d.start_activities.items() if not limited or a in keep}
+            ends = {a: n for a, n in d.end_activities.items() if not limited or a in keep}
+            return _pm4py.heuristics_model(edges, acts, starts, ends)
+        variants = self.variants.counts()
+        if limited:  # each variant projected on the kept steps (see step_limit_note)
+            variants = project_variants(variants, keep)
+        return _pm4py.inductive_model(variants, noise=noise)
 
     # --- Result ------------------------------------------------------------------------------
     def _summary(self) -> DiscoverySummary:

@@ -27,7 +27,7 @@ from cspm.core.log import ACTIVITY, CASE, TicketLog
 from cspm.i18n import N_
 from cspm.i18n import gettext as _
 from cspm.mining.cases import case_table
-from cspm.mining.process_map import Measure, ProcessMap, _covering
+from cspm.mining.process_map import Measure, ProcessMap, map_activities
 from cspm.mining.steps import Activities, step_table
 from cspm.render.explorer import edge_key, json_script, node_key
 from cspm.render.formats import fmt_thousands
@@ -52,7 +52,7 @@ def map_levels(nodes: pd.DataFrame, shares: Iterable[float] = ACTIVITY_LEVELS) -
     seen: set[frozenset[str]] = set()
     out: list[float] = []
     for share in sorted(set(shares), reverse=True):
-        kept = frozenset(_covering(nodes, share)) if share < 1.0 else frozenset(map(str, nodes.activity))
+        kept = frozenset(map_activities(nodes, share))
         if kept not in seen:
             seen.add(kept)
             out.append(float(share))
@@ -119,8 +119,9 @@ class MapExplorer:
         leads = case_table(log).select(CASE, "lead_time")
         levels = []
         for share in shares:
-            projected = log if share >= 1.0 else log.with_events(
-                log.events.filter(log.events[ACTIVITY].isin(_covering(all_nodes, share))))
+            keep = map_activities(all_nodes, share)
+            projected = log if len(keep) == len(all_nodes) else log.with_events(
+                log.events.filter(log.events[ACTIVITY].isin(keep)))
             base = ProcessMap._projected(projected, "frequency", 1.0).highlight(steps, edges)
             kept = []
             for p in path_list:

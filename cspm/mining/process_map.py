@@ -33,6 +33,8 @@ from cspm.units import format_duration
 __all__ = ["MapSection", "Measure", "ProcessMap", "process_map"]
 
 Measure = Literal["frequency", "performance"]
+MAX_MAP_STEPS = 60  # a map draws at most this many steps (the most frequent); Graphviz cannot lay out thousands
+MAX_MAP_EDGES = 100  # ... and, when steps were limited, at most this many transitions
 START_NODE = "__start__"
 END_NODE = "__end__"
 WARNING = "#d9480f"
@@ -92,8 +94,9 @@ class ProcessMap(Result):
 
     @classmethod
     def _projected(cls, log: TicketLog, measure: Measure, activities: float) -> ProcessMap:
-        if activities < 1.0:
-            keep = _covering(Activities.compute(log).table, activities)
+        nodes = Activities.compute(log).table
+        keep = map_activities(nodes, activities)
+        if len(keep) < len(nodes):
             log = log.with_events(log.events.filter(log.events[ACTIVITY].isin(keep)))
         st = step_table(log)
         acts_df = activity_table(log.events, step_table=st).to_pandas()
@@ -328,6 +331,36 @@ def _check_measure(measure: str) -> Measure:
     if measure not in ("frequency", "performance"):
         raise ValueError(f"measure must be 'frequency' or 'performance', got {measure!r}")
     return measure  # type: ignore[return-value]
+
+
+def map_activities(nodes: pd.DataFrame, share: float = 1.0) -> list[str]:
+    """The steps a map at activity share ``share`` shows: the most frequent activities covering that
+    share of events, at most :data:`MAX_MAP_STEPS` of them."""
+    if share < 1.0:
+        return _covering(nodes, share)[:MAX_MAP_STEPS]
+    ordered = nodes.sort_values(["events", "activity"], ascending=[False, True])
+    return [str(a) for a in ordered.activity[:MAX_MAP_STEPS]]
+
+
+def edge_cut(edges: pd.DataFrame, limit: int = MAX_MAP_EDGES) -> float:
+    """The path share (``simplify(paths=…)``) keeping at most ``limit`` of ``edges``, the most
+    frequent (0 when there are no more than ``limit``)."""
+    if len(edges) <= limit:
+        return 0.0
+    counts = sorted(map(int, edges["count"]), reverse=True)
+    top, cut = counts[0], counts[limit]  # the first count left out
+    return min(1.0, (cut + 1) / top)
+
+
+def step_limit_note(activities: int) -> str | None:
+    """What the maps left out when the log has more than :data:`MAX_MAP_STEPS` activities."""
+    if activities <= MAX_MAP_STEPS:
+        return None
+    return _(
+        "The map has {n} steps: the maps and the process model show the {k} most frequent (and at most "
+        "{e} transitions; more cannot be laid out); use --activities (activities= in Python) or "
+        "filter the log to choose the steps."
+    ).format(n=fmt_thousands(activities), k=MAX_MAP_STEPS, e=MAX_MAP_EDGES)
 
 
 def _covering(nodes: pd.DataFrame, share: float) -> list[str]:

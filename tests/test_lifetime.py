@@ -1,0 +1,83 @@
+"""A log's tables live as long as something refers to them (issue 16: each ``cspm.read`` left its
+tables in the process-wide DuckDB, so a long notebook session grew without bound)."""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import cspm
+from cspm.core.engine import duckdb_backend
+
+CSV = b"case,activity,timestamp\n1,A,2024-01-01 08:00\n1,B,2024-01-01 09:00\n2,A,2024-01-02 08:00\n,B,x\n"
+
+
+def _cspm_objects() -> set[str]:
+    """Tables and views cspm made in the process-wide DuckDB."""
+    con = duckdb_backend().con
+    rows = con.execute(
+        "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal"
+    ).fetchall()
+    return {r[0] for r in rows if r[0].startswith("cspm_")}
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    p = tmp_path / "log.csv"
+    p.write_bytes(CSV)
+    return p
+
+
+def test_many_reads_keep_the_number_of_tables_bounded(path: Path) -> None:
+    gc.collect()
+    before = _cspm_objects()
+    for _ in range(30):
+        log = cspm.read(path)
+        assert log.count_events() == 3
+    mine = _cspm_objects() - before
+    assert len(mine) == 2  # the last log's events and rejects only
+    assert {n.split("_")[1] for n in mine} == {"events", "rejects"}
+    del log
+    gc.collect()
+    assert _cspm_objects() - before == set()
+
+
+def test_a_collected_log_drops_its_tables_while_referenced_results_keep_working(path: Path) -> None:
+    gc.collect()
+    before = _cspm_objects()
+    log = cspm.read(path)
+    opened = log.with_events(log.events.filter(log.events.activity == "A"))
+    quality = log.quality
+    mined = cspm.discover(log)  # holds its log
+    del log
+    gc.collect()
+    # the filtered log, the quality report and the discovery still refer to the tables: kept
+    assert opened.count_events() == 2
+    assert list(quality.rejects_frame().source_row) == [4]
+    assert mined.log.count_events() == 3
+    activities = mined.activities.frame
+    del opened, quality, mined
+    gc.collect()
+    assert _cspm_objects() - before == set()
+    assert activities.set_index("activity")["events"].to_dict() == {"A": 2, "B": 1}  # needs no table
+
+
+def test_close_drops_the_tables_now_and_later_queries_say_the_log_was_closed(path: Path) -> None:
+    gc.collect()
+    before = _cspm_objects()
+    with cspm.read(path) as log:
+        filtered = log.with_events(log.events.filter(log.events.activity == "A"))
+        events = log.events.get_name()
+        assert log.count_events() == 3
+    con = duckdb_backend().con
+    assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [events]).fetchone()[0] == 0
+    one_case = filtered.events.filter(filtered.events.case_id == "1").count()
+    for query in (log.count_events, filtered.count_events, log.quality.rejects_frame, one_case.execute):
+        with pytest.raises(duckdb.InvalidInputException, match=r"this log was closed \(log.close\(\)\)"):
+            query()
+    del log, filtered, one_case, query
+    gc.collect()
+    assert _cspm_objects() - before == set()  # the placeholder views go with the last expression

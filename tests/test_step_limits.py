@@ -1,0 +1,65 @@
+"""Per-step limits (issue 16): a log with thousands of distinct activities gives maps and a model of
+at most MAX_MAP_STEPS steps, and says what was limited (100,000 activities ran for hours before)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import cspm
+from cspm.mining.discovery import project_variants
+from cspm.mining.process_map import MAX_MAP_EDGES, MAX_MAP_STEPS, edge_cut, step_limit_note
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory: pytest.TempPathFactory) -> tuple[cspm.TicketLog, pd.DataFrame]:
+    """120 activities over 120 tickets (2–6 events each)."""
+    rows = []
+    for c in range(120):
+        for j in range(2 + c % 5):
+            rows.append((f"T{c:03d}", f"step {(7 * c + j * j) % 120:03d}", f"2024-01-{1 + c % 28:02d} {8 + j:02d}:00"))
+    frame = pd.DataFrame(rows, columns=["case", "activity", "timestamp"])
+    path = tmp_path_factory.mktemp("wide") / "wide.csv"
+    frame.to_csv(path, index=False)
+    return cspm.read(path), frame
+
+
+def test_a_map_of_a_log_with_many_activities_shows_the_most_frequent(wide: tuple[cspm.TicketLog, pd.DataFrame]) -> None:
+    log, frame = wide
+    d = cspm.discover(log)
+    counts = frame.activity.value_counts()
+    assert len(d.activities.table) == frame.activity.nunique() > MAX_MAP_STEPS
+    expected = sorted(counts.index, key=lambda a: (-counts[a], a))[:MAX_MAP_STEPS]
+    m = d.process_map()
+    assert sorted(m.nodes.activity) == sorted(expected)
+    assert dict(zip(m.nodes.activity, m.nodes.events, strict=True)) == {a: int(counts[a]) for a in expected}
+    # edges among the kept steps, as pandas finds them in the projected log, cut to the most frequent
+    kept = frame[frame.activity.isin(expected)]
+    pairs = kept.groupby("case").activity.apply(lambda s: list(zip(s.iloc[:-1], s.iloc[1:], strict=True)))
+    dfg = pd.Series([p for ps in pairs for p in ps]).value_counts()
+    assert len(dfg) > MAX_MAP_EDGES
+    top = dfg.iloc[0]
+    assert set(zip(m.edges.source, m.edges.target, strict=True)) <= set(dfg.index)
+    assert min(m.edges["count"]) >= edge_cut(pd.DataFrame({"count": dfg.values})) * top
+    assert len(m.edges) <= MAX_MAP_EDGES
+
+
+def test_the_model_is_mined_on_the_variants_projected_on_the_kept_steps() -> None:
+    variants = {("a", "x", "b"): 3, ("a", "b"): 2, ("x", "y"): 4, ("b", "y", "a"): 1}
+    assert project_variants(variants, {"a", "b"}) == {("a", "b"): 5, ("b", "a"): 1}
+
+
+def test_the_step_limit_is_said() -> None:
+    assert step_limit_note(MAX_MAP_STEPS) is None
+    assert step_limit_note(100_000) == (
+        "The map has 100,000 steps: the maps and the process model show the 60 most frequent (and at most "
+        "100 transitions; more cannot be laid out); use --activities (activities= in Python) or filter "
+        "the log to choose the steps."
+    )
+
+
+def test_edge_cut_keeps_at_most_the_limit() -> None:
+    edges = pd.DataFrame({"count": [50, 40, 40, 30, 20, 10]})
+    assert edge_cut(edges, limit=6) == 0.0
+    assert edge_cut(edges, limit=3) == 31 / 50  # 50, 40, 40 kept; 30 left out
+    assert sum(edges["count"] >= edge_cut(edges, limit=2) * 50) == 1  # a tie at the cut is left out
