@@ -7,10 +7,8 @@ from typing import Annotated
 
 import typer
 
-from cspm.analysis.compare import baseline
 from cspm.cli import _app as ui
 from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat, app, reads_log
-from cspm.config import as_config
 
 
 @app.command("baseline")
@@ -23,6 +21,9 @@ def baseline_command(
     format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Freeze every figure of LOG (with its fingerprint and the config) for `cspm compare --baseline`."""
+    from cspm.analysis.compare import baseline
+    from cspm.config import as_config
+
     cfg = as_config(config)
     ui.output_file(save, "--save")
     result = read()

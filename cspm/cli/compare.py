@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from cspm.analysis.compare import Comparison, compare, load_baseline
-from cspm.analysis.compare.sides import parse_split
-from cspm.analysis.compare.table import format_p
 from cspm.cli import _app as ui
 from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat, app, reads_log
-from cspm.config import as_config
 from cspm.errors import InputError
 from cspm.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from cspm.analysis.compare import Comparison
 
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="Also write the comparison: .html (standalone report), .json, .csv, .xlsx.")
@@ -38,6 +37,10 @@ def compare_command(
     format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Compare two logs, a baseline and a log, or two parts of one log (by date and/or group)."""
+    from cspm.analysis.compare import compare, load_baseline
+    from cspm.analysis.compare.sides import parse_split
+    from cspm.config import as_config
+
     cfg = as_config(config)
     ui.output_file(output, "--output")
     if split is not None:
@@ -62,6 +65,8 @@ def compare_command(
 
 def show(result: Comparison) -> None:
     """The verdicts, the significant changes and the DiD as Rich tables."""
+    from cspm.analysis.compare.table import format_p
+
     a, b = result.labels
     ui.console.print(f"[bold]{ui.esc(a)}[/bold] {result.tickets.get(a, 0):,} tickets vs [bold]{ui.esc(b)}[/bold] "
                   f"{result.tickets.get(b, 0):,} tickets — {ui.esc(result.rule)}", soft_wrap=True)  # fmt: skip
