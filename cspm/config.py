@@ -26,7 +26,8 @@ from pydantic import (
 )
 
 from cspm.errors import ConfigError
-from cspm.i18n import Language
+from cspm.i18n import N_, Language, language
+from cspm.i18n import gettext as _
 
 _UNITS = {
     "s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1,
@@ -54,7 +55,7 @@ def parse_duration(value: Any) -> timedelta:
             else:
                 return timedelta(seconds=total)
     raise ValueError(
-        f"not a duration: {value!r}; write a number with a unit, e.g. '30min', '1h', '4 h', '2d'"
+        _("not a duration: {value!r}; write a number with a unit, e.g. '30min', '1h', '4 h', '2d'").format(value=value)
     )
 
 
@@ -68,11 +69,11 @@ def _parse_share(value: Any) -> float:
         try:
             number = float(text)
         except ValueError:
-            raise ValueError(f"not a share: {value!r}; write e.g. '85%' or 0.85") from None
+            raise ValueError(_("not a share: {value!r}; write e.g. '85%' or 0.85").format(value=value)) from None
         return number / 100 if value.strip().endswith("%") or number > 1 else number
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value) / 100 if value > 1 else float(value)
-    raise ValueError(f"not a share: {value!r}; write e.g. '85%' or 0.85")
+    raise ValueError(_("not a share: {value!r}; write e.g. '85%' or 0.85").format(value=value))
 
 
 Share = Annotated[float, BeforeValidator(_parse_share), Field(ge=0, le=1)]
@@ -84,7 +85,7 @@ def check_timezone(value: str) -> str:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(
-            f"unknown time zone {value!r}; use an IANA name such as 'UTC', 'Europe/Berlin', 'Asia/Shanghai'"
+            _("unknown time zone {value!r}; use an IANA name such as 'UTC', 'Europe/Berlin', 'Asia/Shanghai'").format(value=value)
         ) from None
     return value
 
@@ -147,16 +148,16 @@ def _parse_hours(value: Any) -> list[tuple[time, time]]:
     for item in items:
         m = _HOURS.match(str(item))
         if not m:
-            raise ValueError(f"not working hours: {item!r}; write e.g. '08:00-18:00'")
+            raise ValueError(_("not working hours: {item!r}; write e.g. '08:00-18:00'").format(item=item))
         h1, m1, h2, m2 = map(int, m.groups())
         end_of_day = h2 == 24 and m2 == 0
         if end_of_day:
             h2 = 0
         if not (0 <= h1 < 24 and 0 <= h2 < 24 and m1 < 60 and m2 < 60):
-            raise ValueError(f"not working hours: {item!r}; hours are 00:00-24:00")
+            raise ValueError(_("not working hours: {item!r}; hours are 00:00-24:00").format(item=item))
         start, end = time(h1, m1), time(h2, m2)
         if end <= start and not end_of_day:
-            raise ValueError(f"working hours {item!r} end before they start")
+            raise ValueError(_("working hours {item!r} end before they start").format(item=item))
         spans.append((start, end))
     return sorted(spans)
 
@@ -202,7 +203,7 @@ class Calendar(_Model):
         import holidays
 
         if value.upper() not in holidays.list_supported_countries():
-            raise ValueError(f"no public-holiday calendar for country {value!r} in `holidays`")
+            raise ValueError(_("no public-holiday calendar for country {value!r} in `holidays`").format(value=value))
         return value.upper()
 
     def hours_by_weekday(self) -> dict[int, list[tuple[time, time]]]:
@@ -219,11 +220,11 @@ def _expand_weekdays(key: str) -> list[int]:
     if "-" in text:
         a, b = (p.strip()[:3] for p in text.split("-", 1))
         if a not in _WEEKDAYS or b not in _WEEKDAYS:
-            raise ValueError(f"not a weekday range: {key!r}; write e.g. 'mon-fri'")
+            raise ValueError(_("not a weekday range: {key!r}; write e.g. 'mon-fri'").format(key=key))
         i, j = _WEEKDAYS.index(a), _WEEKDAYS.index(b)
         return list(range(i, j + 1)) if i <= j else list(range(i, 7)) + list(range(0, j + 1))
     if text[:3] not in _WEEKDAYS:
-        raise ValueError(f"not a weekday: {key!r}; write e.g. 'mon', 'sat' or 'mon-fri'")
+        raise ValueError(_("not a weekday: {key!r}; write e.g. 'mon', 'sat' or 'mon-fri'").format(key=key))
     return [_WEEKDAYS.index(text[:3])]
 
 
@@ -451,7 +452,7 @@ def load_config(path: str | Path) -> Config:
     """Read and validate a YAML (.yaml/.yml) or TOML (.toml) configuration file."""
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(path, [("(file)", str(path), "no such file")])
+        raise ConfigError(path, [("(file)", str(path), _("no such file"))])
     text = path.read_bytes()
     try:
         if path.suffix.lower() == ".toml":
@@ -459,7 +460,7 @@ def load_config(path: str | Path) -> Config:
         else:
             data = yaml.safe_load(text.decode("utf-8-sig"))
     except (yaml.YAMLError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(path, [("(file)", path.name, f"not valid YAML/TOML: {exc}")]) from None
+        raise ConfigError(path, [("(file)", path.name, _("not valid YAML/TOML: {exc}").format(exc=exc))]) from None
     return config_from_dict(data or {}, path=path)
 
 
@@ -472,13 +473,29 @@ def as_config(config: Config | str | Path | None) -> Config:
         return config
     if isinstance(config, str | Path):
         return load_config(config)
-    raise ConfigError(None, [("config", type(config).__name__, "expected a Config, a path to a YAML/TOML file, or None")])
+    raise ConfigError(None, [("config", type(config).__name__, _("expected a Config, a path to a YAML/TOML file, or None"))])
+
+
+# pydantic's messages for the usual mistakes in a config file, translated (by error type)
+_VALIDATION_MESSAGES = {
+    "missing": N_("Field required"), "literal_error": N_("Input should be {expected}"), "enum": N_("Input should be {expected}"),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "float_type": N_("Input should be a valid number"), "int_type": N_("Input should be a valid integer"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "bool_type": N_("Input should be a valid boolean"), "string_type": N_("Input should be a valid string"),
+    "list_type": N_("Input should be a valid list"), "dict_type": N_("Input should be a valid dictionary"),
+    "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
+    "greater_than": N_("Input should be greater than {gt}"), "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than": N_("Input should be less than {lt}"), "less_than_equal": N_("Input should be less than or equal to {le}"),
+}  # fmt: skip
 
 
 def config_from_dict(data: dict[str, Any], path: str | Path | None = None) -> Config:
     """Validate a configuration given as a dict (e.g. from a notebook)."""
     if not isinstance(data, dict):
-        raise ConfigError(path, [("(top level)", data, "expected a mapping of sections")])
+        raise ConfigError(path, [("(top level)", data, _("expected a mapping of sections"))])
     try:
         return Config.model_validate(data, context={"config_dir": Path(path).parent} if path is not None else None)
     except ValidationError as exc:
@@ -487,6 +504,11 @@ def config_from_dict(data: dict[str, Any], path: str | Path | None = None) -> Co
             key = ".".join(str(p) for p in err["loc"])
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
-                msg = "unknown key"
+                msg = _("unknown key")
+            elif err["type"] in _VALIDATION_MESSAGES and language() != "en":  # English: pydantic's own words
+                ctx = {k: f"{v:g}" if isinstance(v, float) else v for k, v in (err.get("ctx") or {}).items()}
+                if isinstance(ctx.get("expected"), str):  # pydantic's "'en' or 'zh'"
+                    ctx["expected"] = ctx["expected"].replace(" or ", _(" or "))
+                msg = _(_VALIDATION_MESSAGES[err["type"]]).format(**ctx)
             problems.append((key, err.get("input"), msg))
         raise ConfigError(path, problems) from None

@@ -5,11 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cspm.i18n import N_, language
+from cspm.i18n import gettext as _
+
 
 class CspmError(Exception):
-    """Base class of every error cspm raises on purpose (the CLI prints these without a traceback)."""
+    """Base class of every error cspm raises on purpose (the CLI prints these without a traceback).
+
+    The message is written in the language active where the error is raised (``language``), so that
+    the CLI prints its ``error:`` prefix in the same language.
+    """
 
     exit_code: int = 2
+
+    def __init__(self, *args: object) -> None:
+        self.language = language()
+        super().__init__(*args)
 
 
 @dataclass
@@ -54,22 +65,34 @@ class InputError(CspmError):
         if self.path:
             where.append(f"{self.path}")
         if self.line is not None:
-            where.append(f"line {self.line}")
+            where.append(_("line {line}").format(line=self.line))
         if self.row is not None:
-            where.append(f"row {self.row}")
+            where.append(_("row {row}").format(row=self.row))
         if self.column is not None:
-            where.append(f"column '{self.column}'")
-        text = (", ".join(where) + ": " if where else "") + self.reason
+            where.append(_("column '{column}'").format(column=self.column))
+        text = (_(", ").join(where) + _(": ") if where else "") + self.reason
         if self.expected:
-            text += f" Expected {self.expected}."
+            text += _(" Expected {expected}.").format(expected=self.expected)
         if self.hint:
-            text += f" {self.hint}"
+            text += _(" {hint}").format(hint=self.hint)
         return one_paragraph(text)
 
 
 def one_paragraph(text: str) -> str:
     """``text`` on one line: line breaks (e.g. in a parser's message) become spaces."""
     return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
+_ROLE_NAMES = {"case id": N_("case id"), "activity": N_("activity"), "timestamp": N_("timestamp"),
+               "start timestamp": N_("start timestamp"), "agent": N_("agent"), "team": N_("team"),
+               "lifecycle": N_("lifecycle"), "channel": N_("channel"), "priority": N_("priority"),
+               "customer": N_("customer")}  # fmt: skip
+
+
+def role_name(role: str) -> str:
+    """A column role for people ('case_id' → 'case id'), in the active language."""
+    text = role.replace("_", " ")
+    return _(_ROLE_NAMES[text]) if text in _ROLE_NAMES else text
 
 
 @dataclass
@@ -91,16 +114,17 @@ class RoleDetectionError(InputError):
     ) -> None:
         self.columns = list(columns)
         self.candidates = {k: list(v) for k, v in candidates.items()}
-        found = ", ".join(repr(c) for c in columns)
-        cands = "; ".join(
-            f"{role}: {', '.join(repr(c) for c in cs) if cs else 'none'}"
+        found = _(", ").join(repr(c) for c in columns)
+        cands = _("; ").join(
+            _("{role}: {names}").format(role=role_name(role), names=_(", ").join(repr(c) for c in cs) if cs else _("none"))
             for role, cs in candidates.items()
         )
         super().__init__(
-            f"{message} Columns found: {found}. Best candidates — {cands}.",
+            _("{message} Columns found: {found}. Best candidates — {candidates}.").format(
+                message=message, found=found, candidates=cands),
             path=path,
-            hint="Name the columns explicitly, e.g. cspm.read(..., case_id='…', activity='…', "
-            "timestamp='…') or --case-id/--activity/--timestamp, or a 'columns:' section in the config.",
+            hint=_("Name the columns explicitly, e.g. cspm.read(..., case_id='…', activity='…', "
+                   "timestamp='…') or --case-id/--activity/--timestamp, or a 'columns:' section in the config."),
         )
 
 
@@ -110,22 +134,24 @@ class ConfigError(CspmError):
     def __init__(self, path: str | Path | None, problems: list[tuple[str, object, str]]) -> None:
         self.path = str(path) if path is not None else None
         self.problems = problems
-        lines = [f"{k} = {v!r}: {msg}" for k, v, msg in problems]
-        head = f"{self.path}: invalid configuration" if self.path else "invalid configuration"
-        super().__init__(head + " — " + "; ".join(lines))
+        lines = [_("{key} = {value!r}: {problem}").format(key=k, value=v, problem=msg) for k, v, msg in problems]
+        head = _("{path}: invalid configuration").format(path=self.path) if self.path else _("invalid configuration")
+        super().__init__(head + _(" — ") + _("; ").join(lines))
 
 
 class MissingColumnError(InputError):
     """The log has no column the analysis needs; names the column and the columns the log has."""
 
     def __init__(self, column: str, columns: list[str], *, path: str | Path | None = None,
-                 needed_for: str = "this analysis", hint: str | None = None) -> None:  # fmt: skip
+                 needed_for: str | None = None, hint: str | None = None) -> None:  # fmt: skip
         self.columns = list(columns)
+        needed_for = needed_for or _("this analysis")
         super().__init__(
-            f"the log has no column {column!r}, which {needed_for} needs.",
+            _("the log has no column {column!r}, which {needed_for} needs.").format(column=column, needed_for=needed_for),
             path=path,
             column=column,
-            expected="one of the log's columns: " + (", ".join(repr(c) for c in columns) or "none"),
+            expected=_("one of the log's columns: {columns}").format(
+                columns=_(", ").join(repr(c) for c in columns) or _("none")),
             hint=hint,
         )
 

@@ -138,10 +138,29 @@ def format_datetime(value: datetime, english: str = "%Y-%m-%d %H:%M") -> str:
 
 # --- the catalogs (maintenance: docs/update_catalog.py, tests/test_i18n_catalog.py) ----------------
 PACKAGE_DIR = Path(__file__).parent
-METHOD_MAP = [("**/templates/**.j2", "jinja2"), ("**/templates/**.js", "jinja2"), ("**.py", "python")]
+METHOD_MAP: list[tuple[str, Any]] = [("**/templates/**.j2", "jinja2"), ("**/templates/**.js", "jinja2"),
+                                     ("cli/**.py", "cspm.i18n:extract_cli"), ("**.py", "python")]
 _JINJA = {"extensions": "jinja2.ext.i18n", "trim_blocks": "True", "lstrip_blocks": "True"}
 OPTIONS_MAP = {"**/templates/**.j2": _JINJA, "**/templates/**.js": _JINJA}  # scripts are Jinja templates too
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+
+
+def extract_cli(fileobj: Any, keywords: Any, comment_tags: Any, options: Any) -> Iterator[tuple]:
+    """Babel extractor of the CLI modules: the marked strings, and the docstrings of the functions
+    decorated ``@app.command``/``@app.callback`` (Typer shows them as the commands' help)."""
+    import ast
+
+    from babel.messages.extract import extract_python
+
+    yield from extract_python(fileobj, keywords, comment_tags, options)
+    fileobj.seek(0)
+    for node in ast.walk(ast.parse(fileobj.read())):
+        if isinstance(node, ast.FunctionDef) and any(
+            isinstance(d, ast.Call) and getattr(d.func, "attr", None) in ("command", "callback") for d in node.decorator_list
+        ):
+            doc = ast.get_docstring(node)
+            if doc:
+                yield node.body[0].lineno, "_", doc, []
 
 
 def extract_catalog() -> Any:

@@ -127,3 +127,29 @@ def test_lang_option_overrides_the_config(tmp_path):
     r = CliRunner().invoke(app, ["bottlenecks", str(LOG), "--config", str(CONFIG)], env={"COLUMNS": "160"})
     assert r.exit_code == 0, r.output
     assert "最严重的瓶颈：二线受理" in r.stdout and "时间语义：完成时间。" in r.stdout and "的瓶颈（超出目标）" in r.stdout
+
+
+def test_workbook_is_in_the_report_language(report):
+    """report.xlsx beside the Chinese report: sheet names, headers (with their units), the sheets'
+    notes and the figure/unit names of the overview and KPI sheets in Chinese (read back with openpyxl)."""
+    from openpyxl import load_workbook
+
+    out, _ = report
+    book = load_workbook(out / "report.xlsx")
+    texts = list(book.sheetnames)
+    for ws in book.worksheets:
+        texts += [str(c.value) for c in ws[1]]
+        texts += [ws.cell(1, 1).comment.text] if ws.cell(1, 1).comment else []
+    overview = book["概览"]
+    assert [c.value for c in overview[1]] == ["指标", "值", "单位"]
+    labels = [overview.cell(r, 1).value for r in range(2, overview.max_row + 1)]
+    units = [overview.cell(r, 3).value for r in range(2, overview.max_row + 1)]
+    texts += [str(v) for v in labels + units if v]
+    allowed = {"P90", "P85", "p85", "p90", "p", "q", "n", "sample_logs/tickets_zh.csv", "tickets_zh", "csv", "sample_logs"}
+    english = _english_words([t.replace(str(LOG), "").replace("sample_logs/tickets_zh.csv", "") for t in texts], allowed)
+    assert not english, "English left in report.xlsx:\n" + "\n".join(f"{w!r} in {t!r}" for w, t in english.items())
+    assert {"等待与目标", "瓶颈排名", "按渠道", "团队工作量"} <= set(book.sheetnames)
+    assert [c.value for c in book["瓶颈排名"][1]][:10] == ["排名", "类型", "名称", "步骤", "度量", "计时", "分段",
+                                                      "目标（小时）", "要求（%）", "数量"]  # fmt: skip
+    assert labels[:4] == ["工单数", "事件数", "环节数", "变体数"]
+    assert overview.cell(2, 2).value == 2000  # the figures stay typed numbers

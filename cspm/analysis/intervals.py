@@ -43,6 +43,7 @@ from cspm.core.log import (
     TicketLog,
 )
 from cspm.errors import ConfigError
+from cspm.i18n import gettext as _
 
 __all__ = [
     "CASE_END", "CASE_START", "DEFAULT_SLA_PAUSE", "SEMANTICS", "Clock", "Semantics", "activities",
@@ -69,10 +70,10 @@ def resolve_semantics(log: TicketLog, config: Config | None, semantics: str | No
     if value is None:
         value = "start_complete" if log.has_start else "complete"
     if value not in SEMANTICS:
-        raise ConfigError(None, [("time_semantics", value, "expected complete, status or start_complete")])
+        raise ConfigError(None, [("time_semantics", value, _("expected complete, status or start_complete"))])
     if value == "start_complete" and not log.has_start:
         raise ConfigError(
-            None, [("time_semantics", value, "the log has no start timestamp column; use complete or status")]
+            None, [("time_semantics", value, _("the log has no start timestamp column; use complete or status"))]
         )
     return value  # type: ignore[return-value]
 
@@ -248,7 +249,7 @@ def segment_filter(table: ir.Table, segment: dict[str, str], key: str) -> ir.Boo
     for col, value in segment.items():
         if col not in table.columns:
             raise ConfigError(
-                None, [(f"{key}.segment.{col}", value, f"the log has no column {col!r}; columns: {', '.join(table.columns)}")]
+                None, [(f"{key}.segment.{col}", value, _("the log has no column {col!r}; columns: {names}").format(col=col, names=', '.join(table.columns)))]
             )
         cond = cond & (table[col].cast("string") == str(value))
     return cond

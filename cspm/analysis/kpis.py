@@ -191,7 +191,7 @@ class ServiceKPIs(Result):
                 ("_rate", "_within", "within_target")) else ""
             rows.append((key.removesuffix("_h").replace("_", " "), v, unit, info.description or ""))
         frame = pd.DataFrame(rows, columns=["kpi", "value", "unit", "definition"]).astype({"value": object})
-        return [Sheet("KPIs", frame, row_unit=("value", "unit"), note=f"Clock: {self.clock}")]
+        return [Sheet("KPIs", frame, row_unit=("value", "unit"), note=_("Clock: {clock}").format(clock=_(self.clock)))]
 
     def _summary(self) -> KpiSummary:
         return KpiSummary(

@@ -99,7 +99,7 @@ def support_levels(teams: list[str], settings: KpiSettings) -> dict[str, int]:
         rx = re.compile(settings.support_level_pattern)
     except re.error as exc:
         raise ConfigError(None, [("kpis.support_level_pattern", settings.support_level_pattern,
-                                  f"not a regular expression: {exc}")]) from None  # fmt: skip
+                                  _("not a regular expression: {exc}").format(exc=exc))]) from None  # fmt: skip
     levels: dict[str, int] = {}
     for team in teams:
         if team in settings.support_levels:

@@ -194,7 +194,8 @@ class WaitingAnalysis(Result):
     def workbook_sheets(self) -> list[Sheet]:
         """Waiting vs targets (one row per target), the bottleneck ranking and the waits per step;
         rows that miss their target are coloured."""
-        basis = f"Clock: {self.clock}; timestamps: {self.semantics}; ranking by {self.ranking_basis}."
+        basis = _("Clock: {clock}; timestamps: {semantics}; ranking by {basis}.").format(
+            clock=_(self.clock), semantics=_(self.semantics), basis=_(self.ranking_basis))
         sheets = [Sheet("Bottleneck ranking", self.ranking, breach="meets" if "meets" in self.ranking else None,
                         breach_when=False, note=basis)]  # fmt: skip
         if not self.targets.empty:

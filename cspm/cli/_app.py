@@ -28,8 +28,10 @@ from rich.markup import escape
 from rich.text import Text
 
 from cspm._version import __version__
+from cspm.cli import _lang
 from cspm.errors import ConfigError, CspmError, InputError
-from cspm.i18n import use_language
+from cspm.i18n import N_, use_language
+from cspm.i18n import gettext as _
 
 if TYPE_CHECKING:
     from cspm.analysis.conformance.check import ReferenceModel
@@ -37,18 +39,20 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="cspm",
-    help="Customer-service process mining: ticket event logs → a diagnosis of the service process.",
+    cls=_lang.LanguageGroup,  # the language of --lang / $CSPM_LANG for the whole run, --help included
+    help=N_("Customer-service process mining: ticket event logs → a diagnosis of the service process."),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 console = Console()
 err_console = Console(stderr=True)
+_lang.install()
 
 
 def _flag_type(self: Any, ctx: Any) -> str | None:
     """On/off flags take no value: no ``<bool>`` placeholder in the help (Typer shows one)."""
-    return None if getattr(self, "is_flag", False) else _typer_display_type(self, ctx)
+    return None if getattr(self, "is_flag", False) else _lang.metavar(_typer_display_type(self, ctx))
 
 
 _typer_display_type = typer.core.TyperOption.display_type_rich
@@ -61,10 +65,18 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+class Lang(StrEnum):
+    en = "en"
+    zh = "zh"
+
+
 @app.callback()
 def _main(
-    version: Annotated[bool, typer.Option("--version", help="Show cspm's version and exit.", is_eager=True,
+    version: Annotated[bool, typer.Option("--version", help=N_("Show cspm's version and exit."), is_eager=True,
                                           callback=_version)] = False,  # fmt: skip
+    lang: Annotated[Lang | None, typer.Option("--lang", help=N_("Language of the help, the report, the tables and "
+                    "messages: en or zh (default: $CSPM_LANG, else the config's report.language, else en)."),
+                    show_default=False)] = None,  # fmt: skip
 ) -> None:
     """Customer-service process mining: ticket event logs → a diagnosis of the service process."""
 
@@ -74,91 +86,86 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-class Lang(StrEnum):
-    en = "en"
-    zh = "zh"
-
-
 class LifecycleMode(StrEnum):
     pair = "pair"
     keep = "keep"
 
 
 # Options shared by every command that reads a log (added by @reads_log, shown in their own panel).
-_PANEL = "Reading the log"
-CaseOpt = Annotated[str | None, typer.Option("--case-id", help="Column holding the case (ticket) id.", rich_help_panel=_PANEL)]
+_PANEL = N_("Reading the log")
+CaseOpt = Annotated[str | None, typer.Option("--case-id", help=N_("Column holding the case (ticket) id."), rich_help_panel=_PANEL)]
 ActivityOpt = Annotated[
     list[str] | None,
-    typer.Option("--activity", help="Column holding the activity; repeat to join several columns.", rich_help_panel=_PANEL),
+    typer.Option("--activity", help=N_("Column holding the activity; repeat to join several columns."), rich_help_panel=_PANEL),
 ]
-TimestampOpt = Annotated[str | None, typer.Option("--timestamp", help="Column holding the event time.", rich_help_panel=_PANEL)]
-StartOpt = Annotated[str | None, typer.Option("--start-timestamp", help="Column holding the start time.", rich_help_panel=_PANEL)]
-AgentOpt = Annotated[str | None, typer.Option("--agent", help="Column holding the agent (resource).", rich_help_panel=_PANEL)]
+TimestampOpt = Annotated[str | None, typer.Option("--timestamp", help=N_("Column holding the event time."), rich_help_panel=_PANEL)]
+StartOpt = Annotated[str | None, typer.Option("--start-timestamp", help=N_("Column holding the start time."), rich_help_panel=_PANEL)]
+AgentOpt = Annotated[str | None, typer.Option("--agent", help=N_("Column holding the agent (resource)."), rich_help_panel=_PANEL)]
 TeamOpt = Annotated[
     str | None,
-    typer.Option("--team", "--team-column", help="Column holding the team / assignment group.", rich_help_panel=_PANEL),
+    typer.Option("--team", "--team-column", help=N_("Column holding the team / assignment group."), rich_help_panel=_PANEL),
 ]
-TzOpt = Annotated[str | None, typer.Option("--timezone", help="Time zone of naive timestamps (IANA name).", rich_help_panel=_PANEL)]
+TzOpt = Annotated[str | None, typer.Option("--timezone", help=N_("Time zone of naive timestamps (IANA name)."), rich_help_panel=_PANEL)]
 DayFirstOpt = Annotated[
     bool | None,
-    typer.Option("--dayfirst/--monthfirst", help="Order of dd/mm vs mm/dd dates.", show_default=False, rich_help_panel=_PANEL),
+    typer.Option("--dayfirst/--monthfirst", help=N_("Order of dd/mm vs mm/dd dates."), show_default=False, rich_help_panel=_PANEL),
 ]
-FormatTsOpt = Annotated[str | None, typer.Option("--timestamp-format", help="strptime format of the timestamps.", rich_help_panel=_PANEL)]
-EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Text encoding (detected when omitted).", rich_help_panel=_PANEL)]
-DelimOpt = Annotated[str | None, typer.Option("--delimiter", help="Field delimiter (detected when omitted).", rich_help_panel=_PANEL)]
-SheetOpt = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet name.", rich_help_panel=_PANEL)]
+FormatTsOpt = Annotated[str | None, typer.Option("--timestamp-format", help=N_("strptime format of the timestamps."), rich_help_panel=_PANEL)]
+EncodingOpt = Annotated[str | None, typer.Option("--encoding", help=N_("Text encoding (detected when omitted)."), rich_help_panel=_PANEL)]
+DelimOpt = Annotated[str | None, typer.Option("--delimiter", help=N_("Field delimiter (detected when omitted)."), rich_help_panel=_PANEL)]
+SheetOpt = Annotated[str | None, typer.Option("--sheet", help=N_("XLSX sheet name."), rich_help_panel=_PANEL)]
 LifecycleOpt = Annotated[
     LifecycleMode | None,
     typer.Option(
         "--lifecycle",
-        help="Lifecycle rows (schedule, start, complete, …): pair = one event per activity instance "
+        help=N_("Lifecycle rows (schedule, start, complete, …): pair = one event per activity instance "
         "(queue and work time), keep = every row an event, activity = name + transition. "
-        "Default: keep when the XES classifier includes the transition, else pair.",
+        "Default: keep when the XES classifier includes the transition, else pair."),
         show_default=False,
         rich_help_panel=_PANEL,
     ),
 ]
-_SHARE = "Safe to share"
+_SHARE = N_("Safe to share")
 PseudoOpt = Annotated[str | None, typer.Option(
-    "--pseudonymise", help="Replace these names by stable keyed pseudonyms: agent,customer[,team] (key from "
-    "$CSPM_PSEUDONYM_KEY or --pseudonym-key-file); text attributes are dropped unless kept.",
+    "--pseudonymise", help=N_("Replace these names by stable keyed pseudonyms: agent,customer[,team] (key from "
+    "$CSPM_PSEUDONYM_KEY or --pseudonym-key-file); text attributes are dropped unless kept."),
     show_default=False, rich_help_panel=_SHARE)]  # fmt: skip
-KeyFileOpt = Annotated[Path | None, typer.Option("--pseudonym-key-file", help="File holding the secret key.",
+KeyFileOpt = Annotated[Path | None, typer.Option("--pseudonym-key-file", help=N_("File holding the secret key."),
                                                  rich_help_panel=_SHARE)]  # fmt: skip
-KeepOpt = Annotated[list[str] | None, typer.Option("--keep-attribute", help="Text attribute to keep when "
-                                                   "pseudonymising (repeat).", rich_help_panel=_SHARE)]  # fmt: skip
-MappingOpt = Annotated[Path | None, typer.Option("--pseudonym-mapping", help="Write original → pseudonym to this "
-                                                 "CSV file (keep it private).", rich_help_panel=_SHARE)]  # fmt: skip
+KeepOpt = Annotated[list[str] | None, typer.Option("--keep-attribute", help=N_("Text attribute to keep when "
+                                                   "pseudonymising (repeat)."), rich_help_panel=_SHARE)]  # fmt: skip
+MappingOpt = Annotated[Path | None, typer.Option("--pseudonym-mapping", help=N_("Write original → pseudonym to this "
+                                                 "CSV file (keep it private)."), rich_help_panel=_SHARE)]  # fmt: skip
 EngineOpt = Annotated[
     str | None,
     typer.Option(
         "--engine",
-        help="Where the events are read, validated and analysed: duckdb (embedded, the default), spark "
-        "(settings in the config's engine.spark), or a database URL; default: the config's engine.",
+        help=N_("Where the events are read, validated and analysed: duckdb (embedded, the default), spark "
+        "(settings in the config's engine.spark), or a database URL; default: the config's engine."),
         rich_help_panel=_PANEL,
     ),
 ]
 TableOpt = Annotated[
     str | None,
-    typer.Option("--table", help="Database or Spark table (or view) holding the events, when LOG is a database URL.", rich_help_panel=_PANEL),
+    typer.Option("--table", help=N_("Database or Spark table (or view) holding the events, when LOG is a database URL."), rich_help_panel=_PANEL),
 ]
 QueryOpt = Annotated[
     str | None,
-    typer.Option("--query", help="SQL query giving the events, when LOG is a database URL (run in the database).", rich_help_panel=_PANEL),
+    typer.Option("--query", help=N_("SQL query giving the events, when LOG is a database URL (run in the database)."), rich_help_panel=_PANEL),
 ]
 ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", "-c", help="Configuration file (YAML or TOML).", exists=False)
+    Path | None, typer.Option("--config", "-c", help=N_("Configuration file (YAML or TOML)."), exists=False)
 ]
-FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="table for people, json for scripts.")]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", help=N_("table for people, json for scripts."))]
 LangOpt = Annotated[
     Lang | None,
-    typer.Option("--lang", help="Language of the report, the tables and messages: en or zh "
-                 "(default: the config's report.language, else en).", show_default=False),
+    typer.Option("--lang", help=N_("Language of the help, the report, the tables and messages: en or zh "
+                 "(default: $CSPM_LANG, else the config's report.language, else en)."), show_default=False),
 ]
 LogArg = Annotated[
     Path,
-    typer.Argument(help="The event log: CSV/TSV, XLSX, Parquet, XES or .xes.gz; with --engine spark also a "
-                   "URI Spark reads, a Delta table or a Spark table; or a database URL (with --table or --query)."),
+    typer.Argument(help=N_("The event log: CSV/TSV, XLSX, Parquet, XES or .xes.gz; with --engine spark also a "
+                   "URI Spark reads, a Delta table or a Spark table; or a database URL (with --table or --query).")),
 ]
 
 _READ_OPTIONS: dict[str, Any] = {
@@ -200,10 +207,13 @@ def reads_log(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def output_language(lang: Lang | None, config: Path | None) -> str:
-    """``--lang``, else the config's ``report.language``, else English. A config that cannot be read
-    gives English here; the command itself reports why it cannot be read."""
+    """``--lang``, else ``$CSPM_LANG`` (or ``cspm --lang`` before the command), else the config's
+    ``report.language``, else English. A config that cannot be read gives English here; the command
+    itself reports why it cannot be read."""
     if lang is not None:
         return lang.value
+    if _lang.chosen() is not None:
+        return _lang.chosen()  # type: ignore[return-value]
     if config is not None and config.is_file():
         from cspm.config import load_config
 
@@ -289,10 +299,10 @@ def output_file(path: Path | None, option: str) -> Path | None:
     if path is None:
         return None
     if path.is_dir():
-        raise InputError(f"{option} names a folder, not a file.", path=path, expected="a file name to write")
+        raise InputError(_("{option} names a folder, not a file.").format(option=option), path=path, expected=_("a file name to write"))
     parent = next((p for p in path.parents if p.exists()), None)
     if parent is not None and not parent.is_dir():
-        raise InputError(f"{option}: {parent} is a file, not a folder.", path=path, expected="a path inside a folder")
+        raise InputError(_("{option}: {parent} is a file, not a folder.").format(option=option, parent=parent), path=path, expected=_("a path inside a folder"))
     return path
 
 
@@ -302,8 +312,8 @@ def model_option(path: Path, option: str = "--model") -> ReferenceModel:
 
     if not path.is_file():
         what = "a folder, not a model file" if path.is_dir() else "no such file"
-        raise ModelError(f"{option} names {what}.", path=path,
-                         expected="a to-be model: BPMN 2.0 (.bpmn), PNML (.pnml) or a YAML happy-path spec (.yaml/.yml)")  # fmt: skip
+        raise ModelError(_("{option} names {what}.").format(option=option, what=what), path=path,
+                         expected=_("a to-be model: BPMN 2.0 (.bpmn), PNML (.pnml) or a YAML happy-path spec (.yaml/.yml)"))  # fmt: skip
     return load_model(path)
 
 
@@ -317,9 +327,8 @@ def time_option(value: str | None, option: str) -> str | None:
     except ValueError as exc:
         detail = "" if str(exc).startswith("Invalid isoformat") else f" ({exc})"
         raise InputError(
-            f"{option} {value!r} is not a date or time{detail}.",
-            expected="an ISO 8601 date or time such as 2024-03-01 or 2024-03-01T08:00 "
-            "(without an offset it is in the log's time zone)",
+            _("{option} {value!r} is not a date or time{detail}.").format(option=option, value=value, detail=detail),
+            expected=_("an ISO 8601 date or time such as 2024-03-01 or 2024-03-01T08:00 (without an offset it is in the log's time zone)"),
         ) from None
     return parsed.isoformat()
 
@@ -333,5 +342,8 @@ def main() -> None:
     try:
         app()
     except CspmError as exc:
-        err_console.print(f"[bold red]error:[/bold red] {esc(exc)}", highlight=False, soft_wrap=True)
+        with use_language(getattr(exc, "language", None)):  # the language the message was written in
+            prefix = _("error:")
+        gap = "" if prefix.endswith("：") else " "
+        err_console.print(f"[bold red]{esc(prefix)}[/bold red]{gap}{esc(exc)}", highlight=False, soft_wrap=True)
         raise SystemExit(exc.exit_code) from None

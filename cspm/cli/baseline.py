@@ -9,6 +9,7 @@ import typer
 
 from cspm.cli import _app as ui
 from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat, app, reads_log
+from cspm.i18n import N_
 
 
 @app.command("baseline")
@@ -16,7 +17,7 @@ from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat,
 def baseline_command(
     log: LogArg,
     read: LogReader,
-    save: Annotated[Path, typer.Option("--save", help="The baseline file to write (JSON).")],
+    save: Annotated[Path, typer.Option("--save", help=N_("The baseline file to write (JSON)."))],
     config: ConfigOpt = None,
     format: FormatOpt = OutputFormat.table,
 ) -> None:

@@ -22,6 +22,7 @@ from cspm.cli._app import (
     print_json,
     reads_log,
 )
+from cspm.i18n import N_
 from cspm.i18n import gettext as _
 
 
@@ -44,10 +45,10 @@ def bottlenecks(
     config: ConfigOpt = None,
     clock: Annotated[
         ClockChoice | None,
-        typer.Option("--clock", help="Evaluate every target in business or calendar time (default: each target's own)."),
+        typer.Option("--clock", help=N_("Evaluate every target in business or calendar time (default: each target's own).")),
     ] = None,
     semantics: Annotated[
-        SemanticsChoice | None, typer.Option("--semantics", help="What timestamps mean (default: config, else detected).")
+        SemanticsChoice | None, typer.Option("--semantics", help=N_("What timestamps mean (default: config, else detected)."))
     ] = None,
     format: FormatOpt = OutputFormat.table,
 ) -> None:

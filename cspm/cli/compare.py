@@ -11,13 +11,14 @@ from rich.table import Table
 from cspm.cli import _app as ui
 from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat, app, reads_log
 from cspm.errors import InputError
+from cspm.i18n import N_
 from cspm.i18n import gettext as _
 
 if TYPE_CHECKING:
     from cspm.analysis.compare import Comparison
 
 OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Also write the comparison: .html (standalone report), .json, .csv, .xlsx.")
+    Path | None, typer.Option("--output", "-o", help=N_("Also write the comparison: .html (standalone report), .json, .csv, .xlsx."))
 ]
 
 
@@ -26,13 +27,13 @@ OutputOpt = Annotated[
 def compare_command(
     log: LogArg,
     read: LogReader,
-    after: Annotated[Path | None, typer.Argument(help="The log after the change (omit with --split, --group or --baseline).")] = None,
+    after: Annotated[Path | None, typer.Argument(help=N_("The log after the change (omit with --split, --group or --baseline)."))] = None,
     config: ConfigOpt = None,
-    split: Annotated[str | None, typer.Option("--split", help="Split one log by date: tickets by their first event (YYYY-MM-DD, calendar time zone).")] = None,
-    group: Annotated[str | None, typer.Option("--group", help="Pilot group: column=value (tickets with such an event).")] = None,
-    control: Annotated[str | None, typer.Option("--control", help="Control group: column=value (default: all other tickets).")] = None,
-    baseline: Annotated[Path | None, typer.Option("--baseline", help="Compare LOG against a baseline file (cspm baseline).")] = None,
-    alpha: Annotated[float, typer.Option("--alpha", help="False-discovery rate of the Benjamini–Hochberg correction.")] = 0.05,
+    split: Annotated[str | None, typer.Option("--split", help=N_("Split one log by date: tickets by their first event (YYYY-MM-DD, calendar time zone)."))] = None,
+    group: Annotated[str | None, typer.Option("--group", help=N_("Pilot group: column=value (tickets with such an event)."))] = None,
+    control: Annotated[str | None, typer.Option("--control", help=N_("Control group: column=value (default: all other tickets)."))] = None,
+    baseline: Annotated[Path | None, typer.Option("--baseline", help=N_("Compare LOG against a baseline file (cspm baseline)."))] = None,
+    alpha: Annotated[float, typer.Option("--alpha", help=N_("False-discovery rate of the Benjamini–Hochberg correction."))] = 0.05,
     output: OutputOpt = None,
     format: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -46,7 +47,7 @@ def compare_command(
     if split is not None:
         parse_split(split)  # a bad date fails before the log is read
     if baseline is not None and after is not None:
-        raise InputError("give LOG and --baseline, or two logs, not both", path=baseline)
+        raise InputError(_("give LOG and --baseline, or two logs, not both"), path=baseline)
     base = load_baseline(baseline) if baseline is not None else None
     first = read()
     second = read(after) if after is not None else None

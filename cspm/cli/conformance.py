@@ -41,15 +41,15 @@ _HEADINGS = (N_("step"), N_("before"), N_("after"), N_("tickets"), N_("share"), 
 def conformance(
     log: LogArg,
     read: LogReader,
-    model: Annotated[Path | None, typer.Option("--model", "-m", help="To-be model: BPMN 2.0 (.bpmn), PNML or a YAML "
-                     "happy-path spec. Default: conformance.model of the config.", show_default=False)] = None,
-    alignments: Annotated[bool, typer.Option("--alignments", help="Exact fitness by alignments instead of token replay.")] = False,
-    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds per variant for alignments.", min=0.001)] = 10.0,
-    workers: Annotated[int, typer.Option("--workers", help="Processes for alignments.", min=1)] = 2,
+    model: Annotated[Path | None, typer.Option("--model", "-m", help=N_("To-be model: BPMN 2.0 (.bpmn), PNML or a YAML "
+                     "happy-path spec. Default: conformance.model of the config."), show_default=False)] = None,
+    alignments: Annotated[bool, typer.Option("--alignments", help=N_("Exact fitness by alignments instead of token replay."))] = False,
+    time_limit: Annotated[float, typer.Option("--time-limit", help=N_("Seconds per variant for alignments."), min=0.001)] = 10.0,
+    workers: Annotated[int, typer.Option("--workers", help=N_("Processes for alignments."), min=1)] = 2,
     deviations: Annotated[bool, typer.Option("--deviations/--no-deviations",
-                          help="Align non-fitting variants to find skipped and unexpected steps (token replay).")] = True,
-    save: Annotated[Path | None, typer.Option("--save", help="Write the summary (.json), the variant table "
-                    "(.csv/.parquet/.xlsx) or the section (.html).")] = None,
+                          help=N_("Align non-fitting variants to find skipped and unexpected steps (token replay)."))] = True,
+    save: Annotated[Path | None, typer.Option("--save", help=N_("Write the summary (.json), the variant table "
+                    "(.csv/.parquet/.xlsx) or the section (.html)."))] = None,
     config: ConfigOpt = None,
     format: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -65,12 +65,12 @@ def conformance(
     elif cfg.conformance.model is not None:
         reference = model_option(cfg.conformance.model, "conformance.model of the config")
     else:
-        raise InputError("no to-be model: name one with --model or as conformance.model in the config.",
-                         expected="a to-be model: BPMN 2.0 (.bpmn), PNML (.pnml) or a YAML happy-path spec (.yaml/.yml)")  # fmt: skip
+        raise InputError(_("no to-be model: name one with --model or as conformance.model in the config."),
+                         expected=_("a to-be model: BPMN 2.0 (.bpmn), PNML (.pnml) or a YAML happy-path spec (.yaml/.yml)"))  # fmt: skip
     output_file(save, "--save")
     if save is not None and save.suffix.lower() not in SAVE_SUFFIXES:
-        raise InputError(f"--save cannot write a {save.suffix or 'file without a suffix'!r} file.", path=save,
-                         expected="one of " + ", ".join(SAVE_SUFFIXES))  # fmt: skip
+        raise InputError(_("--save cannot write a {value!r} file.").format(value=save.suffix or 'file without a suffix'), path=save,
+                         expected=_("one of {names}").format(names=", ".join(SAVE_SUFFIXES)))  # fmt: skip
     data = read()
     with err_console.status(_("Checking conformance …")):
         result = check(

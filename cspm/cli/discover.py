@@ -30,7 +30,8 @@ from cspm.cli._app import (
     time_option,
 )
 from cspm.errors import InputError
-from cspm.i18n import gettext
+from cspm.i18n import N_, gettext
+from cspm.i18n import gettext as _
 from cspm.units import format_duration
 
 
@@ -52,30 +53,30 @@ class Window(StrEnum):
 def discover(
     log: LogArg,
     read: LogReader,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created if needed).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help=N_("Output folder (created if needed)."))],
     config: ConfigOpt = None,
-    noise: Annotated[float, typer.Option("--noise", min=0.0, max=1.0, help="Inductive Miner noise threshold (0–1).")] = 0.2,
-    miner: Annotated[Miner, typer.Option("--miner", help="Process model miner.")] = Miner.inductive,
+    noise: Annotated[float, typer.Option("--noise", min=0.0, max=1.0, help=N_("Inductive Miner noise threshold (0–1)."))] = 0.2,
+    miner: Annotated[Miner, typer.Option("--miner", help=N_("Process model miner."))] = Miner.inductive,
     model: Annotated[
         Path | None,
-        typer.Option("--model", help="To-be model (BPMN, PNML or YAML spec): adds conformance to it to the report and "
-                     "summary.json, the same figures as `cspm conformance`. Without it there is no conformance."),
+        typer.Option("--model", help=N_("To-be model (BPMN, PNML or YAML spec): adds conformance to it to the report and "
+                     "summary.json, the same figures as `cspm conformance`. Without it there is no conformance.")),
     ] = None,
     diagnosis: Annotated[
-        bool, typer.Option("--diagnosis/--no-diagnosis", help="Add value stream, KPIs, handoffs and loops to the report.")
+        bool, typer.Option("--diagnosis/--no-diagnosis", help=N_("Add value stream, KPIs, handoffs and loops to the report."))
     ] = True,
-    map_activities: Annotated[float, typer.Option("--activities", min=0.01, max=1.0, help="Map: keep the activities covering this share of events.")] = 1.0,
-    map_paths: Annotated[float, typer.Option("--paths", min=0.0, max=1.0, help="Map: keep edges with at least this share of the most frequent edge's count.")] = 0.0,
-    since: Annotated[str | None, typer.Option("--from", help="Time window start, ISO 8601 (naive: log time zone), e.g. 2024-03-01.")] = None,
-    until: Annotated[str | None, typer.Option("--to", help="Time window end (exclusive), ISO 8601, e.g. 2024-04-01T00:00.")] = None,
-    window: Annotated[Window, typer.Option("--window", help="Which cases the time window keeps.")] = Window.intersecting,
-    where: Annotated[list[str] | None, typer.Option("--where", help="Keep cases with COLUMN=VALUE[,VALUE…]; repeatable.")] = None,
-    with_activity: Annotated[list[str] | None, typer.Option("--with-activity", help="Keep cases containing this activity; repeatable.")] = None,
-    without_activity: Annotated[list[str] | None, typer.Option("--without-activity", help="Drop cases containing this activity; repeatable.")] = None,
-    top_variants: Annotated[int | None, typer.Option("--top-variants", min=1, help="Keep the cases of the K most frequent variants.")] = None,
-    variant_coverage: Annotated[float | None, typer.Option("--variant-coverage", min=0.01, max=1.0, help="Keep the most frequent variants covering this share of cases.")] = None,
-    min_duration: Annotated[str | None, typer.Option("--min-duration", help="Keep cases with a lead time of at least this, e.g. 1h.")] = None,
-    max_duration: Annotated[str | None, typer.Option("--max-duration", help="Keep cases with a lead time of at most this, e.g. 5d.")] = None,
+    map_activities: Annotated[float, typer.Option("--activities", min=0.01, max=1.0, help=N_("Map: keep the activities covering this share of events."))] = 1.0,
+    map_paths: Annotated[float, typer.Option("--paths", min=0.0, max=1.0, help=N_("Map: keep edges with at least this share of the most frequent edge's count."))] = 0.0,
+    since: Annotated[str | None, typer.Option("--from", help=N_("Time window start, ISO 8601 (naive: log time zone), e.g. 2024-03-01."))] = None,
+    until: Annotated[str | None, typer.Option("--to", help=N_("Time window end (exclusive), ISO 8601, e.g. 2024-04-01T00:00."))] = None,
+    window: Annotated[Window, typer.Option("--window", help=N_("Which cases the time window keeps."))] = Window.intersecting,
+    where: Annotated[list[str] | None, typer.Option("--where", help=N_("Keep cases with COLUMN=VALUE[,VALUE…]; repeatable."))] = None,
+    with_activity: Annotated[list[str] | None, typer.Option("--with-activity", help=N_("Keep cases containing this activity; repeatable."))] = None,
+    without_activity: Annotated[list[str] | None, typer.Option("--without-activity", help=N_("Drop cases containing this activity; repeatable."))] = None,
+    top_variants: Annotated[int | None, typer.Option("--top-variants", min=1, help=N_("Keep the cases of the K most frequent variants."))] = None,
+    variant_coverage: Annotated[float | None, typer.Option("--variant-coverage", min=0.01, max=1.0, help=N_("Keep the most frequent variants covering this share of cases."))] = None,
+    min_duration: Annotated[str | None, typer.Option("--min-duration", help=N_("Keep cases with a lead time of at least this, e.g. 1h."))] = None,
+    max_duration: Annotated[str | None, typer.Option("--max-duration", help=N_("Keep cases with a lead time of at most this, e.g. 5d."))] = None,
     format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Discover the actual process of LOG: maps, model (BPMN, PNML), variants, tables and report."""
@@ -149,7 +150,7 @@ def _where_pairs(where: list[str] | None) -> list[tuple[str, list[str]]]:
     for item in where or []:
         column, sep, value = item.partition("=")
         if not sep or not column.strip():
-            raise InputError(f"--where {item!r} is not COLUMN=VALUE.", expected="e.g. --where channel=phone")
+            raise InputError(_("--where {item!r} is not COLUMN=VALUE.").format(item=item), expected=_("e.g. --where channel=phone"))
         pairs.append((column.strip(), [v.strip() for v in value.split(",")]))
     return pairs
 
@@ -167,21 +168,22 @@ def _check_filter_values(log: Any, where: list[tuple[str, list[str]]], with_acti
         wanted += [(f"{option} {name!r}", ACTIVITY, name) for name in names or []]
     for column, values in where:
         if column not in log.events.columns:
-            raise InputError(f"--where names column {column!r}, which the log does not have.", column=column,
-                             expected="one of " + ", ".join(log.events.columns))  # fmt: skip
+            raise InputError(_("--where names column {column!r}, which the log does not have.").format(column=column), column=column,
+                             expected=_("one of {names}").format(names=", ".join(log.events.columns)))  # fmt: skip
         wanted += [(f"--where {column}={v}", column, v) for v in values]
     ev = log.events
-    for column in dict.fromkeys(c for _, c, _ in wanted):
+    for column in dict.fromkeys(c for _w, c, _v in wanted):
         text = ev[column].cast("string")
-        asked = sorted({v for _, c, v in wanted if c == column})
+        asked = sorted({v for _w, c, v in wanted if c == column})
         found = set(ev.filter(text.isin(asked)).select(v=text).distinct().to_pandas()["v"])
-        for written, _, value in (w for w in wanted if w[1] == column and w[2] not in found):
+        for written, _c, value in (w for w in wanted if w[1] == column and w[2] not in found):
             counts = ev.select(v=text).filter(lambda t: t.v.notnull()).group_by("v").aggregate(n=lambda t: t.count())
             known = [str(v) for v in counts.order_by([ibis.desc("n"), "v"]).limit(10_000).to_pandas()["v"]]
             close = difflib.get_close_matches(value, known, n=3, cutoff=0.6)
-            hint = "closest: " + ", ".join(map(repr, close)) if close else "its values: " + ", ".join(map(repr, sorted(known)[:20]))
-            what = "activity" if column == ACTIVITY else f"{column!r} value"
-            raise InputError(f"{written}: the log has no {what} {value!r}; {hint}.")
+            hint = (_("closest: {values}").format(values=", ".join(map(repr, close))) if close
+                    else _("its values: {values}").format(values=", ".join(map(repr, sorted(known)[:20]))))
+            what = _("activity") if column == ACTIVITY else _("{column!r} value").format(column=column)
+            raise InputError(_("{written}: the log has no {what} {value!r}; {hint}.").format(written=written, what=what, value=value, hint=hint))
 
 
 def _time_window(since: str | None, until: str | None) -> tuple[str | None, str | None]:
@@ -190,7 +192,7 @@ def _time_window(since: str | None, until: str | None) -> tuple[str | None, str 
     if lo is not None and hi is not None:
         a, b = datetime.fromisoformat(lo), datetime.fromisoformat(hi)
         if (a.tzinfo is None) == (b.tzinfo is None) and b <= a:
-            raise InputError(f"--to {until!r} is not after --from {since!r}.", expected="a window [--from, --to) that is not empty")
+            raise InputError(_("--to {until!r} is not after --from {since!r}.").format(until=until, since=since), expected=_("a window [--from, --to) that is not empty"))
     return lo, hi
 
 
@@ -205,7 +207,7 @@ def _check_durations(min_duration: str | None, max_duration: str | None) -> None
         try:
             parsed[option] = parse_duration(value)
         except ValueError:
-            raise InputError(f"{option} {value!r} is not a duration.", expected="a number with a unit, e.g. 30min, 4h, 2d") from None
+            raise InputError(_("{option} {value!r} is not a duration.").format(option=option, value=value), expected=_("a number with a unit, e.g. 30min, 4h, 2d")) from None
     if len(parsed) == 2 and parsed["--min-duration"] > parsed["--max-duration"]:
-        raise InputError(f"--min-duration {min_duration!r} is above --max-duration {max_duration!r}.",
-                         expected="a minimum lead time not above the maximum")  # fmt: skip
+        raise InputError(_("--min-duration {min_duration!r} is above --max-duration {max_duration!r}.").format(min_duration=min_duration, max_duration=max_duration),
+                         expected=_("a minimum lead time not above the maximum"))  # fmt: skip

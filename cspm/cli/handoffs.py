@@ -24,6 +24,7 @@ from cspm.cli._app import (
     print_json,
     reads_log,
 )
+from cspm.i18n import N_
 from cspm.i18n import gettext as _
 from cspm.units import format_duration
 
@@ -43,12 +44,12 @@ class MissingRule(StrEnum):
 def handoffs(
     log: LogArg,
     read: LogReader,
-    level: Annotated[HandoffLevel, typer.Option("--level", help="Count handoffs between teams or agents.")] = HandoffLevel.team,
+    level: Annotated[HandoffLevel, typer.Option("--level", help=N_("Count handoffs between teams or agents."))] = HandoffLevel.team,
     missing: Annotated[
-        MissingRule, typer.Option("--missing", help="Events without a team/agent: skip them, or let them break a visit.")
+        MissingRule, typer.Option("--missing", help=N_("Events without a team/agent: skip them, or let them break a visit."))
     ] = MissingRule.skip,
-    html: Annotated[Path | None, typer.Option("--html", help="Also write the report section to this HTML file.")] = None,
-    network: Annotated[Path | None, typer.Option("--network", help="Also write the handover network (SVG) here.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", help=N_("Also write the report section to this HTML file."))] = None,
+    network: Annotated[Path | None, typer.Option("--network", help=N_("Also write the handover network (SVG) here."))] = None,
     config: ConfigOpt = None,
     format: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -76,7 +77,8 @@ def handoffs(
         print_json(analysis.summary())
         return
     heading = _("{log} ({level} level)").format(log=log.name, level=fmt_term(level.value))
-    console.print(f"[bold]{esc(_('Handoffs and loops'))}[/bold] — {esc(heading)}", highlight=False)
+    title = _("Handoffs and loops")
+    console.print(f"[bold]{esc(title)}[/bold] — {esc(heading)}", highlight=False)
     for finding in analysis.findings():
         console.print(plain(f"• {finding}"), soft_wrap=True, highlight=False)
     busiest = analysis.handoffs.busiest(5)

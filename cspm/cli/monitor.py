@@ -11,6 +11,7 @@ from rich.table import Table
 
 from cspm.cli import _app as ui
 from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat, app, reads_log
+from cspm.i18n import N_
 from cspm.i18n import gettext as _
 
 
@@ -25,9 +26,9 @@ def monitor_command(
     log: LogArg,
     read: LogReader,
     config: ConfigOpt = None,
-    every: Annotated[EveryChoice | None, typer.Option("--every", help="Period (default: monitor.every, else week).")] = None,
-    alert_periods: Annotated[int | None, typer.Option("--alert-periods", min=1, help="Alert when a target is breached in each of the last N periods (default: monitor.alert_periods).")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Also write: .html (report with charts), .json, .csv, .xlsx.")] = None,
+    every: Annotated[EveryChoice | None, typer.Option("--every", help=N_("Period (default: monitor.every, else week)."))] = None,
+    alert_periods: Annotated[int | None, typer.Option("--alert-periods", min=1, help=N_("Alert when a target is breached in each of the last N periods (default: monitor.alert_periods)."))] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help=N_("Also write: .html (report with charts), .json, .csv, .xlsx."))] = None,
     format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Every KPI and target per period, trends and alerts; exit code 1 when an alert is raised."""

@@ -11,6 +11,8 @@ import typer
 
 from cspm.cli._app import app, console, esc, output_file
 from cspm.errors import InputError
+from cspm.i18n import N_
+from cspm.i18n import gettext as _
 
 if TYPE_CHECKING:
     from cspm.simulate import SimulationSettings
@@ -29,16 +31,16 @@ class Language(StrEnum):
 
 @app.command()
 def simulate(
-    out: Annotated[Path, typer.Argument(help="Output file: .csv, .parquet, .xes or .xes.gz.")],
-    tickets: Annotated[int | None, typer.Option("--tickets", min=1, help="Number of tickets.")] = None,
+    out: Annotated[Path, typer.Argument(help=N_("Output file: .csv, .parquet, .xes or .xes.gz."))],
+    tickets: Annotated[int | None, typer.Option("--tickets", min=1, help=N_("Number of tickets."))] = None,
     events: Annotated[
-        int | None, typer.Option("--events", min=1, help="Approximate number of events (instead of --tickets).")
+        int | None, typer.Option("--events", min=1, help=N_("Approximate number of events (instead of --tickets)."))
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed: same seed, same log.")] = 7,
+    seed: Annotated[int, typer.Option("--seed", min=0, help=N_("Random seed: same seed, same log."))] = 7,
     language: Annotated[
-        Language, typer.Option("--language", help="en, or zh (Chinese headers and names, GB18030).")
+        Language, typer.Option("--language", help=N_("en, or zh (Chinese headers and names, GB18030)."))
     ] = Language.en,
-    start_complete: Annotated[bool, typer.Option("--start-complete", help="Emit start and complete timestamps.")] = False,
+    start_complete: Annotated[bool, typer.Option("--start-complete", help=N_("Emit start and complete timestamps."))] = False,
 ) -> None:
     """Simulate a help-desk ticket process and write the log and its ground truth."""
     from cspm.simulate import write_simulated_log
@@ -55,8 +57,8 @@ def simulate(
 def _check_out(out: Path) -> None:
     if not out.name.lower().endswith(SUFFIXES):
         raise InputError(
-            "cannot tell the log format from the file name.", path=out,
-            expected="a file name ending in " + ", ".join(SUFFIXES),
+            _("cannot tell the log format from the file name."), path=out,
+            expected=_("a file name ending in {suffixes}").format(suffixes=", ".join(SUFFIXES)),
         )  # fmt: skip
     output_file(out, "OUT")
 
@@ -70,7 +72,7 @@ def _settings(
     from cspm.simulate import SimulationSettings
 
     if tickets is not None and events is not None:
-        raise InputError("give --tickets or --events, not both")
+        raise InputError(_("give --tickets or --events, not both"))
     options: dict[str, Any] = {"seed": seed, "language": language.value}
     if tickets is not None:
         options["n_tickets"] = tickets
@@ -85,4 +87,4 @@ def _settings(
             f"{_OPTIONS.get(str(e['loc'][0]), e['loc'][0]) if e['loc'] else 'settings'} {e.get('input')!r}: {e['msg']}"
             for e in exc.errors()
         )
-        raise InputError(f"invalid simulation settings: {problems}") from None
+        raise InputError(_("invalid simulation settings: {problems}").format(problems=problems)) from None

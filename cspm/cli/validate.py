@@ -37,12 +37,12 @@ def validate(
     read: LogReader,
     config: ConfigOpt = None,
     rejects: Annotated[
-        Path | None, typer.Option("--rejects", help="Write every rejected row (row, line, column, reason, value) here.")
+        Path | None, typer.Option("--rejects", help=N_("Write every rejected row (row, line, column, reason, value) here."))
     ] = None,
     show: Annotated[
-        int, typer.Option("--show-rejects", min=0, help="Show this many rejected rows (the first ones; JSON too).")
+        int, typer.Option("--show-rejects", min=0, help=N_("Show this many rejected rows (the first ones; JSON too)."))
     ] = 10,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit with 1 when any row is rejected.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help=N_("Exit with 1 when any row is rejected."))] = False,
     format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Read LOG, check it and report its data quality (rows read, kept, rejected by reason, and the
@@ -74,9 +74,12 @@ def _print_quality(quality: DataQuality, log: Path, shown: list[dict[str, Any]],
         table.add_row(plain(figure), plain(value))
     console.print(table)
     roles = ", ".join(f"{k} = {v!r}" for k, v in quality.roles.items() if v and k != "detected")
-    console.print(f"[dim]{esc(_('columns: {roles}').format(roles=roles))}[/dim]", soft_wrap=True)
+    line = _("columns: {roles}").format(roles=roles)
+    console.print(f"[dim]{esc(line)}[/dim]", soft_wrap=True)
     for warning in quality.warnings:
-        console.print(f"[yellow]{esc(_('warning:'))}[/yellow] {esc(warning)}", soft_wrap=True)
+        prefix = _("warning:")
+        gap = "" if prefix.endswith("：") else " "
+        console.print(f"[yellow]{esc(prefix)}[/yellow]{gap}{esc(warning)}", soft_wrap=True)
     if shown:
         console.print(_rejects_table(shown, quality.rows_rejected))
     omitted = quality.rows_rejected - len(shown)
@@ -106,6 +109,8 @@ def _rejects_table(rows: list[dict[str, Any]], total: int) -> Table:
 
 
 def _cell(value: Any, name: str) -> str:
+    from cspm.ingest.quality import reason_label
+
     if value is None:
         return _("(empty)") if name == "value" else "–"
-    return str(value)
+    return reason_label(str(value)) if name == "reason" else str(value)

@@ -23,6 +23,7 @@ import ibis.expr.types as ir
 from cspm.config import EngineSettings, SparkSettings
 from cspm.core.log import TicketLog
 from cspm.errors import InputError
+from cspm.i18n import gettext as _
 
 _counter = itertools.count(1)
 _default: Any = None
@@ -63,8 +64,8 @@ def spark_session(master: str = "local[2]", settings: SparkSettings | None = Non
         from pyspark.sql import SparkSession
     except ImportError:
         raise InputError(
-            "the Spark engine needs pyspark, which is not installed.",
-            expected="pip install 'cspm[spark]' (and Java 17 for a local Spark)",
+            _("the Spark engine needs pyspark, which is not installed."),
+            expected=_("pip install 'cspm[spark]' (and Java 17 for a local Spark)"),
         ) from None
     settings = settings or SparkSettings(master=master)
     builder = SparkSession.builder.appName("cspm")
@@ -106,13 +107,13 @@ def connect(engine: Any = None, settings: EngineSettings | None = None) -> Any:
             return ibis.connect(engine)
         except Exception as exc:  # driver missing, server down, bad credentials
             raise InputError(
-                f"could not connect to {redact(engine)}: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}",
-                expected="a reachable database URL such as postgresql://user@host:5432/db",
-                hint="PostgreSQL needs pip install 'cspm[postgres]'.",
+                _("could not connect to {value}: {value2}").format(value=redact(engine), value2=str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__),
+                expected=_("a reachable database URL such as postgresql://user@host:5432/db"),
+                hint=_("PostgreSQL needs pip install 'cspm[postgres]'."),
             ) from None
     raise InputError(
-        f"unknown engine {engine!r}.",
-        expected="duckdb, spark, or a database URL such as postgresql://user@host/db",
+        _("unknown engine {engine!r}.").format(engine=engine),
+        expected=_("duckdb, spark, or a database URL such as postgresql://user@host/db"),
     )
 
 

@@ -33,6 +33,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from cspm.errors import OutputError
+from cspm.i18n import gettext as _
 from cspm.render.html import section_html
 from cspm.render.report import Report
 from cspm.render.tables import write_table
@@ -144,9 +145,9 @@ class Result(ABC):
         suffix = path.suffix.lower()
         if suffix not in savers:
             raise OutputError(
-                f"cannot save a {type(self).__name__} as {suffix or 'a file without a suffix'!r}",
+                _("cannot save a {name} as {value!r}").format(name=type(self).__name__, value=suffix or 'a file without a suffix'),
                 path=path,
-                expected="one of " + ", ".join(savers),
+                expected=_("one of {names}").format(names=", ".join(savers)),
             )
         path.parent.mkdir(parents=True, exist_ok=True)
         savers[suffix](path)

@@ -23,6 +23,7 @@ import ibis.expr.types as ir
 
 from cspm.core.engine import engine_name, unique_name
 from cspm.errors import InputError
+from cspm.i18n import gettext as _
 from cspm.ingest.raw import ROWCOL, source_names
 from cspm.ingest.sources import _guess_delimiter, detect_encoding
 
@@ -68,21 +69,21 @@ def _load_sql(backend: Any, url: str, *, table: str | None, query: str | None) -
         table, url = url, f"{backend.name} database"  # --engine URL with a table name as LOG
     if (table is None) == (query is None):
         raise InputError(
-            "a database source needs either a table or a query.",
+            _("a database source needs either a table or a query."),
             path=url,
-            expected="--table NAME or --query 'SELECT …' (table= or query= in Python)",
+            expected=_("--table NAME or --query 'SELECT …' (table= or query= in Python)"),
         )
     try:
         raw = backend.table(table) if table is not None else backend.sql(query)
     except Exception as exc:
         what = f"table {table!r}" if table is not None else "the query"
-        raise InputError(f"{what} could not be read: {_first_line(exc)}", path=url) from None
+        raise InputError(_("{what} could not be read: {value}").format(what=what, value=_first_line(exc)), path=url) from None
     columns = list(raw.columns)
     numbered = raw.mutate(**{ROWCOL: ibis.row_number().over(order_by=[raw[c] for c in columns]) + 1})
     numbered = numbered.cache()  # a temporary table in the database
     rows = int(numbered.count().to_pyarrow().as_py())
     if rows == 0:
-        raise InputError("has no rows.", path=url, expected="events")
+        raise InputError(_("has no rows."), path=url, expected=_("events"))
     return EngineSource(numbered, columns, f"{url} ({table or 'query'})", "database", rows)
 
 
@@ -98,8 +99,8 @@ def _load_spark(
     if local and not Path(text).exists():
         if spark.catalog.tableExists(text):
             return _spark_frame(backend, spark.table(text), [], text, "table")
-        raise InputError("no such file, and no Spark table or view of that name.", path=text,
-                         expected="a CSV or Parquet file or folder, a Delta table, or a Spark table name")  # fmt: skip
+        raise InputError(_("no such file, and no Spark table or view of that name."), path=text,
+                         expected=_("a CSV or Parquet file or folder, a Delta table, or a Spark table name"))  # fmt: skip
     lower = text.lower().rstrip("/")
     try:
         if _is_delta(text, local):
@@ -112,7 +113,7 @@ def _load_spark(
     except InputError:
         raise
     except Exception as exc:  # AnalysisException and friends: one paragraph, not a Java trace
-        raise InputError(f"could not be read by Spark: {_first_line(exc)}", path=text) from None
+        raise InputError(_("could not be read by Spark: {value}").format(value=_first_line(exc)), path=text) from None
 
 
 def _is_delta(text: str, local: bool) -> bool:
@@ -128,16 +129,16 @@ def _spark_csv(backend: Any, spark: Any, path: str, local: bool, *, encoding: st
     info["encoding"] = encoding
     lines = [r[0] for r in spark.read.option("encoding", encoding).text(path).limit(50).collect()]
     if not lines or not lines[0].strip():
-        raise InputError("has no header row (the first line is empty).", path=path, line=1)
+        raise InputError(_("has no header row (the first line is empty)."), path=path, line=1)
     header_line = lines[0].lstrip("\ufeff")
     delim = delimiter or _guess_delimiter(lines)
     if delim is None or delim not in header_line:
         raise InputError(
-            f"is not a delimited table: its header {header_line[:120]!r} has no ',', ';', tab or '|'.",
-            path=path, line=1, expected="a header row of column names separated by a delimiter",
+            _("is not a delimited table: its header {value!r} has no ',', ';', tab or '|'.").format(value=header_line[:120]),
+            path=path, line=1, expected=_("a header row of column names separated by a delimiter"),
         )  # fmt: skip
     info["delimiter"] = delim
-    columns, _ = source_names([h.strip() for h in next(csv.reader([header_line], delimiter=delim, quotechar='"'))])
+    columns, _renamed = source_names([h.strip() for h in next(csv.reader([header_line], delimiter=delim, quotechar='"'))])
     schema = T.StructType([T.StructField(c, T.StringType()) for c in columns] + [T.StructField(_CORRUPT, T.StringType())])
     frame = (
         spark.read.schema(schema)
@@ -157,11 +158,11 @@ def _spark_frame(
 
     columns = columns or list(frame.columns)
     if len(set(columns)) != len(columns):
-        raise InputError("has duplicate column names.", path=path, expected="unique headers")
+        raise InputError(_("has duplicate column names."), path=path, expected=_("unique headers"))
     tagged = frame.withColumn("__pid", F.spark_partition_id()).withColumn("__mid", F.monotonically_increasing_id())
     counts = sorted(tuple(r) for r in tagged.groupBy("__pid").agg(F.count(F.lit(1)), F.min("__mid")).collect())
     if not counts:
-        raise InputError("has no rows.", path=path, expected="events")
+        raise InputError(_("has no rows."), path=path, expected=_("events"))
     bases, offset = [], 0
     for pid, n, first in counts:
         bases.append((pid, offset + 1 - first))

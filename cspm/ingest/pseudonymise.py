@@ -31,6 +31,7 @@ from cspm.config import Pseudonymisation
 from cspm.core.expr import small_table
 from cspm.core.log import AGENT, ROLE_COLUMNS, ROW, TEAM, TicketLog
 from cspm.errors import InputError
+from cspm.i18n import gettext as _
 
 __all__ = ["KEY_ENV", "Role", "as_settings", "pseudonym", "pseudonymise", "read_key"]
 
@@ -47,18 +48,17 @@ def read_key(key: str | bytes | None = None, key_file: str | Path | None = None)
     if key is None and key_file is not None:
         path = Path(key_file)
         if not path.is_file():
-            raise InputError("the pseudonym key file does not exist.", path=path, expected="a file holding the secret key")
+            raise InputError(_("the pseudonym key file does not exist."), path=path, expected=_("a file holding the secret key"))
         key = path.read_bytes().strip()
     if not key:
         raise InputError(
-            f"pseudonymising needs a secret key: set the environment variable {KEY_ENV} or give a key file "
-            "(--pseudonym-key-file, config pseudonymise.key_file).",
-            expected="a secret of at least 16 characters, kept out of the shared outputs",
+            _("pseudonymising needs a secret key: set the environment variable {key_env} or give a key file (--pseudonym-key-file, config pseudonymise.key_file).").format(key_env=KEY_ENV),
+            expected=_("a secret of at least 16 characters, kept out of the shared outputs"),
         )
     data = key.encode("utf-8") if isinstance(key, str) else key
     if len(data) < 16:
-        raise InputError(f"the pseudonym key has {len(data)} characters; a guessable key can be recomputed.",
-                         expected="a secret of at least 16 characters")  # fmt: skip
+        raise InputError(_("the pseudonym key has {n} characters; a guessable key can be recomputed.").format(n=len(data)),
+                         expected=_("a secret of at least 16 characters"))  # fmt: skip
     return data
 
 
@@ -77,8 +77,8 @@ def as_settings(
     roles = [r.strip() for r in (settings.split(",") if isinstance(settings, str) else settings) if r.strip()]
     unknown = [r for r in roles if r not in get_args(Role)]
     if unknown:
-        raise InputError(f"cannot pseudonymise {', '.join(map(repr, unknown))}.",
-                         expected="a comma-separated list of agent, customer, team")  # fmt: skip
+        raise InputError(_("cannot pseudonymise {names}.").format(names=', '.join(map(repr, unknown))),
+                         expected=_("a comma-separated list of agent, customer, team"))  # fmt: skip
     return (base or Pseudonymisation()).model_copy(update={"roles": roles})
 
 
@@ -106,8 +106,8 @@ def pseudonymise(
     events = log.events
     missing = [r for r in roles if _COLUMN[r] not in events.columns]
     if missing:
-        raise InputError(f"cannot pseudonymise {', '.join(missing)}: the log has no such column.", path=log.source,
-                         expected="a role the log has (map it with --agent / --team / config columns.customer)")  # fmt: skip
+        raise InputError(_("cannot pseudonymise {names}: the log has no such column.").format(names=', '.join(missing)), path=log.source,
+                         expected=_("a role the log has (map it with --agent / --team / config columns.customer)"))  # fmt: skip
     rows: list[tuple[str, str, str]] = []
     for role in roles:
         col = _COLUMN[role]

@@ -170,6 +170,26 @@ class IngestInfo:
 
 
 # rejects table column → name of the field in rejected_rows()
+# The reasons a row is rejected, as the readers (ingest/read.py, ingest/validate.py and the sources)
+# store them: stable English keys in the rejects table and summary.json, shown translated.
+REJECT_REASONS = (
+    N_("missing case id"), N_("missing activity"), N_("missing timestamp"), N_("unparsable timestamp"),
+    N_("timestamp out of range (UTC years 1678–2261)"), N_("unparsable start timestamp"),
+    N_("start timestamp out of range (UTC years 1678–2261)"), N_("not a status change"),
+)
+_MALFORMED = "malformed row: "
+_MALFORMED_KINDS = (N_("too many columns"), N_("missing columns"), N_("unterminated quotes"), N_("invalid unicode"),
+                    N_("maximum line size"), N_("cast"))  # the CSV reader's error types, lower case
+
+
+def reason_label(reason: str) -> str:
+    """A stored reject reason ('unparsable timestamp', 'malformed row: too many columns') for people,
+    in the active language (the stored reason stays the same in every language)."""
+    if reason.startswith(_MALFORMED):
+        return _("malformed row: {problem}").format(problem=_(reason.removeprefix(_MALFORMED)))
+    return _(reason)
+
+
 _REJECT_FIELDS = {"source_row": "row", "line": "line", "column": "column", "reason": "reason", "value": "value"}
 _TZ_SOURCE = {
     "given": N_("given: timezone= / --timezone"),
@@ -309,7 +329,7 @@ class DataQuality(Result):
                 "{rejected} of {rows} rows were rejected ({reasons}); write them out with "
                 "quality.write_rejects(path) or --rejects FILE."
             ).format(rejected=fmt_thousands(rejected), rows=fmt_thousands(info.rows_read),
-                     reasons=", ".join(f"{_(r)}: {fmt_thousands(n)}" for r, n in by_reason.items())))  # fmt: skip
+                     reasons=", ".join(f"{reason_label(r)}: {fmt_thousands(n)}" for r, n in by_reason.items())))  # fmt: skip
         if checks["duplicate_events"]:
             warnings.append(_("{n} events are exact duplicates of another event.").format(
                 n=fmt_thousands(checks["duplicate_events"])))
@@ -387,7 +407,7 @@ class DataQuality(Result):
             (_("rows kept"), fmt_thousands(self.rows_kept)),
             (_("rows rejected"), fmt_thousands(self.rows_rejected)),
         ]
-        rows += [("  " + _("rejected: {reason}").format(reason=_(r)), fmt_thousands(n)) for r, n in self.rejected_by_reason.items()]
+        rows += [("  " + _("rejected: {reason}").format(reason=reason_label(r)), fmt_thousands(n)) for r, n in self.rejected_by_reason.items()]
         rows += self._activity_rows() + self._lifecycle_rows() + self._timestamp_rows()
         rows.append((_("events"), fmt_thousands(self.events)))
         if self.lifecycle.get("paired") and self.events != self.rows_kept:

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from cspm.core.log import Roles
-from cspm.errors import InputError, MissingColumnError, RoleDetectionError
+from cspm.errors import InputError, MissingColumnError, RoleDetectionError, role_name
+from cspm.i18n import gettext as _
 from cspm.ingest import roles as _roles
 
 __all__ = ["GivenColumnMissing", "resolve_roles"]
@@ -23,14 +24,12 @@ class GivenColumnMissing(MissingColumnError):
     the source does not have; says which role it was given for and lists the source's columns."""
 
     def __init__(self, column: str, columns: list[str], *, role: str, path: str) -> None:
-        super().__init__(column, columns, path=path, needed_for=f"the {role} role")
+        super().__init__(column, columns, path=path, needed_for=_("the {role} role").format(role=role_name(role)))
         self.role = role
         # the reader's own wording: the role the column was given for, then every column found
-        self.reason = (
-            f"has no column {column!r} (given as the {role} column). "
-            f"Columns found: {', '.join(repr(c) for c in columns)}."
-        )
-        self.expected = f"a column named {column!r}"
+        self.reason = _("has no column {column!r} (given as the {role} column). Columns found: {columns}.").format(
+            column=column, role=role_name(role), columns=_(", ").join(repr(c) for c in columns))
+        self.expected = _("a column named {column!r}").format(column=column)
         self.args = (self._paragraph(),)
 
 
@@ -62,15 +61,16 @@ def resolve_roles(
     if missing or ambiguous:
         parts = []
         if missing:
-            parts.append("no column was recognised as the " + ", ".join(m.replace("_", " ") for m in missing))
+            parts.append(_("no column was recognised as the {roles}").format(
+                roles=_(", ").join(role_name(m) for m in missing)))
         if ambiguous:
-            parts.append(
-                "; ".join(f"{r.replace('_', ' ')} could be {mapping[r][1]!r} or {mapping[r][2]!r}" for r in ambiguous)
-            )
+            parts.append(_("; ").join(_("{role} could be {first!r} or {second!r}").format(
+                role=role_name(r), first=mapping[r][1], second=mapping[r][2]) for r in ambiguous))
         if len(columns) == 1:
-            parts.append(f"the file has a single column {columns[0][:80]!r} (wrong delimiter?)")
+            parts.append(_("the file has a single column {column!r} (wrong delimiter?)").format(column=columns[0][:80]))
         raise RoleDetectionError(
-            "Could not tell which columns hold the case id, activity and timestamp: " + "; ".join(parts) + ".",
+            _("Could not tell which columns hold the case id, activity and timestamp: {problems}.").format(
+                problems=_("; ").join(parts)),
             path=path,
             columns=columns,
             candidates=cands,
@@ -166,14 +166,11 @@ def _lifecycle_mode(
     if pair is True and in_activity:
         if activity_source["source"] != "classifier" or len(act_cols) == 1:
             raise InputError(
-                f"the activity ({' + '.join(act_cols)}) includes the lifecycle column {column!r}, and "
-                "pairing lifecycle rows was asked for.",
+                _("the activity ({names}) includes the lifecycle column {column!r}, and pairing lifecycle rows was asked for.").format(names=' + '.join(act_cols), column=column),
                 path=path,
                 column=column,
-                expected="either pairing (the activity without the lifecycle column) or keeping the "
-                "lifecycle in the activity",
-                hint="Use --lifecycle keep (pair_lifecycle=False), or give the activity without the "
-                "lifecycle column.",
+                expected=_("either pairing (the activity without the lifecycle column) or keeping the lifecycle in the activity"),
+                hint=_("Use --lifecycle keep (pair_lifecycle=False), or give the activity without the lifecycle column."),
             )
         act_cols.remove(column)
         activity_source.setdefault("notes", []).append(

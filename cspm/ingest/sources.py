@@ -45,11 +45,11 @@ def load_source(
         return _load_dataframe(raw, source)
     path = Path(source)
     if not path.exists():
-        raise InputError("no such file.", path=path, expected="a path to a CSV, XLSX, Parquet or XES file")
+        raise InputError(_("no such file."), path=path, expected=_("a path to a CSV, XLSX, Parquet or XES file"))
     if path.is_dir():
-        raise InputError("is a folder, not a file.", path=path, expected="a path to a log file")
+        raise InputError(_("is a folder, not a file."), path=path, expected=_("a path to a log file"))
     if path.stat().st_size == 0:
-        raise InputError("the file is empty (0 bytes).", path=path, expected="a header row and events")
+        raise InputError(_("the file is empty (0 bytes)."), path=path, expected=_("a header row and events"))
     head = _head(path)
     kind = _sniff_kind(path, head)
     if kind == "parquet":
@@ -84,8 +84,8 @@ def check_gzip(path: Path) -> None:
             while fh.read(1 << 20):
                 pass
     except (OSError, EOFError, zlib.error) as exc:
-        raise InputError(f"is a damaged or truncated gzip file ({exc}).", path=path,
-                         expected="a complete gzip file") from None  # fmt: skip
+        raise InputError(_("is a damaged or truncated gzip file ({exc}).").format(exc=exc), path=path,
+                         expected=_("a complete gzip file")) from None  # fmt: skip
 
 
 def _sniff_kind(path: Path, head: bytes) -> str:
@@ -102,22 +102,22 @@ def _sniff_kind(path: Path, head: bytes) -> str:
     ):
         return "xes"
     if name.endswith(".parquet"):
-        raise InputError("is not a Parquet file (no PAR1 magic bytes).", path=path)
+        raise InputError(_("is not a Parquet file (no PAR1 magic bytes)."), path=path)
     if body.lstrip(b"\xef\xbb\xbf \r\n\t").startswith((b"<?xml", b"<")):
         raise InputError(
-            "looks like XML or HTML, not a table.",
+            _("looks like XML or HTML, not a table."),
             path=path,
-            expected="a CSV/TSV with a header row, or an XES log (root element <log>)",
+            expected=_("a CSV/TSV with a header row, or an XES log (root element <log>)"),
         )
     if body.lstrip().startswith((b"{", b"[")):
         raise InputError(
-            "looks like JSON, not a table.", path=path, expected="a CSV/TSV with a header row"
+            _("looks like JSON, not a table."), path=path, expected=_("a CSV/TSV with a header row")
         )
     if b"\x00" in body and not body.startswith((b"\xff\xfe", b"\xfe\xff")) and utf16_without_bom(body) is None:
         raise InputError(
-            "is a binary file, not a text table.",
+            _("is a binary file, not a text table."),
             path=path,
-            expected="a CSV/TSV text file, XLSX, Parquet or XES",
+            expected=_("a CSV/TSV text file, XLSX, Parquet or XES"),
         )
     return "csv"
 
@@ -141,10 +141,10 @@ def detect_encoding(path: Path, head: bytes) -> str:
     if best is not None and best.encoding:
         return best.encoding
     raise InputError(
-        "its text encoding could not be recognised.",
+        _("its text encoding could not be recognised."),
         path=path,
-        expected="UTF-8, UTF-8 with BOM, UTF-16 or GB18030/GBK text",
-        hint="Pass the encoding explicitly, e.g. encoding='gb18030' or --encoding gb18030.",
+        expected=_("UTF-8, UTF-8 with BOM, UTF-16 or GB18030/GBK text"),
+        hint=_("Pass the encoding explicitly, e.g. encoding='gb18030' or --encoding gb18030."),
     )
 
 
@@ -216,11 +216,11 @@ def _transcode_into(path: Path, encoding: str, fd: int) -> None:
                 good = chunk[: exc.start]
                 line += good.count(b"\n")
                 raise InputError(
-                    f"cannot be decoded as {encoding} (byte {exc.start} of a block: {exc.reason}).",
+                    _("cannot be decoded as {encoding} (byte {start} of a block: {reason}).").format(encoding=encoding, start=exc.start, reason=exc.reason),
                     path=path,
                     line=line,
-                    expected=f"text in {encoding}",
-                    hint="Pass the right encoding with encoding=… / --encoding.",
+                    expected=_("text in {encoding}").format(encoding=encoding),
+                    hint=_("Pass the right encoding with encoding=… / --encoding."),
                 ) from None
             line += chunk.count(b"\n")
             dst.write(text)
@@ -228,12 +228,11 @@ def _transcode_into(path: Path, encoding: str, fd: int) -> None:
             dst.write(decoder.decode(b"", final=True))
         except UnicodeDecodeError as exc:
             raise InputError(
-                f"ends in the middle of a character in {encoding} ({exc.reason}; e.g. an odd byte count "
-                "in UTF-16).",
+                _("ends in the middle of a character in {encoding} ({reason}; e.g. an odd byte count in UTF-16).").format(encoding=encoding, reason=exc.reason),
                 path=path,
                 line=line,
-                expected=f"complete text in {encoding}",
-                hint="Pass the right encoding with encoding=… / --encoding.",
+                expected=_("complete text in {encoding}").format(encoding=encoding),
+                hint=_("Pass the right encoding with encoding=… / --encoding."),
             ) from None
 
 
@@ -289,7 +288,7 @@ def _load_csv(
         try:
             codecs.lookup(encoding)
         except LookupError:
-            raise InputError(f"unknown encoding {encoding!r}.", path=path) from None
+            raise InputError(_("unknown encoding {encoding!r}.").format(encoding=encoding), path=path) from None
     info["encoding"] = encoding
     read_path = str(path)
     if not gz and codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
@@ -307,36 +306,33 @@ def _load_text(
     """Load the UTF-8 text file ``read_path`` (``path`` itself, or its transcoded copy)."""
     lines = _first_lines(read_path)
     if not lines or not lines[0].strip():
-        raise InputError("has no header row (the first line is empty).", path=path, line=1)
+        raise InputError(_("has no header row (the first line is empty)."), path=path, line=1)
     header_line = lines[0].lstrip("\ufeff")
     if "\x00" in header_line:
         raise InputError(
-            f"cannot be decoded as {info['encoding']}: its header has NUL bytes.",
+            _("cannot be decoded as {encoding}: its header has NUL bytes.").format(encoding=info['encoding']),
             path=path,
             line=1,
-            expected="text in the given encoding",
-            hint="Is it UTF-16 without a byte-order mark? Leave the encoding out to detect it, or pass "
-            "--encoding utf-16-le / utf-16-be.",
+            expected=_("text in the given encoding"),
+            hint=_("Is it UTF-16 without a byte-order mark? Leave the encoding out to detect it, or pass --encoding utf-16-le / utf-16-be."),
         )
     guessed = _guess_delimiter(lines)
     if guessed and header_line.count(guessed) >= MAX_COLUMNS:  # before the sniffer reads a wide file
         raise InputError(
-            f"has {header_line.count(guessed) + 1:,} columns; cspm reads at most {MAX_COLUMNS:,} (an event log "
-            "has a few dozen).",
+            _("has {value:,} columns; cspm reads at most {max_columns:,} (an event log has a few dozen).").format(value=header_line.count(guessed) + 1, max_columns=MAX_COLUMNS),
             path=path,
             line=1,
-            expected="a header row naming the log's columns (wrong delimiter, or a wide export?)",
-            hint="Keep the columns you need (case id, activity, timestamps, attributes) and read that file.",
+            expected=_("a header row naming the log's columns (wrong delimiter, or a wide export?)"),
+            hint=_("Keep the columns you need (case id, activity, timestamps, attributes) and read that file."),
         )
     if delimiter is not None:
         if delimiter not in header_line and guessed and guessed != delimiter:
             raise InputError(
-                f"the header has no {delimiter!r} but splits on {guessed!r}: "
-                f"{header_line[:120]!r}.",
+                _("the header has no {delimiter!r} but splits on {guessed!r}: {value!r}.").format(delimiter=delimiter, guessed=guessed, value=header_line[:120]),
                 path=path,
                 line=1,
-                expected=f"fields separated by {delimiter!r}",
-                hint=f"Use delimiter={guessed!r} (or --delimiter {guessed!r}), or leave it out to detect it.",
+                expected=_("fields separated by {delimiter!r}").format(delimiter=delimiter),
+                hint=_("Use delimiter={guessed!r} (or --delimiter {guessed!r}), or leave it out to detect it.").format(guessed=guessed),
             )
         delim = delimiter
     else:
@@ -344,13 +340,13 @@ def _load_text(
     if delim is None or delim not in header_line:
         if len(lines) < 2:
             raise InputError(
-                "has a header but no data rows.", path=path, expected="a header row and events"
+                _("has a header but no data rows."), path=path, expected=_("a header row and events")
             )
         raise InputError(
-            f"is not a delimited table: its header {header_line[:120]!r} has no ',', ';', tab or '|'.",
+            _("is not a delimited table: its header {value!r} has no ',', ';', tab or '|'.").format(value=header_line[:120]),
             path=path,
             line=1,
-            expected="a header row of column names separated by a delimiter",
+            expected=_("a header row of column names separated by a delimiter"),
         )
     info["delimiter"] = delim
     header = next(csv.reader([header_line], delimiter=delim, quotechar='"'))
@@ -359,11 +355,11 @@ def _load_text(
         info["renamed columns"] = renamed
     if len(columns) > MAX_COLUMNS:
         raise InputError(
-            f"has {len(columns):,} columns; cspm reads at most {MAX_COLUMNS:,} (an event log has a few dozen).",
+            _("has {n:,} columns; cspm reads at most {max_columns:,} (an event log has a few dozen).").format(n=len(columns), max_columns=MAX_COLUMNS),
             path=path,
             line=1,
-            expected="a header row naming the log's columns (wrong delimiter, or a wide export?)",
-            hint="Keep the columns you need (case id, activity, timestamps, attributes) and read that file.",
+            expected=_("a header row naming the log's columns (wrong delimiter, or a wide export?)"),
+            hint=_("Keep the columns you need (case id, activity, timestamps, attributes) and read that file."),
         )
     capped = _cap_wide_lines(read_path, delim, len(columns))
     if capped is not None:
@@ -430,9 +426,9 @@ def _read_table(
         )
     except Exception as exc:  # duckdb.Error subclasses
         raise InputError(
-            f"could not be parsed as a table with delimiter {delim!r}: {str(exc).splitlines()[0]}",
+            _("could not be parsed as a table with delimiter {delim!r}: {value}").format(delim=delim, value=str(exc).splitlines()[0]),
             path=path,
-            expected="a delimited text table with a header row",
+            expected=_("a delimited text table with a header row"),
         ) from None
     kept = raw.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     rej_rows = raw.execute(
@@ -446,7 +442,7 @@ def _read_table(
     drop = [f"DROP TABLE IF EXISTS {table}"]
     total = kept + len(rej_rows)
     if total == 0:
-        raise InputError("has a header but no data rows.", path=path, expected="a header row and events")
+        raise InputError(_("has a header but no data rows."), path=path, expected=_("a header row and events"))
     # Record number and physical line of each record. Without blank lines and multi-line fields the
     # record k is on line k + 1; otherwise the records' first lines are read from the file.
     starts = _record_lines(read_path, delim, total)
@@ -460,12 +456,11 @@ def _read_table(
         row, line, _column, error_type, csv_line = bad_rows[0]
         quote = " (an unterminated quote swallows the lines after it)" if csv_line.count('"') % 2 else ""
         raise InputError(
-            f"no record could be read: all {total:,} are malformed; the first is "
-            f"{error_type.lower().replace('_', ' ')}{quote}: {csv_line[:80]!r}.",
+            _("no record could be read: all {total:,} are malformed; the first is {value}{quote}: {value2!r}.").format(total=total, value=error_type.lower().replace('_', ' '), quote=quote, value2=csv_line[:80]),
             path=path,
             line=line,
             row=row,
-            expected=f"records of {len(columns)} fields separated by {delim!r}, quotes closed",
+            expected=_("records of {n} fields separated by {delim!r}, quotes closed").format(n=len(columns), delim=delim),
         )
     # row number: the k-th kept record is the k-th record number not among the rejected ones
     if bad_rows:
@@ -501,11 +496,11 @@ def _read_table(
         other = next((d for d in _DELIMS if d != delim and d in only), None)
         if other:
             raise InputError(
-                f"was split on {delim!r} into a single column {only[:80]!r}, but the header contains {other!r}.",
+                _("was split on {delim!r} into a single column {value!r}, but the header contains {other!r}.").format(delim=delim, value=only[:80], other=other),
                 path=path,
                 line=1,
-                expected=f"fields separated by {other!r}",
-                hint=f"Use delimiter={other!r} (--delimiter {other!r}) or leave it out to detect it.",
+                expected=_("fields separated by {other!r}").format(other=other),
+                hint=_("Use delimiter={other!r} (--delimiter {other!r}) or leave it out to detect it.").format(other=other),
             )
     return RawSource(table, columns, str(path), "csv", total, info, has_lines=True, drop=drop, line_column=line_column)
 
@@ -585,24 +580,24 @@ def _load_parquet(raw: Any, path: Path) -> RawSource:
         rows = raw.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     except Exception as exc:
         raise InputError(
-            f"could not be read as Parquet: {str(exc).splitlines()[0]}", path=path
+            _("could not be read as Parquet: {value}").format(value=str(exc).splitlines()[0]), path=path
         ) from None
     columns = [r[0] for r in raw.execute(f"DESCRIBE {table}").fetchall() if r[0] != ROWCOL]
     if rows == 0:
-        raise InputError("has no rows.", path=path, expected="events")
+        raise InputError(_("has no rows."), path=path, expected=_("events"))
     return RawSource(table, columns, str(path), "parquet", rows, drop=[f"DROP VIEW IF EXISTS {table}"])
 
 
 def _load_arrow(raw: Any, arrow: pa.Table, path: str, kind: str, info: dict | None = None) -> RawSource:
     if arrow.num_rows == 0:
-        raise InputError("has no rows.", path=path, expected="events")
+        raise InputError(_("has no rows."), path=path, expected=_("events"))
     given = [str(c) for c in arrow.column_names]
     if len(set(given)) != len(given):
         dupes = sorted({n for n in given if given.count(n) > 1})
-        raise InputError(f"has duplicate column names: {dupes}.", path=path, expected="unique headers")
+        raise InputError(_("has duplicate column names: {dupes}.").format(dupes=dupes), path=path, expected=_("unique headers"))
     if len(given) > MAX_COLUMNS:
-        raise InputError(f"has {len(given):,} columns; cspm reads at most {MAX_COLUMNS:,}.", path=path,
-                         expected="the log's columns (case id, activity, timestamps, attributes)")  # fmt: skip
+        raise InputError(_("has {n:,} columns; cspm reads at most {max_columns:,}.").format(n=len(given), max_columns=MAX_COLUMNS), path=path,
+                         expected=_("the log's columns (case id, activity, timestamps, attributes)"))  # fmt: skip
     names, renamed = source_names(given)
     if renamed:
         info = {**(info or {}), "renamed columns": renamed}
@@ -634,25 +629,25 @@ def _load_xlsx(raw: Any, path: Path, rejects: str, sheet: str | int | None) -> R
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:
-        raise InputError(f"could not be opened as a spreadsheet: {exc}", path=path) from None
+        raise InputError(_("could not be opened as a spreadsheet: {exc}").format(exc=exc), path=path) from None
     names = book.sheet_names
     if sheet is None:
         sheet_name = names[0]
     elif isinstance(sheet, int):
         if not 0 <= sheet < len(names):
-            raise InputError(f"has no sheet number {sheet}; sheets: {names}.", path=path)
+            raise InputError(_("has no sheet number {sheet}; sheets: {names}.").format(sheet=sheet, names=names), path=path)
         sheet_name = names[sheet]
     else:
         if sheet not in names:
-            raise InputError(f"has no sheet {sheet!r}; sheets: {names}.", path=path)
+            raise InputError(_("has no sheet {sheet!r}; sheets: {names}.").format(sheet=sheet, names=names), path=path)
         sheet_name = sheet
     rows = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=True)
     if not rows or not any(str(c).strip() for c in rows[0]):
-        raise InputError(f"sheet {sheet_name!r} is empty.", path=path, expected="a header row and events")
+        raise InputError(_("sheet {sheet_name!r} is empty.").format(sheet_name=sheet_name), path=path, expected=_("a header row and events"))
     header = [_cell(c) or f"column_{i + 1}" for i, c in enumerate(rows[0])]
     data = rows[1:]
     if not data:
-        raise InputError(f"sheet {sheet_name!r} has a header but no data rows.", path=path)
+        raise InputError(_("sheet {sheet_name!r} has a header but no data rows.").format(sheet_name=sheet_name), path=path)
     cols = list(zip(*[(list(r) + [""] * len(header))[: len(header)] for r in data], strict=True))
     arrow = pa.table({h: pa.array([_cell(v) for v in col], pa.string()) for h, col in zip(header, cols, strict=True)})
     return _load_arrow(raw, arrow, str(path), "xlsx", {"sheet": sheet_name})

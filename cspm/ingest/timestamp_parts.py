@@ -17,6 +17,7 @@ import ibis.expr.types as ir
 
 from cspm.core.engine import from_epoch, wall_to_utc
 from cspm.errors import InputError
+from cspm.i18n import gettext as _
 from cspm.ingest.timestamps import FAMILIES, TimestampReport
 
 __all__ = ["parse_column"]
@@ -151,11 +152,11 @@ def parse_column(
         return from_epoch(col.cast("float64") / (1000.0 if unit == "epoch milliseconds" else 1.0), backend), report
     if formats:
         raise InputError(
-            f"an explicit timestamp format ({' | '.join(formats)}) is read on DuckDB only.",
+            _("an explicit timestamp format ({names}) is read on DuckDB only.").format(names=' | '.join(formats)),
             path=path,
             column=column,
-            expected="timestamps in one of the detected formats, or the DuckDB engine",
-            hint="Leave out --timestamp-format / timestamp_format= (the formats are detected), or use --engine duckdb.",
+            expected=_("timestamps in one of the detected formats, or the DuckDB engine"),
+            hint=_("Leave out --timestamp-format / timestamp_format= (the formats are detected), or use --engine duckdb."),
         )
     x = col.cast("string").strip()
     slash = next(f for f in FAMILIES if f.key == "slash")
@@ -173,20 +174,18 @@ def parse_column(
     matched = sum(found.values())
     if nonnull == 0:
         raise InputError(
-            "has no timestamp values (every value is empty).", path=path, column=column,
-            expected="a date and time in every row",
+            _("has no timestamp values (every value is empty)."), path=path, column=column,
+            expected=_("a date and time in every row"),
         )  # fmt: skip
     if matched < 0.5 * nonnull:
         known = ibis.or_(*(x.re_search(f"^(?:{f.pattern})$") for f in FAMILIES))
         odd = table.filter((x != "") & ~known).select(v=x).distinct().limit(3).to_pyarrow()
         examples = ", ".join(repr(v) for v in odd.column("v").to_pylist())
         raise InputError(
-            f"does not hold timestamps in a known format ({nonnull - matched:,} of {nonnull:,} values "
-            f"unrecognised, e.g. {examples}).",
+            _("does not hold timestamps in a known format ({value:,} of {nonnull:,} values unrecognised, e.g. {examples}).").format(value=nonnull - matched, nonnull=nonnull, examples=examples),
             path=path,
             column=column,
-            expected="ISO 8601, yyyy/mm/dd hh:mm, dd.mm.yyyy hh:mm, mm/dd/yyyy h:mm AM, "
-            "yyyy年m月d日 hh:mm or epoch seconds/milliseconds",
+            expected=_("ISO 8601, yyyy/mm/dd hh:mm, dd.mm.yyyy hh:mm, mm/dd/yyyy h:mm AM, yyyy年m月d日 hh:mm or epoch seconds/milliseconds"),
         )
     dayfirst = _slash_order(report, found, dayfirst, int(row["day_gt"] or 0), int(row["month_gt"] or 0), path, column)
     for fam, n in found.items():
@@ -222,15 +221,14 @@ def _slash_order(
     if dayfirst is None:
         if day_gt and month_gt:
             raise InputError(
-                f"mixes day-first and month-first dates ({day_gt:,} values have a day > 12 first, "
-                f"{month_gt:,} have it second).",
-                path=path, column=column, expected="one date order in the whole column",
+                _("mixes day-first and month-first dates ({day_gt:,} values have a day > 12 first, {month_gt:,} have it second).").format(day_gt=day_gt, month_gt=month_gt),
+                path=path, column=column, expected=_("one date order in the whole column"),
             )  # fmt: skip
         if not day_gt and not month_gt:
             raise InputError(
-                "has dates like 03/05/2024 that can be read day-first or month-first, and no value settles which.",
-                path=path, column=column, expected="an explicit date order",
-                hint="Pass dayfirst=True or dayfirst=False (--dayfirst / --monthfirst).",
+                _("has dates like 03/05/2024 that can be read day-first or month-first, and no value settles which."),
+                path=path, column=column, expected=_("an explicit date order"),
+                hint=_("Pass dayfirst=True or dayfirst=False (--dayfirst / --monthfirst)."),
             )  # fmt: skip
         dayfirst = bool(day_gt)
         report.dayfirst_inferred = True

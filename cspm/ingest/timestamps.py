@@ -176,8 +176,8 @@ def parse_expression(
     matched = sum(found.values())
     if nonnull == 0:
         raise InputError(
-            "has no timestamp values (every value is empty).", path=path, column=column,
-            expected="a date and time in every row",
+            _("has no timestamp values (every value is empty)."), path=path, column=column,
+            expected=_("a date and time in every row"),
         )
     if matched < 0.5 * nonnull:
         examples = [
@@ -189,33 +189,29 @@ def parse_expression(
             ).fetchall()
         ]
         raise InputError(
-            f"does not hold timestamps in a known format ({nonnull - matched:,} of {nonnull:,} values "
-            f"unrecognised, e.g. {', '.join(repr(e) for e in examples)}).",
+            _("does not hold timestamps in a known format ({value:,} of {nonnull:,} values unrecognised, e.g. {names}).").format(value=nonnull - matched, nonnull=nonnull, names=', '.join(repr(e) for e in examples)),
             path=path,
             column=column,
-            expected="ISO 8601, yyyy/mm/dd hh:mm, dd.mm.yyyy hh:mm, mm/dd/yyyy h:mm AM, "
-            "yyyy年m月d日 hh:mm or epoch seconds/milliseconds",
-            hint="Give the format explicitly with timestamp_format='%d-%b-%Y %H:%M' (--timestamp-format).",
+            expected=_("ISO 8601, yyyy/mm/dd hh:mm, dd.mm.yyyy hh:mm, mm/dd/yyyy h:mm AM, yyyy年m月d日 hh:mm or epoch seconds/milliseconds"),
+            hint=_("Give the format explicitly with timestamp_format='%d-%b-%Y %H:%M' (--timestamp-format)."),
         )
     fams = list(found)
     if any(f.key == "slash" for f in fams):
         if dayfirst is None:
             if day_gt and month_gt:
                 raise InputError(
-                    f"mixes day-first and month-first dates ({day_gt:,} values have a day > 12 first, "
-                    f"{month_gt:,} have it second).",
+                    _("mixes day-first and month-first dates ({day_gt:,} values have a day > 12 first, {month_gt:,} have it second).").format(day_gt=day_gt, month_gt=month_gt),
                     path=path,
                     column=column,
-                    expected="one date order in the whole column",
+                    expected=_("one date order in the whole column"),
                 )
             if not day_gt and not month_gt:
                 raise InputError(
-                    "has dates like 03/05/2024 that can be read day-first or month-first, and no "
-                    "value settles which.",
+                    _("has dates like 03/05/2024 that can be read day-first or month-first, and no value settles which."),
                     path=path,
                     column=column,
-                    expected="an explicit date order",
-                    hint="Pass dayfirst=True or dayfirst=False (--dayfirst / --monthfirst).",
+                    expected=_("an explicit date order"),
+                    hint=_("Pass dayfirst=True or dayfirst=False (--dayfirst / --monthfirst)."),
                 )
             dayfirst = bool(day_gt)
             report.dayfirst_inferred = True

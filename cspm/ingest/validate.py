@@ -29,6 +29,7 @@ from cspm.core.log import (
     TicketLog,
 )
 from cspm.errors import InputError
+from cspm.i18n import gettext as _
 from cspm.ingest import lifecycle as _lifecycle
 from cspm.ingest import roles as _roles
 from cspm.ingest.engine_sources import EngineSource
@@ -73,11 +74,11 @@ def validate_on_engine(
     )
     if lifecycle.get("mode") == "pair":
         raise InputError(
-            f"pairing lifecycle rows (column {roles.lifecycle!r}) into activity instances runs on DuckDB only.",
+            _("pairing lifecycle rows (column {lifecycle!r}) into activity instances runs on DuckDB only.").format(lifecycle=roles.lifecycle),
             path=src.path,
             column=roles.lifecycle,
-            expected="lifecycle rows kept as events, or the DuckDB engine",
-            hint="Use --lifecycle keep (pair_lifecycle=False) to keep every row, or --engine duckdb to pair them.",
+            expected=_("lifecycle rows kept as events, or the DuckDB engine"),
+            hint=_("Use --lifecycle keep (pair_lifecycle=False) to keep every row, or --engine duckdb to pair them."),
         )
     ts, ts_report = parse_column(raw, roles.timestamp, timezone=tz, dayfirst=dayfirst, formats=formats, path=src.path)
     reports = [ts_report]

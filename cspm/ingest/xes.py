@@ -20,6 +20,7 @@ from lxml import etree
 
 from cspm.core.engine import unique_name
 from cspm.errors import InputError
+from cspm.i18n import gettext as _
 from cspm.ingest.raw import ROWCOL, RawSource, q
 
 _BATCH = 200_000
@@ -37,7 +38,7 @@ def _check_prolog(path: Path) -> None:
         try:
             head = fh.read(1 << 16)
         except OSError as exc:
-            raise InputError(f"is not a readable (gzip) XES file: {exc}.", path=path) from None
+            raise InputError(_("is not a readable (gzip) XES file: {exc}.").format(exc=exc), path=path) from None
     text = head.decode("utf-8", errors="replace")
     root = text.find("<log")
     prolog = text if root < 0 else text[:root]
@@ -45,11 +46,10 @@ def _check_prolog(path: Path) -> None:
         if marker in prolog or marker in text:
             line = text[: text.find(marker)].count("\n") + 1
             raise InputError(
-                f"contains a {marker[2:]} declaration; cspm does not read XML with DTDs or "
-                "entity declarations (they can reference external files: an XXE attack).",
+                _("contains a {value} declaration; cspm does not read XML with DTDs or entity declarations (they can reference external files: an XXE attack).").format(value=marker[2:]),
                 path=path,
                 line=line,
-                expected="a plain XES document whose root element is <log>",
+                expected=_("a plain XES document whose root element is <log>"),
             )
 
 
@@ -120,10 +120,10 @@ def load_xes(raw: Any, path: Path) -> RawSource:
                         _refuse_dtd(elem, path)
                         if tag != "log":
                             raise InputError(
-                                f"is XML but its root element is <{tag}>, not <log>.",
+                                _("is XML but its root element is <{tag}>, not <log>.").format(tag=tag),
                                 path=path,
                                 line=elem.sourceline,
-                                expected="an XES document (root element <log>)",
+                                expected=_("an XES document (root element <log>)"),
                             )
                         seen_log = True
                     if tag == "trace":
@@ -154,16 +154,16 @@ def load_xes(raw: Any, path: Path) -> RawSource:
                         del elem.getparent()[0]
         except etree.XMLSyntaxError as exc:
             raise InputError(
-                f"is not well-formed XML: {exc.msg}.",
+                _("is not well-formed XML: {msg}.").format(msg=exc.msg),
                 path=path,
                 line=exc.lineno,
-                expected="an XES document",
+                expected=_("an XES document"),
             ) from None
         except (OSError, EOFError, zlib.error) as exc:
-            raise InputError(f"could not be read: {exc}.", path=path) from None
+            raise InputError(_("could not be read: {exc}.").format(exc=exc), path=path) from None
     flush()
     if rows == 0:
-        raise InputError("contains no events.", path=path, expected="<trace> elements with <event>s")
+        raise InputError(_("contains no events."), path=path, expected=_("<trace> elements with <event>s"))
     info: dict[str, Any] = {"format": "XES", "classifiers": classifiers}
     if renamed:
         info["renamed columns"] = renamed
@@ -187,9 +187,8 @@ def _refuse_dtd(root: Any, path: Path) -> None:
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
         raise InputError(
-            "contains a DOCTYPE declaration; cspm does not read XML with DTDs or entity declarations "
-            "(they can reference external files or expand without bound: XXE and entity bombs).",
+            _("contains a DOCTYPE declaration; cspm does not read XML with DTDs or entity declarations (they can reference external files or expand without bound: XXE and entity bombs)."),
             path=path,
             line=root.sourceline,
-            expected="a plain XES document whose root element is <log>",
+            expected=_("a plain XES document whose root element is <log>"),
         )

@@ -160,7 +160,7 @@ class Discovery(Result):
         """
         if miner not in MINERS:
             supported = ", ".join(repr(m) for m in MINERS)
-            raise CspmError(f"unknown process-model miner {miner!r}; the supported miners are {supported}.")
+            raise CspmError(_("unknown process-model miner {miner!r}; the supported miners are {supported}.").format(miner=miner, supported=supported))
         if miner == "heuristics":
             d = self.dfg
             return _pm4py.heuristics_model(d.counts(), self.activities.counts(), d.start_activities, d.end_activities)
@@ -196,7 +196,7 @@ class Discovery(Result):
             ("first event", ov.first_event, "UTC"), ("last event", ov.last_event, "UTC"),
         ]  # fmt: skip
         frame = pd.DataFrame(rows, columns=["figure", "value", "unit"]).astype({"value": object})
-        return [Sheet("Overview", frame, row_unit=("value", "unit"), note=f"Source: {self.source}")]
+        return [Sheet("Overview", frame, row_unit=("value", "unit"), note=_("Source: {source}").format(source=self.source))]
 
     def section_context(self) -> dict[str, Any]:
         ov = self._overview()

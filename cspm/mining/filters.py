@@ -17,6 +17,7 @@ import pandas as pd
 from cspm.config import parse_duration
 from cspm.core.log import ACTIVITY, CASE, START, TIMESTAMP, TicketLog
 from cspm.errors import InputError, MissingColumnError
+from cspm.i18n import gettext as _
 from cspm.mining.cases import case_table, variant_keys
 
 __all__ = [
@@ -120,7 +121,7 @@ def filter_attribute(
     """Cases with at least one event whose ``column`` is in ``values`` (``level='event'``: those
     events only); ``keep=False`` removes them instead."""
     if column not in log.events.columns:
-        raise _MissingFilterColumn(column, list(log.events.columns), path=log.source, needed_for="the attribute filter")
+        raise _MissingFilterColumn(column, list(log.events.columns), path=log.source, needed_for=_("the attribute filter"))
     vals = [values] if isinstance(values, str | int | float) else list(values)
     ev = log.events
     hit = ev[column].isin(vals)
@@ -210,7 +211,7 @@ class LogFilters:
             try:
                 log = filter_duration(log, min=self.min_duration, max=self.max_duration)
             except ValueError as exc:
-                raise InputError(str(exc), expected="a duration such as '30min', '4h', '2d'") from None
+                raise InputError(str(exc), expected=_("a duration such as '30min', '4h', '2d'")) from None
             applied.append(f"lead time in [{self.min_duration or '0'}, {self.max_duration or '∞'}]")
         if self.top_variants is not None or self.variant_coverage is not None:
             log = filter_variants(log, top=self.top_variants, coverage=self.variant_coverage)

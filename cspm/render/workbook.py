@@ -26,6 +26,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from cspm.i18n import gettext, language
+from cspm.render import workbook_labels  # noqa: F401 - the labels' catalog marks
 from cspm.render.canonical import creation_time
 from cspm.render.safe import xml_text
 
@@ -96,7 +98,23 @@ def header_label(sheet: Sheet, column: str) -> str:
             label = label.removesuffix("_seconds").removesuffix("_s")
         label = label.replace("_", " ")
     shown = _LABELS.get(unit)
+    if language() != "en":  # the report's language (English: the names as they are)
+        label, shown = gettext(label), gettext(shown) if shown else shown
+        return f"{label}（{shown}）" if shown else label
     return f"{label} ({shown})" if shown else label
+
+
+_LABEL_COLUMNS = ("figure", "kpi", "unit", "kind", "measure", "clock", "value class")  # cells that are code names
+
+
+def _label_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """In another language than English, the cells of the columns naming figures and units translated."""
+    if language() == "en":
+        return frame
+    frame = frame.copy()
+    for column in (c for c in frame.columns if str(c) in _LABEL_COLUMNS):
+        frame[column] = [gettext(v) if isinstance(v, str) and v else v for v in frame[column]]
+    return frame
 
 
 def _safe_text(text: str) -> tuple[str, bool]:
@@ -162,8 +180,8 @@ def write_workbook(sheets: Sequence[Sheet], path: str | Path) -> Path:
     book.remove(book.active)
     taken: set[str] = set()
     for sheet in sheets or [Sheet("Empty", pd.DataFrame())]:
-        ws = book.create_sheet(_sheet_name(sheet.name, taken))
-        frame = sheet.frame.reset_index(drop=True)
+        ws = book.create_sheet(_sheet_name(gettext(sheet.name), taken))
+        frame = _label_cells(sheet.frame.reset_index(drop=True))
         columns = [str(c) for c in frame.columns]
         units = [column_unit(sheet, c) for c in frame.columns]
         headers = [header_label(sheet, c) for c in frame.columns]

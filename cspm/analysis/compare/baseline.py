@@ -23,6 +23,7 @@ from cspm.config import Config, as_config
 from cspm.core.log import TIMESTAMP, TicketLog
 from cspm.core.result import json_ready
 from cspm.errors import InputError
+from cspm.i18n import gettext as _
 
 __all__ = ["BASELINE_FORMAT", "Baseline", "baseline", "load_baseline"]
 
@@ -82,11 +83,11 @@ def load_baseline(path: str | Path) -> Baseline:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError("no such baseline file", path=path) from None
+        raise InputError(_("no such baseline file"), path=path) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"not a baseline file (not JSON: {exc})", path=path) from None
+        raise InputError(_("not a baseline file (not JSON: {exc})").format(exc=exc), path=path) from None
     if not isinstance(doc, dict) or doc.get("format") != BASELINE_FORMAT or "histograms" not in doc:
-        raise InputError(f"not a cspm baseline file (expected format {BASELINE_FORMAT} with histograms)", path=path)
+        raise InputError(_("not a cspm baseline file (expected format {baseline_format} with histograms)").format(baseline_format=BASELINE_FORMAT), path=path)
     hist = pd.DataFrame(
         [(PART, fid, float(v), int(n)) for fid, pairs in doc["histograms"].items() for v, n in pairs],
         columns=["part", "figure", "value", "n"],

@@ -50,6 +50,7 @@ from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.errors import ConfigError
 from cspm.i18n import N_
+from cspm.i18n import gettext as _
 from cspm.render.graphviz import RenderUnavailable, render_svg, svg_body
 
 __all__ = ["Comparison", "ComparisonSummary", "compare", "comparison_of"]
@@ -299,13 +300,13 @@ def compare(
     if isinstance(after, Config | str | Path) and config is None:  # compare(log, cfg, split=...)
         after, config = None, after
     if after is not None and not isinstance(after, TicketLog):
-        raise ConfigError(None, [("after", type(after).__name__, "expected the second log (a TicketLog) or None")])
+        raise ConfigError(None, [("after", type(after).__name__, _("expected the second log (a TicketLog) or None"))])
     cfg = as_config(config)
     if not 0 < alpha < 1:
-        raise ConfigError(None, [("alpha", alpha, "expected a level between 0 and 1, e.g. 0.05")])
+        raise ConfigError(None, [("alpha", alpha, _("expected a level between 0 and 1, e.g. 0.05"))])
     if after is not None:
         if split is not None or group is not None:
-            raise ConfigError(None, [("split/group", split or group, "give two logs or one log with a split, not both")])
+            raise ConfigError(None, [("split/group", split or group, _("give two logs or one log with a split, not both"))])
         b = side_data(after, cfg, "after", semantics=semantics)
         if isinstance(before, Baseline):
             a = before.data.relabel(BASELINE_PART, "before")
@@ -317,7 +318,7 @@ def compare(
             rule = "two logs: before vs after"
         return comparison_of(SideData.concat(a, b), "before", "after", rule, alpha=alpha)
     if isinstance(before, Baseline):
-        raise ConfigError(None, [("after", None, "a baseline is compared with a log: give the log")])
+        raise ConfigError(None, [("after", None, _("a baseline is compared with a log: give the log"))])
     log = before
     tz = cfg.calendar.timezone
     dates = groups = None
@@ -332,9 +333,9 @@ def compare(
         group_rule = (f"pilot: tickets with an event where {g[0]} = {g[1]!r}; control: "
                       + (f"tickets with an event where {c[0]} = {c[1]!r}" if c else "all other tickets"))  # fmt: skip
     elif control is not None:
-        raise ConfigError(None, [("control", control, "a control group needs a pilot group (group=...)")])
+        raise ConfigError(None, [("control", control, _("a control group needs a pilot group (group=...)"))])
     if dates is None and groups is None:
-        raise ConfigError(None, [("after", None, "give a second log, a baseline, a split date or a group")])
+        raise ConfigError(None, [("after", None, _("give a second log, a baseline, a split date or a group"))])
     if dates is not None and groups is not None:
         data = side_data(log, cfg, cross_parts(groups, dates), semantics=semantics)
         result = comparison_of(data, "pilot/before", "pilot/after", f"{group_rule}; {date_rule}", alpha=alpha)

@@ -39,6 +39,7 @@ from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.errors import ConfigError
 from cspm.i18n import N_
+from cspm.i18n import gettext as _
 
 __all__ = ["ROI", "RoiSummary", "potential", "roi", "tickets_per_month"]
 
@@ -135,7 +136,7 @@ def _volume(log: TicketLog | None, per_month: float | None) -> float:
     if per_month is not None:
         return float(per_month)
     if log is None:
-        raise ConfigError(None, [("tickets_per_month", None, "give the log (its volume) or tickets_per_month")])
+        raise ConfigError(None, [("tickets_per_month", None, _("give the log (its volume) or tickets_per_month"))])
     return tickets_per_month(log)
 
 

@@ -18,6 +18,7 @@ import ibis.expr.types as ir
 
 from cspm.core.log import CASE, TIMESTAMP, TicketLog
 from cspm.errors import ConfigError
+from cspm.i18n import gettext as _
 
 __all__ = ["date_parts", "group_parts", "parse_group", "parse_split", "split_instant"]
 
@@ -29,7 +30,7 @@ def parse_split(value: date | str) -> date:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError:
-        raise ConfigError(None, [("split", value, "expected a date YYYY-MM-DD")]) from None
+        raise ConfigError(None, [("split", value, _("expected a date YYYY-MM-DD"))]) from None
 
 
 def parse_group(value: str | tuple[str, str], key: str, log: TicketLog) -> tuple[str, str]:
@@ -38,10 +39,10 @@ def parse_group(value: str | tuple[str, str], key: str, log: TicketLog) -> tuple
         col, val = value
     else:
         if "=" not in value:
-            raise ConfigError(None, [(key, value, "expected column=value, e.g. team=Pilot")])
+            raise ConfigError(None, [(key, value, _("expected column=value, e.g. team=Pilot"))])
         col, val = (s.strip() for s in value.split("=", 1))
     if col not in log.events.columns:
-        raise ConfigError(None, [(key, value, f"the log has no column {col!r}; columns: {', '.join(log.events.columns)}")])
+        raise ConfigError(None, [(key, value, _("the log has no column {col!r}; columns: {names}").format(col=col, names=', '.join(log.events.columns)))])
     return col, val
 
 

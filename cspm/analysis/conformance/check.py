@@ -454,10 +454,10 @@ def conformance(
     if model is None:
         model = cfg.conformance.model
         if model is None:
-            raise ModelError("no reference model: pass model=… or name one as conformance.model in the config",
-                             expected="a to-be model: BPMN 2.0 (.bpmn), PNML (.pnml) or a YAML happy-path spec (.yaml/.yml)")  # fmt: skip
+            raise ModelError(_("no reference model: pass model=… or name one as conformance.model in the config"),
+                             expected=_("a to-be model: BPMN 2.0 (.bpmn), PNML (.pnml) or a YAML happy-path spec (.yaml/.yml)"))  # fmt: skip
         if not model.is_file():
-            raise ModelError("conformance.model in the config names no such file", path=model)
+            raise ModelError(_("conformance.model in the config names no such file"), path=model)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     ref = load_model(model)
@@ -476,8 +476,8 @@ def conformance(
         dups = ref.duplicate_steps()
         if dups:
             raise ModelError(
-                f"step {dups[0]!r} occurs on more than one transition; token replay needs unique steps",
-                path=ref.source, element=f"step {dups[0]!r}", expected="unique steps, or method='alignments'",
+                _("step {value!r} occurs on more than one transition; token replay needs unique steps").format(value=dups[0]),
+                path=ref.source, element=f"step {dups[0]!r}", expected=_("unique steps, or method='alignments'"),
             )  # fmt: skip
         t0 = time.perf_counter()
         replay = pd.DataFrame(pmc.token_replay_variants(ref.net, ref.initial_marking, ref.final_marking, seqs))

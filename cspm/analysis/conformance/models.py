@@ -28,6 +28,7 @@ from cspm.core.log import TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.i18n import N_
+from cspm.i18n import gettext as _
 from cspm.mining import pm4py as pmc
 from cspm.mining.discovery import variants
 from cspm.render.graphviz import RenderUnavailable
@@ -44,13 +45,13 @@ _UNSUPPORTED = {"subProcess", "boundaryEvent", "complexGateway", "transaction", 
 
 def _parse(path: Path) -> etree._Element:
     if not path.is_file():
-        raise ModelError("no such file", path=path)
+        raise ModelError(_("no such file"), path=path)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
         return etree.parse(str(path), parser).getroot()
     except etree.XMLSyntaxError as exc:
         line = getattr(exc, "lineno", None)
-        raise ModelError(f"not well-formed XML: {exc.msg}", path=path, element=f"line {line}" if line else None) from None
+        raise ModelError(_("not well-formed XML: {msg}").format(msg=exc.msg), path=path, element=f"line {line}" if line else None) from None
 
 
 def _describe(el: etree._Element) -> str:
@@ -65,13 +66,13 @@ def check_bpmn(path: str | Path) -> list[str]:
     root = _parse(path)
     if etree.QName(root).namespace != BPMN_NS or etree.QName(root).localname != "definitions":
         raise ModelError(
-            f"not a BPMN 2.0 file: the root element is {etree.QName(root).localname!r}", path=path,
-            element=f"line {root.sourceline}", expected=f"<definitions xmlns='{BPMN_NS}'>",
+            _("not a BPMN 2.0 file: the root element is {localname!r}").format(localname=etree.QName(root).localname), path=path,
+            element=f"line {root.sourceline}", expected=_("<definitions xmlns='{bpmn_ns}'>").format(bpmn_ns=BPMN_NS),
         )  # fmt: skip
     processes = root.findall(f"{{{BPMN_NS}}}process")
     if len(processes) != 1:
-        raise ModelError(f"{len(processes)} <process> elements", path=path, element="definitions",
-                         expected="exactly one process (pools with several processes are not supported)")  # fmt: skip
+        raise ModelError(_("{n} <process> elements").format(n=len(processes)), path=path, element="definitions",
+                         expected=_("exactly one process (pools with several processes are not supported)"))  # fmt: skip
     proc = processes[0]
     nodes: dict[str, etree._Element] = {}
     flows = []
@@ -81,15 +82,15 @@ def check_bpmn(path: str | Path) -> list[str]:
             continue
         tag = etree.QName(el).localname
         if tag in _UNSUPPORTED:
-            raise ModelError(f"{tag} is not supported in a reference model", path=path, element=_describe(el),
-                             expected="tasks, exclusive/parallel gateways, start and end events")  # fmt: skip
+            raise ModelError(_("{tag} is not supported in a reference model").format(tag=tag), path=path, element=_describe(el),
+                             expected=_("tasks, exclusive/parallel gateways, start and end events"))  # fmt: skip
         if tag in _TASKS | _GATEWAYS | _EVENTS:
             if not el.get("id"):
-                raise ModelError("element without an id", path=path, element=_describe(el))
+                raise ModelError(_("element without an id"), path=path, element=_describe(el))
             nodes[el.get("id")] = el
             if tag in _TASKS:
                 if not (el.get("name") or "").strip():
-                    raise ModelError("task without a name (the name is the activity it stands for)",
+                    raise ModelError(_("task without a name (the name is the activity it stands for)"),
                                      path=path, element=_describe(el))  # fmt: skip
                 tasks.append(el.get("name").strip())
         elif tag == "sequenceFlow":
@@ -99,21 +100,21 @@ def check_bpmn(path: str | Path) -> list[str]:
     for f in flows:
         for attr in ("sourceRef", "targetRef"):
             if f.get(attr) not in nodes:
-                raise ModelError(f"{attr} {f.get(attr)!r} names no task, gateway or event of the process",
+                raise ModelError(_("{attr} {value!r} names no task, gateway or event of the process").format(attr=attr, value=f.get(attr)),
                                  path=path, element=_describe(f))  # fmt: skip
         graph.add_edge(f.get("sourceRef"), f.get("targetRef"))
     starts = [n for n, el in nodes.items() if etree.QName(el).localname == "startEvent"]
     ends = [n for n, el in nodes.items() if etree.QName(el).localname == "endEvent"]
     if len(starts) != 1:
-        raise ModelError(f"{len(starts)} start events", path=path, element="process", expected="exactly one startEvent")
+        raise ModelError(_("{n} start events").format(n=len(starts)), path=path, element="process", expected=_("exactly one startEvent"))
     if not ends:
-        raise ModelError("no end event", path=path, element="process", expected="at least one endEvent")
+        raise ModelError(_("no end event"), path=path, element="process", expected=_("at least one endEvent"))
     reach = nx.descendants(graph, starts[0]) | {starts[0]}
     for n, el in nodes.items():
         if n not in reach:
-            raise ModelError("cannot be reached from the start event", path=path, element=_describe(el))
+            raise ModelError(_("cannot be reached from the start event"), path=path, element=_describe(el))
         if not any(nx.has_path(graph, n, e) for e in ends):
-            raise ModelError("no path from here to an end event", path=path, element=_describe(el))
+            raise ModelError(_("no path from here to an end event"), path=path, element=_describe(el))
     return tasks
 
 
@@ -123,20 +124,20 @@ def check_pnml(path: str | Path) -> None:
     root = _parse(path)
     local = {etree.QName(el).localname for el in root.iter() if isinstance(el.tag, str)}
     if etree.QName(root).localname != "pnml":
-        raise ModelError(f"not a PNML file: the root element is {etree.QName(root).localname!r}", path=path,
-                         element=f"line {root.sourceline}", expected="<pnml>")  # fmt: skip
+        raise ModelError(_("not a PNML file: the root element is {localname!r}").format(localname=etree.QName(root).localname), path=path,
+                         element=f"line {root.sourceline}", expected=_("<pnml>"))  # fmt: skip
     for needed in ("place", "transition", "arc"):
         if needed not in local:
-            raise ModelError(f"no <{needed}> elements", path=path, element="net")
+            raise ModelError(_("no <{needed}> elements").format(needed=needed), path=path, element="net")
     ids = {el.get("id") for el in root.iter() if isinstance(el.tag, str) and etree.QName(el).localname in ("place", "transition")}
     for arc in (el for el in root.iter() if isinstance(el.tag, str) and etree.QName(el).localname == "arc"):
         for attr in ("source", "target"):
             if arc.get(attr) not in ids:
-                raise ModelError(f"{attr} {arc.get(attr)!r} names no place or transition", path=path,
+                raise ModelError(_("{attr} {value!r} names no place or transition").format(attr=attr, value=arc.get(attr)), path=path,
                                  element=f"<arc id={arc.get('id')!r}> (line {arc.sourceline})")  # fmt: skip
     if "initialMarking" not in local:
-        raise ModelError("no place has an <initialMarking>", path=path, element="net",
-                         expected="a start place with <initialMarking><text>1</text></initialMarking>")  # fmt: skip
+        raise ModelError(_("no place has an <initialMarking>"), path=path, element="net",
+                         expected=_("a start place with <initialMarking><text>1</text></initialMarking>"))  # fmt: skip
 
 
 # --- the reference model -----------------------------------------------------------------------
@@ -285,9 +286,9 @@ class ReferenceModel(Result):
             try:
                 tree = pmc.parse_tree(tree)
             except Exception as exc:  # noqa: BLE001 - pm4py's parser raises bare exceptions
-                raise ModelError(f"not a process tree ({type(exc).__name__}: {exc})".replace(": )", ")"),
+                raise ModelError(_("not a process tree ({problem})").format(problem=f"{type(exc).__name__}: {exc}".removesuffix(": ")),
                                  path=source, element=repr(tree[:80]),
-                                 expected="pm4py's notation, e.g. ->('a', X('b', 'c'), *('d', tau))") from None  # fmt: skip
+                                 expected=_("pm4py's notation, e.g. ->('a', X('b', 'c'), *('d', tau))")) from None  # fmt: skip
         net, im, fm = pmc.net_from_tree(tree)
         return cls(name, kind, source, net, im, fm, tree=tree)
 
@@ -303,8 +304,8 @@ class ReferenceModel(Result):
         dups = [s for s, n in spec.step_counts().items() if n > 1]
         if dups:
             raise ModelError(
-                f"step {dups[0]!r} appears more than once", path=source, element=f"step {dups[0]!r}",
-                expected="each step once (write loops with `repeat: [...]`)",
+                _("step {value!r} appears more than once").format(value=dups[0]), path=source, element=f"step {dups[0]!r}",
+                expected=_("each step once (write loops with `repeat: [...]`)"),
             )  # fmt: skip
         model = cls.from_tree(pmc.tree_from_nodes(spec.to_nodes()), spec.name, "spec", source)
         model.spec = spec
@@ -317,7 +318,7 @@ class ReferenceModel(Result):
         try:
             net, im, fm = pmc.read_bpmn_net(path)
         except Exception as exc:  # noqa: BLE001
-            raise ModelError(f"pm4py could not convert the BPMN model: {exc}", path=path) from None
+            raise ModelError(_("pm4py could not convert the BPMN model: {exc}").format(exc=exc), path=path) from None
         model = cls(Path(path).stem, "bpmn", str(path), net, im, fm)
         _check_sound(model)
         return model
@@ -329,11 +330,11 @@ class ReferenceModel(Result):
         try:
             net, im, fm = pmc.read_pnml_net(path)
         except Exception as exc:  # noqa: BLE001
-            raise ModelError(f"pm4py could not read the Petri net: {exc}", path=path) from None
+            raise ModelError(_("pm4py could not read the Petri net: {exc}").format(exc=exc), path=path) from None
         if not fm:
             sinks = [p for p in net.places if not p.out_arcs]
             if len(sinks) != 1:
-                raise ModelError("no final marking and no single sink place", path=path, element="net")
+                raise ModelError(_("no final marking and no single sink place"), path=path, element="net")
             fm = type(im)(Counter({sinks[0]: 1}))
         model = cls(Path(path).stem, "pnml", str(path), net, im, fm)
         _check_sound(model)
@@ -362,11 +363,12 @@ def _check_sound(model: ReferenceModel) -> None:
         element = problems[0]
         if model.kind == "bpmn":  # pm4py names the places around BPMN element X 'ent_X' / 'exi_X'
             ids = sorted({m for m in re.findall(r"\b(?:ent|exi)_([\w.-]+)", "; ".join(problems))})
-            element = "BPMN elements " + ", ".join(repr(i) for i in ids) if ids else element
+            element = _("BPMN elements {ids}").format(ids=", ".join(repr(i) for i in ids)) if ids else element
         raise ModelError(
-            "the model is not sound (a ticket could get stuck or finish with work left): " + "; ".join(problems) + ".",
+            _("the model is not sound (a ticket could get stuck or finish with work left): {problems}.").format(
+                problems="; ".join(problems)),
             path=model.source, element=element,
-            expected="a sound workflow net: one start, one end, every path can complete",
+            expected=_("a sound workflow net: one start, one end, every path can complete"),
         )  # fmt: skip
 
 
@@ -387,12 +389,12 @@ def load_model(model: Any) -> ReferenceModel:
             return ReferenceModel.from_pnml(path)
         if suffix in (".yaml", ".yml"):
             if not path.is_file():
-                raise ModelError("no such file", path=path)
+                raise ModelError(_("no such file"), path=path)
             return ReferenceModel.from_spec(path)
         if isinstance(model, str) and not path.suffix and any(op in model for op in ("->(", "X(", "*(", "+(")):
             return ReferenceModel.from_tree(model)
-        raise ModelError(f"unknown model format {suffix or '(no suffix)'}", path=path,
-                         expected="a .bpmn, .pnml or .yaml/.yml file, or a process tree such as ->('a', X('b', 'c'))")  # fmt: skip
+        raise ModelError(_("unknown model format {value}").format(value=suffix or '(no suffix)'), path=path,
+                         expected=_("a .bpmn, .pnml or .yaml/.yml file, or a process tree such as ->('a', X('b', 'c'))"))  # fmt: skip
     if all(hasattr(model, a) for a in ("net", "initial_marking", "final_marking")):
         tree = getattr(model, "tree", None)
         ref = ReferenceModel(getattr(model, "miner", "model"), "model", "<model>", model.net,
@@ -402,5 +404,5 @@ def load_model(model: Any) -> ReferenceModel:
         return ref
     if type(model).__name__ == "ProcessTree":
         return ReferenceModel.from_tree(model)
-    raise ModelError(f"cannot use a {type(model).__name__} as a reference model",
-                     expected="a BPMN/PNML/YAML path, a PathSpec, a process tree or a mined model")  # fmt: skip
+    raise ModelError(_("cannot use a {name} as a reference model").format(name=type(model).__name__),
+                     expected=_("a BPMN/PNML/YAML path, a PathSpec, a process tree or a mined model"))  # fmt: skip

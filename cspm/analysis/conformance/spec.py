@@ -42,6 +42,7 @@ from pydantic import (
 )
 
 from cspm.analysis.conformance.errors import ModelError
+from cspm.i18n import gettext as _
 
 __all__ = ["PathSpec", "load_spec", "spec_from_dict"]
 
@@ -183,7 +184,7 @@ def _element(loc: tuple[Any, ...]) -> str:
 def spec_from_dict(data: Any, path: str | Path | None = None) -> PathSpec:
     """Validate a spec given as a dict; errors name the file and the element."""
     if not isinstance(data, dict):
-        raise ModelError("a happy-path spec is a mapping with 'name' and 'steps'", path=path, element="(top level)")
+        raise ModelError(_("a happy-path spec is a mapping with 'name' and 'steps'"), path=path, element="(top level)")
     try:
         return PathSpec.model_validate(data)
     except ValidationError as exc:
@@ -205,5 +206,5 @@ def load_spec(path: str | Path) -> PathSpec:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else None
-        raise ModelError(f"not valid YAML: {getattr(exc, 'problem', exc)}", path=path, element=where) from None
+        raise ModelError(_("not valid YAML: {value}").format(value=getattr(exc, 'problem', exc)), path=path, element=where) from None
     return spec_from_dict(data, path)

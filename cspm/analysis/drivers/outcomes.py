@@ -8,7 +8,8 @@ An outcome is written as text (the CLI's ``--outcome``, ``cspm.drivers(outcome=.
 ``wait:STEP>4h``           the wait before STEP exceeds a threshold
 ``lead_time>30d``          the lead time exceeds a value, or a percentile (``lead_time>p90``)
 ``milestone:NAME``         the configured milestone target NAME missed (among tickets reaching it)
-``ping_pong``              the ticket bounced back to a team it had left (direct or indirect)
+``ping_pong``              the ticket bounced back to a team it had left (direct or indirect),
+                           among the tickets handed over at least once (only they can bounce)
 ``reopen``                 reopened after resolution (among resolved tickets)
 ``rework``                 an activity repeated (repetition or self-loop)
 ``not_fcr``                resolved, but not at first contact (among resolved tickets)
@@ -20,8 +21,11 @@ An outcome is written as text (the CLI's ``--outcome``, ``cspm.drivers(outcome=.
 A wait is measured as in :func:`cspm.waiting` (the interval before the step; for start/complete logs
 the queue wait to its start; SLA-paused waits left out). Each outcome gives, per ticket of its
 **population** (the tickets for which it is defined: those reaching the step or milestone, resolved
-tickets for reopen and FCR, otherwise all), ``y`` (the outcome happened) and ``value_h``, the hours
-at stake: the ticket's waits before the step, its milestone time, or its lead time.
+tickets for reopen and FCR, tickets handed over for ping-pong, otherwise all), ``y`` (the outcome happened) and ``value_h``, the hours
+at stake: the ticket's waits before the step, its milestone time, or its lead time. Only when the
+outcome is a threshold on those hours (waits, lead time, milestones: ``by_hours``) do more hours
+count as evidence for a driver; for ping-pong, reopen, rework, FCR, non-conformance and ``expr:`` the
+hours are the lead time, shown but not evidence of the outcome.
 """
 
 from __future__ import annotations
@@ -30,11 +34,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 
 from cspm.analysis.conformance.check import conformance
-from cspm.analysis.handoffs.pingpong import ping_pong
+from cspm.analysis.handoffs.pingpong import return_table
 from cspm.analysis.handoffs.rework import rework
+from cspm.analysis.handoffs.visits import VISIT, visit_table
 from cspm.analysis.intervals import (
     Semantics,
     activities,
@@ -47,7 +53,7 @@ from cspm.analysis.intervals import (
 from cspm.analysis.kpis import kpis
 from cspm.config import Clock, Config, parse_duration
 from cspm.core.calendar import BusinessCalendar
-from cspm.core.log import ACTIVITY, CASE, TicketLog
+from cspm.core.log import ACTIVITY, AGENT, CASE, TEAM, TicketLog
 from cspm.errors import CspmError
 from cspm.i18n import gettext as _
 from cspm.mining.cases import case_table
@@ -67,7 +73,7 @@ class OutcomeError(CspmError):
 
     def __init__(self, spec: str, problem: str) -> None:
         self.spec = spec
-        super().__init__(f"outcome {spec!r}: {problem}")
+        super().__init__(_("outcome {spec!r}: {problem}").format(spec=spec, problem=problem))
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,7 @@ class Outcome:
     population: str  # which tickets are measured
     table: ir.Table
     threshold_h: float | None = None
+    by_hours: bool = True  # the outcome is a threshold on value_h: more hours is evidence for it
 
 
 def outcome(
@@ -112,7 +119,7 @@ def outcome(
         return _milestone(log, cfg, text, m.group(1).strip(), clock, semantics)
     if text in HEADLINE_OUTCOMES:
         return _flag(log, cfg, text)
-    raise OutcomeError(spec, f"not an outcome; expected one of {_FORMS}")
+    raise OutcomeError(spec, _("not an outcome; expected one of {forms}").format(forms=_FORMS))
 
 
 def _calendar(log: TicketLog, cfg: Config, semantics: Semantics | None) -> tuple[BusinessCalendar, ir.Table, Semantics]:
@@ -130,18 +137,18 @@ def _wait(
     clock: Clock | None, semantics: Semantics | None,
 ) -> Outcome:  # fmt: skip
     if step not in activities(log):
-        raise OutcomeError(spec, f"the log has no step {step!r}; steps: {', '.join(activities(log))}")
+        raise OutcomeError(spec, _("the log has no step {step!r}; steps: {names}").format(step=step, names=', '.join(activities(log))))
     segment: dict[str, str] = {}
     if kind == "breach":
         if limit is not None:
-            raise OutcomeError(spec, "breach: takes the configured target; write wait:STEP>4h for a threshold")
+            raise OutcomeError(spec, _("breach: takes the configured target; write wait:STEP>4h for a threshold"))
         target = next((t for t in cfg.targets.steps if t.step == step and t.max_wait is not None), None)
         if target is None:
-            raise OutcomeError(spec, f"no step target with max_wait for {step!r} in the config (targets.steps)")
+            raise OutcomeError(spec, _("no step target with max_wait for {step!r} in the config (targets.steps)").format(step=step))
         threshold_s, ck, segment = target.max_wait.total_seconds(), clock or target.clock, dict(target.segment)
     else:
         if limit is None:
-            raise OutcomeError(spec, "give a threshold, e.g. wait:STEP>4h")
+            raise OutcomeError(spec, _("give a threshold, e.g. wait:STEP>4h"))
         threshold_s, ck = _duration(spec, limit), clock or "calendar"
     calendar, iv, sem = _calendar(log, cfg, semantics)
     suf = "bs" if ck == "business" else "s"
@@ -187,7 +194,7 @@ def _lead_time(
     if p:
         q = float(p.group(1)) / 100.0
         if not 0 < q < 1:
-            raise OutcomeError(spec, "a percentile is between p1 and p99")
+            raise OutcomeError(spec, _("a percentile is between p1 and p99"))
         threshold_h = float(lt.aggregate(q=lt.value_h.quantile(q)).to_pandas().iloc[0]["q"])
         label = _("lead time > P{p} ({duration})").format(p=p.group(1), duration=format_duration(threshold_h * 3600))
     else:
@@ -209,7 +216,7 @@ def _milestone(
     ms = next((m for m in cfg.targets.milestones if m.name == name), None)
     if ms is None:
         names = ", ".join(repr(m.name) for m in cfg.targets.milestones) or "none configured"
-        raise OutcomeError(spec, f"no milestone target named {name!r} (targets.milestones: {names})")
+        raise OutcomeError(spec, _("no milestone target named {name!r} (targets.milestones: {names})").format(name=name, names=names))
     ck = clock or ms.clock
     suf = "bs" if ck == "business" else "s"
     calendar, iv, _sem = _calendar(log, cfg, semantics)
@@ -233,18 +240,20 @@ def _flag(log: TicketLog, cfg: Config, spec: str) -> Outcome:
     population = _("all tickets")
     if spec == "ping_pong":
         if not (log.has_team or log.has_agent):
-            raise OutcomeError(spec, "the log has no team or agent column to see a ticket bounce between")
-        per = ping_pong(log, "team" if log.has_team else "agent").per_case_table
-        flags, label = per.select(CASE, y=per.ping_pong), _("ping-pong (back to a team it had left)")
+            raise OutcomeError(spec, _("the log has no team or agent column to see a ticket bounce between"))
+        who = TEAM if log.has_team else AGENT
+        table = log.derived.get("driver_ping_pong", who, lambda: _ping_pong(log, who, lt))
+        return Outcome(spec=spec, label=_("ping-pong (back to a team it had left)"), measure=_("lead time (hours)"),
+                       population=_("tickets handed over at least once"), table=table, by_hours=False)  # fmt: skip
     elif spec == "rework":
         per = rework(log, cfg).per_case_table
         flags, label = per.select(CASE, y=(per.repetitions + per.self_loops) > 0), _("rework (an activity repeated)")
     else:
         k = kpis(log, cfg)
         if spec == "reopen" and not (k.activities.reopen and k.activities.resolution):
-            raise OutcomeError(spec, "no reopen or resolution step found; set kpis.reopen and kpis.resolution")
+            raise OutcomeError(spec, _("no reopen or resolution step found; set kpis.reopen and kpis.resolution"))
         if spec == "not_fcr" and not k.activities.resolution:
-            raise OutcomeError(spec, "no resolution step found; set kpis.resolution")
+            raise OutcomeError(spec, _("no resolution step found; set kpis.resolution"))
         per = k.per_case.filter(k.per_case.resolved)
         population = _("resolved tickets")
         if spec == "reopen":
@@ -253,16 +262,29 @@ def _flag(log: TicketLog, cfg: Config, spec: str) -> Outcome:
             flags, label = per.select(CASE, y=~per.fcr), _("not resolved at first contact")
     j = flags.join(lt, CASE)
     return Outcome(spec=spec, label=label, measure=_("lead time (hours)"), population=population,
-                   table=j.select(CASE, y=j.y.fill_null(False), value_h=j.value_h))  # fmt: skip
+                   table=j.select(CASE, y=j.y.fill_null(False), value_h=j.value_h), by_hours=False)  # fmt: skip
+
+
+def _ping_pong(log: TicketLog, who: str, lead_times: ir.Table) -> ir.Table:
+    """``case_id, y, value_h`` of the tickets with a second visit (handed over at least once): y = a
+    return to a team (agent) visited before; materialised once per log (a shallow plan for Spark)."""
+    v = visit_table(log, who)
+    moved = v.filter(v[VISIT] == 2).select(CASE)
+    ret = return_table(log, who)
+    back = ret.select(CASE).distinct().mutate(_back=ibis.literal(True))
+    t = moved.left_join(back, CASE).select(moved[CASE], y=back._back.notnull())
+    j = t.join(lead_times, CASE)
+    return j.select(CASE, "y", "value_h").cache()
 
 
 def _nonconformance(log: TicketLog, cfg: Config, spec: str, model: Any) -> Outcome:
     if model is None:
-        raise OutcomeError(spec, "needs the to-be model (model=..., --model to_be.bpmn)")
+        raise OutcomeError(spec, _("needs the to-be model (model=..., --model to_be.bpmn)"))
     c = conformance(log, cfg, model=model, deviations=False, precision=False).cases
     return Outcome(spec=spec, label=_("not conforming to the to-be model"), measure=_("lead time (hours)"),
                    population=_("all tickets"),
-                   table=c.select(CASE, y=~c.conforms, value_h=c.lead_time.cast("float64") / 3600.0))  # fmt: skip
+                   table=c.select(CASE, y=~c.conforms, value_h=c.lead_time.cast("float64") / 3600.0),
+                   by_hours=False)  # fmt: skip
 
 
 def _expression(log: TicketLog, spec: str, sql: str, tickets: ir.Table | None) -> Outcome:
@@ -275,5 +297,6 @@ def _expression(log: TicketLog, spec: str, sql: str, tickets: ir.Table | None) -
         table.limit(1).to_pyarrow()  # parse and type-check now, not in the middle of the ranking
     except Exception as e:  # noqa: BLE001  (the engine's parser names the problem)
         cols = ", ".join(repr(x) for x in t.columns)
-        raise OutcomeError(spec, f"not a boolean SQL expression over the ticket table ({e}); columns: {cols}") from None
-    return Outcome(spec=spec, label=sql.strip(), measure=_("lead time (hours)"), population=_("all tickets"), table=table)
+        raise OutcomeError(spec, _("not a boolean SQL expression over the ticket table ({e}); columns: {cols}").format(e=e, cols=cols)) from None
+    return Outcome(spec=spec, label=sql.strip(), measure=_("lead time (hours)"), population=_("all tickets"), table=table,
+                   by_hours=False)

@@ -24,6 +24,7 @@ from cspm.config import Clock, Config, as_config
 from cspm.core.log import TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
+from cspm.i18n import gettext as _
 
 __all__ = ["SegmentComparison", "SegmentRow", "segments"]
 
@@ -110,7 +111,7 @@ def segments(
     feats = feature_table(log, FeatureSettings(min_support=min_support, timezone=tz))
     driver = next((d for d in (segment, f"{segment} (first)") if d in feats.drivers), None)
     if driver is None:
-        raise OutcomeError(f"--segment {segment}", f"no such driver; drivers: {', '.join(feats.drivers)}")
+        raise OutcomeError(_("--segment {segment}").format(segment=segment), _("no such driver; drivers: {names}").format(names=', '.join(feats.drivers)))
     long = long_features(Features(feats.table, (driver,), feats.kinds))
     specs = ["lead_time>p90", *HEADLINE_OUTCOMES]
     specs += [f"breach:{t.step}" for t in cfg.targets.steps if t.max_wait is not None]
@@ -121,7 +122,7 @@ def segments(
         except OutcomeError as e:
             notes.append(f"{spec} left out: {e}")
             continue
-        ranked, _ = rank_values(long, o.table, alpha=alpha, bootstrap=0)
+        ranked, _unused = rank_values(long, o.table, alpha=alpha, bootstrap=0)
         parts.append(ranked.assign(measure=o.label, outcome=spec, segment=ranked["value"]))
     frame = pd.concat(parts, ignore_index=True)[_COLUMNS] if parts else pd.DataFrame(columns=_COLUMNS)
     frame = frame.sort_values(["segment"], kind="stable")

@@ -41,6 +41,7 @@ from cspm.core.log import CASE, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.i18n import N_
+from cspm.i18n import gettext as _
 from cspm.render.workbook import Sheet
 
 __all__ = ["HandoffAnalysis", "HandoffAnalysisSummary", "analyse_handoffs", "handoffs"]
@@ -112,8 +113,8 @@ class HandoffAnalysis(Result):
         """Handoffs between units and the ping-pong pairs (team returned to, team it went to)."""
         level = self.handoffs.level
         return [
-            Sheet("Handoffs", self.handoffs.edges, note=f"Handoffs between {level}s"),
-            Sheet("Ping-pong pairs", self.ping_pong.pairs(), note=f"Returns to a {level} after leaving it"),
+            Sheet("Handoffs", self.handoffs.edges, note=_("Handoffs between {units}").format(units=_("teams") if level == "team" else _("agents"))),
+            Sheet("Ping-pong pairs", self.ping_pong.pairs(), note=_("Returns to a {unit} after leaving it").format(unit=_(level))),
         ]
 
     def _summary(self) -> HandoffAnalysisSummary:

@@ -24,6 +24,7 @@ import ibis.expr.types as ir
 from cspm.core.expr import as_int, case_window, clean_text, epoch_seconds
 from cspm.core.log import ACTIVITY, AGENT, CASE, ROW, TEAM, TIMESTAMP, TicketLog
 from cspm.errors import InputError, MissingColumnError
+from cspm.i18n import gettext as _
 
 __all__ = [
     "NO_VALUE",
@@ -55,29 +56,30 @@ def unit_column(log: TicketLog, level: Level = "team", column: str | None = None
     Raises :class:`~cspm.errors.MissingColumnError` when the log has no such column.
     """
     if level not in get_args(Level):
-        raise InputError(f"unknown handoff level {level!r}.", expected="'team' or 'agent'")
+        raise InputError(_("unknown handoff level {level!r}.").format(level=level), expected=_("'team' or 'agent'"))
     name = column or (TEAM if level == "team" else AGENT)
     if name not in log.events.columns:
         if column:
-            what, how = f"column {name!r}", "pass column= the name of a column of the log"
+            what, how = _("column {name!r}").format(name=name), _("pass column= the name of a column of the log")
         else:
             flag = "--team-column" if level == "team" else "--agent"
-            what = f"{level} column"
-            how = (f"name the column holding the {level} of each event when reading the log ({flag}, "
-                   f"cspm.read(..., {level}=...) or columns.{level} in the config), or pass column=...")  # fmt: skip
+            what = _("{level} column").format(level=_(level))
+            how = _("name the column holding the {level} of each event when reading the log ({flag}, "
+                    "cspm.read(..., {key}=...) or columns.{key} in the config), or pass column=...").format(
+                level=_(level), flag=flag, key=level)
         raise MissingColumnError(
             name,
             [c for c in log.events.columns if c != ROW],
             path=log.source,
-            needed_for=f"counting handoffs at {level} level" if not column else "counting handoffs",
-            hint=f"The log has no {what} for handoffs: {how}.",
+            needed_for=_("counting handoffs at {level} level").format(level=_(level)) if not column else _("counting handoffs"),
+            hint=_("The log has no {what} for handoffs: {how}.").format(what=what, how=how),
         )
     return name
 
 
 def _check_missing(missing: Missing) -> None:
     if missing not in get_args(Missing):
-        raise InputError(f"unknown missing-value rule {missing!r}.", expected="'skip' or 'break'")
+        raise InputError(_("unknown missing-value rule {missing!r}.").format(missing=missing), expected=_("'skip' or 'break'"))
 
 
 def _units(events: ir.Table, column: str, missing: Missing, keep: tuple[str, ...] = ()) -> ir.Table:
