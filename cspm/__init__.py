@@ -15,92 +15,66 @@ Read a log, then discover, measure and diagnose::
     cspm.compare(log, cfg, split="2024-03-01")   # before/after (or A/B, DiD) with significance
 """
 
-from cspm._version import __version__
-from cspm.analysis.compare import (
-    ROI,
-    Baseline,
-    Comparison,
-    Monitor,
-    baseline,
-    compare,
-    load_baseline,
-    monitor,
-    potential,
-    roi,
-)
-from cspm.analysis.conformance import (
-    ConformanceResult,
-    ReferenceModel,
-    check_conformance,
-    conformance,
-    load_model,
-)
-from cspm.analysis.drivers import DriverAnalysis, drivers
-from cspm.analysis.handoffs.analysis import HandoffAnalysis, analyse_handoffs, handoffs
-from cspm.analysis.kpis import ServiceKPIs, kpis, service_kpis
-from cspm.analysis.service_desk import ServiceDeskKPIs, service_desk
-from cspm.analysis.trends import Trends, trends
-from cspm.analysis.value_stream import ValueStream, analyse_value_stream, value_stream
-from cspm.analysis.waiting import WaitingAnalysis, analyse_waiting, waiting
-from cspm.config import Config, load_config
-from cspm.core.log import TicketLog
-from cspm.errors import ConfigError, CspmError, InputError, RoleDetectionError
-from cspm.ingest.quality import DataQuality
-from cspm.ingest.read import read
-from cspm.mining.discovery import Discovery, discover
-from cspm.mining.process_map import ProcessMap, process_map
-from cspm.pipeline import build_report
-from cspm.simulate import SimulationSettings, write_simulated_log
+from __future__ import annotations
 
-__all__ = [
-    "__version__",
-    "Baseline",
-    "Comparison",
-    "Monitor",
-    "ROI",
-    "baseline",
-    "compare",
-    "load_baseline",
-    "monitor",
-    "potential",
-    "roi",
-    "Config",
-    "ConfigError",
-    "ConformanceResult",
-    "CspmError",
-    "DataQuality",
-    "Discovery",
-    "DriverAnalysis",
-    "HandoffAnalysis",
-    "InputError",
-    "ProcessMap",
-    "ReferenceModel",
-    "RoleDetectionError",
-    "ServiceDeskKPIs",
-    "ServiceKPIs",
-    "Trends",
-    "SimulationSettings",
-    "TicketLog",
-    "ValueStream",
-    "WaitingAnalysis",
-    "analyse_handoffs",
-    "analyse_value_stream",
-    "analyse_waiting",
-    "build_report",
-    "check_conformance",
-    "conformance",
-    "discover",
-    "drivers",
-    "handoffs",
-    "kpis",
-    "load_config",
-    "load_model",
-    "process_map",
-    "read",
-    "service_desk",
-    "service_kpis",
-    "trends",
-    "value_stream",
-    "waiting",
-    "write_simulated_log",
-]
+import importlib
+from typing import Any
+
+from cspm._version import __version__
+
+# The public API, loaded on first use (PEP 562): ``import cspm`` (and so ``cspm --help``) stays fast
+# and pulls in neither the engine (Ibis, DuckDB, pandas) nor the mining libraries until a name is used.
+_EXPORTS: dict[str, tuple[str, ...]] = {
+    "cspm.analysis.compare": (
+        "ROI",
+        "Baseline",
+        "Comparison",
+        "Monitor",
+        "baseline",
+        "compare",
+        "load_baseline",
+        "monitor",
+        "potential",
+        "roi",
+    ),
+    "cspm.analysis.conformance": (
+        "ConformanceResult",
+        "ReferenceModel",
+        "check_conformance",
+        "conformance",
+        "load_model",
+    ),
+    "cspm.analysis.drivers": ("DriverAnalysis", "drivers"),
+    "cspm.analysis.handoffs.analysis": ("HandoffAnalysis", "analyse_handoffs", "handoffs"),
+    "cspm.analysis.kpis": ("ServiceKPIs", "kpis", "service_kpis"),
+    "cspm.analysis.service_desk": ("ServiceDeskKPIs", "service_desk"),
+    "cspm.analysis.trends": ("Trends", "trends"),
+    "cspm.analysis.value_stream": ("ValueStream", "analyse_value_stream", "value_stream"),
+    "cspm.analysis.waiting": ("WaitingAnalysis", "analyse_waiting", "waiting"),
+    "cspm.config": ("Config", "load_config"),
+    "cspm.core.log": ("TicketLog",),
+    "cspm.errors": ("ConfigError", "CspmError", "InputError", "RoleDetectionError"),
+    "cspm.ingest.quality": ("DataQuality",),
+    "cspm.ingest.read": ("read",),
+    "cspm.mining.discovery": ("Discovery", "discover"),
+    "cspm.mining.process_map": ("ProcessMap", "process_map"),
+    "cspm.pipeline": ("build_report",),
+    "cspm.simulate": ("SimulationSettings", "write_simulated_log"),
+}
+_MODULE_OF: dict[str, str] = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = ["__version__", *_MODULE_OF]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the module that defines a public name the first time it is used, and keep the name."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'cspm' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -75,14 +75,35 @@ def test_one_jinja_environment_and_one_dot_escaper():
     assert escapers == []
 
 
+HEAVY = ("pm4py", "matplotlib", "pyspark", "scipy", "sklearn", "ibis", "duckdb", "pandas", "networkx", "numpy")
+
+
 def test_import_cspm_stays_light():
-    """`import cspm` and the CLI import neither pm4py nor matplotlib nor pyspark."""
-    code = (
-        "import sys, cspm, cspm.cli; "
-        "print(sorted(m for m in ('pm4py', 'matplotlib', 'pyspark') if m in sys.modules))"
-    )
+    """`import cspm` and the CLI (so `cspm --help`) load neither the engine (Ibis, DuckDB, pandas) nor
+    the analyses' libraries (pm4py, matplotlib, pyspark, scipy, sklearn, networkx): the public API is
+    loaded on first use, the commands import the library when they run."""
+    code = f"import sys, cspm, cspm.cli; print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_lazy_public_api_gives_every_name_of_all():
+    """Every name of `cspm.__all__` is in `dir(cspm)` and is the object its module defines; an unknown
+    name is an AttributeError."""
+    code = (
+        "import importlib, cspm\n"
+        "names = [n for n in cspm.__all__ if n != '__version__']\n"
+        "assert set(cspm.__all__) <= set(dir(cspm))\n"
+        "wrong = [n for n in names if getattr(importlib.import_module(cspm._MODULE_OF[n]), n) is not getattr(cspm, n)]\n"
+        "assert not wrong, wrong\n"
+        "from cspm import discover, read, TicketLog\n"
+        "assert read.__module__ == 'cspm.ingest.read' and TicketLog.__name__ == 'TicketLog'\n"
+        "try:\n    cspm.no_such_name\nexcept AttributeError as e:\n    print('missing:', e)\n"
+        "print(len(names))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert out[0] == "missing: module 'cspm' has no attribute 'no_such_name'"
+    assert int(out[1]) == 49
 
 
 @pytest.mark.parametrize("package", ["core", "render", "ingest", "mining", "simulate", "analysis"])

@@ -86,6 +86,27 @@ def test_alignment_fitness_equals_pm4py(helpdesk_log, helpdesk_pm4py):
     assert (bad.deviations != "").all() and len(bad) > 0
 
 
+def test_rust4pm_alignments_give_pm4py_cost_and_fitness_per_variant(helpdesk_log):
+    """The compiled aligner (r4pm) is the one used, and each variant gets the cost, best-worst cost and
+    fitness of pm4py's own A* (the 40 longest Helpdesk variants, with loops and skips)."""
+    from pm4py.algo.conformance.alignments.petri_net import algorithm as alignments
+
+    from cspm.mining import pm4py as _pm4py
+    from cspm.mining.discovery import variants
+
+    mined = _pm4py.inductive_model(variants(helpdesk_log).counts(), noise=0.2)
+    net, im, fm = mined.net, mined.initial_marking, mined.final_marking
+    assert _pm4py._r4pm_net(net, im, fm) is not None  # a dependency: never a silent fallback here
+    seqs = sorted(variants(helpdesk_log).counts(), key=lambda v: (-len(v), v))[:40]
+    ours = _pm4py.align_variants(net, im, fm, seqs, time_limit=60, workers=1)
+    bwc = _pm4py.best_worst_cost(net, im, fm)
+    params = {alignments.Parameters.BEST_WORST_COST_INTERNAL: bwc}
+    theirs = [alignments.apply_trace(_pm4py._event_log([s])[0], net, im, fm, parameters=params) for s in seqs]
+    assert [r.status for r in ours] == ["aligned"] * 40
+    assert [(r.cost, r.bwc, r.fitness) for r in ours] == [(a["cost"], a["bwc"], a["fitness"]) for a in theirs]
+    assert any(r.fitness < 1 for r in ours) and any(r.fitness == 1 for r in ours)
+
+
 # --- the simulated process against its to-be model ----------------------------------------------
 @pytest.fixture(scope="module")
 def simulated():

@@ -1,10 +1,11 @@
 """The Typer application, shared options and error handling of the CLI.
 
-Imports: the CLI imports cspm modules at module level, like the library does. The one allowed
-exception is a function-local import that keeps ``cspm --help`` fast, i.e. one that would pull a
-heavy third-party package (pm4py, matplotlib, pyspark) in at start-up; there is none today, because
-the library itself imports those inside the functions that need them (a test checks that
-``import cspm.cli`` loads none of them).
+Imports: ``cspm --help`` and ``cspm validate`` must start fast, so the CLI imports at module level
+only what every command needs to register itself (Typer, Rich, the errors, i18n, the units). The
+library modules that a command runs (the engine, the analyses, pandas, Ibis) are imported inside
+that command's function when it runs; names used only in annotations are imported under
+``TYPE_CHECKING`` (a test checks that ``import cspm.cli`` loads neither the engine nor the
+analyses).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import typer.core
@@ -27,16 +28,14 @@ from rich.markup import escape
 from rich.text import Text
 
 from cspm._version import __version__
-from cspm.analysis.conformance.check import ModelError, ReferenceModel, load_model
 from cspm.cli import _lang
-from cspm.config import as_config, load_config
-from cspm.core.log import TicketLog
 from cspm.errors import ConfigError, CspmError, InputError
 from cspm.i18n import N_, use_language
 from cspm.i18n import gettext as _
-from cspm.ingest.pseudonymise import as_settings
-from cspm.ingest.read import read
-from cspm.render.safe import terminal_text
+
+if TYPE_CHECKING:
+    from cspm.analysis.conformance.check import ReferenceModel
+    from cspm.core.log import TicketLog
 
 app = typer.Typer(
     name="cspm",
@@ -177,7 +176,7 @@ _READ_OPTIONS: dict[str, Any] = {
     "keep_attribute": KeepOpt, "pseudonym_mapping": MappingOpt,
     "engine": EngineOpt, "table": TableOpt, "query": QueryOpt,
 }  # fmt: skip
-LogReader = Callable[[], TicketLog]
+LogReader = Callable[[], "TicketLog"]
 
 
 def reads_log(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -216,6 +215,8 @@ def output_language(lang: Lang | None, config: Path | None) -> str:
     if _lang.chosen() is not None:
         return _lang.chosen()  # type: ignore[return-value]
     if config is not None and config.is_file():
+        from cspm.config import load_config
+
         with contextlib.suppress(CspmError):
             return load_config(config).report.language
     return "en"
@@ -235,6 +236,10 @@ def read_log(
     **options: Any,
 ) -> TicketLog:
     """Read a log with the CLI's options (a status spinner while it reads)."""
+    from cspm.config import as_config
+    from cspm.ingest.pseudonymise import as_settings
+    from cspm.ingest.read import read
+
     if pseudonymise or pseudonym_key_file or keep_attribute or pseudonym_mapping:
         base = as_config(config).pseudonymise
         update = {"key_file": pseudonym_key_file, "mapping": pseudonym_mapping,
@@ -264,11 +269,15 @@ def _source(log: Path) -> Path | str:
 def esc(value: Any) -> str:
     """``value`` as text that Rich prints literally (names from logs and files may contain ``[…]``),
     with control and bidi characters shown as escapes (``\\x1b``, ``<U+202E>``)."""
+    from cspm.render.safe import terminal_text
+
     return escape(terminal_text(value))
 
 
 def plain(value: Any) -> Text:
     """``value`` as a Rich ``Text`` (no markup) with control and bidi characters shown as escapes."""
+    from cspm.render.safe import terminal_text
+
     return Text(terminal_text(value))
 
 
@@ -299,6 +308,8 @@ def output_file(path: Path | None, option: str) -> Path | None:
 
 def model_option(path: Path, option: str = "--model") -> ReferenceModel:
     """The to-be model file of ``option``, loaded."""
+    from cspm.analysis.conformance.check import ModelError, load_model
+
     if not path.is_file():
         what = "a folder, not a model file" if path.is_dir() else "no such file"
         raise ModelError(_("{option} names {what}.").format(option=option, what=what), path=path,

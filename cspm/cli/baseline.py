@@ -7,11 +7,9 @@ from typing import Annotated
 
 import typer
 
-from cspm.analysis.compare import baseline
 from cspm.cli import _app as ui
 from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat, app, reads_log
 from cspm.cli.compare import ModelOpt
-from cspm.config import as_config
 from cspm.i18n import N_
 
 
@@ -26,6 +24,9 @@ def baseline_command(
     format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Freeze every figure of LOG (with its fingerprint and the config) for `cspm compare --baseline`."""
+    from cspm.analysis.compare import baseline
+    from cspm.config import as_config
+
     cfg = as_config(config)
     ui.output_file(save, "--save")
     reference = ui.model_option(model) if model is not None else None

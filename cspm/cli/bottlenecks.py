@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cspm.analysis.waiting import waiting
 from cspm.cli._app import (
     ConfigOpt,
     FormatOpt,
@@ -23,10 +22,8 @@ from cspm.cli._app import (
     print_json,
     reads_log,
 )
-from cspm.config import as_config
 from cspm.i18n import N_
 from cspm.i18n import gettext as _
-from cspm.render.formats import fmt_term
 
 
 class ClockChoice(StrEnum):
@@ -56,6 +53,10 @@ def bottlenecks(
     format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Rank the steps by total excess waiting hours over their targets (the config's ``targets``)."""
+    from cspm.analysis.waiting import waiting
+    from cspm.config import as_config
+    from cspm.render.formats import fmt_term
+
     cfg = as_config(config)  # a bad config fails before the log is read
     result = read()
     with config_named(config):

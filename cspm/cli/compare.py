@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
-from cspm.analysis.compare import Comparison, compare, load_baseline
-from cspm.analysis.compare.sides import parse_split
-from cspm.analysis.compare.table import format_p
 from cspm.cli import _app as ui
 from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat, app, reads_log
-from cspm.config import as_config
 from cspm.errors import InputError
 from cspm.i18n import N_
 from cspm.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from cspm.analysis.compare import Comparison
 
 ModelOpt = Annotated[
     Path | None,
@@ -45,6 +44,10 @@ def compare_command(
     format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Compare two logs, a baseline and a log, or two parts of one log (by date and/or group)."""
+    from cspm.analysis.compare import compare, load_baseline
+    from cspm.analysis.compare.sides import parse_split
+    from cspm.config import as_config
+
     cfg = as_config(config)
     ui.output_file(output, "--output")
     if split is not None:
@@ -70,6 +73,8 @@ def compare_command(
 
 def show(result: Comparison) -> None:
     """The verdicts, the significant changes and the DiD as Rich tables."""
+    from cspm.analysis.compare.table import format_p
+
     a, b = result.labels
     ui.console.print(f"[bold]{ui.esc(a)}[/bold] {result.tickets.get(a, 0):,} tickets vs [bold]{ui.esc(b)}[/bold] "
                   f"{result.tickets.get(b, 0):,} tickets — {ui.esc(result.rule)}", soft_wrap=True)  # fmt: skip

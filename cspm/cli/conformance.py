@@ -27,7 +27,6 @@ from cspm.cli._app import (
 from cspm.errors import InputError
 from cspm.i18n import N_
 from cspm.i18n import gettext as _
-from cspm.render.formats import fmt_pct, fmt_thousands
 from cspm.units import format_duration
 
 SAVE_SUFFIXES = (".json", ".csv", ".parquet", ".xlsx", ".html")  # what ConformanceResult.save writes
@@ -57,6 +56,7 @@ def conformance(
     """Check LOG against a to-be MODEL: fitting tickets, skipped and unexpected steps, rules from the config."""
     from cspm.analysis.conformance.check import conformance as check
     from cspm.config import as_config
+    from cspm.render.formats import fmt_pct, fmt_thousands
 
     # options first: a missing model or config fails before the log is read
     cfg = as_config(config)

@@ -8,7 +8,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import ibis
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -33,7 +32,6 @@ from cspm.cli._app import (
 from cspm.errors import InputError
 from cspm.i18n import N_, gettext
 from cspm.i18n import gettext as _
-from cspm.render.formats import fmt_pct, fmt_thousands
 from cspm.units import format_duration
 
 
@@ -116,6 +114,8 @@ def discover(
 
 def _print_outputs(outputs: Any, title: str, out: Path) -> None:
     """The headline figures, findings, filters, notes and where the files are."""
+    from cspm.render.formats import fmt_pct, fmt_thousands
+
     s = outputs.record
     ov = s.overview
     table = Table(title=esc(title), show_header=True, header_style="bold")
@@ -159,6 +159,8 @@ def _check_filter_values(log: Any, where: list[tuple[str, list[str]]], with_acti
                          without_activity: list[str] | None) -> None:  # fmt: skip
     """A filter on a value the log does not have is an error naming the option and the closest
     values (a typo would otherwise keep no case, or every case, without a word)."""
+    import ibis
+
     from cspm.core.log import ACTIVITY
 
     wanted: list[tuple[str, str, str]] = []  # (how the user wrote it, column, value)

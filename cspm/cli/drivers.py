@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
-from cspm.analysis.drivers import SegmentComparison, segments
-from cspm.analysis.drivers import drivers as driver_analysis
 from cspm.cli import _app as ui
 from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat, app
-from cspm.config import as_config
 from cspm.i18n import N_
 from cspm.i18n import gettext as _
+
+if TYPE_CHECKING:
+    from cspm.analysis.drivers import SegmentComparison
 
 # the table headings, translated where they are shown
 _HEADINGS = (N_("driver"), N_("value"), N_("tickets"), N_("rate"), N_("rest"), N_("lift"), N_("q"), N_("excess h"))
@@ -43,6 +42,10 @@ def drivers(
     rate and lift against the rest, tests with Benjamini–Hochberg q-values, hours at stake, and a
     shallow decision tree's rules. Associations, not proof of cause. With --segment: the KPIs and
     waits per value of a column, side by side, each value tested against the rest."""
+    from cspm.analysis.drivers import drivers as driver_analysis
+    from cspm.analysis.drivers import segments
+    from cspm.config import as_config
+
     if (outcome is None) == (segment is None):
         raise typer.BadParameter("give --outcome or --segment (one of them)")
     cfg = as_config(config)
@@ -77,6 +80,8 @@ def drivers(
 
 
 def _segments(seg: SegmentComparison, html: Path | None, format: OutputFormat) -> None:
+    import pandas as pd
+
     if html is not None:
         html.parent.mkdir(parents=True, exist_ok=True)
         html.write_text(seg.html_page(), encoding="utf-8")

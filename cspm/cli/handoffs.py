@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cspm.analysis.handoffs.analysis import handoffs as handoff_analysis
 from cspm.cli._app import (
     ConfigOpt,
     FormatOpt,
@@ -25,10 +24,8 @@ from cspm.cli._app import (
     print_json,
     reads_log,
 )
-from cspm.config import as_config
 from cspm.i18n import N_
 from cspm.i18n import gettext as _
-from cspm.render.formats import fmt_term, fmt_thousands
 from cspm.units import format_duration
 
 
@@ -59,6 +56,10 @@ def handoffs(
     """Find handoffs, ping-pong, rework and approval loops in LOG, and what they cost (--team-column
     names the column holding the team; hours are priced at the config's costs.hourly_rate when the
     log has start times, so that processing time is known)."""
+    from cspm.analysis.handoffs.analysis import handoffs as handoff_analysis
+    from cspm.config import as_config
+    from cspm.render.formats import fmt_term, fmt_thousands
+
     cfg = as_config(config)
     output_file(html, "--html")
     output_file(network, "--network")

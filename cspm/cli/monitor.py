@@ -9,10 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cspm.analysis.compare.monitor import monitor
 from cspm.cli import _app as ui
 from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat, app, reads_log
-from cspm.config import as_config
 from cspm.i18n import N_
 from cspm.i18n import gettext as _
 
@@ -34,6 +32,9 @@ def monitor_command(
     format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Every KPI and target per period, trends and alerts; exit code 1 when an alert is raised."""
+    from cspm.analysis.compare.monitor import monitor
+    from cspm.config import as_config
+
     cfg = as_config(config)
     ui.output_file(output, "--output")
     result = read()

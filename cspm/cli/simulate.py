@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
 from cspm.cli._app import app, console, esc, output_file
 from cspm.errors import InputError
 from cspm.i18n import N_
 from cspm.i18n import gettext as _
-from cspm.simulate import SimulationSettings, write_simulated_log
+
+if TYPE_CHECKING:
+    from cspm.simulate import SimulationSettings
 
 # the suffixes write_simulated_log tells the format from
 SUFFIXES = (".csv", ".parquet", ".pq", ".xes", ".xes.gz")
@@ -42,6 +43,8 @@ def simulate(
     start_complete: Annotated[bool, typer.Option("--start-complete", help=N_("Emit start and complete timestamps."))] = False,
 ) -> None:
     """Simulate a help-desk ticket process and write the log and its ground truth."""
+    from cspm.simulate import write_simulated_log
+
     _check_out(out)
     settings = _settings(tickets=tickets, events=events, seed=seed, language=language, start_complete=start_complete)
     with console.status(f"Simulating into {esc(out)} …"):
@@ -64,6 +67,10 @@ def _settings(
     *, tickets: int | None, events: int | None, seed: int, language: Language, start_complete: bool
 ) -> SimulationSettings:
     """The settings of the options; a problem names the option."""
+    from pydantic import ValidationError
+
+    from cspm.simulate import SimulationSettings
+
     if tickets is not None and events is not None:
         raise InputError(_("give --tickets or --events, not both"))
     options: dict[str, Any] = {"seed": seed, "language": language.value}

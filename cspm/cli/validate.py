@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -25,8 +25,9 @@ from cspm.cli._app import (
 )
 from cspm.i18n import N_, ngettext
 from cspm.i18n import gettext as _
-from cspm.ingest.quality import DataQuality, reason_label
-from cspm.render.formats import fmt_thousands
+
+if TYPE_CHECKING:
+    from cspm.ingest.quality import DataQuality
 
 
 @app.command()
@@ -64,6 +65,8 @@ def validate(
 
 def _print_quality(quality: DataQuality, log: Path, shown: list[dict[str, Any]], rejects: Path | None) -> None:
     """The figures, the column roles, the warnings and the first rejected rows, for a terminal."""
+    from cspm.render.formats import fmt_thousands
+
     table = Table(title=esc(_("Data quality of {log}").format(log=log.name)), show_header=True, header_style="bold")
     table.add_column(_("figure"))
     table.add_column(_("value"), justify="right")
@@ -93,6 +96,8 @@ _REJECT_COLUMNS = (N_("row"), N_("line"), N_("column"), N_("reason"), N_("value"
 
 
 def _rejects_table(rows: list[dict[str, Any]], total: int) -> Table:
+    from cspm.render.formats import fmt_thousands
+
     title = (_("Rejected rows ({n} of {total})").format(n=fmt_thousands(len(rows)), total=fmt_thousands(total))
              if len(rows) < total else _("Rejected rows (all {total})").format(total=fmt_thousands(total)))  # fmt: skip
     table = Table(title=title, header_style="bold")
@@ -104,6 +109,8 @@ def _rejects_table(rows: list[dict[str, Any]], total: int) -> Table:
 
 
 def _cell(value: Any, name: str) -> str:
+    from cspm.ingest.quality import reason_label
+
     if value is None:
         return _("(empty)") if name == "value" else "–"
     return reason_label(str(value)) if name == "reason" else str(value)
