@@ -24,7 +24,7 @@ from pydantic import ConfigDict, Field
 
 from cspm._version import __version__
 from cspm.analysis.conformance.check import ConformanceResult, check_conformance, load_model
-from cspm.analysis.drivers.headline import root_causes
+from cspm.analysis.drivers.headline import RootCauseEntry, root_causes
 from cspm.analysis.handoffs.analysis import handoffs
 from cspm.analysis.kpis import kpis
 from cspm.analysis.service_desk import service_desk
@@ -157,6 +157,9 @@ class DiscoverSummary(Record):
     conformance: ConformanceEntry | None = Field(description="null without a to-be model")
     targets: Targets | None = Field(description="null without targets in the config")
     quality: dict[str, Any] | None = Field(description="the data-quality summary of the log (as `cspm validate --format json`)")
+    root_causes: list[RootCauseEntry] | None = Field(
+        default=None, description="the drivers of the worst bottleneck and of ping-pong; null without the diagnosis"
+    )
     files: OutputFiles
     notes: list[str] = Field(description="anything the user should know")
 
@@ -349,11 +352,13 @@ def write_discovery(
     files["activities"] = d.activities.save(out / "activities.csv")
 
     diag: list[ReportSection] = []
+    causes = None
     if diagnosis:
         step(_("diagnosing: value stream, KPIs, handoffs"))
         diag = diagnosis_sections(log, config)
-        step("root causes: drivers of the worst bottleneck and of ping-pong")
-        diag.append(root_causes(log, config, waiting=target_section or waiting(log, config)))
+        step(_("root causes: drivers of the worst bottleneck and of ping-pong"))
+        causes = root_causes(log, config, waiting=target_section or waiting(log, config))
+        diag.append(causes)
     conformance = None
     if reference is not None:
         step(_("checking conformance to {model}").format(model=reference.name))
@@ -388,6 +393,7 @@ def write_discovery(
         if target_section is not None
         else None,
         quality=log.quality.summary() if log.quality is not None else None,
+        root_causes=causes.entries() if causes is not None else None,
         files=OutputFiles(**{k: p.name for k, p in files.items()}),
         notes=notes,
     )

@@ -145,7 +145,14 @@ def test_cli_drivers_json_and_errors(channel_log, tmp_path, capsys, monkeypatch)
     assert run.exit_code == 0, run.output
     data = json.loads(run.output)
     assert data["tickets"] == 90 and data["outcomes"] == int((truth["wait"] > 4).sum())
-    assert data["top"][0]["value"] == "email"
+    assert data["top"][0]["value"] == "email" and data["scope"] == "candidates"
+    run = CliRunner().invoke(app, ["drivers", str(path), "--outcome", "wait:Assign>4h", "--min-support", "1",
+                                   "--format", "json"])  # fmt: skip
+    assert run.exit_code == 0 and json.loads(run.output)["scope"] == "attributes"
+    assert not any(r["driver"].startswith("has ") for r in json.loads(run.output)["top"])
+    run = CliRunner().invoke(app, ["drivers", str(path), "--outcome", "wait:Assign>4h", "--min-support", "1",
+                                   "--all-drivers", "--format", "json"])  # fmt: skip
+    assert run.exit_code == 0 and json.loads(run.output)["scope"] == "all"
     monkeypatch.setattr("sys.argv", ["cspm", "drivers", str(path), "--outcome", "wait:Nope>1h"])
     with pytest.raises(SystemExit) as stop:
         main()

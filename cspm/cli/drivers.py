@@ -12,20 +12,7 @@ from rich.table import Table
 from cspm.analysis.drivers import SegmentComparison, segments
 from cspm.analysis.drivers import drivers as driver_analysis
 from cspm.cli import _app as ui
-from cspm.cli._app import (
-    ConfigOpt,
-    FormatOpt,
-    LogArg,
-    LogReader,
-    OutputFormat,
-    app,
-    config_named,
-    console,
-    esc,
-    output_file,
-    print_json,
-    reads_log,
-)
+from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat, app
 from cspm.config import as_config
 from cspm.i18n import N_
 from cspm.i18n import gettext as _
@@ -35,7 +22,7 @@ _HEADINGS = (N_("driver"), N_("value"), N_("tickets"), N_("rate"), N_("rest"), N
 
 
 @app.command()
-@reads_log
+@ui.reads_log
 def drivers(
     log: LogArg,
     read: LogReader,
@@ -44,44 +31,48 @@ def drivers(
     segment: Annotated[str | None, typer.Option("--segment", help="Compare the KPIs and waits per value of this "
                                                 "column instead (e.g. channel).")] = None,
     candidate: Annotated[list[str] | None, typer.Option("--driver", help="Test only this driver (repeatable).")] = None,
+    all_drivers: Annotated[bool, typer.Option("--all-drivers", help="Also test the course of each ticket (most "
+                                              "frequent values, variant, handoffs, steps occurred), which is often a "
+                                              "consequence of the outcome rather than its driver.")] = False,
     min_support: Annotated[int, typer.Option("--min-support", min=1, help="Fewest tickets per value.")] = 20,
     html: Annotated[Path | None, typer.Option("--html", help="Also write the section to this HTML file.")] = None,
     config: ConfigOpt = None,
     format: FormatOpt = OutputFormat.table,
 ) -> None:
-    """Rank the drivers of an OUTCOME in LOG (attributes, arrival time, variant, handoffs, steps):
+    """Rank the drivers of an OUTCOME in LOG (ticket attributes, first values, arrival time, the team first handed to):
     rate and lift against the rest, tests with Benjamini–Hochberg q-values, hours at stake, and a
     shallow decision tree's rules. Associations, not proof of cause. With --segment: the KPIs and
     waits per value of a column, side by side, each value tested against the rest."""
     if (outcome is None) == (segment is None):
         raise typer.BadParameter("give --outcome or --segment (one of them)")
     cfg = as_config(config)
-    output_file(html, "--html")
+    ui.output_file(html, "--html")
     if segment is not None:
-        with config_named(config):
+        with ui.config_named(config):
             seg = segments(read(), cfg, segment=segment, min_support=min_support)
         _segments(seg, html, format)
         return
-    with config_named(config):
-        result = driver_analysis(read(), cfg, outcome=outcome, candidates=candidate or None, min_support=min_support)
+    with ui.config_named(config):
+        result = driver_analysis(read(), cfg, outcome=outcome, candidates=candidate or None,
+                                   scope="all" if all_drivers else "attributes", min_support=min_support)
     if html is not None:
         html.parent.mkdir(parents=True, exist_ok=True)
         html.write_text(result.html_page(), encoding="utf-8")
     if format is OutputFormat.json:
-        print_json(result.summary())
+        ui.print_json(result.summary())
         return
-    console.print(f"[bold]{esc(_('Root causes'))}[/bold] — {esc(log.name)}: {esc(result.outcome.label)}", highlight=False)
+    ui.console.print(f"[bold]{ui.esc(_('Root causes'))}[/bold] — {ui.esc(log.name)}: {ui.esc(result.outcome.label)}", highlight=False)
     for line in [*result.findings, *result.caveats]:
-        console.print(f"• {line}", soft_wrap=True, highlight=False, markup=False)
+        ui.console.print(f"• {line}", soft_wrap=True, highlight=False, markup=False)
     table = Table(title=_("Strongest drivers"), header_style="bold")
     for col in ("driver", "value", "tickets", "rate", "rest", "lift", "q", "excess h"):
         table.add_column(_(col), justify="left" if col in ("driver", "value") else "right")
     for r in result.top().itertuples():
         table.add_row(ui.plain(str(r.driver)), ui.plain(str(r.value)), f"{r.tickets:,}", f"{r.rate:.1%}", f"{r.rate_rest:.1%}",
                       f"{r.lift:.2f}×", f"{r.q:.3g}", f"{r.excess_h:,.0f}")  # fmt: skip
-    console.print(table)
+    ui.console.print(table)
     if html is not None:
-        console.print(esc(_("section written to {path}").format(path=html)), highlight=False)
+        ui.console.print(ui.esc(_("section written to {path}").format(path=html)), highlight=False)
 
 
 def _segments(seg: SegmentComparison, html: Path | None, format: OutputFormat) -> None:
@@ -89,7 +80,7 @@ def _segments(seg: SegmentComparison, html: Path | None, format: OutputFormat) -
         html.parent.mkdir(parents=True, exist_ok=True)
         html.write_text(seg.html_page(), encoding="utf-8")
     if format is OutputFormat.json:
-        print_json(seg.summary())
+        ui.print_json(seg.summary())
         return
     wide = seg.side_by_side()
     table = Table(title=f"By {seg.column} (rate · median; * significantly worse than the rest)", header_style="bold")
@@ -98,6 +89,6 @@ def _segments(seg: SegmentComparison, html: Path | None, format: OutputFormat) -
         table.add_column(ui.plain(str(c)), justify="right")
     for measure, row in wide.iterrows():
         table.add_row(ui.plain(str(measure)), *[ui.plain("–" if pd.isna(v) else str(v)) for v in row])
-    console.print(table)
+    ui.console.print(table)
     for note in seg.notes:
-        console.print(f"• {note}", soft_wrap=True, highlight=False, markup=False)
+        ui.console.print(f"• {note}", soft_wrap=True, highlight=False, markup=False)

@@ -11,6 +11,16 @@ and the *expected* rates of the wait exceeding a few thresholds with and without
 computed on the waits before injection of **all** tickets that reach the step (the value is drawn
 independently of the wait, so these are the counterfactual rates): the true lift of the driver for
 the outcome "wait before ``step`` > T" is ``expected[T].with_driver / expected[T].without``.
+
+An :class:`InjectedPingPong` says "tickets whose first L2 team is ``team`` bounce with probability
+``rate``": an escalated ticket first assigned to ``team`` gets a direct ping-pong (``team`` → other
+L2 team → ``team``) when its transfer draw is below ``rate``, a single transfer when it is below
+``rate + single_transfer``, else none; every other escalated ticket keeps the settings' rates
+(``direct_ping_pong + indirect_ping_pong``). The same random draw decides either way, and the first
+L2 team is drawn from the category alone. Its truth (``drivers``, ``kind: ping_pong``) gives the
+true rates among tickets handed over (only escalated tickets change team) and the true lift
+``rate / (direct_ping_pong + indirect_ping_pong)`` of the driver ``team (first handoff) = team``
+for the outcome ``ping_pong``.
 """
 
 from __future__ import annotations
@@ -22,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from cspm.simulate import process as eng
 
-__all__ = ["THRESHOLDS_H", "DriverInjection", "InjectedDriver"]
+__all__ = ["THRESHOLDS_H", "DriverInjection", "InjectedDriver", "InjectedPingPong", "ping_pong_truth"]
 
 THRESHOLDS_H = (1.0, 2.0, 4.0, 8.0, 12.0, 16.0, 24.0, 48.0)
 """Thresholds (hours) at which the truth gives the expected outcome rates."""
@@ -52,6 +62,36 @@ class InjectedDriver(BaseModel):
         if self.step not in eng.ACTIVITIES_EN:
             raise ValueError(f"step {self.step!r} is not simulated; steps: {', '.join(eng.ACTIVITIES_EN)}")
         return names.index(self.value), eng.ACTIVITIES_EN.index(self.step)
+
+
+class InjectedPingPong(BaseModel):
+    """Escalated tickets whose first L2 team is ``team`` (English name) bounce with probability ``rate``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    team: Literal["Tech Support", "Billing", "Network Ops"] = "Billing"
+    rate: float = Field(default=0.5, ge=0, le=1)
+
+    def code(self) -> int:
+        return eng.TEAMS_EN.index(self.team)
+
+
+def ping_pong_truth(d: InjectedPingPong, rest_rate: float, affected: int, language: str = "en") -> dict[str, Any]:
+    """The ground truth of one ping-pong driver (see the module docstring)."""
+    team = (eng.TEAMS_ZH if language == "zh" else eng.TEAMS_EN)[d.code()]
+    return {
+        "kind": "ping_pong",
+        "driver": "team (first handoff)",
+        "team": team,
+        "rate": d.rate,
+        "effect": f"escalated tickets first assigned to {team} bounce with probability {d.rate:g} "
+        f"(direct ping-pong) instead of {rest_rate:g}",
+        "tickets_affected": affected,
+        "true_rate_with_driver": d.rate,
+        "true_rate_without": rest_rate,
+        "true_lift": d.rate / rest_rate if rest_rate > 0 else None,
+        "population": "tickets handed over at least once (the escalated tickets)",
+    }
 
 
 class DriverInjection:

@@ -132,6 +132,7 @@ class Params:
     amount_median: float
     reopen: float
     escalation_scale: float
+    team_ping_pong: tuple[tuple[int, float], ...] = ()  # (first L2 team, P(direct ping-pong)) drivers
 
 
 @dataclass
@@ -238,6 +239,9 @@ class Engine:
         kind[t < p.direct_ping_pong + p.indirect_ping_pong + p.single_transfer] = 1
         kind[t < p.direct_ping_pong + p.indirect_ping_pong] = 3
         kind[t < p.direct_ping_pong] = 2
+        for team, rate in p.team_ping_pong:  # an injected ping-pong driver (cspm.simulate.drivers)
+            sel = first == team
+            kind[sel] = np.where(t[sel] < rate, 2, np.where(t[sel] < rate + p.single_transfer, 1, 0))
         needs_approval = (category == REFUND) | (
             (category == COMPLAINT) & (u[:, 6] < COMPLAINT_COMPENSATION)
         )

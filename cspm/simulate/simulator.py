@@ -57,7 +57,7 @@ from cspm.config import Calendar
 from cspm.simulate import process as eng
 from cspm.simulate.changes import ProcessChange, change_truth, engine_with_changes
 from cspm.simulate.clock import BusinessClock
-from cspm.simulate.drivers import DriverInjection, InjectedDriver
+from cspm.simulate.drivers import DriverInjection, InjectedDriver, InjectedPingPong, ping_pong_truth
 from cspm.simulate.xes_writer import XesWriter
 
 __all__ = [
@@ -157,8 +157,9 @@ class SimulationSettings(BaseModel):
     manager_approval_amount: float = Field(default=500.0, ge=0)
     amount_median: float = Field(default=120.0, gt=0)
     reopen: float = Field(default=0.06, ge=0, le=1)
-    drivers: tuple[InjectedDriver, ...] = Field(
-        default=(), description="known drivers to inject (cspm.simulate.drivers); in the truth"
+    drivers: tuple[InjectedDriver | InjectedPingPong, ...] = Field(
+        default=(), description="known drivers to inject (cspm.simulate.drivers): longer waits or a "
+        "team that bounces tickets; in the truth"
     )
     changes: list[ProcessChange] = Field(
         default_factory=list, description="injected changes (cspm.simulate.changes)"
@@ -170,6 +171,13 @@ class SimulationSettings(BaseModel):
             raise ValueError("give n_tickets or n_events, not both")
         if self.single_transfer + self.direct_ping_pong + self.indirect_ping_pong > 1:
             raise ValueError("single_transfer + direct_ping_pong + indirect_ping_pong exceed 1")
+        for d in self.drivers:
+            if isinstance(d, InjectedPingPong) and d.rate + self.single_transfer > 1:
+                raise ValueError(f"ping-pong driver of {d.team}: rate + single_transfer exceed 1")
+        if len({d.team for d in self.drivers if isinstance(d, InjectedPingPong)}) < len(
+            [d for d in self.drivers if isinstance(d, InjectedPingPong)]
+        ):
+            raise ValueError("one ping-pong driver per team")
         self.resolved_calendar()  # validates the calendar fields
         return self
 
@@ -199,6 +207,7 @@ class SimulationSettings(BaseModel):
             manager_approval_amount=self.manager_approval_amount,
             amount_median=self.amount_median, reopen=self.reopen,
             escalation_scale=self.escalation_scale,
+            team_ping_pong=tuple((d.code(), d.rate) for d in self.drivers if isinstance(d, InjectedPingPong)),
         )  # fmt: skip
 
 
@@ -249,7 +258,9 @@ class _Run:
         self.priority_names = np.array(eng.PRIORITIES, dtype=object)
         self.agent_names = np.array(self.engine.agent_names, dtype=object)
         self.columns = columns_for(settings.language, settings.lifecycle)
-        self.drivers = DriverInjection(settings.drivers, settings.language)
+        self.drivers = DriverInjection([d for d in settings.drivers if isinstance(d, InjectedDriver)], settings.language)
+        self.ping_pong_drivers = [d for d in settings.drivers if isinstance(d, InjectedPingPong)]
+        self.first_l2 = [0] * len(eng.TEAMS_EN)  # escalated tickets per first L2 team
         self.n_cases = 0
         self.n_events = 0
         self.first_ts: int | None = None
@@ -300,6 +311,8 @@ class _Run:
                 c["ping_pong_" + kind] += 1
             c["transferred"] += t["transferred"]
             c["escalated"] += t["escalated"]
+            if len(t["teams"]) > 1:
+                self.first_l2[t["teams"][1]] += 1
             c["first_contact_resolution"] += t["first_contact_resolution"]
             c["skipped_first_response"] += t["skipped_first_response"]
             c["reopened"] += t["reopened"]
@@ -446,7 +459,9 @@ class _Run:
             "first_line_team": teams[eng.SD],
             "agents": agents,
             "columns": self.columns,
-            **({"drivers": self.drivers.truth()} if s.drivers else {}),
+            **({"drivers": self.drivers.truth() + [
+                ping_pong_truth(d, s.direct_ping_pong + s.indirect_ping_pong, self.first_l2[d.code()], s.language)
+                for d in self.ping_pong_drivers]} if s.drivers else {}),  # fmt: skip
             **change_truth(self.engine),
         }
 

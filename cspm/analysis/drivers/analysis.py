@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import pandas as pd
 from pydantic import Field
 
 from cspm.analysis.drivers.features import (
+    ATTRIBUTE_KINDS,
     Features,
     FeatureSettings,
     feature_table,
@@ -37,7 +38,9 @@ from cspm.i18n import N_
 from cspm.i18n import gettext as _
 from cspm.render.charts import bar_chart_svg
 
-__all__ = ["DriverAnalysis", "DriverRow", "DriversSummary", "drivers"]
+__all__ = ["DriverAnalysis", "DriverRow", "DriversSummary", "Scope", "drivers"]
+
+Scope = Literal["attributes", "all"]
 
 OVERLAP = 0.8  # share of the smaller group's tickets in both: the two drivers are confounded
 TOP = 10  # rows of the section table and the chart
@@ -99,6 +102,9 @@ class DriversSummary(Record):
     tree_cv_accuracy: float | None
     tree_baseline_accuracy: float | None
     currency: str
+    hour_cost: float | None = Field(description="costs.waiting_hour_cost the excess hours are priced at (None: not priced)")
+    scope: str = Field(description="candidate drivers: 'attributes' (known early in a ticket's life), 'all' or "
+                                   "'candidates' (the drivers named)")
 
 
 @dataclass(eq=False)
@@ -114,6 +120,8 @@ class DriverAnalysis(Result):
     alpha: float
     currency: str
     source: str = "<memory>"
+    hour_cost: float = 0.0
+    scope: str = "attributes"
 
     section_id: ClassVar[str] = "drivers"
     section_title: ClassVar[str] = N_("Root causes")
@@ -146,7 +154,7 @@ class DriverAnalysis(Result):
             if tree else [],
             tree_cv_accuracy=tree.cv_accuracy if tree else None,
             tree_baseline_accuracy=tree.baseline_accuracy if tree else None,
-            currency=self.currency,
+            currency=self.currency, hour_cost=self.hour_cost or None, scope=self.scope,
         )  # fmt: skip
 
     def section_context(self) -> dict[str, Any]:
@@ -168,6 +176,7 @@ def drivers(
     *,
     outcome: str,
     candidates: list[str] | None = None,
+    scope: Scope = "attributes",
     model: Any = None,
     clock: Clock | None = None,
     semantics: Semantics | None = None,
@@ -184,7 +193,13 @@ def drivers(
 
     ``model``: the to-be model of the ``nonconformance`` outcome (a path, as for :func:`cspm.conformance`).
     ``candidates``: the drivers to test (names of the feature table, or a source column for all of
-    its drivers, e.g. ``["channel", "team"]``; default all). ``min_support``: fewest tickets a value needs (rarer ones are grouped as ``(other)``);
+    its drivers, e.g. ``["channel", "team"]``; they may name any driver). Without candidates,
+    ``scope="attributes"`` (default) tests what is known early in a ticket's life (case attributes,
+    first values, arrival time, the team it was first handed to); ``scope="all"`` adds the most
+    frequent values, variant, number of handoffs and steps occurred, which are often consequences of
+    the outcome rather than its drivers. Excess hours are elapsed time (waits, lead time), not
+    paid work: they are priced at ``costs.waiting_hour_cost`` when set, else shown without money.
+    ``min_support``: fewest tickets a value needs (rarer ones are grouped as ``(other)``);
     ``max_values`` most values per driver; ``bins`` quantile bins of numeric attributes; ``alpha``
     the q-value below which a driver counts as significant; ``tree_depth`` / ``min_leaf`` (default
     ``max(min_support, 1% of the tickets)``) shape the decision tree; ``bootstrap`` resamples of the
@@ -192,16 +207,20 @@ def drivers(
     """
     cfg = as_config(config)
     check_clock(clock)
+    if scope not in ("attributes", "all"):
+        raise OutcomeError(outcome, f"unknown scope {scope!r}; expected 'attributes' or 'all'")
     tz = cfg.calendar.timezone if cfg.calendar.timezone != "UTC" else log.timezone
     feats = feature_table(log, FeatureSettings(min_support=min_support, max_values=max_values, bins=bins, timezone=tz))
     out = _outcome(log, cfg, outcome, clock, semantics, model, feats.table)
     usable = _usable(feats, out)
+    if candidates is None and scope == "attributes":
+        usable = tuple(d for d in usable if feats.kinds.get(d) in ATTRIBUTE_KINDS)
     if candidates is not None:
         usable = tuple(d for d in usable if any(d == c or d.startswith(f"{c} (") for c in candidates))
         if not usable:
             raise OutcomeError(outcome, f"none of the candidate drivers {candidates} exists; drivers: {', '.join(feats.drivers)}")
     long = long_features(Features(feats.table, usable, feats.kinds))
-    ranked, totals = rank_values(long, out.table, alpha=alpha, hourly_rate=cfg.costs.hourly_rate,
+    ranked, totals = rank_values(long, out.table, alpha=alpha, hour_cost=cfg.costs.waiting_hour_cost, by_hours=out.by_hours,
                                  bootstrap=bootstrap, seed=seed)  # fmt: skip
     strongest = list(dict.fromkeys(ranked.loc[ranked["significant"], "driver"]))[:6]
     tree, combos = None, None
@@ -209,8 +228,10 @@ def drivers(
         combos = combinations(feats.table, out.table, strongest)
         leaf = min_leaf if min_leaf is not None else max(min_support, totals["tickets"] // 100)
         tree = grow_tree(combos, strongest, max_depth=tree_depth, min_leaf=leaf, seed=seed)
-    findings, caveats = _findings(out, ranked, totals, tree, combos, cfg.costs.currency, cfg.costs.hourly_rate, alpha)
-    return DriverAnalysis(out, ranked, totals, tree, findings, caveats, alpha, cfg.costs.currency, log.source)
+    hour_cost = cfg.costs.waiting_hour_cost
+    findings, caveats = _findings(out, ranked, totals, tree, combos, cfg.costs.currency, hour_cost, alpha)
+    return DriverAnalysis(out, ranked, totals, tree, findings, caveats, alpha, cfg.costs.currency, log.source,
+                          hour_cost, "candidates" if candidates is not None else scope)  # fmt: skip
 
 
 def _outcome(
@@ -235,26 +256,31 @@ def _usable(feats: Features, out: Outcome) -> tuple[str, ...]:
 
 def _findings(
     out: Outcome, ranked: pd.DataFrame, totals: dict[str, Any], tree: TreeRules | None,
-    combos: pd.DataFrame | None, currency: str, rate: float, alpha: float,
+    combos: pd.DataFrame | None, currency: str, hour_cost: float, alpha: float,
 ) -> tuple[list[str], list[str]]:  # fmt: skip
     n, k = totals["tickets"], totals["outcomes"]
-    lines = [_("{outcome}: {k} of {n} {population} ({share}).").format(
+    lines = [_("{outcome}: {k} of {n} tickets ({share}); population: {population}.").format(
         outcome=out.label, k=f"{k:,}", n=f"{n:,}", population=out.population, share=f"{(k / n if n else 0):.1%}")]
     sig = ranked[ranked["significant"]]
     if n and k in (0, n):
         lines.append(_("Every ticket has the same outcome here, so no driver can tell them apart; "
                        "choose a threshold inside the range (e.g. a percentile, lead_time>p90)."))
     elif sig.empty:
-        lines.append(_("No driver value goes with it beyond chance (none with q < {alpha} and a higher "
-                       "rate or more hours).").format(alpha=f"{alpha:g}"))
+        lines.append((_("No driver value goes with it beyond chance (none with q < {alpha} and a higher "
+                        "rate or more hours).") if out.by_hours else
+                      _("No driver value goes with it beyond chance (none with q < {alpha} and a higher rate).")
+                      ).format(alpha=f"{alpha:g}"))  # fmt: skip
+    hours_shown = False
     for r in sig.head(3).itertuples(index=False):
-        cost = f" (≈ {currency} {r.excess_cost:,.0f})" if rate > 0 and pd.notna(r.excess_cost) else ""
+        cost = (_(", ≈ {currency} {cost} at costs.waiting_hour_cost").format(currency=currency, cost=f"{r.excess_cost:,.0f}")
+                if hour_cost > 0 and pd.notna(r.excess_cost) else "")  # fmt: skip
         measure = out.measure.split(" (")[0]
-        hours = _("; they carry {hours} h more {measure} than the rest's mean{cost}").format(
+        hours = _("; they carry {hours} h more {measure} than the rest's mean (elapsed hours{cost})").format(
             hours=f"{r.excess_h:,.0f}", measure=measure, cost=cost) if r.excess_h > 0 else ""
+        hours_shown = hours_shown or r.excess_h > 0
         more = _(", {n} more than the rest's rate predicts").format(n=f"{r.excess_tickets:,.0f}") if r.excess_tickets > 0 else ""
-        lines.append(_("{driver} = {value}: {rate} vs {rest} for the rest ({lift}, {tickets} tickets{more}, q {q}; "
-                       "hours q {q_hours}){hours}.").format(
+        lines.append(_("{driver} = {value}: {rate} of its tickets vs {rest} of the rest ({lift}, {tickets} tickets{more}, "
+                       "q {q}; hours q {q_hours}){hours}.").format(
             driver=shown_driver(r.driver), value=shown_value(r.value), rate=f"{r.rate:.0%}", rest=f"{r.rate_rest:.0%}",
             lift=_x(r.lift), tickets=f"{r.tickets:,}", more=more, q=_q(r.q), q_hours=_q(r.q_hours), hours=hours))  # fmt: skip
     if tree is not None and tree.rules:
@@ -265,6 +291,12 @@ def _findings(
             rule=tree.rules[0].text(tree.overall_rate), accuracy=acc))
     caveats = [_("These are associations, not proof of cause: check a driver with the people who run the process "
                  "before acting on it.")]
+    if hours_shown:
+        caveats.append(_("Excess hours are elapsed time (waiting, lead time), not paid work; they are priced at "
+                         "costs.waiting_hour_cost ({currency} {cost} per hour a ticket waits).").format(
+            currency=currency, cost=f"{hour_cost:g}") if hour_cost > 0 else
+            _("Excess hours are elapsed time (waiting, lead time), not paid work, so they are not priced at "
+              "costs.hourly_rate; set costs.waiting_hour_cost to price an hour a ticket waits."))  # fmt: skip
     caveats += _confounded(sig, combos)
     if len(sig) and (sig["tickets"] < 50).any():
         caveats.append(_("Some significant values have fewer than 50 tickets; their rates are uncertain."))

@@ -9,6 +9,8 @@ Candidate drivers (each a text column; a missing value is ``(missing)``):
 * **numeric** attributes binned into quantiles (``[a, b)``; ``bins`` of them, default 4);
 * the **arrival** of the ticket (its first event) in local time: ``arrival weekday``, ``arrival
   hour`` and ``arrival month`` (the config's calendar zone, else the log's zone);
+* the team (else agent) the ticket was **first handed over to** (``team (first handoff)``: the
+  second visit of :mod:`cspm.analysis.handoffs.visits`; ``(missing)`` when it never changed hands);
 * the **variant** (``variant 1`` = the most frequent activity sequence), the **number of handoffs**
   (changes of team, else of agent, between consecutive events: ``0``, ``1``, ``2``, ``3+``) and,
   for every activity, whether it occurred (``has <activity>``: ``yes`` / ``no``).
@@ -17,6 +19,12 @@ Values with fewer than ``min_support`` tickets are grouped into ``(other)`` (age
 other high-cardinality attributes), and so are values beyond the ``max_values`` most frequent.
 The table is built on the engine once per log and settings (``log.derived``, kind
 ``driver_features``); :func:`long_features` gives it as (case_id, driver, value) rows.
+
+The **attributes** of a ticket (:data:`ATTRIBUTE_KINDS`: case attributes, first values, arrival time,
+first handoff) are known early in its life; the others (most frequent values, variant, number of
+handoffs, steps occurred) are shaped by the ticket's whole course and so are often consequences of
+an outcome rather than its drivers (``has Investigate`` "explains" ping-pong because only
+investigated tickets can bounce).
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from cspm.analysis.handoffs.visits import UNIT, VISIT, visit_table
 from cspm.analysis.intervals import activities
 from cspm.core.calendar import timestamp_span
 from cspm.core.expr import case_window, clean_text, epoch_seconds, small_table
@@ -49,7 +58,7 @@ from cspm.i18n import N_
 from cspm.i18n import gettext as _
 from cspm.mining.cases import case_table
 
-__all__ = ["FeatureSettings", "Features", "feature_table", "long_features", "shown_driver", "shown_value"]
+__all__ = ["ATTRIBUTE_KINDS", "FeatureSettings", "Features", "feature_table", "long_features", "shown_driver", "shown_value"]
 
 MISSING = "(missing)"
 OTHER = "(other)"
@@ -57,7 +66,11 @@ OTHER = "(other)"
 _SHOWN = (N_("(other)"), N_("yes"), N_("no"), N_("variant"), N_("handoffs"), N_("arrival weekday"), N_("arrival hour"),
           N_("arrival month"), N_("channel"), N_("priority"), N_("team"), N_("agent"))  # fmt: skip
 _VARIANT = re.compile(r"variant (\d+)")
-_DERIVED = re.compile(r"(.+) \((first|most)\)")
+_DERIVED = re.compile(r"(.+) \((first|most|first handoff)\)")
+_FORMS = {"first": N_("{attribute} (first)"), "most": N_("{attribute} (most)"),
+          "first handoff": N_("{attribute} (first handoff)")}  # fmt: skip
+ATTRIBUTE_KINDS = ("case attribute", "first value", "arrival (local time)", "first handoff")
+"""The kinds of driver known early in a ticket's life (the default candidates of :func:`cspm.drivers`)."""
 
 
 def shown_driver(name: str) -> str:
@@ -67,8 +80,7 @@ def shown_driver(name: str) -> str:
         return _("has {step}").format(step=name[4:])
     m = _DERIVED.fullmatch(name)
     if m:
-        form = _("{attribute} (first)") if m.group(2) == "first" else _("{attribute} (most)")
-        return form.format(attribute=_(m.group(1)) if m.group(1) in _SHOWN else m.group(1))
+        return _(_FORMS[m.group(2)]).format(attribute=_(m.group(1)) if m.group(1) in _SHOWN else m.group(1))
     return _(name) if name in _SHOWN else name
 
 
@@ -149,6 +161,8 @@ def _build(log: TicketLog, s: FeatureSettings) -> Features:
     if who:
         columns["handoffs"] = _handoffs(ev, who)
         kinds["handoffs"] = f"changes of {who} between consecutive events"
+        columns[f"{who} (first handoff)"] = _first_handoff(log, who)
+        kinds[f"{who} (first handoff)"] = "first handoff"
     occurred = ev.group_by(CASE).aggregate(
         **{f"has {a}": (ev[ACTIVITY] == a).any() for a in activities(log)}
     )
@@ -244,6 +258,13 @@ def _handoffs(ev: ir.Table, who: str) -> ir.Table:
     e = ev.mutate(_p=ev[who].lag().over(case_window()))
     n = e.group_by(CASE).aggregate(n=(e._p.notnull() & e[who].notnull() & (e[who] != e._p)).cast("int64").sum())
     return n.select(CASE, v=ibis.ifelse(n.n >= 3, "3+", n.n.cast("string")))
+
+
+def _first_handoff(log: TicketLog, who: str) -> ir.Table:
+    """The team (agent) of each ticket's second visit: where it went when it first changed hands."""
+    v = visit_table(log, who)
+    v = v.filter(v[VISIT] == 2)
+    return v.select(CASE, v=v[UNIT])
 
 
 def _group_rare(t: ir.Table, names: list[str], s: FeatureSettings) -> ir.Table:

@@ -20,7 +20,9 @@ from cspm.core.result import Result
 from cspm.i18n import N_
 from cspm.i18n import gettext as _
 
-__all__ = ["RootCauses", "RootCausesSummary", "bottleneck_outcome", "root_causes"]
+__all__ = ["RootCauseDriver", "RootCauseEntry", "RootCauses", "RootCausesSummary", "bottleneck_outcome", "root_causes"]
+
+TOP_ENTRY = 3  # significant drivers per outcome in summary.json
 
 
 class RootCausesSummary(Record):
@@ -28,6 +30,34 @@ class RootCausesSummary(Record):
 
     outcomes: list[DriversSummary] = Field(description="one driver analysis per headline outcome")
     notes: list[str]
+
+
+class RootCauseDriver(Record):
+    """One significant driver value of a headline outcome (definitions in :mod:`.ranking`)."""
+
+    driver: str
+    value: str
+    tickets: int
+    rate: float
+    rate_rest: float | None
+    lift: float | None
+    q: float | None
+    evidence: str = Field(description="'rate', 'hours' or 'rate and hours'")
+
+
+class RootCauseEntry(Record):
+    """One headline outcome of ``summary.json → root_causes``."""
+
+    outcome: str = Field(description="the outcome spec, e.g. 'breach:Assign L2', 'ping_pong'")
+    label: str
+    population: str
+    tickets: int = Field(description="tickets in the population")
+    outcomes: int = Field(description="tickets with the outcome")
+    rate: float | None
+    tested: int = Field(description="driver values tested")
+    significant: int = Field(description="of them significant (q < alpha)")
+    top: list[RootCauseDriver] = Field(description="the strongest significant values (at most 3)")
+    finding: str = Field(description="the headline line, naming the outcome")
 
 
 @dataclass(eq=False)
@@ -50,8 +80,28 @@ class RootCauses(Result):
         return t[["outcome", *[c for c in t.columns if c != "outcome"]]]
 
     def findings(self) -> list[str]:
-        """Per outcome, the strongest driver (or that none was found)."""
-        return [a.findings[1] if len(a.findings) > 1 else a.findings[0] for a in self.analyses]
+        """Per outcome, which outcome it is and its strongest driver (or that none was found)."""
+        out = []
+        for a in self.analyses:
+            t = a.totals
+            out.append(_("Root causes of {outcome} — {k} of {n} {population}: {finding}").format(
+                outcome=a.outcome.label, k=f"{t['outcomes']:,}", n=f"{t['tickets']:,}", population=a.outcome.population,
+                finding=a.findings[1] if len(a.findings) > 1 else a.findings[0]))  # fmt: skip
+        return out
+
+    def entries(self) -> list[RootCauseEntry]:
+        """The compact per-outcome records of ``summary.json → root_causes``."""
+        out = []
+        for a, line in zip(self.analyses, self.findings(), strict=True):
+            t = a.ranked
+            sig = t[t["significant"]].head(TOP_ENTRY)
+            out.append(RootCauseEntry(
+                outcome=a.outcome.spec, label=a.outcome.label, population=a.outcome.population,
+                tickets=a.totals["tickets"], outcomes=a.totals["outcomes"], rate=a.totals["rate"], tested=len(t),
+                significant=int(t["significant"].sum()),
+                top=RootCauseDriver.from_frame(sig[["driver", "value", "tickets", "rate", "rate_rest", "lift", "q", "evidence"]]),
+                finding=line))  # fmt: skip
+        return out
 
     def _summary(self) -> RootCausesSummary:
         return RootCausesSummary(outcomes=[a._summary() for a in self.analyses], notes=self.notes)

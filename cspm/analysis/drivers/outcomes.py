@@ -8,7 +8,8 @@ An outcome is written as text (the CLI's ``--outcome``, ``cspm.drivers(outcome=.
 ``wait:STEP>4h``           the wait before STEP exceeds a threshold
 ``lead_time>30d``          the lead time exceeds a value, or a percentile (``lead_time>p90``)
 ``milestone:NAME``         the configured milestone target NAME missed (among tickets reaching it)
-``ping_pong``              the ticket bounced back to a team it had left (direct or indirect)
+``ping_pong``              the ticket bounced back to a team it had left (direct or indirect),
+                           among the tickets handed over at least once (only they can bounce)
 ``reopen``                 reopened after resolution (among resolved tickets)
 ``rework``                 an activity repeated (repetition or self-loop)
 ``not_fcr``                resolved, but not at first contact (among resolved tickets)
@@ -20,8 +21,11 @@ An outcome is written as text (the CLI's ``--outcome``, ``cspm.drivers(outcome=.
 A wait is measured as in :func:`cspm.waiting` (the interval before the step; for start/complete logs
 the queue wait to its start; SLA-paused waits left out). Each outcome gives, per ticket of its
 **population** (the tickets for which it is defined: those reaching the step or milestone, resolved
-tickets for reopen and FCR, otherwise all), ``y`` (the outcome happened) and ``value_h``, the hours
-at stake: the ticket's waits before the step, its milestone time, or its lead time.
+tickets for reopen and FCR, tickets handed over for ping-pong, otherwise all), ``y`` (the outcome happened) and ``value_h``, the hours
+at stake: the ticket's waits before the step, its milestone time, or its lead time. Only when the
+outcome is a threshold on those hours (waits, lead time, milestones: ``by_hours``) do more hours
+count as evidence for a driver; for ping-pong, reopen, rework, FCR, non-conformance and ``expr:`` the
+hours are the lead time, shown but not evidence of the outcome.
 """
 
 from __future__ import annotations
@@ -30,11 +34,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 
 from cspm.analysis.conformance.check import conformance
-from cspm.analysis.handoffs.pingpong import ping_pong
+from cspm.analysis.handoffs.pingpong import return_table
 from cspm.analysis.handoffs.rework import rework
+from cspm.analysis.handoffs.visits import VISIT, visit_table
 from cspm.analysis.intervals import (
     Semantics,
     activities,
@@ -47,7 +53,7 @@ from cspm.analysis.intervals import (
 from cspm.analysis.kpis import kpis
 from cspm.config import Clock, Config, parse_duration
 from cspm.core.calendar import BusinessCalendar
-from cspm.core.log import ACTIVITY, CASE, TicketLog
+from cspm.core.log import ACTIVITY, AGENT, CASE, TEAM, TicketLog
 from cspm.errors import CspmError
 from cspm.i18n import gettext as _
 from cspm.mining.cases import case_table
@@ -81,6 +87,7 @@ class Outcome:
     population: str  # which tickets are measured
     table: ir.Table
     threshold_h: float | None = None
+    by_hours: bool = True  # the outcome is a threshold on value_h: more hours is evidence for it
 
 
 def outcome(
@@ -234,8 +241,10 @@ def _flag(log: TicketLog, cfg: Config, spec: str) -> Outcome:
     if spec == "ping_pong":
         if not (log.has_team or log.has_agent):
             raise OutcomeError(spec, "the log has no team or agent column to see a ticket bounce between")
-        per = ping_pong(log, "team" if log.has_team else "agent").per_case_table
-        flags, label = per.select(CASE, y=per.ping_pong), _("ping-pong (back to a team it had left)")
+        who = TEAM if log.has_team else AGENT
+        table = log.derived.get("driver_ping_pong", who, lambda: _ping_pong(log, who, lt))
+        return Outcome(spec=spec, label=_("ping-pong (back to a team it had left)"), measure=_("lead time (hours)"),
+                       population=_("tickets handed over at least once"), table=table, by_hours=False)  # fmt: skip
     elif spec == "rework":
         per = rework(log, cfg).per_case_table
         flags, label = per.select(CASE, y=(per.repetitions + per.self_loops) > 0), _("rework (an activity repeated)")
@@ -253,7 +262,19 @@ def _flag(log: TicketLog, cfg: Config, spec: str) -> Outcome:
             flags, label = per.select(CASE, y=~per.fcr), _("not resolved at first contact")
     j = flags.join(lt, CASE)
     return Outcome(spec=spec, label=label, measure=_("lead time (hours)"), population=population,
-                   table=j.select(CASE, y=j.y.fill_null(False), value_h=j.value_h))  # fmt: skip
+                   table=j.select(CASE, y=j.y.fill_null(False), value_h=j.value_h), by_hours=False)  # fmt: skip
+
+
+def _ping_pong(log: TicketLog, who: str, lead_times: ir.Table) -> ir.Table:
+    """``case_id, y, value_h`` of the tickets with a second visit (handed over at least once): y = a
+    return to a team (agent) visited before; materialised once per log (a shallow plan for Spark)."""
+    v = visit_table(log, who)
+    moved = v.filter(v[VISIT] == 2).select(CASE)
+    ret = return_table(log, who)
+    back = ret.select(CASE).distinct().mutate(_back=ibis.literal(True))
+    t = moved.left_join(back, CASE).select(moved[CASE], y=back._back.notnull())
+    j = t.join(lead_times, CASE)
+    return j.select(CASE, "y", "value_h").cache()
 
 
 def _nonconformance(log: TicketLog, cfg: Config, spec: str, model: Any) -> Outcome:
@@ -262,7 +283,8 @@ def _nonconformance(log: TicketLog, cfg: Config, spec: str, model: Any) -> Outco
     c = conformance(log, cfg, model=model, deviations=False, precision=False).cases
     return Outcome(spec=spec, label=_("not conforming to the to-be model"), measure=_("lead time (hours)"),
                    population=_("all tickets"),
-                   table=c.select(CASE, y=~c.conforms, value_h=c.lead_time.cast("float64") / 3600.0))  # fmt: skip
+                   table=c.select(CASE, y=~c.conforms, value_h=c.lead_time.cast("float64") / 3600.0),
+                   by_hours=False)  # fmt: skip
 
 
 def _expression(log: TicketLog, spec: str, sql: str, tickets: ir.Table | None) -> Outcome:
@@ -276,4 +298,5 @@ def _expression(log: TicketLog, spec: str, sql: str, tickets: ir.Table | None) -
     except Exception as e:  # noqa: BLE001  (the engine's parser names the problem)
         cols = ", ".join(repr(x) for x in t.columns)
         raise OutcomeError(spec, f"not a boolean SQL expression over the ticket table ({e}); columns: {cols}") from None
-    return Outcome(spec=spec, label=sql.strip(), measure=_("lead time (hours)"), population=_("all tickets"), table=table)
+    return Outcome(spec=spec, label=sql.strip(), measure=_("lead time (hours)"), population=_("all tickets"), table=table,
+                   by_hours=False)

@@ -16,12 +16,15 @@ with the outcome) against the **rest** of the population (``n0`` tickets, ``k0``
   BH q-value;
 * ``excess_tickets = k − n × rate_rest`` (the outcomes beyond what the rest's rate predicts) and
   ``excess_h = n × (mean_h − mean_rest_h)`` (the hours these tickets carry beyond the rest's mean),
-  ``excess_cost = excess_h × costs.hourly_rate``.
+  ``excess_cost = excess_h × hour_cost`` (``costs.waiting_hour_cost``: the hours are elapsed
+  time — waits, lead time — not paid work, so they are never priced at ``costs.hourly_rate``;
+  missing when no waiting hour cost is set).
 
 Every count, sum and rank sum is an engine aggregation over the (case, driver, value) rows; only the
 per-value table comes to pandas. A value is **significant** when its tickets have the outcome more
 often than the rest (``q < alpha``, ``excess_tickets > 0``) or carry more hours (``q_hours < alpha``,
-``excess_h > 0``); ``evidence`` says which. Ranking: significant values first, by ``excess_tickets``
+``excess_h > 0``; only with ``by_hours``, when the outcome is a threshold on the hours); ``evidence``
+says which. Ranking: significant values first, by ``excess_tickets``
 then ``excess_h``; then the others by the same measures.
 """
 
@@ -94,7 +97,8 @@ def rank_values(
     outcome: ir.Table,
     *,
     alpha: float = 0.05,
-    hourly_rate: float = 0.0,
+    hour_cost: float = 0.0,
+    by_hours: bool = True,
     bootstrap: int = 400,
     seed: int = 0,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -138,12 +142,12 @@ def rank_values(
     df = df[df.groupby("driver")["value"].transform("count") > 1].reset_index(drop=True)
     key = ibis.ifelse(p.value_h > 0, (p.value_h.ln() * _BIN).round().cast("int64"), ibis.null("int64"))
     bins = p.mutate(_k=key).group_by(["driver", "value", "_k"]).aggregate(c=lambda t: t.count()).to_pandas()
-    return _figures(df, bins, info, float(totals["tie"] or 0.0), alpha, hourly_rate, bootstrap, seed), info
+    return _figures(df, bins, info, float(totals["tie"] or 0.0), alpha, hour_cost, bootstrap, seed, by_hours), info
 
 
 def _figures(
     df: pd.DataFrame, bins: pd.DataFrame, info: dict[str, Any], tie: float, alpha: float,
-    hourly_rate: float, bootstrap: int, seed: int,
+    hour_cost: float, bootstrap: int, seed: int, by_hours: bool = True,
 ) -> pd.DataFrame:  # fmt: skip
     n_all, k_all, s_all = info["tickets"], info["outcomes"], info["sum_h"]
     rows = []
@@ -165,15 +169,15 @@ def _figures(
             "median_diff_lo_h": lo, "median_diff_hi_h": hi,
             "p_hours": mann_whitney_p(float(r.rank_sum), n1, n0, tie),
             "excess_tickets": k1 - n1 * rate0, "excess_h": excess_h,
-            "excess_cost": excess_h * hourly_rate if hourly_rate > 0 else float("nan"),
+            "excess_cost": excess_h * hour_cost if hour_cost > 0 else float("nan"),
         })  # fmt: skip
     out = pd.DataFrame(rows, columns=[c for c in RANK_COLUMNS if c not in ("q", "q_hours", "significant", "evidence")])
     out["q"] = bh(out["p_rate"])
     out["q_hours"] = bh(out["p_hours"])
     by_rate = (out["q"] < alpha) & (out["excess_tickets"] > 0)
-    by_hours = (out["q_hours"] < alpha) & (out["excess_h"] > 0)
-    out["significant"] = by_rate | by_hours
-    out["evidence"] = np.select([by_rate & by_hours, by_rate, by_hours], ["rate and hours", "rate", "hours"], "")
+    more_hours = (out["q_hours"] < alpha) & (out["excess_h"] > 0) & by_hours
+    out["significant"] = by_rate | more_hours
+    out["evidence"] = np.select([by_rate & more_hours, by_rate, more_hours], ["rate and hours", "rate", "hours"], "")
     out = out.sort_values(
         ["significant", "excess_tickets", "excess_h", "driver", "value"],
         ascending=[False, False, False, True, True], kind="stable",
