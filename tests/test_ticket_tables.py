@@ -21,7 +21,7 @@ from cspm.analysis.ticket_tables import write_ticket_tables
 from cspm.cli import app
 from cspm.mining.cases import case_table
 
-# 12 tickets, 39 events: ticket k has 2 + k % 4 steps an hour apart (plus k minutes), the team
+# 12 tickets, 42 events: ticket k has 2 + k % 4 steps an hour apart (plus k minutes), the team
 # alternates from the third step on (so 0, 0, 1 or 2 handoffs)
 ROWS = []
 for k in range(12):
