@@ -28,6 +28,7 @@ from cspm.analysis.drivers.headline import RootCauseEntry, root_causes
 from cspm.analysis.handoffs.analysis import handoffs
 from cspm.analysis.kpis import kpis
 from cspm.analysis.service_desk import service_desk
+from cspm.analysis.ticket_tables import TicketTables, write_ticket_tables
 from cspm.analysis.trends import trends
 from cspm.analysis.value_stream import value_stream
 from cspm.analysis.waiting import check_target_steps, waiting
@@ -193,6 +194,7 @@ class DiscoveryOutputs:
     discovery: Discovery
     notes: list[str] = field(default_factory=list)
     sections: list[ReportSection] = field(default_factory=list)  # the diagnosis sections of the report
+    tickets: TicketTables | None = None  # the per-ticket tables, when asked for (``tickets_out``)
 
     @property
     def summary(self) -> dict[str, Any]:
@@ -293,6 +295,7 @@ def write_discovery(
     diagnosis: bool = True,
     progress: Progress | None = None,
     language: Language | None = None,
+    tickets_out: str | Path | None = None,
 ) -> DiscoveryOutputs:
     """Discover ``log`` and write maps, model, tables, ``summary.json`` and ``report.html``.
 
@@ -302,7 +305,9 @@ def write_discovery(
     ``summary["conformance"]`` (None without a model). The model is loaded and the output folder
     checked before any work, so a missing model file fails at once. ``language`` (``en``, ``zh``) is
     the language of the report; by default the one set with :func:`cspm.i18n.use_language` (the
-    CLI's ``--lang``), else the config's ``report.language``.
+    CLI's ``--lang``), else the config's ``report.language``. ``tickets_out``: a folder for the
+    per-ticket tables ``tickets.parquet`` and ``steps.parquet``, written by the engine
+    (:func:`cspm.analysis.ticket_tables.write_ticket_tables`; never collected to Python).
     """
     step = progress or (lambda _msg: None)
     out = check_output_folder(out_dir)
@@ -372,6 +377,10 @@ def write_discovery(
                             highlight_steps=warn_steps, highlight_edges=warn_edges)  # fmt: skip
     report = build_report(log, extra, files["report"], discovery=d, maps=explorer, model=mined)
     files["workbook"] = report_workbook(report.sections, out / "report.xlsx")
+    tickets = None
+    if tickets_out is not None:
+        step(_("writing the per-ticket tables"))
+        tickets = write_ticket_tables(log, tickets_out, config)
 
     files["summary"] = out / "summary.json"
     found = d._summary()
@@ -394,7 +403,7 @@ def write_discovery(
     )
     text = json.dumps(record.as_json(), ensure_ascii=False, indent=2, default=str)
     files["summary"].write_text(text, encoding="utf-8")
-    return DiscoveryOutputs(out, files, record, d, notes, extra)
+    return DiscoveryOutputs(out, files, record, d, notes, extra, tickets)
 
 
 # --- the report ---------------------------------------------------------------------------------

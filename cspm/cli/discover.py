@@ -77,6 +77,11 @@ def discover(
     variant_coverage: Annotated[float | None, typer.Option("--variant-coverage", min=0.01, max=1.0, help=N_("Keep the most frequent variants covering this share of cases."))] = None,
     min_duration: Annotated[str | None, typer.Option("--min-duration", help=N_("Keep cases with a lead time of at least this, e.g. 1h."))] = None,
     max_duration: Annotated[str | None, typer.Option("--max-duration", help=N_("Keep cases with a lead time of at most this, e.g. 5d."))] = None,
+    tickets_out: Annotated[
+        str | None,
+        typer.Option("--tickets-out", help=N_("Folder for the per-ticket tables tickets.parquet and steps.parquet, "
+                     "written by the engine (a folder of part files on Spark).")),
+    ] = None,
     format: FormatOpt = OutputFormat.table,
 ) -> None:
     """Discover the actual process of LOG: maps, model (BPMN, PNML), variants, tables and report."""
@@ -86,6 +91,8 @@ def discover(
 
     # every option is checked before the log is read: mistakes fail at once, not after the work
     check_output_folder(out)
+    if tickets_out is not None and "://" not in tickets_out:
+        check_output_folder(tickets_out)
     cfg = load_config(config) if config else None
     reference = model_option(model) if model is not None else None
     since, until = _time_window(since, until)
@@ -103,7 +110,7 @@ def discover(
         task = progress.add_task(gettext("discovering"), total=None)
         outputs = write_discovery(
             result, out, config=cfg, noise=noise, miner=miner.value, activities=map_activities, paths=map_paths,
-            filters=filters, model=reference, diagnosis=diagnosis,
+            filters=filters, model=reference, diagnosis=diagnosis, tickets_out=tickets_out,
             progress=lambda msg: progress.update(task, description=esc(msg)),
         )  # fmt: skip
     if format is OutputFormat.json:
@@ -140,6 +147,9 @@ def _print_outputs(outputs: Any, title: str, out: Path) -> None:
         console.print(f"[dim]{esc(gettext('filter: {filter}').format(filter=item))}[/dim]", soft_wrap=True, highlight=False)
     for note in outputs.notes:
         console.print(f"[yellow]{esc(gettext('note:'))}[/yellow] {esc(note)}", soft_wrap=True, highlight=False)
+    if (t := outputs.tickets) is not None:
+        console.print(esc(gettext("wrote the per-ticket tables {tickets} ({n} tickets) and {steps} ({m} events)").format(
+            tickets=t.tickets, n=fmt_thousands(t.ticket_rows), steps=t.steps, m=fmt_thousands(t.step_rows))), highlight=False)  # fmt: skip
     console.print(esc(gettext("wrote {n} files to {out}: report {report}").format(
         n=len(outputs.files), out=out, report=outputs.files["report"])), highlight=False)  # fmt: skip
 

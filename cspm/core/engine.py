@@ -75,6 +75,11 @@ def spark_session(master: str = "local[2]", settings: SparkSettings | None = Non
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": "4",
+        # Spark describes every query's plan for its listeners: cspm's per-ticket tables join many
+        # parts, and the full text of such a plan exhausts a 1 GB driver (OutOfMemoryError)
+        "spark.sql.maxPlanStringLength": "65536",
+        # small results come back as Arrow batches instead of pickled rows
+        "spark.sql.execution.arrow.pyspark.enabled": "true",
         **({"spark.executor.memory": settings.executor_memory} if settings.executor_memory else {}),
         **({"spark.driver.memory": settings.driver_memory} if settings.driver_memory else {}),
         **settings.conf,
@@ -92,14 +97,14 @@ def connect(engine: Any = None, settings: EngineSettings | None = None) -> Any:
     engine = settings.name if engine is None else engine
     if not isinstance(engine, str):
         if type(engine).__name__ == "SparkSession":
-            return ibis.pyspark.connect(engine)
+            return spark_backend(engine)
         return engine  # an Ibis backend
     if engine == "duckdb":
         if settings.memory_limit:
             return new_duckdb_backend(settings.memory_limit)
         return duckdb_backend()
     if engine in ("spark", "pyspark"):
-        return ibis.pyspark.connect(spark_session(settings=settings.spark))
+        return spark_backend(spark_session(settings=settings.spark))
     if "://" in engine:
         if engine.startswith(("postgres://", "postgresql://")):
             _postgres_boolean_casts()
@@ -115,6 +120,33 @@ def connect(engine: Any = None, settings: EngineSettings | None = None) -> Any:
         _("unknown engine {engine!r}.").format(engine=engine),
         expected=_("duckdb, spark, or a database URL such as postgresql://user@host/db"),
     )
+
+
+def spark_backend(session: Any) -> Any:
+    """The Ibis backend of a Spark session, with cspm's materialised tables checkpointed."""
+    _checkpointed_spark_caches()
+    return ibis.pyspark.connect(session)
+
+
+def _checkpointed_spark_caches() -> None:
+    """Make ``table.cache()`` on Spark materialise the table at once and cut its lineage
+    (``localCheckpoint``, kept in memory and on disk by the executors). With Spark's lazy
+    ``cache()`` every query over a derived table carries that table's whole plan (all the joins and
+    windows it was built from) and Spark analyses it again; a table built from forty such tables,
+    like the drivers' feature table, then has a plan too large to describe in a 1 GB driver."""
+    from ibis.backends.pyspark import Backend
+
+    if getattr(Backend, "_cspm_checkpointed", False):
+        return
+
+    def create_cached_table(self: Any, name: str, expr: ir.Table) -> ir.Table:
+        frame = self._session.sql(self.compile(expr)).localCheckpoint(eager=True)
+        frame.createTempView(name)
+        self._cached_dataframes[name] = frame  # released (unpersist) by Ibis with the table
+        return self.table(name)
+
+    Backend._create_cached_table = create_cached_table
+    Backend._cspm_checkpointed = True
 
 
 def _postgres_boolean_casts() -> None:
@@ -225,7 +257,7 @@ def to_spark(log: TicketLog, spark: Any = None) -> TicketLog:
     To read a file with Spark itself, without DuckDB in between, use ``cspm.read(path, engine="spark")``.
     """
     spark = spark or spark_session()
-    con = ibis.pyspark.connect(spark)
+    con = spark_backend(spark)
     folder = tempfile.mkdtemp(prefix="cspm_spark_")
     path = os.path.join(folder, "events.parquet")
     log.events.to_parquet(path)

@@ -173,7 +173,7 @@ def _spark_frame(
         tagged.join(F.broadcast(base), "__pid")
         .withColumn(ROWCOL, F.col("__mid") + F.col("__base"))
         .drop("__pid", "__mid", "__base")
-        .cache()
+        .localCheckpoint(eager=True)  # read and numbered once; later plans start from here
     )
     name = unique_name("raw")
     numbered.createOrReplaceTempView(name)

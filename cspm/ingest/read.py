@@ -19,9 +19,7 @@ from cspm.core.log import (
     CASE,
     OPTIONAL_ROLES,
     ROW,
-    SCHEDULE,
     START,
-    SUSPENDED,
     TEAM,
     TIMESTAMP,
     TicketLog,
@@ -35,12 +33,17 @@ from cspm.ingest.pseudonymise import as_settings, read_key
 from cspm.ingest.pseudonymise import pseudonymise as apply_pseudonyms
 from cspm.ingest.quality import validated_log
 from cspm.ingest.raw import REJECTS_DDL, ROWCOL, RawSource, lit, q
-from cspm.ingest.role_choice import resolve_roles
+from cspm.ingest.row_checks import (
+    TIME_RANGE,
+    ReadOptions,
+    attribute_name,
+    choose_roles,
+    row_checks,
+    status_field,
+)
 from cspm.ingest.sources import load_source
 from cspm.ingest.timestamps import FAMILIES, TimestampReport, parse_expression
 from cspm.ingest.validate import validate_on_engine
-
-_CANONICAL = {CASE, ACTIVITY, TIMESTAMP, START, SCHEDULE, SUSPENDED, AGENT, TEAM, ROW, *OPTIONAL_ROLES}
 
 
 def read(
@@ -128,9 +131,8 @@ def read(
     if backend is None:
         database = _is_database_url(source) and engine in (None, "duckdb") and cfg.engine.name == "duckdb"
         backend = connect(source if database else engine, cfg.engine)
+    options = ReadOptions(given, (tz, tz_source), dayfirst, formats, cols.activity_separator, pair_lifecycle)
     if engine_name(backend) != "duckdb":
-        options = dict(timezone=(tz, tz_source), dayfirst=dayfirst, formats=formats,
-                       separator=cols.activity_separator, pair_lifecycle=pair_lifecycle)  # fmt: skip
         if _on_duckdb_first(source):
             log = read(source, config=cfg, **{k: v for k, v in given.items() if v is not None},  # type: ignore[arg-type]
                        timezone=timezone, dayfirst=dayfirst, timestamp_format=timestamp_format, encoding=encoding,
@@ -138,16 +140,14 @@ def read(
                        pseudonymise=pseudonymise)  # fmt: skip
             return move_to(log, backend)  # pseudonymised (when asked) by the DuckDB read
         src = load_on_engine(backend, source, table=table, query=query, encoding=encoding, delimiter=delimiter)
-        log = validate_on_engine(src, given, **options)  # type: ignore[arg-type]
+        log = validate_on_engine(src, options)
         return apply_pseudonyms(log, shared) if shared.roles else log
     raw = backend.con
     rejects = unique_name("rejects")
     raw.execute(REJECTS_DDL.format(name=rejects))
     src = load_source(raw, source, rejects, encoding=encoding, delimiter=delimiter, sheet=sheet)
     try:
-        log = _build(
-            backend, src, rejects, given, (tz, tz_source), dayfirst, formats, cols.activity_separator, pair_lifecycle
-        )
+        log = _build(backend, src, rejects, options)
     finally:
         for statement in src.drop:
             raw.execute(statement)
@@ -155,28 +155,24 @@ def read(
     return apply_pseudonyms(log, shared) if shared.roles else log
 
 
-def _build(
-    backend: Any,
-    src: RawSource,
-    rejects: str,
-    given: dict[str, str | list[str] | None],
-    timezone: tuple[str, str],
-    dayfirst: bool | None,
-    formats: list[str] | None,
-    separator: str,
-    pair_lifecycle: bool | None,
-) -> TicketLog:
+class _Probe:
+    """The role choice's questions about values, answered by DuckDB on the raw table."""
+
+    def __init__(self, raw: Any, table: str) -> None:
+        self.raw, self.table = raw, table
+
+    def looks_like_time(self, column: str) -> bool:
+        return _looks_like_time(self.raw, self.table, column)
+
+    def has_transitions(self, column: str) -> bool:
+        return _recognised_transitions(self.raw, self.table, column)
+
+
+def _build(backend: Any, src: RawSource, rejects: str, options: ReadOptions) -> TicketLog:
     raw = backend.con
+    timezone, dayfirst, formats = options.timezone, options.dayfirst, options.formats
     tz = timezone[0]
-    roles, act_cols, lifecycle, activity_source = resolve_roles(
-        src.columns,
-        src.info,
-        src.path,
-        given,
-        pair_lifecycle,
-        looks_like_time=lambda c: _looks_like_time(raw, src.table, c),
-        has_transitions=lambda c: _recognised_transitions(raw, src.table, c),
-    )
+    roles, act_cols, lifecycle, activity_source = choose_roles(src, options, _Probe(raw, src.table))
     ts_expr, ts_report = parse_expression(
         raw, src.table, roles.timestamp, timezone=tz, dayfirst=dayfirst, formats=formats, path=src.path
     )
@@ -194,7 +190,7 @@ def _build(
     act_expr = (
         text(act_cols[0])
         if len(act_cols) == 1
-        else f"NULLIF(concat_ws({lit(separator)}, {', '.join(text(c) for c in act_cols)}), '')"
+        else f"NULLIF(concat_ws({lit(options.separator)}, {', '.join(text(c) for c in act_cols)}), '')"
     )
     consumed = {roles.case_id, roles.timestamp, *act_cols}
     select = [f"{src.table}.{ROWCOL} AS {ROW}", f"{text(roles.case_id)} AS {CASE}", f"{act_expr} AS {ACTIVITY}"]
@@ -219,7 +215,7 @@ def _build(
     for col in src.columns:
         if col in consumed:
             continue
-        name = col if col not in _CANONICAL and not col.startswith("__") else f"attr_{col}"
+        name = attribute_name(col)
         select.append(f"{q(col)} AS {q(name)}")
         attributes.append(name)
 
@@ -227,26 +223,15 @@ def _build(
     # the parsed columns of the inner select, so every value is parsed once.
     select.append(f"{text(roles.timestamp)} AS __ts_raw")
     extra = ["__ts_raw", *([src.line_column] if src.line_column else [])]
-    checks = [
-        (f"{CASE} IS NULL", "missing case id", roles.case_id, "NULL"),
-        (f"{ACTIVITY} IS NULL", "missing activity", act_cols[0], "NULL"),
-        ("__ts_raw IS NULL", "missing timestamp", roles.timestamp, "NULL"),
-        (f"{TIMESTAMP} IS NULL", "unparsable timestamp", roles.timestamp, "__ts_raw"),
-        (_out_of_range(TIMESTAMP), _OUT_OF_RANGE, roles.timestamp, "__ts_raw"),
-    ]
     if start_expr:
         select.append(f"{text(roles.start_timestamp)} AS __st_raw")
         extra.append("__st_raw")
-        checks.append(
-            (f"__st_raw IS NOT NULL AND {START} IS NULL", "unparsable start timestamp", roles.start_timestamp, "__st_raw")
-        )
-        checks.append((_out_of_range(START), "start " + _OUT_OF_RANGE, roles.start_timestamp, "__st_raw"))
-    field_col = _roles.field_column(src.columns)
-    if field_col and _roles.normalise(act_cols[0]) in ("to", "newvalue", "new value", "to status"):
-        status = ", ".join(lit(s) for s in _roles.STATUS_FIELDS)
+    field_col = status_field(src.columns, act_cols)
+    if field_col:
         select.append(f"lower({text(field_col)}) AS __field")
         extra.append("__field")
-        checks.insert(0, (f"__field IS NULL OR __field NOT IN ({status})", "not a status change", field_col, "__field"))
+    checks = [(_SQL_TESTS[c.test], c.reason, c.column, _SQL_QUOTED[c.quoted])
+              for c in row_checks(roles, act_cols, status_field=field_col)]  # fmt: skip
     reason = "CASE " + " ".join(f"WHEN {c} THEN {lit(r)}" for c, r, _, _ in checks) + " END"
     rcol = "CASE " + " ".join(f"WHEN {c} THEN {lit(col)}" for c, _, col, _ in checks) + " END"
     rval = "CASE " + " ".join(f"WHEN {c} THEN CAST({v} AS VARCHAR)" for c, _, _, v in checks) + " END"
@@ -303,15 +288,23 @@ def _on_duckdb_first(source: Any) -> bool:
     return name.endswith((".xes", ".xes.gz", ".xlsx", ".xls", ".xlsm", ".ods"))
 
 
-# Instants cspm can compute with everywhere (pandas' nanosecond range): a timestamp outside it
-# (year 0, 10000, a zone shift across year 1 or 9999, a typo such as 0202) is rejected, not carried.
-_RANGE = ("1678-01-01 00:00:00+00", "2262-01-01 00:00:00+00")
-_OUT_OF_RANGE = "timestamp out of range (UTC years 1678–2261)"
-
-
 def _out_of_range(column: str) -> str:
-    lo, hi = (f"CAST({lit(v)} AS TIMESTAMPTZ)" for v in _RANGE)
+    lo, hi = (f"CAST({lit(v)} AS TIMESTAMPTZ)" for v in TIME_RANGE)
     return f"({column} < {lo} OR {column} >= {hi})"
+
+
+# how DuckDB tests each row check of cspm.ingest.row_checks (over the parsed columns), and the raw value quoted
+_SQL_TESTS: dict[str, str] = {
+    "not_status": "__field IS NULL OR __field NOT IN (" + ", ".join(lit(s) for s in _roles.STATUS_FIELDS) + ")",
+    "missing_case": f"{CASE} IS NULL",
+    "missing_activity": f"{ACTIVITY} IS NULL",
+    "missing_timestamp": "__ts_raw IS NULL",
+    "unparsable_timestamp": f"{TIMESTAMP} IS NULL",
+    "timestamp_out_of_range": _out_of_range(TIMESTAMP),
+    "unparsable_start": f"__st_raw IS NOT NULL AND {START} IS NULL",
+    "start_out_of_range": _out_of_range(START),
+}
+_SQL_QUOTED = {"none": "NULL", "timestamp": "__ts_raw", "start": "__st_raw", "field": "__field"}
 
 
 def _opt(mapping: dict[str, Any], role: str) -> str | None:

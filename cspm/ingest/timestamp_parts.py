@@ -92,7 +92,8 @@ def _epoch_of(x: ir.StringValue, key: str, dayfirst: bool | None, zone: str, bac
         off = _group(x, p, parts.offset)
         sign = ibis.ifelse(off.left(1) == "-", -1, 1)
         digits = off.re_replace(r"[^0-9]", "")
-        minutes = digits.left(2).cast("int64").coalesce(0) * 60 + digits.substr(2, 2).nullif("").cast("int64").coalesce(0)
+        # 'Z' has no digits: NULL, not a cast of '' (an error on Spark and PostgreSQL)
+        minutes = digits.left(2).nullif("").cast("int64").coalesce(0) * 60 + digits.substr(2, 2).nullif("").cast("int64").coalesce(0)
         seconds = wall_seconds.cast("float64") - sign * minutes * 60
     return ibis.ifelse(valid, seconds + frac, ibis.null("float64"))
 

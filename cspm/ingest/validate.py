@@ -32,17 +32,15 @@ from cspm.errors import InputError
 from cspm.i18n import gettext as _
 from cspm.ingest import lifecycle as _lifecycle
 from cspm.ingest import roles as _roles
+from cspm.ingest import row_checks as rules
 from cspm.ingest.engine_sources import EngineSource
 from cspm.ingest.quality import validated_log
 from cspm.ingest.raw import ROWCOL
-from cspm.ingest.role_choice import resolve_roles
 from cspm.ingest.timestamp_parts import parse_column
 from cspm.ingest.timestamps import FAMILIES
 
 __all__ = ["validate_on_engine"]
 
-_CANONICAL = {CASE, ACTIVITY, TIMESTAMP, START, AGENT, TEAM, ROW, *OPTIONAL_ROLES,
-              "schedule_timestamp", "suspended_seconds"}  # fmt: skip
 
 
 def _text(value: ir.Value) -> ir.StringValue:
@@ -50,28 +48,25 @@ def _text(value: ir.Value) -> ir.StringValue:
     return value.cast("string").strip().nullif("")
 
 
-def validate_on_engine(
-    src: EngineSource,
-    given: dict[str, str | list[str] | None],
-    *,
-    timezone: tuple[str, str],
-    dayfirst: bool | None,
-    formats: list[str] | None,
-    separator: str,
-    pair_lifecycle: bool | None,
-) -> TicketLog:
+class _Probe:
+    """The role choice's questions about values, answered by the engine on the raw table."""
+
+    def __init__(self, raw: ir.Table) -> None:
+        self.raw = raw
+
+    def looks_like_time(self, column: str) -> bool:
+        return _looks_like_time(self.raw, column)
+
+    def has_transitions(self, column: str) -> bool:
+        return _has_transitions(self.raw, column)
+
+
+def validate_on_engine(src: EngineSource, options: rules.ReadOptions) -> TicketLog:
     """The validated :class:`TicketLog` of a raw table on Spark or a SQL database."""
     raw = src.table
+    timezone, dayfirst, formats, separator = options.timezone, options.dayfirst, options.formats, options.separator
     tz = timezone[0]
-    roles, act_cols, lifecycle, activity_source = resolve_roles(
-        src.columns,
-        src.info,
-        src.path,
-        given,
-        pair_lifecycle,
-        looks_like_time=lambda c: _looks_like_time(raw, c),
-        has_transitions=lambda c: _has_transitions(raw, c),
-    )
+    roles, act_cols, lifecycle, activity_source = rules.choose_roles(src, options, _Probe(raw))
     if lifecycle.get("mode") == "pair":
         raise InputError(
             _("pairing lifecycle rows (column {lifecycle!r}) into activity instances runs on DuckDB only.").format(lifecycle=roles.lifecycle),
@@ -107,33 +102,20 @@ def validate_on_engine(
     for col in src.columns:
         if col in consumed:
             continue
-        name = col if col not in _CANONICAL and not col.startswith("__") else f"attr_{col}"
+        name = rules.attribute_name(col)
         cols[name] = raw[col]
         attributes.append(name)
     cols["__ts_raw"] = _text(raw[roles.timestamp])
     if roles.start_timestamp:
         cols["__st_raw"] = _text(raw[roles.start_timestamp])
-    field_col = _roles.field_column(src.columns)
-    jira = bool(field_col) and _roles.normalise(act_cols[0]) in ("to", "newvalue", "new value", "to status")
-    if jira:
+    field_col = rules.status_field(src.columns, act_cols)
+    if field_col:
         cols["__field"] = _text(raw[field_col]).lower()
     # every row parsed once, on the engine (a table of its own: the checks below read its columns)
     parsed = raw.select(**cols).cache()
-    null = ibis.null("string")  # as on DuckDB: a missing value has no raw value
-    checks: list[tuple[ir.BooleanValue, str, str, ir.Value]] = [
-        (parsed[CASE].isnull(), "missing case id", roles.case_id, null),
-        (parsed[ACTIVITY].isnull(), "missing activity", act_cols[0], null),
-        (parsed.__ts_raw.isnull(), "missing timestamp", roles.timestamp, null),
-        (parsed[TIMESTAMP].isnull(), "unparsable timestamp", roles.timestamp, parsed.__ts_raw),
-    ]
-    if roles.start_timestamp:
-        checks.append(
-            (parsed.__st_raw.notnull() & parsed[START].isnull(), "unparsable start timestamp", roles.start_timestamp,
-             parsed.__st_raw)
-        )  # fmt: skip
-    if jira:
-        status = list(_roles.STATUS_FIELDS)
-        checks.insert(0, (parsed.__field.isnull() | ~parsed.__field.isin(status), "not a status change", field_col, parsed.__field))
+    tests, quoted = _tests(parsed)
+    checks = [(tests[c.test](), c.reason, c.column, quoted[c.quoted]())
+              for c in rules.row_checks(roles, act_cols, status_field=field_col)]  # fmt: skip
     bad = parsed.filter(ibis.or_(*(c for c, _, _, _ in checks)))
     rejects = bad.select(
         source_row=bad[ROW],
@@ -150,6 +132,9 @@ def validate_on_engine(
         lifecycle["transitions"] = _transition_counts(events)
         lifecycle["paired"] = False
         events = events.drop("__lc")
+    # materialised once: every analysis reads the events, and a query over the cached table is
+    # planned without the parsing expressions above
+    events = events.cache()
     # a cached table's schema comes back from Spark as naive timestamps: they are UTC instants
     events = events.mutate(**{c: events[c].cast("timestamp('UTC')") for c in (TIMESTAMP, START) if c in events.columns})
     rows_kept = int(events.count().to_pyarrow().as_py())
@@ -157,6 +142,29 @@ def validate_on_engine(
         src, events, rejects, rows_kept=rows_kept, reports=reports, timezone=timezone, roles=roles,
         lifecycle=lifecycle, activity_source=activity_source, attributes=attributes,
     )  # fmt: skip
+
+
+def _tests(p: ir.Table) -> tuple[dict[str, Any], dict[str, Any]]:
+    """How the engine tests each row check of :mod:`cspm.ingest.row_checks` over the parsed
+    columns, and the raw value each quotes (a missing value has none, as on DuckDB)."""
+    lo, hi = (ibis.literal(v).cast("timestamp('UTC')") for v in rules.TIME_RANGE)
+
+    def out_of_range(col: str) -> ir.BooleanValue:
+        return (p[col] < lo) | (p[col] >= hi)
+
+    tests = {
+        "not_status": lambda: p.__field.isnull() | ~p.__field.isin(list(_roles.STATUS_FIELDS)),
+        "missing_case": lambda: p[CASE].isnull(),
+        "missing_activity": lambda: p[ACTIVITY].isnull(),
+        "missing_timestamp": lambda: p.__ts_raw.isnull(),
+        "unparsable_timestamp": lambda: p[TIMESTAMP].isnull(),
+        "timestamp_out_of_range": lambda: out_of_range(TIMESTAMP),
+        "unparsable_start": lambda: p.__st_raw.notnull() & p[START].isnull(),
+        "start_out_of_range": lambda: out_of_range(START),
+    }
+    quoted = {"none": lambda: ibis.null("string"), "timestamp": lambda: p.__ts_raw, "start": lambda: p.__st_raw,
+              "field": lambda: p.__field}  # fmt: skip
+    return tests, quoted
 
 
 def _looks_like_time(raw: ir.Table, column: str) -> bool:
