@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import cspm
+from cspm.analysis.drivers.features import FeatureSettings, feature_table, frequent_steps
 from cspm.mining.discovery import project_variants
 from cspm.mining.process_map import MAX_MAP_EDGES, MAX_MAP_STEPS, edge_cut, step_limit_note
 
@@ -63,3 +64,28 @@ def test_edge_cut_keeps_at_most_the_limit() -> None:
     assert edge_cut(edges, limit=6) == 0.0
     assert edge_cut(edges, limit=3) == 31 / 50  # 50, 40, 40 kept; 30 left out
     assert sum(edges["count"] >= edge_cut(edges, limit=2) * 50) == 1  # a tie at the cut is left out
+
+
+def test_root_causes_build_step_drivers_only_when_tested_and_for_the_most_frequent(
+    wide: tuple[cspm.TicketLog, pd.DataFrame],
+) -> None:
+    log, frame = wide
+    counts = frame.activity.value_counts()
+    expected = sorted(counts.index, key=lambda a: (-counts[a], a))[:MAX_MAP_STEPS]
+    assert frequent_steps(log) == (tuple(expected), 120)
+    # the default scope does not test 'has STEP', so the feature table has none (was one per activity)
+    default = feature_table(log, FeatureSettings())
+    assert not [d for d in default.drivers if d.startswith("has ")]
+    assert "step occurred" not in default.kinds.values()
+    # scope='all': the 60 most frequent steps, and the caveat says so
+    d = cspm.drivers(log, outcome="lead_time>p90", scope="all", min_support=1, bootstrap=0)
+    assert {x for x in d.ranked["driver"] if x.startswith("has ")} == {f"has {a}" for a in expected}
+    assert d.caveats[-1] == ("The log has 120 steps: 'has <step>' is tested for the 60 most frequent only; name "
+                             "others with candidates= (--driver 'has STEP').")  # fmt: skip
+    assert d.caveats[-1] in d.summary()["caveats"]
+    # a rarer step named as a candidate is built and tested
+    rare = sorted(counts.index, key=lambda a: (-counts[a], a))[-1]
+    named = cspm.drivers(log, outcome="lead_time>p90", candidates=[f"has {rare}"], min_support=1, bootstrap=0)
+    assert set(named.ranked["driver"]) == {f"has {rare}"}
+    assert set(named.ranked["value"]) == {"yes", "no"}
+    assert int(named.ranked.set_index("value").loc["yes", "tickets"]) == frame.loc[frame.activity == rare, "case"].nunique()
