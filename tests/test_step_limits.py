@@ -8,8 +8,10 @@ import pytest
 
 import cspm
 from cspm.analysis.drivers.features import FeatureSettings, feature_table, frequent_steps
+from cspm.config import Config, ValueClasses
 from cspm.mining.discovery import project_variants
 from cspm.mining.process_map import MAX_MAP_EDGES, MAX_MAP_STEPS, edge_cut, step_limit_note
+from cspm.render.html import section_html
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +91,25 @@ def test_root_causes_build_step_drivers_only_when_tested_and_for_the_most_freque
     assert set(named.ranked["driver"]) == {f"has {rare}"}
     assert set(named.ranked["value"]) == {"yes", "no"}
     assert int(named.ranked.set_index("value").loc["yes", "tickets"]) == frame.loc[frame.activity == rare, "case"].nunique()
+
+
+def test_the_value_stream_section_shows_at_most_the_step_limit_and_names_20_unclassified(
+    wide: tuple[cspm.TicketLog, pd.DataFrame],
+) -> None:
+    log, frame = wide
+    cfg = Config(value_classes=ValueClasses(value_adding=["step 005"], waiting=["step 100"]))
+    vs = cspm.value_stream(log, cfg)
+    assert len(vs.classes) == 120  # every step keeps its class in the result and summary.json
+    assert len(vs.summary()["classes"]) == 120
+    ctx = vs.section_context()
+    rows = ctx["classes"]["rows"]
+    assert len(rows) == MAX_MAP_STEPS
+    assert [r[0] for r in rows[:2]] == ["step 005", "step 100"]  # the classified steps first
+    assert ctx["classes_note"] == ("120 steps: the first 60 are shown (classified steps first); all of them are in "
+                                   "summary.json (value_stream → classes).")  # fmt: skip
+    unknown = sorted(set(frame.activity) - {"step 005", "step 100"})
+    assert vs.assumption().endswith(
+        "Not classified, so not counted as value-adding: " + ", ".join(unknown[:20]) + " and 98 more "
+        "(set value_classes in the config)."
+    )
+    assert "and 98 more" in section_html(vs) and ctx["classes_note"] in section_html(vs)
