@@ -192,8 +192,8 @@ class ValueStream(Result):
         if len(ordered) <= MAX_MAP_STEPS:
             return ordered, None
         return ordered.head(MAX_MAP_STEPS), _(
-            "{n} steps: the first {k} are shown (classified steps first); all of them are in summary.json "
-            "(value_stream → classes)."
+            "{n} steps: the first {k} are shown (classified steps first); every step's class is in "
+            "cspm.value_stream(log).classes."
         ).format(n=fmt_thousands(len(ordered)), k=MAX_MAP_STEPS)
 
     def chart_svg(self) -> str:
