@@ -56,6 +56,7 @@ from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.i18n import N_, sentence_gap
 from cspm.i18n import gettext as _
+from cspm.mining.process_map import MAX_MAP_STEPS
 from cspm.render.charts import value_stream_svg
 from cspm.render.formats import fmt_h, fmt_pct, fmt_term, fmt_thousands, table_rows
 
@@ -72,6 +73,10 @@ _BASIS = {
 
 
 # ------------------------------------------------------------------------------------ records
+NAMED_STEPS = 20
+"""Most unclassified steps named in :meth:`ValueStream.assumption` (the rest are counted)."""
+
+
 class ValueStreamOverall(Record):
     """The value stream of all tickets together (``ValueStream.overall``; hours)."""
 
@@ -172,9 +177,24 @@ class ValueStream(Result):
         line = _("Value-adding steps: {steps}.").format(steps="; ".join(parts))
         unknown = self.classes.loc[self.classes["value_class"] == "unclassified", "activity"].tolist()
         if unknown:
+            names = ", ".join(unknown[:NAMED_STEPS])
+            if len(unknown) > NAMED_STEPS:  # a log with thousands of steps would give a sentence of thousands
+                names = _("{steps} and {n} more").format(steps=names, n=fmt_thousands(len(unknown) - NAMED_STEPS))
             line += sentence_gap() + _("Not classified, so not counted as value-adding: {steps} "
-                            "(set value_classes in the config).").format(steps=", ".join(unknown))  # fmt: skip
+                            "(set value_classes in the config).").format(steps=names)  # fmt: skip
         return line
+
+    def shown_classes(self) -> tuple[pd.DataFrame, str | None]:
+        """The value classes the report shows (the classified steps first, at most
+        :data:`~cspm.mining.process_map.MAX_MAP_STEPS`) and a note when some are left out."""
+        c = self.classes
+        ordered = pd.concat([c[c["value_class"] != "unclassified"], c[c["value_class"] == "unclassified"]])
+        if len(ordered) <= MAX_MAP_STEPS:
+            return ordered, None
+        return ordered.head(MAX_MAP_STEPS), _(
+            "{n} steps: the first {k} are shown (classified steps first); every step's class is in "
+            "cspm.value_stream(log).classes."
+        ).format(n=fmt_thousands(len(ordered)), k=MAX_MAP_STEPS)
 
     def chart_svg(self) -> str:
         if self.main_path.empty:
@@ -198,6 +218,7 @@ class ValueStream(Result):
 
     def section_context(self) -> dict[str, Any]:
         o = self.overall
+        shown, classes_note = self.shown_classes()
         figures = [
             (_("cases"), fmt_thousands(o.cases)),
             (_("median lead time"), fmt_h(o.median_lead_h or 0)),
@@ -216,7 +237,7 @@ class ValueStream(Result):
             "basis": self.basis,
             "assumption": self.assumption(),
             "figures": figures,
-            "classes": table_rows(self.classes, {"activity": _("step"), "value_class": _("class"), "source": _("from")},
+            "classes": table_rows(shown, {"activity": _("step"), "value_class": _("class"), "source": _("from")},
                                   {"value_class": fmt_term, "source": fmt_term}),
             "main_path": table_rows(
                 self.main_path,
@@ -225,6 +246,7 @@ class ValueStream(Result):
                 {"case_share": fmt_pct, "median_wait_h": fmt_h, "median_processing_h": fmt_h, "target_h": fmt_h,
                  "value_class": fmt_term},
             ),  # fmt: skip
+            "classes_note": classes_note,
             "chart_svg": self.chart_svg(),
         }
 

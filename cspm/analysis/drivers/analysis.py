@@ -23,6 +23,7 @@ from cspm.analysis.drivers.features import (
     Features,
     FeatureSettings,
     feature_table,
+    frequent_steps,
     long_features,
     shown_driver,
     shown_value,
@@ -215,7 +216,9 @@ def drivers(
     if scope not in ("attributes", "all"):
         raise OutcomeError(outcome, _("unknown scope {scope}; expected 'attributes' or 'all'").format(scope=repr(scope)))
     tz = cfg.calendar.timezone if cfg.calendar.timezone != "UTC" else log.timezone
-    feats = feature_table(log, FeatureSettings(min_support=min_support, max_values=max_values, bins=bins, timezone=tz))
+    steps, step_note = _steps(log, candidates, scope)
+    feats = feature_table(log, FeatureSettings(min_support=min_support, max_values=max_values, bins=bins, timezone=tz,
+                                               steps=steps))  # fmt: skip
     out = _outcome(log, cfg, outcome, clock, semantics, model, feats.table)
     usable = _usable(feats, out)
     if candidates is None and scope == "attributes":
@@ -236,8 +239,25 @@ def drivers(
         tree = grow_tree(combos, strongest, max_depth=tree_depth, min_leaf=leaf, seed=seed)
     hour_cost = cfg.costs.waiting_hour_cost
     findings, caveats = _findings(out, ranked, totals, tree, combos, cfg.costs.currency, hour_cost, alpha)
+    if step_note:
+        caveats.append(step_note)
     return DriverAnalysis(out, ranked, totals, tree, findings, caveats, alpha, cfg.costs.currency, log.source,
                           hour_cost, "candidates" if candidates is not None else scope)  # fmt: skip
+
+
+def _steps(log: TicketLog, candidates: list[str] | None, scope: str) -> tuple[tuple[str, ...], str | None]:
+    """The steps that get a ``has <step>`` driver: those named among ``candidates``; with
+    ``scope="all"`` the most frequent (at most MAX_MAP_STEPS, as on the maps), with a note when the
+    log has more; none otherwise (the default scope does not test them)."""
+    if candidates is not None:
+        return tuple(c[4:] for c in candidates if c.startswith("has ")), None
+    if scope != "all":
+        return (), None
+    steps, total = frequent_steps(log)
+    if total <= len(steps):
+        return steps, None
+    return steps, _("The log has {n} steps: 'has <step>' is tested for the {k} most frequent only; name others "
+                    "with candidates= (--driver 'has STEP').").format(n=f"{total:,}", k=len(steps))  # fmt: skip
 
 
 def _with_examples(ranked: pd.DataFrame, long: ir.Table, outcome_table: ir.Table, n: int = 3) -> pd.DataFrame:

@@ -13,7 +13,9 @@ Candidate drivers (each a text column; a missing value is ``(missing)``):
   second visit of :mod:`cspm.analysis.handoffs.visits`; ``(missing)`` when it never changed hands);
 * the **variant** (``variant 1`` = the most frequent activity sequence), the **number of handoffs**
   (changes of team, else of agent, between consecutive events: ``0``, ``1``, ``2``, ``3+``) and,
-  for every activity, whether it occurred (``has <activity>``: ``yes`` / ``no``).
+  for the steps asked for (``FeatureSettings.steps``; :func:`frequent_steps` gives the most frequent,
+  at most :data:`~cspm.mining.process_map.MAX_MAP_STEPS` as on the maps), whether each occurred
+  (``has <activity>``: ``yes`` / ``no``).
 
 Values with fewer than ``min_support`` tickets are grouped into ``(other)`` (agents, customers and
 other high-cardinality attributes), and so are values beyond the ``max_values`` most frequent.
@@ -57,8 +59,10 @@ from cspm.core.log import (
 from cspm.i18n import N_
 from cspm.i18n import gettext as _
 from cspm.mining.cases import case_table
+from cspm.mining.process_map import MAX_MAP_STEPS
 
-__all__ = ["ATTRIBUTE_KINDS", "FeatureSettings", "Features", "feature_table", "long_features", "shown_driver", "shown_value"]
+__all__ = ["ATTRIBUTE_KINDS", "FeatureSettings", "Features", "feature_table", "frequent_steps", "long_features",
+           "shown_driver", "shown_value"]
 
 MISSING = "(missing)"
 OTHER = "(other)"
@@ -104,6 +108,9 @@ class FeatureSettings:
     max_values: int = 30
     bins: int = 4
     timezone: str = "UTC"
+    steps: tuple[str, ...] = ()
+    """The activities that get a ``has <activity>`` feature (none by default: they are tested only with
+    ``scope="all"`` or when named)."""
 
 
 @dataclass(frozen=True)
@@ -121,14 +128,26 @@ def feature_table(log: TicketLog, settings: FeatureSettings) -> Features:
     return log.derived.get("driver_features", settings, lambda: _build(log, settings))
 
 
+def frequent_steps(log: TicketLog, limit: int = MAX_MAP_STEPS) -> tuple[tuple[str, ...], int]:
+    """The ``limit`` most frequent activities of ``log`` (by events, ties by name) and the number of
+    distinct activities (one query, cached per log)."""
+    def build() -> tuple[tuple[str, ...], int]:
+        ev = log.events
+        counts = ev.group_by(ACTIVITY).aggregate(n=ev.count())
+        top = counts.order_by([ibis.desc("n"), ACTIVITY]).limit(limit).to_pandas()
+        total = int(counts.count().to_pandas())
+        return tuple(str(a) for a in top[ACTIVITY]), total
+
+    return log.derived.get("frequent_steps", limit, build)
+
+
 def long_features(features: Features) -> ir.Table:
     """The features as rows ``case_id, driver, value`` (one per ticket and driver)."""
     t = features.table
     parts = [t.select(CASE, driver=ibis.literal(d), value=t[d]) for d in features.drivers]
-    out = parts[0]
-    for p in parts[1:]:
-        out = out.union(p)
-    return out
+    while len(parts) > 1:  # a balanced tree of unions: a chain of many is too deep for the SQL compiler
+        parts = [parts[i].union(parts[i + 1]) if i + 1 < len(parts) else parts[i] for i in range(0, len(parts), 2)]
+    return parts[0]
 
 
 # ------------------------------------------------------------------------------------- build
@@ -163,19 +182,18 @@ def _build(log: TicketLog, s: FeatureSettings) -> Features:
         kinds["handoffs"] = f"changes of {who} between consecutive events"
         columns[f"{who} (first handoff)"] = _first_handoff(log, who)
         kinds[f"{who} (first handoff)"] = "first handoff"
-    occurred = ev.group_by(CASE).aggregate(
-        **{f"has {a}": (ev[ACTIVITY] == a).any() for a in activities(log)}
-    )
+    known = set(activities(log)) if s.steps else set()
+    steps = [a for a in dict.fromkeys(s.steps) if a in known]
     out = cases.select(CASE)
     for name, t in columns.items():
         t = t.select(CASE, v=clean_text(t.v))
         out = out.left_join(t, CASE).select(out, **{name: t.v})
-    out = out.left_join(occurred, CASE).select(
-        out, **{c: ibis.ifelse(occurred[c], "yes", "no") for c in occurred.columns if c != CASE}
-    )
-    for c in occurred.columns:
-        if c != CASE:
-            kinds[c] = "step occurred"
+    if steps:
+        occurred = ev.group_by(CASE).aggregate(**{f"has {a}": (ev[ACTIVITY] == a).any() for a in steps})
+        out = out.left_join(occurred, CASE).select(
+            out, **{c: ibis.ifelse(occurred[c], "yes", "no") for c in occurred.columns if c != CASE}
+        )
+        kinds.update({f"has {a}": "step occurred" for a in steps})
     names = [c for c in out.columns if c != CASE]
     out = out.mutate(**{c: out[c].fill_null(MISSING) for c in names}).cache()
     return Features(_group_rare(out, names, s).cache(), tuple(names), kinds)

@@ -124,7 +124,7 @@ def rank_values(
         "sum_h": float(tot["s"] or 0.0),
     }
     if n_all == 0:
-        return pd.DataFrame(columns=RANK_COLUMNS), info
+        return pd.DataFrame(columns=RANK_COLUMNS).astype({"significant": bool}), info  # a mask even when empty
     p = long.join(ranked, CASE)
     per = p.group_by(["driver", "value"]).aggregate(
         tickets=p.count(),

@@ -108,7 +108,8 @@ def segments(
     cfg = as_config(config)
     check_clock(clock)
     tz = cfg.calendar.timezone if cfg.calendar.timezone != "UTC" else log.timezone
-    feats = feature_table(log, FeatureSettings(min_support=min_support, timezone=tz))
+    steps = (segment[4:],) if segment.startswith("has ") else ()  # 'has STEP' is built only when asked for
+    feats = feature_table(log, FeatureSettings(min_support=min_support, timezone=tz, steps=steps))
     driver = next((d for d in (segment, f"{segment} (first)") if d in feats.drivers), None)
     if driver is None:
         raise OutcomeError(_("--segment {segment}").format(segment=segment), _("no such driver; drivers: {names}").format(names=', '.join(feats.drivers)))
