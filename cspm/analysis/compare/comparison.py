@@ -196,7 +196,7 @@ def _display(df: pd.DataFrame) -> list[dict[str, Any]]:
     out = []
     for r in df.to_dict("records"):
         unit = " h" if r["kind"] == "duration" else ""
-        fmt = (lambda x, u=unit: "–" if x is None or x != x else f"{x:.2f}{u}") if r["kind"] not in ("share", "ratio") else (
+        fmt = (lambda x, u=unit: "–" if x is None or x != x else f"{x:,.2f}{u}") if r["kind"] not in ("share", "ratio") else (
             lambda x: "–" if x is None or x != x else f"{x:.1%}")  # fmt: skip
         out.append({**r, "a_text": fmt(r["a"]), "b_text": fmt(r["b"]),
                     "change_text": "–" if r["change_pct"] != r["change_pct"] else f"{r['change_pct']:+.0%}",

@@ -76,7 +76,7 @@ class SegmentComparison(Result):
         than the rest, by rate or hours)."""
         f = self.frame
         cell = [
-            f"{r.rate:.1%} · {r.median_h:.1f} h" + (" *" if r.significant else "")
+            f"{r.rate:.1%} · {r.median_h:,.1f} h" + (" *" if r.significant else "")
             for r in f.itertuples(index=False)
         ]
         return f.assign(cell=cell).pivot(index="measure", columns="segment", values="cell").reindex(
