@@ -429,6 +429,7 @@ def test_records_hold_the_figures(hand_result):
     assert s["inserted_steps"][0] | {} == {
         "step": "X", "before": "B", "after": "C", "tickets": 1, "variants": 1, "share": 0.25,
         "lead_time_median_seconds": 10 * 3600.0, "conforming_lead_time_median_seconds": 2 * 3600.0, "lead_time_difference_seconds": 8 * 3600.0,
+        "examples": ["c4"],  # the ticket that has the inserted step
     }  # fmt: skip
     assert s["rules"] == [{"rule": "never B", "kind": "at_most", "applies": 4, "violations": 3, "share": 0.75,
                            "violating_ticket_ids": ["c1", "c2", "c4"]}]  # fmt: skip
