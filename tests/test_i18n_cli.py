@@ -89,3 +89,6 @@ def test_drivers_are_chinese(small):
     assert_chinese(out, ["根本原因", "最强的驱动因素", "驱动因素"])
     _, en = run("drivers", small, "--outcome", "breach:二线受理", lang="en")
     assert "Strongest drivers" in en
+    code, out = run("drivers", small, "--segment", "channel")
+    assert code == 0, out
+    assert_chinese(out.replace("channel", ""), ["按 （比例 · 中位数；* 显著差于其余）", "度量", "在线客服", "小时 *"])
