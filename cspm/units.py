@@ -13,15 +13,15 @@ def _with_unit(sign: str, value: float, unit: str, pattern: str) -> str:
     """'3.2 h' in English (the code's own format), the locale's short unit otherwise ('3.2小时')."""
     if language() == "en":
         digits = pattern.count("0") - 1
-        return f"{sign}{value:.{digits}f} {unit}"
-    return format_unit(-value if sign else value, _UNITS[unit], pattern)
+        return f"{sign}{value:,.{digits}f} {unit}"
+    return format_unit(-value if sign else value, _UNITS[unit], "#,##" + pattern)
 
 
 def format_hours(hours: float, pattern: str = "0.00") -> str:
-    """Hours with the digits of ``pattern`` (CLDR: '0.00' → '2.50 h')."""
+    """Hours with the digits of ``pattern`` and thousands separators (CLDR: '0.00' → '2.50 h', '1,234.50 h')."""
     if language() == "en":
-        return f"{hours:.{pattern.count('0') - 1}f} h"
-    return format_unit(hours, _UNITS["h"], pattern)
+        return f"{hours:,.{pattern.count('0') - 1}f} h"
+    return format_unit(hours, _UNITS["h"], "#,##" + pattern)
 
 
 def format_duration(seconds: float | None) -> str:

@@ -163,10 +163,10 @@ def test_hand_log_fitness_deviations_and_lead_times():
     assert r.fitness["log_fitness"] == pytest.approx(1 - 2 / (2 * 6 + 5 + 7))
     assert r.conforming_lead_time_median == 2 * 3600
     s = r.skipped.iloc[0]
-    assert (s.step, s.tickets, s.lead_time_median, s.lead_time_difference) == ("B", 1, 5 * 3600, 3 * 3600)
+    assert (s.step, s.tickets, s.lead_time_median_seconds, s.lead_time_difference_seconds) == ("B", 1, 5 * 3600, 3 * 3600)
     i = r.inserted.iloc[0]
-    assert (i.step, i.before, i.after, i.tickets, i.lead_time_difference) == ("X", "B", "C", 1, 8 * 3600)
-    assert r.unexpected[["step", "tickets", "lead_time_difference"]].values.tolist() == [["X", 1, 8 * 3600]]
+    assert (i.step, i.before, i.after, i.tickets, i.lead_time_difference_seconds) == ("X", "B", "C", 1, 8 * 3600)
+    assert r.unexpected[["step", "tickets", "lead_time_difference_seconds"]].values.tolist() == [["X", 1, 8 * 3600]]
     assert r.unknown_steps == ["X"] and r.unseen_steps == []
     typo = conformance(log, model={"steps": ["A", "b", "C"]}, deviations=False)
     assert typo.unseen_steps == ["b"] and "Model steps that no ticket has" in typo._repr_html_()
@@ -371,7 +371,7 @@ def test_no_conforming_ticket_still_reports():
     r = conformance(log, model={"steps": ["A", "B", "C"]})
     assert r.fitting_tickets == 0 and r.conforming_lead_time_median is None
     assert r.skipped.set_index("step").loc["B", "tickets"] == 2
-    assert r.skipped.lead_time_difference.isna().all()
+    assert r.skipped.lead_time_difference_seconds.isna().all()
     html = r._repr_html_()
     assert "0.0% of 2 tickets follow the intended process" in html
     assert json.loads(json.dumps(r.summary()))["fitting_share"] == 0.0
@@ -428,7 +428,7 @@ def test_records_hold_the_figures(hand_result):
     assert s["skipped_steps"][0]["step"] == "B" and s["skipped_steps"][0]["tickets"] == 1
     assert s["inserted_steps"][0] | {} == {
         "step": "X", "before": "B", "after": "C", "tickets": 1, "variants": 1, "share": 0.25,
-        "lead_time_median": 10 * 3600.0, "conforming_lead_time_median": 2 * 3600.0, "lead_time_difference": 8 * 3600.0,
+        "lead_time_median_seconds": 10 * 3600.0, "conforming_lead_time_median_seconds": 2 * 3600.0, "lead_time_difference_seconds": 8 * 3600.0,
         "examples": ["c4"],  # the ticket that has the inserted step
     }  # fmt: skip
     assert s["rules"] == [{"rule": "never B", "kind": "at_most", "applies": 4, "violations": 3, "share": 0.75,

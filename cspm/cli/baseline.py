@@ -11,6 +11,7 @@ from cspm.cli import _app as ui
 from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat, app, reads_log
 from cspm.cli.compare import ModelOpt
 from cspm.i18n import N_
+from cspm.i18n import gettext as _
 
 
 @app.command("baseline")
@@ -38,5 +39,7 @@ def baseline_command(
     if format is OutputFormat.json:
         ui.print_json({"baseline": str(save), "fingerprint": fp, "figures": int(frozen.data.hist.figure.nunique())})
         return
-    ui.console.print(f"Baseline of {ui.esc(log.name)}: {fp['tickets']:,} tickets, {fp['events']:,} events "
-                  f"({ui.esc(fp['first_event'])} – {ui.esc(fp['last_event'])}), {frozen.data.hist.figure.nunique()} figures → {ui.esc(save)}")  # fmt: skip
+    line = _("Baseline of {log}: {tickets} tickets, {events} events ({first} – {last}), {figures} figures → {path}").format(
+        log=log.name, tickets=f"{fp['tickets']:,}", events=f"{fp['events']:,}", first=fp["first_event"], last=fp["last_event"],
+        figures=frozen.data.hist.figure.nunique(), path=save)
+    ui.console.print(ui.esc(line))

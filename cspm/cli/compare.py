@@ -73,24 +73,27 @@ def compare_command(
 
 def show(result: Comparison) -> None:
     """The verdicts, the significant changes and the DiD as Rich tables."""
+    from cspm.analysis.compare.comparison import part_label
     from cspm.analysis.compare.table import format_p
+    from cspm.units import format_hours
 
     a, b = result.labels
-    ui.console.print(f"[bold]{ui.esc(a)}[/bold] {result.tickets.get(a, 0):,} tickets vs [bold]{ui.esc(b)}[/bold] "
-                  f"{result.tickets.get(b, 0):,} tickets — {ui.esc(result.rule)}", soft_wrap=True)  # fmt: skip
+    head = _("{before} {before_tickets} tickets vs {after} {after_tickets} tickets — {rule}").format(
+        before=f"[bold]{ui.esc(part_label(a))}[/bold]", before_tickets=f"{result.tickets.get(a, 0):,}",
+        after=f"[bold]{ui.esc(part_label(b))}[/bold]", after_tickets=f"{result.tickets.get(b, 0):,}", rule=ui.esc(result.rule))
+    ui.console.print(head, soft_wrap=True)
     for v in result.verdicts():
         ui.console.print(ui.plain("• " + v))
     sig = result.significant()
     title = _("Significant changes (q < {alpha:g}): {n} of {tested} tested").format(
         alpha=result.alpha, n=len(sig), tested=int(result.figures.p.notna().sum()))
     table = Table(title=ui.esc(title), header_style="bold")
-    for i, h in enumerate([_("figure"), _("clock"), a, b, _("change"), "p", "q"]):
-        table.add_column(h, justify="left" if i < 2 else "right")
+    for i, h in enumerate([_("figure"), _("clock"), part_label(a), part_label(b), _("change"), "p", "q"]):
+        table.add_column(ui.esc(h), justify="left" if i < 2 else "right")
     for r in sig.itertuples():
-        unit = " h" if r.kind == "duration" else ""
-        fmt = (lambda x: f"{x:.1%}") if r.kind == "share" else (lambda x, u=unit: f"{x:.2f}{u}")
+        fmt = (lambda x: f"{x:.1%}") if r.kind == "share" else format_hours if r.kind == "duration" else (lambda x: f"{x:.2f}")
         pct = "" if r.change_pct != r.change_pct else f" ({r.change_pct:+.0%})"
-        table.add_row(ui.plain(r.name), r.clock or "", fmt(r.a), fmt(r.b), fmt(r.change) + pct, format_p(r.p), format_p(r.q)[2:].removeprefix("= "))
+        table.add_row(ui.plain(r.name), _(r.clock) if r.clock else "", fmt(r.a), fmt(r.b), fmt(r.change) + pct, format_p(r.p), format_p(r.q)[2:].removeprefix("= "))
     ui.console.print(table)
     if result.did is not None:
         d = result.did[result.did.significant]
@@ -98,7 +101,7 @@ def show(result: Comparison) -> None:
         for h in [_("figure"), _("clock"), "DiD", _("95% CI"), "q"]:
             t.add_column(h)
         for r in d.itertuples():
-            t.add_row(ui.plain(r.name), r.clock or "", f"{r.did:.3f}", f"{r.ci_low:.3f} … {r.ci_high:.3f}", f"{r.q:.3g}")
+            t.add_row(ui.plain(r.name), _(r.clock) if r.clock else "", f"{r.did:.3f}", f"{r.ci_low:.3f} … {r.ci_high:.3f}", f"{r.q:.3g}")
         ui.console.print(t)
     for n in result.notes:
         ui.console.print(f"[dim]{ui.esc(n)}[/dim]", soft_wrap=True)

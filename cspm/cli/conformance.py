@@ -105,7 +105,7 @@ def conformance(
             table.add_column(_(c), justify="right" if c in ("tickets", "share", "vs conforming") else "left")
         for r in df.head(15).itertuples():
             vals = [plain(str(getattr(r, c))) for c in cols]
-            table.add_row(*vals, fmt_thousands(r.tickets), fmt_pct(r.share), format_duration(r.lead_time_difference))
+            table.add_row(*vals, fmt_thousands(r.tickets), fmt_pct(r.share), format_duration(r.lead_time_difference_seconds))
         console.print(table)
     if result.rules is not None:
         table = Table(title=_("Rules"), header_style="bold")

@@ -44,10 +44,11 @@ def drivers(
     waits per value of a column, side by side, each value tested against the rest."""
     from cspm.analysis.drivers import drivers as driver_analysis
     from cspm.analysis.drivers import segments
+    from cspm.analysis.drivers.features import shown_driver, shown_value
     from cspm.config import as_config
 
     if (outcome is None) == (segment is None):
-        raise typer.BadParameter("give --outcome or --segment (one of them)")
+        raise typer.BadParameter(_("give --outcome or --segment (one of them)"))
     cfg = as_config(config)
     ui.output_file(html, "--html")
     if segment is not None:
@@ -72,7 +73,7 @@ def drivers(
     for col in ("driver", "value", "tickets", "rate", "rest", "lift", "q", "excess h"):
         table.add_column(_(col), justify="left" if col in ("driver", "value") else "right")
     for r in result.top().itertuples():
-        table.add_row(ui.plain(str(r.driver)), ui.plain(str(r.value)), f"{r.tickets:,}", f"{r.rate:.1%}", f"{r.rate_rest:.1%}",
+        table.add_row(ui.plain(shown_driver(str(r.driver))), ui.plain(shown_value(r.value)), f"{r.tickets:,}", f"{r.rate:.1%}", f"{r.rate_rest:.1%}",
                       f"{r.lift:.2f}×", f"{r.q:.3g}", f"{r.excess_h:,.0f}")  # fmt: skip
     ui.console.print(table)
     if html is not None:
@@ -89,8 +90,9 @@ def _segments(seg: SegmentComparison, html: Path | None, format: OutputFormat) -
         ui.print_json(seg.summary())
         return
     wide = seg.side_by_side()
-    table = Table(title=f"By {seg.column} (rate · median; * significantly worse than the rest)", header_style="bold")
-    table.add_column("measure")
+    title = _("By {column} (rate · median; * significantly worse than the rest)").format(column=seg.column)
+    table = Table(title=ui.esc(title), header_style="bold")
+    table.add_column(_("measure"))
     for c in wide.columns:
         table.add_column(ui.plain(str(c)), justify="right")
     for measure, row in wide.iterrows():

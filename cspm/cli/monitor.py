@@ -13,6 +13,7 @@ from cspm.cli import _app as ui
 from cspm.cli._app import ConfigOpt, FormatOpt, LogArg, LogReader, OutputFormat, app, reads_log
 from cspm.i18n import N_
 from cspm.i18n import gettext as _
+from cspm.units import format_hours
 
 
 class EveryChoice(StrEnum):
@@ -50,10 +51,12 @@ def monitor_command(
             t.add_column(h)
         for r in m.targets.itertuples():
             t.add_row(r.period, ui.plain(r.name), str(r.n), "–" if r.attained is None else f"{r.attained:.1%}",
-                      "–" if r.level_h is None else f"{r.level_h:.2f} h", "–" if r.meets is None else (_("yes") if r.meets else _("no")),
+                      "–" if r.level_h is None else format_hours(r.level_h), "–" if r.meets is None else (_("yes") if r.meets else _("no")),
                       _("ALERT") if r.alert else "")  # fmt: skip
         ui.console.print(t)
         for a in m.alerts:
-            ui.console.print(f"[bold red]alert:[/bold red] {ui.esc(a['target'])} breached in {ui.esc(', '.join(a['periods']))}", soft_wrap=True)
+            line = _("{target} breached in {periods}").format(target=a["target"], periods=", ".join(a["periods"]))
+            label = ui.esc(_("alert:"))
+            ui.console.print(f"[bold red]{label}[/bold red] {ui.esc(line)}", soft_wrap=True)
     if m.alert:
         raise typer.Exit(1)

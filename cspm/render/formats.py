@@ -61,10 +61,10 @@ def fmt_term(value: Any) -> str:
 
 
 def fmt_number(value: float, digits: int = 1) -> str:
-    """A number with ``digits`` decimals in the locale's digits (6035.44 → '6035.4')."""
+    """A number with ``digits`` decimals and thousands separators in the locale's digits (6035.44 → '6,035.4')."""
     if language() == "en":
-        return f"{value:.{digits}f}"
-    return format_decimal(value, "0." + "0" * digits if digits else "0")
+        return f"{value:,.{digits}f}"
+    return format_decimal(value, "#,##0." + "0" * digits if digits else "#,##0")
 
 
 def table_rows(

@@ -52,20 +52,34 @@ from cspm.errors import ConfigError
 from cspm.i18n import N_
 from cspm.i18n import gettext as _
 from cspm.render.graphviz import RenderUnavailable, render_svg, svg_body
+from cspm.units import format_hours
 
 __all__ = ["Comparison", "ComparisonSummary", "compare", "comparison_of"]
 
 ALPHA = 0.05
-ASSUMPTIONS = (
+ASSUMPTIONS = N_(
     "Durations are compared by their medians (rounded to the second), flow efficiency and fitness "
     "per ticket by their medians, counts per ticket by their means, shares by their proportions. Tests: Mann–Whitney U (asymptotic, tie- and continuity-"
     "corrected) with a bootstrap 95% CI of the median difference; counts per ticket: the exact "
     "conditional test of two Poisson rates (Mann–Whitney when the counts are overdispersed, variance/mean "
-    f"above {st.MAX_DISPERSION:g}) with the Welch CI of the mean difference; two-proportion z or Fisher's "
+    "above {dispersion:g}) with the Welch CI of the mean difference; two-proportion z or Fisher's "
     "exact test for shares. q = Benjamini–Hochberg "
     "adjusted p across the table; significant: q < {alpha:g}. Figures with fewer than "
-    f"{st.MIN_N} observations on a side are not tested."
+    "{min_n} observations on a side are not tested."
 )
+_PARTS = (N_("before"), N_("after"), N_("pilot"), N_("control"))
+_STATUS = {(True, True): N_("still met"), (False, True): N_("now met"), (True, False): N_("now breached"),
+           (False, False): N_("still breached")}  # fmt: skip
+
+
+def part_label(label: str) -> str:
+    """A side's label in the active language ('pilot/before' → '试点/之前'; a period or value stays)."""
+    return "/".join(_(p) if p in _PARTS else p for p in label.split("/"))
+
+
+def _hours_g(hours: float) -> str:
+    """'4 h', '0.5 h' (the shortest form of a target) in the active language."""
+    return _("{hours} h").format(hours=f"{hours:g}")
 
 
 class ComparisonSummary(Record):
@@ -182,7 +196,7 @@ def _display(df: pd.DataFrame) -> list[dict[str, Any]]:
     out = []
     for r in df.to_dict("records"):
         unit = " h" if r["kind"] == "duration" else ""
-        fmt = (lambda x, u=unit: "–" if x is None or x != x else f"{x:.2f}{u}") if r["kind"] not in ("share", "ratio") else (
+        fmt = (lambda x, u=unit: "–" if x is None or x != x else f"{x:,.2f}{u}") if r["kind"] not in ("share", "ratio") else (
             lambda x: "–" if x is None or x != x else f"{x:.1%}")  # fmt: skip
         out.append({**r, "a_text": fmt(r["a"]), "b_text": fmt(r["b"]),
                     "change_text": "–" if r["change_pct"] != r["change_pct"] else f"{r['change_pct']:+.0%}",
@@ -193,15 +207,18 @@ def _display(df: pd.DataFrame) -> list[dict[str, Any]]:
 def _verdict(t: dict[str, Any], labels: tuple[str, str]) -> str:
     """'L2 wait P85: 18.0 h → 6.1 h (−66%, p < 0.001); target ≤ 1 h still breached'."""
     req = t["required"]
-    what = "max" if req >= 1 else "median" if req == 0.5 else f"P{req * 100:g}"
+    what = _("max") if req >= 1 else _("median") if req == 0.5 else f"P{req * 100:g}"
     la, lb = t["level_a_h"], t["level_b_h"]
     if la is None or lb is None or la != la or lb != lb:
-        return f"{t['name']} {what}: no observations on the {labels[0] if la is None or la != la else labels[1]} side"
-    pct = f"{(lb - la) / la:+.0%}".replace("-", "−") if la else "n/a"
-    ma, mb = t["meets_a"], t["meets_b"]
-    status = ("still met" if ma and mb else "now met" if mb else "now breached" if ma else "still breached")
-    return (f"{t['name']} {what}: {la:.1f} h → {lb:.1f} h ({pct}, {format_p(t['p_level'])}); "
-            f"target ≤ {t['target_h']:g} h ({req:.0%}) {status} (attained {t['attained_a']:.0%} → {t['attained_b']:.0%})")  # fmt: skip
+        side = labels[0] if la is None or la != la else labels[1]
+        return _("{name} {statistic}: no observations on the {side} side").format(name=t["name"], statistic=what, side=part_label(side))
+    pct = f"{(lb - la) / la:+.0%}".replace("-", "−") if la else _("n/a")
+    status = _(_STATUS[(bool(t["meets_a"]), bool(t["meets_b"]))])
+    return _("{name} {statistic}: {before} → {after} ({change}, {p}); target ≤ {target} ({required}) {status} "
+             "(attained {attained_before} → {attained_after})").format(
+        name=t["name"], statistic=what, before=format_hours(la, "0.0"), after=format_hours(lb, "0.0"), change=pct,
+        p=format_p(t["p_level"]), target=_hours_g(t["target_h"]), required=f"{req:.0%}", status=status,
+        attained_before=f"{t['attained_a']:.0%}", attained_after=f"{t['attained_b']:.0%}")  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------- build
@@ -214,9 +231,10 @@ def comparison_of(data: SideData, a: str, b: str, rule: str, *, alpha: float = A
     table = with_q([*rows, *trows, *vrows], alpha)
     acts = data.activities
     aa, ab = set(acts.activity[acts.part == a]), set(acts.activity[acts.part == b])
-    notes = [*(notes or []), ASSUMPTIONS.format(alpha=alpha)]
+    notes = [*(notes or []), _(ASSUMPTIONS).format(alpha=alpha, dispersion=st.MAX_DISPERSION, min_n=st.MIN_N)]
     if aa != ab:
-        notes.append(f"The sides have different activity sets: only {a}: {sorted(aa - ab) or 'none'}; only {b}: {sorted(ab - aa) or 'none'}.")
+        notes.append(_("The sides have different activity sets: only {a}: {only_a}; only {b}: {only_b}.").format(
+            a=part_label(a), b=part_label(b), only_a=sorted(aa - ab) or _("none"), only_b=sorted(ab - aa) or _("none")))
     waits = tuple(_hours(side, data.tickets.get(name, 0), "wait|calendar|") for side, name in ((sa, a), (sb, b)))
     work = (tuple(_hours(side, data.tickets.get(name, 0), "work||") for side, name in ((sa, a), (sb, b)))
             if "work||" in sa and "work||" in sb else None)  # fmt: skip
@@ -320,10 +338,11 @@ def compare(
             a = before.data.relabel(BASELINE_PART, "before")
             a.targets = {**a.targets, **b.targets}
             fp = before.fingerprint
-            rule = f"baseline of {fp.get('source', '?')} ({fp.get('tickets', '?')} tickets, {fp.get('first_event', '?')} – {fp.get('last_event', '?')}) vs the log"
+            rule = _("baseline of {source} ({tickets} tickets, {first} – {last}) vs the log").format(
+                source=fp.get("source", "?"), tickets=fp.get("tickets", "?"), first=fp.get("first_event", "?"), last=fp.get("last_event", "?"))
         else:
             a = side_data(before, cfg, "before", semantics=semantics, model=model)
-            rule = "two logs: before vs after"
+            rule = _("two logs: before vs after")
         return comparison_of(SideData.concat(a, b), "before", "after", rule, alpha=alpha)
     if isinstance(before, Baseline):
         raise ConfigError(None, [("after", None, _("a baseline is compared with a log: give the log"))])
@@ -333,13 +352,15 @@ def compare(
     if split is not None:
         day = parse_split(split)
         dates = date_parts(log, day, tz)
-        date_rule = f"tickets by their first event: before / on or after {day.isoformat()} 00:00 ({tz})"
+        date_rule = _("tickets by their first event: before / on or after {day} 00:00 ({timezone})").format(day=day.isoformat(), timezone=tz)
     if group is not None:
         g = parse_group(group, "group", log)
         c = parse_group(control, "control", log) if control is not None else None
         groups = group_parts(log, g, c)
-        group_rule = (f"pilot: tickets with an event where {g[0]} = {g[1]!r}; control: "
-                      + (f"tickets with an event where {c[0]} = {c[1]!r}" if c else "all other tickets"))  # fmt: skip
+        with_event = N_("tickets with an event where {column} = {value}")
+        group_rule = _("pilot: {pilot}; control: {control}").format(
+            pilot=_(with_event).format(column=g[0], value=repr(g[1])),
+            control=_(with_event).format(column=c[0], value=repr(c[1])) if c else _("all other tickets"))  # fmt: skip
     elif control is not None:
         raise ConfigError(None, [("control", control, _("a control group needs a pilot group (group=...)"))])
     if dates is None and groups is None:

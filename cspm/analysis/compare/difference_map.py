@@ -24,8 +24,8 @@ def _colour(row: pd.Series) -> str:
 
 
 def _text(row: pd.Series) -> str:
-    a = "–" if row.a != row.a else f"{row.a:.1f} h"
-    b = "–" if row.b != row.b else f"{row.b:.1f} h"
+    a = "–" if row.a != row.a else f"{row.a:,.1f} h"
+    b = "–" if row.b != row.b else f"{row.b:,.1f} h"
     pct = "" if row.change_pct != row.change_pct else f" ({row.change_pct:+.0%})"
     return f"{a} → {b}{pct}"
 

@@ -48,16 +48,18 @@ from cspm.analysis.waiting import check_target_steps
 from cspm.config import Config
 from cspm.core.calendar import BusinessCalendar
 from cspm.core.log import ACTIVITY, CASE, TicketLog
+from cspm.i18n import N_
+from cspm.i18n import gettext as _
 from cspm.mining.cases import activity_codes, case_table
 
 __all__ = ["CLOCKS", "Figure", "describe", "histograms", "variant_counts"]
 
 CLOCKS = {"calendar": "s", "business": "bs"}
-_KPI_DURATIONS = {"first_response_h": "first response time", "resolution_h": "resolution time", "closure_h": "closure time"}
-_KPI_COUNTS = {"steps": "steps per ticket", "handoffs": "handoffs per ticket"}
-_KPI_SHARES = {"resolved": "resolution rate", "fcr": "first-contact resolution", "reopened": "reopen rate"}
-_HANDOFF_COUNTS = {"bounces": "ping-pong bounces per ticket", "repetitions": "rework repetitions per ticket",
-                   "rounds": "approval rounds per ticket"}  # fmt: skip
+_KPI_DURATIONS = {"first_response_h": N_("first response time"), "resolution_h": N_("resolution time"), "closure_h": N_("closure time")}
+_KPI_COUNTS = {"steps": N_("steps per ticket"), "handoffs": N_("handoffs per ticket")}
+_KPI_SHARES = {"resolved": N_("resolution rate"), "fcr": N_("first-contact resolution"), "reopened": N_("reopen rate")}
+_HANDOFF_COUNTS = {"bounces": N_("ping-pong bounces per ticket"), "repetitions": N_("rework repetitions per ticket"),
+                   "rounds": N_("approval rounds per ticket")}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -82,23 +84,23 @@ def describe(figure_id: str, targets: dict[str, dict[str, Any]] | None = None) -
     ck = clock or None
     if family == "kpi":
         kind = "duration" if key in _KPI_DURATIONS else "count" if key in _KPI_COUNTS else "share"
-        name = {**_KPI_DURATIONS, **_KPI_COUNTS, **_KPI_SHARES}[key]
+        name = _({**_KPI_DURATIONS, **_KPI_COUNTS, **_KPI_SHARES}[key])
     elif family == "handoffs":
         kind = "share" if key == "ping_pong" else "count"
-        name = "ping-pong tickets" if key == "ping_pong" else _HANDOFF_COUNTS[key]
+        name = _("ping-pong tickets") if key == "ping_pong" else _(_HANDOFF_COUNTS[key])
     elif family == "flow":
-        kind, name = "ratio", "flow efficiency per ticket"
+        kind, name = "ratio", _("flow efficiency per ticket")
     elif family == "conformance":
-        kind, name = ("ratio", "fitness to the to-be model per ticket") if key == "fitness" else (
-            "share", "tickets fitting the to-be model")  # fmt: skip
+        kind, name = ("ratio", _("fitness to the to-be model per ticket")) if key == "fitness" else (
+            "share", _("tickets fitting the to-be model"))  # fmt: skip
     elif family == "lead_time":
-        kind, name = "duration", "lead time"
+        kind, name = "duration", _("lead time")
     elif family == "work":
-        kind, name = "duration", "handling (work) time per ticket"
+        kind, name = "duration", _("handling (work) time per ticket")
     elif family == "wait":
-        kind, name = "duration", f"wait before {key}"
+        kind, name = "duration", _("wait before {step}").format(step=key)
     elif family == "edge":
-        kind, name = "duration", f"wait {key}"
+        kind, name = "duration", _("wait {transition}").format(transition=key)
     elif family == "target":
         kind, name = "duration", (targets or {}).get(figure_id, {}).get("name", key)
     else:
@@ -129,7 +131,7 @@ def target_observations(log: TicketLog, cfg: Config, iv: ir.Table, calendar: Bus
         sel = sel.filter(sel[col].notnull() & ~sel[paused])
         fid = f"target|{st.clock}|steps.{i}"
         parts.append(_obs(sel, fid, _seconds(sel[col])))
-        records[fid] = {"name": st.name or f"wait before {st.step}", "step": st.step, "clock": st.clock,
+        records[fid] = {"name": st.name or _("wait before {step}").format(step=st.step), "step": st.step, "clock": st.clock,
                         "target_s": st.max_wait.total_seconds(), "required": st.attainment}  # fmt: skip
     cases = []
     for i, ms in enumerate(cfg.targets.milestones):

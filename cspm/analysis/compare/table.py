@@ -27,6 +27,7 @@ from cspm.analysis.compare.statistics import (
     mann_whitney,
     two_proportions,
 )
+from cspm.i18n import gettext as _
 
 __all__ = ["COLUMNS", "comparison_rows", "format_p", "samples", "target_rows", "variant_rows", "with_q"]
 
@@ -99,7 +100,7 @@ def target_rows(a: dict[str, Sample], b: dict[str, Sample], targets: dict[str, d
         ia, ib = _within(sa, limit), _within(sb, limit)
         res = two_proportions(ia, ib) if min(sa.n, sb.n) >= MIN_N else TestResult(
             "none", None, note=f"too few observations for a test ({sa.n} vs {sb.n}; need {MIN_N} a side)")  # fmt: skip
-        rows.append(_row(fid, "target", f"{t['name']} within {limit / 3600:g} h", t["clock"], "share", "attainment",
+        rows.append(_row(fid, "target", _("{name} within {hours} h").format(name=t["name"], hours=f"{limit / 3600:g}"), t["clock"], "share", "attainment",
                          sa.n, sb.n, ia.share(), ib.share(), res, res.ci_low, res.ci_high))  # fmt: skip
         level_a, level_b = sa.quantile(req), sb.quantile(req)
         p_level = mann_whitney(sa, sb)[1] if min(sa.n, sb.n) >= MIN_N else None
@@ -156,7 +157,7 @@ def with_q(rows: list[dict[str, Any]], alpha: float) -> pd.DataFrame:
 def format_p(p: float | None) -> str:
     """'p < 0.001', 'p = 0.012', or 'not tested'."""
     if p is None or p != p:
-        return "not tested"
+        return _("not tested")
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 

@@ -370,13 +370,13 @@ class ConformanceResult(Result):
             svg = ""
         skipped = [
             {"step": s.step, "tickets": f"{s.tickets:,}", "share": _pct(s.share), "variants": s.variants,
-             "lead": format_duration(s.lead_time_median), "diff": _diff(s.lead_time_difference),
+             "lead": format_duration(s.lead_time_median_seconds), "diff": _diff(s.lead_time_difference_seconds),
              "examples": ", ".join(s.examples)}
             for s in self.skipped.head(_MAX_ROWS).itertuples()
         ]  # fmt: skip
         inserted = [
             {"step": s.step, "before": s.before, "after": s.after, "tickets": f"{s.tickets:,}", "share": _pct(s.share),
-             "lead": format_duration(s.lead_time_median), "diff": _diff(s.lead_time_difference),
+             "lead": format_duration(s.lead_time_median_seconds), "diff": _diff(s.lead_time_difference_seconds),
              "examples": ", ".join(s.examples)}
             for s in self.inserted.head(_MAX_ROWS).itertuples()
         ]  # fmt: skip
@@ -384,8 +384,8 @@ class ConformanceResult(Result):
         for kind, df in (("skipped", self.skipped), ("inserted", self.inserted)):
             for s in df.itertuples():
                 where = f" ({s.before} → · → {s.after})" if kind == "inserted" else ""
-                costly.append((_number(s.lead_time_difference),
-                               {"what": f"{_(kind)} {s.step}{where}", "tickets": f"{s.tickets:,}", "diff": _diff(s.lead_time_difference)}))  # fmt: skip
+                costly.append((_number(s.lead_time_difference_seconds),
+                               {"what": f"{_(kind)} {s.step}{where}", "tickets": f"{s.tickets:,}", "diff": _diff(s.lead_time_difference_seconds)}))  # fmt: skip
         costly.sort(key=lambda x: x[0], reverse=True)
         unaligned = [
             {"variant": int(u.variant), "steps": " → ".join(u.activities), "tickets": f"{u.count:,}",
@@ -554,7 +554,7 @@ def conformance(
         source=log.source, model=ref, method=method, fitness_figures=fitness, precision=prec,
         variants=per_variant, cases=variant_case_table(log, per_variant), skipped=tables.skipped,
         inserted=tables.inserted, unexpected=tables.unexpected, unaligned=unaligned,
-        conforming_lead_time_median=tables.conforming_lead_time_median,
+        conforming_lead_time_median=tables.conforming_lead_time_median_seconds,
         time_limit=time_limit if aligned or method == "alignments" else None, timings=timings,
         unknown_steps=unknown, unseen_steps=unseen, rules=rule_results,
     )  # fmt: skip

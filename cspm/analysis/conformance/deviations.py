@@ -5,8 +5,8 @@
   after it; **unexpected**: the same step wherever it occurs.
 
 Each table has per row: ``tickets`` (that have the deviation), ``variants``, ``share`` (of all
-tickets), ``lead_time_median`` (s, of those tickets), ``conforming_lead_time_median`` (s, of the
-conforming tickets), ``lead_time_difference`` (the two medians' difference, s; None when no
+tickets), ``lead_time_median_seconds`` (of those tickets), ``conforming_lead_time_median_seconds`` (of the
+conforming tickets), ``lead_time_difference_seconds`` (the two medians' difference; None when no
 ticket conforms) and ``examples`` (up to 3 of its tickets, the longest lead time first, ties by id).
 The medians and examples are computed on the engine from the case table.
 """
@@ -39,9 +39,9 @@ class SkippedStep(Record):
     tickets: int
     variants: int
     share: float
-    lead_time_median: float | None
-    conforming_lead_time_median: float | None
-    lead_time_difference: float | None
+    lead_time_median_seconds: float | None
+    conforming_lead_time_median_seconds: float | None
+    lead_time_difference_seconds: float | None
     examples: list[str] = []
 
 
@@ -55,9 +55,9 @@ class InsertedStep(Record):
     tickets: int
     variants: int
     share: float
-    lead_time_median: float | None
-    conforming_lead_time_median: float | None
-    lead_time_difference: float | None
+    lead_time_median_seconds: float | None
+    conforming_lead_time_median_seconds: float | None
+    lead_time_difference_seconds: float | None
     examples: list[str] = []
 
 
@@ -98,11 +98,11 @@ def lead_time_by_group(cases: ir.Table, mapping: pd.DataFrame) -> pd.DataFrame:
     """Tickets and median lead time per ``group`` of a (variant_key, group) mapping, on the engine
     (``cases``: the case table with ``variant_key`` and ``lead_time``)."""
     if mapping.empty:
-        return pd.DataFrame(columns=["group", "tickets", "lead_time_median", "examples"])
+        return pd.DataFrame(columns=["group", "tickets", "lead_time_median_seconds", "examples"])
     c = cases.select(CASE, "variant_key", "lead_time")
     m = ibis.memtable(mapping[["variant_key", "group"]].astype(str))
     j = c.join(m, c.variant_key == m.variant_key)
-    out = j.group_by("group").aggregate(tickets=j.count(), lead_time_median=j.lead_time.median()).to_pandas()
+    out = j.group_by("group").aggregate(tickets=j.count(), lead_time_median_seconds=j.lead_time.median()).to_pandas()
     out["tickets"] = out["tickets"].astype("int64")
     ranked = j.mutate(_i=ibis.row_number().over(ibis.window(group_by="group", order_by=[ibis.desc("lead_time"), CASE])))
     ex = ranked.filter(ranked._i < 3).select("group", "_i", CASE).to_pandas().sort_values(["group", "_i"])
@@ -116,7 +116,7 @@ class DeviationTables:
     skipped: pd.DataFrame
     inserted: pd.DataFrame
     unexpected: pd.DataFrame
-    conforming_lead_time_median: float | None
+    conforming_lead_time_median_seconds: float | None
 
 
 def deviation_tables(cases: ir.Table, groups: pd.DataFrame, conforming: Sequence[str], tickets: int) -> DeviationTables:
@@ -124,7 +124,7 @@ def deviation_tables(cases: ir.Table, groups: pd.DataFrame, conforming: Sequence
     variant keys of the ``conforming`` variants, with one engine query for every median."""
     conform = pd.DataFrame({"variant_key": list(conforming), "group": "conforming"})
     lead = lead_time_by_group(cases, pd.concat([groups, conform], ignore_index=True)).set_index("group")
-    conf_median = float(lead.loc["conforming", "lead_time_median"]) if "conforming" in lead.index else None
+    conf_median = float(lead.loc["conforming", "lead_time_median_seconds"]) if "conforming" in lead.index else None
     variants_per = groups.groupby("group").size() if len(groups) else pd.Series(dtype="int64")
 
     def table(kind: str) -> pd.DataFrame:
@@ -133,19 +133,19 @@ def deviation_tables(cases: ir.Table, groups: pd.DataFrame, conforming: Sequence
             parts = key.split("|")
             if parts[0] != kind:
                 continue
-            t, med = int(lead.loc[key, "tickets"]), float(lead.loc[key, "lead_time_median"])
+            t, med = int(lead.loc[key, "tickets"]), float(lead.loc[key, "lead_time_median_seconds"])
             row = {"step": parts[1]}
             if kind == "inserted":
                 row.update(before=parts[2], after=parts[3])
             row.update(
                 tickets=t, variants=int(variants_per[key]), share=t / tickets if tickets else 0.0,
-                lead_time_median=med, conforming_lead_time_median=conf_median,
-                lead_time_difference=med - conf_median if conf_median is not None else None,
+                lead_time_median_seconds=med, conforming_lead_time_median_seconds=conf_median,
+                lead_time_difference_seconds=med - conf_median if conf_median is not None else None,
                 examples=list(lead.loc[key, "examples"]),
             )  # fmt: skip
             rows.append(row)
         cols = ["step", *(["before", "after"] if kind == "inserted" else []), "tickets", "variants", "share",
-                "lead_time_median", "conforming_lead_time_median", "lead_time_difference", "examples"]  # fmt: skip
+                "lead_time_median_seconds", "conforming_lead_time_median_seconds", "lead_time_difference_seconds", "examples"]  # fmt: skip
         df = pd.DataFrame(rows, columns=cols)
         return df.sort_values(["tickets", "step"], ascending=[False, True]).reset_index(drop=True)
 

@@ -56,7 +56,7 @@ from cspm.core.log import (
     TIMESTAMP,
     TicketLog,
 )
-from cspm.i18n import N_
+from cspm.i18n import N_, weekday_name
 from cspm.i18n import gettext as _
 from cspm.mining.cases import case_table
 from cspm.mining.process_map import MAX_MAP_STEPS
@@ -94,6 +94,8 @@ def shown_value(value: object) -> str:
     m = _VARIANT.fullmatch(text)
     if m:
         return _("variant {n}").format(n=m.group(1))
+    if text in WEEKDAYS:
+        return weekday_name(text)
     return _(text) if text in (OTHER, "yes", "no") else text
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12")

@@ -25,6 +25,7 @@ from cspm.core.log import TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.i18n import gettext as _
+from cspm.units import format_hours
 
 __all__ = ["SegmentComparison", "SegmentRow", "segments"]
 
@@ -76,7 +77,7 @@ class SegmentComparison(Result):
         than the rest, by rate or hours)."""
         f = self.frame
         cell = [
-            f"{r.rate:.1%} · {r.median_h:.1f} h" + (" *" if r.significant else "")
+            f"{r.rate:.1%} · {format_hours(r.median_h, '0.0')}" + (" *" if r.significant else "")
             for r in f.itertuples(index=False)
         ]
         return f.assign(cell=cell).pivot(index="measure", columns="segment", values="cell").reindex(
