@@ -140,7 +140,7 @@ def test_unsure_detection_lists_columns_and_candidates(tmp_path):
     msg = str(err.value)
     assert "x.csv" in msg and "activity, timestamp" in msg
     assert "Columns found: 'ticket_id', 'foo', 'bar'" in msg
-    assert "case_id: 'ticket_id'" in msg
+    assert "case id: 'ticket_id'" in msg  # the role as a user names it
     assert err.value.candidates["case_id"] == ["ticket_id"]
 
 
