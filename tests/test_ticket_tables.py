@@ -112,3 +112,75 @@ def test_discover_writes_the_ticket_tables(csv_log, tmp_path):
     assert pq.read_table(tmp_path / "t" / "tickets.parquet").num_rows == 12
     assert pq.read_table(tmp_path / "t" / "steps.parquet").num_rows == EVENTS
     assert "(12 tickets)" in result.output
+    assert "monthly partitions" not in result.output
+
+
+def test_discover_says_which_tables_are_partitioned(tmp_path, monkeypatch):
+    import cspm.pipeline
+
+    original = cspm.pipeline.write_ticket_tables
+    monkeypatch.setattr(
+        cspm.pipeline, "write_ticket_tables", lambda *a: original(*a, partition_rows=10)
+    )
+    result = CliRunner().invoke(app, ["discover", _months_log(tmp_path), "--case-id", "ticket", "--out", str(tmp_path / "o"),
+                                      "--no-diagnosis", "--tickets-out", str(tmp_path / "t")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert (
+        f"{tmp_path / 't' / 'steps.parquet'} is a folder of monthly partitions (month=YYYY-MM), as it has more than 10 rows"
+        in text
+    )
+    assert "tickets.parquet is a folder" not in text  # 6 tickets: one file
+
+
+def _months_log(tmp_path) -> str:
+    """Six tickets of three steps two days apart: ticket k opens on the 28th of month 1 + k % 3
+    (2024, a leap year), so each ends in the next month: steps per month 4 (Jan), 4 (Feb), 8 (Mar),
+    2 (Apr)."""
+    rows = []
+    for k in range(6):
+        start = pd.Timestamp(f"2024-{1 + k % 3:02d}-28 09:00", tz="UTC")
+        rows += [(f"M{k}", f"step {i}", (start + pd.Timedelta(days=2 * i)).strftime("%Y-%m-%dT%H:%M:%SZ"))
+                 for i in range(3)]  # fmt: skip
+    path = tmp_path / "months.csv"
+    pd.DataFrame(rows, columns=["ticket", "activity", "timestamp"]).to_csv(path, index=False)
+    return str(path)
+
+
+def _check_partitioned(log: cspm.TicketLog, folder) -> None:
+    """Both tables above ``partition_rows`` are folders of month=YYYY-MM partitions with every row."""
+    import pyarrow.dataset as ds
+
+    written = write_ticket_tables(log, folder, partition_rows=5)
+    assert written.partitioned == ("tickets", "steps")
+    assert (written.ticket_rows, written.step_rows) == (6, 18)
+    tickets = (
+        ds.dataset(written.tickets, format="parquet", partitioning="hive").to_table().to_pandas()
+    )
+    steps = ds.dataset(written.steps, format="parquet", partitioning="hive").to_table().to_pandas()
+    assert sorted(glob.glob(f"{written.tickets}/month=*")) == [
+        f"{written.tickets}/month=2024-0{m}" for m in (1, 2, 3)
+    ]
+    assert sorted(tickets["case_id"]) == [f"M{k}" for k in range(6)]
+    # the ticket's month is that of its start; a step's month that of its own timestamp
+    assert dict(zip(tickets["case_id"], tickets["month"].astype(str), strict=True)) == {
+        f"M{k}": f"2024-0{1 + k % 3}" for k in range(6)
+    }
+    assert len(steps) == 18
+    assert sorted(steps["month"].astype(str).value_counts().items()) == [
+        ("2024-01", 4), ("2024-02", 4), ("2024-03", 8), ("2024-04", 2)]  # fmt: skip
+
+
+def test_large_tables_are_partitioned_by_month_on_duckdb(tmp_path):
+    log = cspm.read(_months_log(tmp_path), case_id="ticket")
+    _check_partitioned(log, tmp_path / "out")
+    small = write_ticket_tables(
+        log, tmp_path / "out"
+    )  # the default threshold: one file each, replaced
+    assert small.partitioned == () and (tmp_path / "out" / "tickets.parquet").is_file()
+
+
+@pytest.mark.spark
+def test_large_tables_are_partitioned_by_month_on_spark(tmp_path, spark):
+    log = cspm.read(_months_log(tmp_path), case_id="ticket", engine=spark)
+    _check_partitioned(log, tmp_path / "out")

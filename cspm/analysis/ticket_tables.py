@@ -2,8 +2,12 @@
 
 Both are Ibis expressions on the log's engine, written to Parquet by that engine
 (:func:`write_ticket_tables`): DuckDB streams each into one Parquet file, Spark writes a Parquet
-folder of part files (one per partition, in parallel on the cluster). Nothing of ticket or event
-size comes back to Python; only the row counts do.
+folder of part files (one per partition, in parallel on the cluster). A table of more than
+``partition_rows`` rows (5,000,000 by default) is written partitioned by month instead: a folder of
+Hive partitions ``month=YYYY-MM/`` (the UTC month of the ticket's ``start``, of the step's
+``timestamp``), on both engines, so that a reader can load one month without the rest; every reader
+of Parquet datasets (pyarrow, pandas, DuckDB, Spark, Polars) reads the folder with its ``month``
+column. Nothing of ticket or event size comes back to Python; only the row counts do.
 
 ``tickets.parquet`` — one row per ticket (the case table of :func:`cspm.mining.cases.case_table`
 and the ticket's waits and handoffs):
@@ -78,36 +82,48 @@ def ticket_table(log: TicketLog, config: Config | None = None) -> ir.Table:
     )  # fmt: skip
 
 
+PARTITION_ROWS = 5_000_000  # a table larger than this is written partitioned by month
+
+
 @dataclass(frozen=True)
 class TicketTables:
     """What :func:`write_ticket_tables` wrote: the two paths (files on DuckDB, folders of part
-    files on Spark) and their row counts."""
+    files on Spark), their row counts, and which of them were written partitioned by month."""
 
     tickets: str
     steps: str
     ticket_rows: int
     step_rows: int
+    partitioned: tuple[str, ...] = ()  # "tickets" and/or "steps": folders of month=YYYY-MM partitions
+    partition_rows: int | None = PARTITION_ROWS  # the row count above which a table is partitioned
 
 
-def write_ticket_tables(log: TicketLog, folder: str | Path, config: Config | None = None) -> TicketTables:
+def write_ticket_tables(
+    log: TicketLog, folder: str | Path, config: Config | None = None, partition_rows: int | None = PARTITION_ROWS
+) -> TicketTables:
     """Write ``tickets.parquet`` and ``steps.parquet`` (see the module docstring) into ``folder``
     (a local folder, or on Spark any URI its file systems write, e.g. ``s3a://lake/cspm``), by the
-    engine that holds the events; an existing output of the same name is replaced."""
+    engine that holds the events; an existing output of the same name is replaced. A table of more
+    than ``partition_rows`` rows is written partitioned by month (``None``: never)."""
     target = str(folder).rstrip("/")
     local = "://" not in target
     if local:
         Path(target).mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, table in (("tickets", ticket_table(log, config)), ("steps", step_table(log, config))):
+    written, partitioned = [], []
+    tables = (("tickets", ticket_table(log, config), "start"), ("steps", step_table(log, config), TIMESTAMP))
+    for name, table, when in tables:
         path = f"{target}/{name}.parquet"
         if local and Path(path).is_dir():
             shutil.rmtree(path)
         elif local and Path(path).exists():
             Path(path).unlink()
-        if log.engine == "pyspark":
-            table.to_parquet(path, mode="overwrite")
-        else:
-            table.to_parquet(path)
-        written.append((path, int(table.count().to_pyarrow().as_py())))
+        rows = int(table.count().to_pyarrow().as_py())
+        options: dict[str, object] = {"mode": "overwrite"} if log.engine == "pyspark" else {}
+        if partition_rows is not None and rows > partition_rows:
+            table = table.mutate(month=table[when].strftime("%Y-%m"))
+            options["partitionBy" if log.engine == "pyspark" else "partition_by"] = "month"
+            partitioned.append(name)
+        table.to_parquet(path, **options)
+        written.append((path, rows))
     (tickets, ticket_rows), (steps, step_rows) = written
-    return TicketTables(tickets, steps, ticket_rows, step_rows)
+    return TicketTables(tickets, steps, ticket_rows, step_rows, tuple(partitioned), partition_rows)

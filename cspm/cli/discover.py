@@ -150,6 +150,9 @@ def _print_outputs(outputs: Any, title: str, out: Path) -> None:
     if (t := outputs.tickets) is not None:
         console.print(esc(gettext("wrote the per-ticket tables {tickets} ({n} tickets) and {steps} ({m} events)").format(
             tickets=t.tickets, n=fmt_thousands(t.ticket_rows), steps=t.steps, m=fmt_thousands(t.step_rows))), highlight=False)  # fmt: skip
+        for path in (getattr(t, name) for name in t.partitioned):
+            console.print(esc(gettext("{path} is a folder of monthly partitions (month=YYYY-MM), as it has more than {n} rows").format(
+                path=path, n=fmt_thousands(t.partition_rows))), highlight=False)  # fmt: skip
     console.print(esc(gettext("wrote {n} files to {out}: report {report}").format(
         n=len(outputs.files), out=out, report=outputs.files["report"])), highlight=False)  # fmt: skip
 
