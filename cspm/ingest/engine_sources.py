@@ -13,6 +13,7 @@ Ibis table on that engine, and the rows the reader could not take.
 
 from __future__ import annotations
 
+import codecs
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from cspm.core.engine import engine_name, unique_name
 from cspm.errors import InputError
 from cspm.i18n import gettext as _
 from cspm.ingest.raw import ROWCOL, source_names
-from cspm.ingest.sources import _guess_delimiter, detect_encoding
+from cspm.ingest.sources import _guess_delimiter, sniff_encoding
 
 __all__ = ["EngineSource", "load_on_engine"]
 
@@ -120,14 +121,47 @@ def _is_delta(text: str, local: bool) -> bool:
     return (local and (Path(text) / "_delta_log").is_dir()) or text.startswith("delta:")
 
 
+# the charsets Spark 4's CSV and text readers accept without spark.sql.legacy.javaCharsets
+_SPARK_CHARSETS = frozenset({"iso-8859-1", "us-ascii", "utf-16", "utf-16be", "utf-16le", "utf-32", "utf-8"})
+
+
+def _java_charset(encoding: str) -> str:
+    """The Java name of a Python codec (``utf-16-le`` → ``UTF-16LE``; a BOM is skipped by Spark)."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return encoding
+    return _JAVA_NAMES.get(name, name)
+
+
+_JAVA_NAMES = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "utf-16": "UTF-16", "utf-16-le": "UTF-16LE",
+               "utf-16-be": "UTF-16BE", "utf-32": "UTF-32", "iso8859-1": "ISO-8859-1", "ascii": "US-ASCII",
+               "cp1252": "windows-1252", "cp1251": "windows-1251", "shift_jis": "Shift_JIS", "big5": "Big5",
+               "gb18030": "GB18030", "gbk": "GBK", "gb2312": "GB2312", "euc_kr": "EUC-KR", "cp949": "x-windows-949"}  # fmt: skip
+
+
 def _spark_csv(backend: Any, spark: Any, path: str, local: bool, *, encoding: str | None, delimiter: str | None) -> EngineSource:
     from pyspark.sql import types as T
 
     info: dict[str, Any] = {}
     if encoding is None:
-        encoding = detect_encoding(Path(path), Path(path).read_bytes()[:65536]) if local and not path.endswith(".gz") else "utf-8"
+        if local and not path.endswith(".gz"):
+            with open(path, "rb") as fh:
+                encoding, warnings = sniff_encoding(Path(path), fh.read(65536))
+            if warnings:
+                info["warnings"] = warnings
+        else:
+            encoding = "utf-8"
     info["encoding"] = encoding
-    lines = [r[0] for r in spark.read.option("encoding", encoding).text(path).limit(50).collect()]
+    charset = _java_charset(encoding)
+    if charset.lower() not in _SPARK_CHARSETS:
+        # Spark 4 reads only a few charsets unless this flag is set (GB18030, Big5, Shift_JIS …
+        # are Java charsets it then accepts); it widens what is accepted and changes nothing else
+        spark.conf.set("spark.sql.legacy.javaCharsets", "true")
+    # the first lines, decoded as the rows will be (Spark's text reader knows only UTF-8): one
+    # column per line, split by a character that does not occur in text
+    head = spark.read.options(encoding=charset, sep="\x00", quote="\x00", header="false").csv(path).limit(50)
+    lines = [r[0] or "" for r in head.collect()]
     if not lines or not lines[0].strip():
         raise InputError(_("has no header row (the first line is empty)."), path=path, line=1)
     header_line = lines[0].lstrip("\ufeff")
@@ -142,7 +176,7 @@ def _spark_csv(backend: Any, spark: Any, path: str, local: bool, *, encoding: st
     schema = T.StructType([T.StructField(c, T.StringType()) for c in columns] + [T.StructField(_CORRUPT, T.StringType())])
     frame = (
         spark.read.schema(schema)
-        .options(header="true", sep=delim, quote='"', escape='"', mode="PERMISSIVE", encoding=encoding,
+        .options(header="true", sep=delim, quote='"', escape='"', mode="PERMISSIVE", encoding=charset,
                  columnNameOfCorruptRecord=_CORRUPT, enforceSchema="true")  # fmt: skip
         .csv(path)
     )

@@ -148,6 +148,21 @@ def detect_encoding(path: Path, head: bytes) -> str:
     )
 
 
+def sniff_encoding(path: Path, head: bytes) -> tuple[str, list[str]]:
+    """The encoding of a text file (:func:`detect_encoding`) and, when it is a legacy encoding, the
+    warning that shows the evidence (the first bytes that are not UTF-8)."""
+    encoding = detect_encoding(path, head)
+    if codecs.lookup(encoding).name not in ("utf-8", "utf-16", "utf-16-le", "utf-16-be") and (
+        bad := _first_invalid_utf8(path)
+    ):
+        return encoding, [
+            _("the file is not valid UTF-8 (line {line}: bytes {bytes}), so it was read as {encoding}; "
+              "if it is UTF-8 with a few bad bytes, read it with --encoding utf-8 (encoding='utf-8').").format(
+                line=bad[0], bytes=repr(bad[1]), encoding=encoding)
+        ]  # fmt: skip
+    return encoding, []
+
+
 def utf16_without_bom(head: bytes) -> str | None:
     """``utf-16-le`` / ``utf-16-be`` when the text is UTF-16 without a byte-order mark: most bytes
     at odd (LE) or even (BE) positions are NUL, as in ASCII-range text."""
@@ -275,15 +290,9 @@ def _load_csv(
     gz = head.startswith(b"GZ")
     body = head[2:] if gz else head
     if encoding is None:
-        encoding = "utf-8" if gz else detect_encoding(path, body)
-        if codecs.lookup(encoding).name not in ("utf-8", "utf-16", "utf-16-le", "utf-16-be") and (
-            bad := _first_invalid_utf8(path)
-        ):
-            info["warnings"] = [
-                _("the file is not valid UTF-8 (line {line}: bytes {bytes}), so it was read as {encoding}; "
-                  "if it is UTF-8 with a few bad bytes, read it with --encoding utf-8 (encoding='utf-8').").format(
-                    line=bad[0], bytes=repr(bad[1]), encoding=encoding)
-            ]
+        encoding, warnings = ("utf-8", []) if gz else sniff_encoding(path, body)
+        if warnings:
+            info["warnings"] = warnings
     else:
         try:
             codecs.lookup(encoding)
