@@ -219,33 +219,25 @@ class MapExplorer:
 _WAITS = {"mean": N_("Mean wait"), "median": N_("Median wait"), "p90": N_("P90 wait"), "total": N_("Total wait")}
 
 
-_WAITS = {"mean": N_("Mean wait"), "median": N_("Median wait"), "p90": N_("P90 wait"), "total": N_("Total wait")}
-
-
-_WAITS = {"mean": N_("Mean wait"), "median": N_("Median wait"), "p90": N_("P90 wait"), "total": N_("Total wait")}
-
-
-_WAITS = {"mean": N_("Mean wait"), "median": N_("Median wait"), "p90": N_("P90 wait"), "total": N_("Total wait")}
-
-
 def _samples(log: TicketLog, leads: Any) -> dict[str, list[tuple[str, str]]]:
     """Per step and transition key: the :data:`SAMPLE_TICKETS` slowest tickets through it
-    (ticket id, lead time as text; ties by ticket id), one engine query each."""
+    (ticket id, lead time as text; ties by ticket id), in one engine query (a step's rows have an
+    empty ``dst`` and ``is_edge`` false)."""
     s = step_table(log)
     out: dict[str, list[tuple[str, str]]] = {}
-    node_pairs = s.select(src=s[ACTIVITY], dst=ibis.literal(""), case=s[CASE])
-    edge_pairs = s.filter(s.next_activity.notnull()).select(src=s[ACTIVITY], dst=s.next_activity, case=s[CASE])
-    for pairs, is_edge in ((node_pairs, False), (edge_pairs, True)):
-        t = pairs.distinct()
-        t = t.join(leads, t.case == leads[CASE]).select("src", "dst", "case", "lead_time")
-        w = ibis.window(group_by=[t.src, t.dst], order_by=[ibis.desc(t.lead_time), t.case])
-        t = t.mutate(_rank=ibis.row_number().over(w))
-        df = t.filter(t._rank < SAMPLE_TICKETS).order_by(["src", "dst", "_rank"]).to_pandas()
-        for src, dst, case, lead in zip(df.src, df.dst, df.case, df.lead_time, strict=True):
-            key = edge_key(src, dst) if is_edge else node_key(src)
-            out.setdefault(key, []).append((str(case), format_duration(lead)))
+    node_pairs = s.select(src=s[ACTIVITY], dst=ibis.literal(""), case=s[CASE], is_edge=ibis.literal(False))
+    edge_pairs = s.filter(s.next_activity.notnull()).select(
+        src=s[ACTIVITY], dst=s.next_activity, case=s[CASE], is_edge=ibis.literal(True)
+    )
+    t = node_pairs.distinct().union(edge_pairs.distinct())
+    t = t.join(leads, t.case == leads[CASE]).select("src", "dst", "is_edge", "case", "lead_time")
+    w = ibis.window(group_by=[t.is_edge, t.src, t.dst], order_by=[ibis.desc(t.lead_time), t.case])
+    t = t.mutate(_rank=ibis.row_number().over(w))
+    df = t.filter(t._rank < SAMPLE_TICKETS).order_by(["is_edge", "src", "dst", "_rank"]).to_pandas()
+    for src, dst, is_edge, case, lead in zip(df.src, df.dst, df.is_edge, df.case, df.lead_time, strict=True):
+        key = edge_key(src, dst) if is_edge else node_key(src)
+        out.setdefault(key, []).append((str(case), format_duration(lead)))
     return out
-
 
 
 def targets_from_ranking(ranking: pd.DataFrame, clock: str = "calendar") -> tuple[dict[str, dict[str, str]], str]:

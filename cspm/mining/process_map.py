@@ -94,12 +94,13 @@ class ProcessMap(Result):
 
     @classmethod
     def _projected(cls, log: TicketLog, measure: Measure, activities: float) -> ProcessMap:
-        nodes = Activities.compute(log).table
-        keep = map_activities(nodes, activities)
-        if len(keep) < len(nodes):
-            log = log.with_events(log.events.filter(log.events[ACTIVITY].isin(keep)))
         st = step_table(log)
         acts_df = activity_table(log.events, step_table=st).to_pandas()
+        keep = map_activities(Activities._from_table(acts_df).table, activities)
+        if len(keep) < len(acts_df):  # projected: the steps and edges among the kept activities
+            log = log.with_events(log.events.filter(log.events[ACTIVITY].isin(keep)))
+            st = step_table(log)
+            acts_df = activity_table(log.events, step_table=st).to_pandas()
         edges = DirectlyFollows._from_tables(edge_table(log.events, step_table=st).to_pandas(), acts_df).edges
         nodes = Activities._from_table(acts_df).table
         return cls(nodes=nodes, edges=edges, measure=_check_measure(measure), title=log.source)
