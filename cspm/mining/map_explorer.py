@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
 from cspm.core.log import ACTIVITY, CASE, TicketLog
@@ -118,6 +119,9 @@ class MapExplorer:
         steps, edges = list(highlight_steps), [tuple(e) for e in highlight_edges]
         leads = case_table(log).select(CASE, "lead_time")
         levels = []
+        # the slowest tickets through a step are the same at every level that keeps the step (a
+        # projection drops events, not tickets): found once; those through a transition, per level
+        step_samples = _samples(log, leads, transitions=False)
         for share in shares:
             keep = map_activities(all_nodes, share)
             projected = log if len(keep) == len(all_nodes) else log.with_events(
@@ -138,7 +142,9 @@ class MapExplorer:
                 keys = [edge_key(a, b) for a, b in zip(base.edges.source, base.edges.target, strict=True)]
                 drawn = replace(base, edges=base.edges[[k in union for k in keys]].reset_index(drop=True))
                 kept[:first] = [kept[first]] * first
-            levels.append(Level(share, base, kept, _samples(projected, leads), drawn, first))
+            samples = {node_key(a): step_samples[node_key(a)] for a in keep if node_key(a) in step_samples}
+            samples |= _samples(projected, leads, steps=False)
+            levels.append(Level(share, base, kept, samples, drawn, first))
         a0 = shares.index(max(s for s in shares if s <= activities))
         if activities >= 1.0 and paths <= 0.0 and len(levels[0].base.nodes) > MAX_DEFAULT_STEPS:
             a0 = next((i for i, lv in enumerate(levels) if len(lv.base.nodes) <= MAX_DEFAULT_STEPS), len(levels) - 1)
@@ -219,21 +225,23 @@ class MapExplorer:
 _WAITS = {"mean": N_("Mean wait"), "median": N_("Median wait"), "p90": N_("P90 wait"), "total": N_("Total wait")}
 
 
-def _samples(log: TicketLog, leads: Any) -> dict[str, list[tuple[str, str]]]:
+def _samples(log: TicketLog, leads: ir.Table, *, steps: bool = True, transitions: bool = True) -> dict[str, list[tuple[str, str]]]:
     """Per step and transition key: the :data:`SAMPLE_TICKETS` slowest tickets through it
     (ticket id, lead time as text; ties by ticket id), in one engine query (a step's rows have an
-    empty ``dst`` and ``is_edge`` false)."""
+    empty ``dst`` and ``is_edge`` false). ``leads``: ``case_id``, ``lead_time`` per ticket."""
     s = step_table(log)
-    out: dict[str, list[tuple[str, str]]] = {}
-    node_pairs = s.select(src=s[ACTIVITY], dst=ibis.literal(""), case=s[CASE], is_edge=ibis.literal(False))
-    edge_pairs = s.filter(s.next_activity.notnull()).select(
-        src=s[ACTIVITY], dst=s.next_activity, case=s[CASE], is_edge=ibis.literal(True)
-    )
-    t = node_pairs.distinct().union(edge_pairs.distinct())
+    parts = []
+    if steps:
+        parts.append(s.select(src=s[ACTIVITY], dst=ibis.literal(""), case=s[CASE], is_edge=ibis.literal(False)).distinct())
+    if transitions:
+        e = s.filter(s.next_activity.notnull())
+        parts.append(e.select(src=e[ACTIVITY], dst=e.next_activity, case=e[CASE], is_edge=ibis.literal(True)).distinct())
+    t = parts[0].union(parts[1]) if len(parts) == 2 else parts[0]
     t = t.join(leads, t.case == leads[CASE]).select("src", "dst", "is_edge", "case", "lead_time")
     w = ibis.window(group_by=[t.is_edge, t.src, t.dst], order_by=[ibis.desc(t.lead_time), t.case])
     t = t.mutate(_rank=ibis.row_number().over(w))
     df = t.filter(t._rank < SAMPLE_TICKETS).order_by(["is_edge", "src", "dst", "_rank"]).to_pandas()
+    out: dict[str, list[tuple[str, str]]] = {}
     for src, dst, is_edge, case, lead in zip(df.src, df.dst, df.is_edge, df.case, df.lead_time, strict=True):
         key = edge_key(src, dst) if is_edge else node_key(src)
         out.setdefault(key, []).append((str(case), format_duration(lead)))
