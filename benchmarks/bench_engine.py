@@ -87,9 +87,10 @@ print(json.dumps({"seconds": seconds, "events": len(df), "cases": int(df[case].n
 """
 
 CSPM_READ = """
-import time, cspm
+import time, duckdb
+from cspm import read  # imported before the clock starts, as duckdb is for DuckDB's own read
 t = time.perf_counter()
-log = cspm.read(PATH)
+log = read(PATH)
 print(json.dumps({"seconds": time.perf_counter() - t, "events": log.quality.events}))
 """
 

@@ -13,6 +13,7 @@ import gzip
 import os
 import tempfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -370,36 +371,78 @@ def _load_text(
             expected=_("a header row naming the log's columns (wrong delimiter, or a wide export?)"),
             hint=_("Keep the columns you need (case id, activity, timestamps, attributes) and read that file."),
         )
-    capped = _cap_wide_lines(read_path, delim, len(columns))
+    facts = _line_facts(read_path, delim, len(columns))
+    capped = _cap_wide_lines(read_path, delim, len(columns), facts)
     if capped is not None:
         info["rows with far too many fields"] = capped[1]
         try:
-            return _read_table(raw, path, capped[0], rejects, info, delim, columns)
+            return _read_table(raw, path, capped[0], rejects, info, delim, columns, facts)
         finally:
             os.unlink(capped[0])
-    return _read_table(raw, path, read_path, rejects, info, delim, columns)
+    return _read_table(raw, path, read_path, rejects, info, delim, columns, facts)
 
 
 _WIDE_LINE = 4096  # bytes: only lines this long are checked for extra fields
 _EXTRA_FIELDS = 100  # fields beyond the header's that a line keeps before it is cut
 
 
-def _cap_wide_lines(read_path: str, delim: str, n_columns: int) -> tuple[str, int] | None:
+@dataclass(frozen=True)
+class _LineFacts:
+    """What one pass over the file's bytes found: its physical lines, whether it has blank lines
+    (then records and lines can differ), and whether a line has far too many fields."""
+
+    lines: int
+    blank: bool
+    wide: bool
+
+
+def _line_facts(read_path: str, delim: str, n_columns: int) -> _LineFacts:
+    """One pass over the bytes, 1 MiB at a time (newlines found by numpy): lines, blank lines
+    (``\\n\\n`` or ``\\n\\r\\n``), and whether a line of more than ``_WIDE_LINE`` bytes has more than
+    ``_EXTRA_FIELDS`` fields beyond the header's (only when a line is that long are the lines read
+    one by one)."""
+    import numpy as np
+
+    lines, blank, long, tail, run = 0, False, False, b"", 0  # run: bytes of the line going on
+    with _open_text(read_path) as fh:
+        while chunk := fh.read(1 << 20):
+            buf = tail + chunk  # the previous chunk's last two bytes: a blank line across chunks
+            data = np.frombuffer(buf, np.uint8)
+            at = np.flatnonzero(data == 10)
+            if not blank and len(at) > 1:
+                gaps = np.diff(at)
+                blank = bool((gaps == 1).any() or ((gaps == 2) & (data[at[:-1] + 1] == 13)).any())
+            newlines = at[at >= len(tail)] - len(tail)
+            lines += len(newlines)
+            if not long:
+                if len(newlines) == 0:
+                    run += len(chunk)
+                else:
+                    longest = max(run + int(newlines[0]), int(np.diff(newlines).max(initial=0)) - 1)
+                    run = len(chunk) - int(newlines[-1]) - 1
+                    long = longest > _WIDE_LINE
+                long = long or run > _WIDE_LINE
+            tail = buf[-2:]
+    lines += tail[-1:] not in (b"\n", b"")
+    wide = False
+    if long:
+        limit, sep = n_columns + _EXTRA_FIELDS, delim.encode("utf-8")
+        with _open_text(read_path) as fh:
+            wide = any(len(line) > _WIDE_LINE and line.count(sep) > limit for line in fh)
+    return _LineFacts(lines, blank, wide)
+
+
+def _cap_wide_lines(read_path: str, delim: str, n_columns: int, facts: _LineFacts) -> tuple[str, int] | None:
     """A copy of the file in which each line with far more fields than the header (more than
     ``_EXTRA_FIELDS`` extra) is cut after them, and how many such lines there were; None when
-    there are none. Such a row is rejected either way ("too many columns"); cutting it keeps the
-    reader from storing one reject per extra field, each with a copy of the line (quadratic memory)."""
+    there are none (``facts.wide`` false). Such a row is rejected either way ("too many
+    columns"); cutting it keeps the reader from storing one reject per extra field, each with a
+    copy of the line (quadratic memory)."""
+    if not facts.wide:
+        return None
     opener = gzip.open if _is_gzip(read_path) else open
     limit = n_columns + _EXTRA_FIELDS
     sep = delim.encode("utf-8")
-    wide = False
-    with opener(read_path, "rb") as fh:  # type: ignore[operator]
-        for line in fh:
-            if len(line) > _WIDE_LINE and line.count(sep) > limit:
-                wide = True
-                break
-    if not wide:
-        return None
     fd, out = tempfile.mkstemp(prefix="cspm_capped_", suffix=".csv")
     cut = 0
     with opener(read_path, "rb") as fh, os.fdopen(fd, "wb") as dst:  # type: ignore[operator]
@@ -418,8 +461,9 @@ def _is_gzip(path: str) -> bool:
 
 
 def _read_table(
-    raw: Any, path: Path, read_path: str, rejects: str, info: dict[str, Any], delim: str, columns: list[str]
-) -> RawSource:
+    raw: Any, path: Path, read_path: str, rejects: str, info: dict[str, Any], delim: str, columns: list[str],
+    facts: _LineFacts,
+) -> RawSource:  # fmt: skip
     """Read the text table into the raw table; malformed records go to the rejects table."""
     table = unique_name("raw")
     scan = unique_name("scan")
@@ -454,7 +498,7 @@ def _read_table(
         raise InputError(_("has a header but no data rows."), path=path, expected=_("a header row and events"))
     # Record number and physical line of each record. Without blank lines and multi-line fields the
     # record k is on line k + 1; otherwise the records' first lines are read from the file.
-    starts = _record_lines(read_path, delim, total)
+    starts = _record_lines(read_path, delim, total, facts)
     if starts is None:
         bad_rows = [(r[0] - 1, r[0], *r[2:]) for r in rej_rows]
     else:
@@ -518,18 +562,12 @@ def _open_text(path: str, mode: str = "rb") -> Any:
     return gzip.open(path, mode) if _is_gzip(path) else open(path, mode)
 
 
-def _record_lines(path: str, delim: str, records: int) -> list[int] | None:
+def _record_lines(path: str, delim: str, records: int, facts: _LineFacts) -> list[int] | None:
     """The physical line each data record starts on, when the file has blank lines or multi-line
     (quoted) fields and the records can be told apart as the reader did; else None (then record
-    k is on line k + 1)."""
-    lines, blank, last = 0, False, b"\n"
-    with _open_text(path) as fh:
-        while chunk := fh.read(1 << 20):
-            lines += chunk.count(b"\n")
-            blank = blank or b"\n\n" in chunk or b"\n\r\n" in chunk or (last == b"\n" and chunk[:1] in (b"\n", b"\r"))
-            last = chunk[-1:]
-    lines += last != b"\n"
-    if not blank and lines - 1 == records:
+    k is on line k + 1). ``facts``: :func:`_line_facts` of the file read (a cut copy has the
+    same lines)."""
+    if not facts.blank and facts.lines - 1 == records:
         return None
     limit = csv.field_size_limit()
     csv.field_size_limit(1 << 30)
