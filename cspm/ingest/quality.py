@@ -220,10 +220,14 @@ def event_checks(events: ir.Table) -> dict[str, Any]:
     per_case = events.group_by(CASE).aggregate(n=events.count())
     single = per_case.filter(per_case.n == 1).count()
     same = events.group_by([CASE, TIMESTAMP]).aggregate(n=events.count())
-    same_ts = same.filter(same.n > 1).n.sum()
+    shared = same.filter(same.n > 1)
+    same_ts = shared.n.sum()
+    # identical events share their ticket and time: only those groups are compared column by column
     no_row = [c for c in events.columns if c != ROW]
-    distinct = events.select(no_row).distinct().count()
+    candidates = events.semi_join(shared, [CASE, TIMESTAMP]).select(no_row)
     n_events = int(base["events"])
+    n_same = int(same_ts.to_pyarrow().as_py() or 0)
+    duplicates = n_same - int(candidates.distinct().count().to_pyarrow().as_py()) if n_same else 0
     return {
         "events": n_events,
         "cases": int(base["cases"]),
@@ -231,8 +235,8 @@ def event_checks(events: ir.Table) -> dict[str, Any]:
         "first_event": _as_utc(base["first"]),
         "last_event": _as_utc(base["last"]),
         "single_event_cases": int(single.to_pyarrow().as_py()),
-        "same_timestamp_events": int(same_ts.to_pyarrow().as_py() or 0),
-        "duplicate_events": n_events - int(distinct.to_pyarrow().as_py()),
+        "same_timestamp_events": n_same,
+        "duplicate_events": duplicates,
         "completeness": {
             c: (int(base[f"nn_{i}"]) / n_events if n_events else 0.0) for i, c in enumerate(attrs)
         },
