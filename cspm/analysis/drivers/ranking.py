@@ -38,6 +38,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from cspm.analysis.compare.statistics import Sample
 from cspm.core.log import CASE
 
 __all__ = ["RANK_COLUMNS", "bh", "mann_whitney_p", "rank_values", "rate_test"]
@@ -222,14 +223,10 @@ def _bootstrap(
 
 
 def _medians(rng: np.random.Generator, counts: np.ndarray, hours: np.ndarray, reps: int) -> np.ndarray:
-    """Medians of ``reps`` resamples (with replacement) of the binned sample."""
-    n = int(counts.sum())
-    if n <= 20 * len(counts):  # small sample: draw the tickets
-        return np.median(hours[rng.choice(len(counts), size=(reps, n), p=counts / n)], axis=1)
-    draws = rng.multinomial(n, counts / n, size=reps).cumsum(axis=1)
-    lo = (draws > (n - 1) // 2).argmax(axis=1)
-    hi = (draws > n // 2).argmax(axis=1)
-    return (hours[lo] + hours[hi]) / 2.0
+    """Medians of ``reps`` resamples (with replacement) of the binned sample (``hours`` ascending,
+    ``counts`` per bin), drawn exactly through the order statistics of uniforms
+    (:meth:`Sample.boot_medians`): a few Beta draws per resample instead of one per ticket."""
+    return Sample(hours, counts.astype(np.int64)).boot_medians(rng, reps)
 
 
 def _exact_sum(hours: ir.NumericColumn) -> ir.NumericScalar:
