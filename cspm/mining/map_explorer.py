@@ -121,7 +121,8 @@ class MapExplorer:
         levels = []
         # the slowest tickets through a step are the same at every level that keeps the step (a
         # projection drops events, not tickets): found once; those through a transition, per level
-        step_samples = _samples(log, leads, transitions=False)
+        slowest = _slowest(leads)
+        step_samples = _samples(log, leads, slowest, transitions=False)
         for share in shares:
             keep = map_activities(all_nodes, share)
             projected = log if len(keep) == len(all_nodes) else log.with_events(
@@ -143,7 +144,7 @@ class MapExplorer:
                 drawn = replace(base, edges=base.edges[[k in union for k in keys]].reset_index(drop=True))
                 kept[:first] = [kept[first]] * first
             samples = {node_key(a): step_samples[node_key(a)] for a in keep if node_key(a) in step_samples}
-            samples |= _samples(projected, leads, steps=False)
+            samples |= _samples(projected, leads, slowest, steps=False)
             levels.append(Level(share, base, kept, samples, drawn, first))
         a0 = shares.index(max(s for s in shares if s <= activities))
         if activities >= 1.0 and paths <= 0.0 and len(levels[0].base.nodes) > MAX_DEFAULT_STEPS:
@@ -225,22 +226,47 @@ class MapExplorer:
 _WAITS = {"mean": N_("Mean wait"), "median": N_("Median wait"), "p90": N_("P90 wait"), "total": N_("Total wait")}
 
 
-def _samples(log: TicketLog, leads: ir.Table, *, steps: bool = True, transitions: bool = True) -> dict[str, list[tuple[str, str]]]:
+_CANDIDATES = 10_000  # the slowest tickets looked at first for every sample
+
+
+def _slowest(leads: ir.Table) -> ir.Table:
+    """The :data:`_CANDIDATES` slowest tickets (``case_id``; ties by ticket id), materialised."""
+    return leads.order_by([ibis.desc(leads.lead_time), leads[CASE]]).limit(_CANDIDATES).select(CASE).cache()
+
+
+def _samples(
+    log: TicketLog, leads: ir.Table, slowest: ir.Table, *, steps: bool = True, transitions: bool = True
+) -> dict[str, list[tuple[str, str]]]:
     """Per step and transition key: the :data:`SAMPLE_TICKETS` slowest tickets through it
-    (ticket id, lead time as text; ties by ticket id), in one engine query (a step's rows have an
-    empty ``dst`` and ``is_edge`` false). ``leads``: ``case_id``, ``lead_time`` per ticket."""
+    (ticket id, lead time as text; ties by ticket id). ``leads``: ``case_id``, ``lead_time`` per
+    ticket; ``slowest``: :func:`_slowest`.
+
+    First among the slowest tickets only: a step or transition with :data:`SAMPLE_TICKETS` of them
+    has its sample (every other ticket is faster). Only those with fewer (rare ones) are then looked
+    up among all tickets. A step's rows have an empty ``dst`` and ``is_edge`` false."""
     s = step_table(log)
     parts = []
     if steps:
-        parts.append(s.select(src=s[ACTIVITY], dst=ibis.literal(""), case=s[CASE], is_edge=ibis.literal(False)).distinct())
+        parts.append(s.select(src=s[ACTIVITY], dst=ibis.literal(""), case=s[CASE], is_edge=ibis.literal(False)))
     if transitions:
         e = s.filter(s.next_activity.notnull())
-        parts.append(e.select(src=e[ACTIVITY], dst=e.next_activity, case=e[CASE], is_edge=ibis.literal(True)).distinct())
-    t = parts[0].union(parts[1]) if len(parts) == 2 else parts[0]
-    t = t.join(leads, t.case == leads[CASE]).select("src", "dst", "is_edge", "case", "lead_time")
-    w = ibis.window(group_by=[t.is_edge, t.src, t.dst], order_by=[ibis.desc(t.lead_time), t.case])
-    t = t.mutate(_rank=ibis.row_number().over(w))
-    df = t.filter(t._rank < SAMPLE_TICKETS).order_by(["is_edge", "src", "dst", "_rank"]).to_pandas()
+        parts.append(e.select(src=e[ACTIVITY], dst=e.next_activity, case=e[CASE], is_edge=ibis.literal(True)))
+    pairs = parts[0].union(parts[1], distinct=False) if len(parts) == 2 else parts[0]
+    keys = ["is_edge", "src", "dst"]
+
+    def slowest_of(t: ir.Table) -> pd.DataFrame:
+        t = t.distinct().join(leads, t.case == leads[CASE]).select(*keys, "case", "lead_time")
+        w = ibis.window(group_by=[t.is_edge, t.src, t.dst], order_by=[ibis.desc(t.lead_time), t.case])
+        t = t.mutate(_rank=ibis.row_number().over(w))
+        return t.filter(t._rank < SAMPLE_TICKETS).order_by([*keys, "_rank"]).to_pandas()
+
+    df = slowest_of(pairs.semi_join(slowest, pairs.case == slowest[CASE]))
+    if int(slowest.count().to_pyarrow().as_py()) >= _CANDIDATES:  # not every ticket was looked at
+        sizes = df.groupby(keys, sort=False).size()
+        full = sizes[sizes >= SAMPLE_TICKETS].reset_index()[keys]
+        rest = pairs if full.empty else pairs.anti_join(ibis.memtable(full), keys)
+        found = df.set_index(keys).index.isin(full.set_index(keys).index)
+        df = pd.concat([df[found], slowest_of(rest)], ignore_index=True)
     out: dict[str, list[tuple[str, str]]] = {}
     for src, dst, is_edge, case, lead in zip(df.src, df.dst, df.is_edge, df.case, df.lead_time, strict=True):
         key = edge_key(src, dst) if is_edge else node_key(src)
