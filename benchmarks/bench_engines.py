@@ -23,7 +23,10 @@ import time, tempfile, yaml
 from cspm.cli import app
 out = tempfile.mkdtemp(prefix="cspm_bench_out_")
 config = out + "/engine.yaml"
-yaml.safe_dump({"engine": {"name": ENGINE, "memory_limit": MEMORY_LIMIT}}, open(config, "w"))
+engine = {"name": ENGINE, "memory_limit": MEMORY_LIMIT}
+if ENGINE == "spark":
+    engine["spark"] = {"master": "local[2]", "driver_memory": DRIVER_MEMORY}
+yaml.safe_dump({"engine": engine}, open(config, "w"))
 t = time.perf_counter()
 app(["discover", PATH, "--out", out, "--format", "json", "--no-diagnosis", "--config", config], standalone_mode=False)
 seconds = time.perf_counter() - t
@@ -60,8 +63,8 @@ def parquet_log(n_events: int) -> str:
     return str(path)
 
 
-def run(engine: str, path: str, memory_limit: str | None) -> dict:
-    result = run_pipeline(RUN, ENGINE=engine, PATH=path, MEMORY_LIMIT=memory_limit)
+def run(engine: str, path: str, memory_limit: str | None, driver_memory: str = "8g") -> dict:
+    result = run_pipeline(RUN, ENGINE=engine, PATH=path, MEMORY_LIMIT=memory_limit, DRIVER_MEMORY=driver_memory)
     print(f"{engine:7} {result['events']:>12,} events  {result['seconds']:8.1f} s in discover  "
           f"{result['wall_seconds']:8.1f} s wall  peak {result['peak_mb']:7.0f} MB"
           + (f" (+ JVM {result['children_peak_mb']:.0f} MB)" if engine == "spark" else ""))  # fmt: skip
@@ -73,6 +76,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000_000)
     parser.add_argument("--growth", help="comma-separated event counts for the DuckDB growth curve")
     parser.add_argument("--memory-limit", default=None, help="DuckDB memory limit, e.g. 4GB")
+    parser.add_argument("--driver-memory", default="8g",
+                        help="Spark driver memory (local[2] runs in the driver: its 1g default runs out at 10M events)")
     args = parser.parse_args()
     if args.growth:
         for n in (int(x) for x in args.growth.split(",")):
@@ -80,7 +85,7 @@ def main() -> None:
         return
     path = parquet_log(args.events)
     duck = run("duckdb", path, args.memory_limit)
-    spark = run("spark", path, None)
+    spark = run("spark", path, None, args.driver_memory)
     same = all(duck[k] == spark[k] for k in _FIGURES)
     print("same figures on both engines:", same)
     if not same:

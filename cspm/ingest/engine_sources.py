@@ -158,9 +158,11 @@ def _spark_csv(backend: Any, spark: Any, path: str, local: bool, *, encoding: st
         # Spark 4 reads only a few charsets unless this flag is set (GB18030, Big5, Shift_JIS …
         # are Java charsets it then accepts); it widens what is accepted and changes nothing else
         spark.conf.set("spark.sql.legacy.javaCharsets", "true")
-    # the first lines, decoded as the rows will be (Spark's text reader knows only UTF-8): one
-    # column per line, split by a character that does not occur in text
-    head = spark.read.options(encoding=charset, sep="\x00", quote="\x00", header="false").csv(path).limit(50)
+    if charset == "UTF-8":
+        head = spark.read.text(path).limit(50)
+    else:  # Spark's text reader knows only UTF-8: the CSV reader, one column per line (split by
+        # a character that does not occur in text), decodes the first lines as the rows will be
+        head = spark.read.options(encoding=charset, sep="\x00", quote="\x00", header="false").csv(path).limit(50)
     lines = [r[0] or "" for r in head.collect()]
     if not lines or not lines[0].strip():
         raise InputError(_("has no header row (the first line is empty)."), path=path, line=1)
