@@ -637,9 +637,13 @@ def _case_target(
     cases = milestone_cases(log, iv, calendar, start, end, segment=segment, key=key)
     value = cases[f"dur_{suf}"] - cases[f"paused_{suf}"] if exclude_pause else cases[f"dur_{suf}"]
     cases = cases.mutate(_v=value)  # the milestone table is materialised (see milestone_cases)
+    # one query: _v is null unless the end was reached, so the attainment counts reached tickets only
+    aggs = _attainment_aggs(cases, "_v", within.total_seconds(), required)
+    aggs["not_reached"] = (cases.t_a.notnull() & cases.t_b.isnull()).cast("int64").sum()
+    agg = cases.aggregate(**aggs).to_pandas().iloc[0]
+    res = _attained(agg, within.total_seconds(), required)
+    not_reached = int(_num0(agg["not_reached"]))
     reached = cases.filter(cases.t_b.notnull())
-    res = _attainment(reached, "_v", within.total_seconds(), required)
-    not_reached = int(cases.filter(cases.t_a.notnull() & cases.t_b.isnull()).count().to_pyarrow().as_py())
     over = reached.filter(reached._v > within.total_seconds())
     return {
         "kind": kind, "name": name, "step": end, "measure": f"{start} → {end}", "clock": clock,

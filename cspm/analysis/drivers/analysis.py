@@ -192,7 +192,7 @@ def drivers(
     bins: int = 4,
     tree_depth: int = 3,
     min_leaf: int | None = None,
-    bootstrap: int = 400,
+    bootstrap: int = 2000,
     seed: int = 0,
 ) -> DriverAnalysis:
     """The drivers of ``outcome`` (see :mod:`cspm.analysis.drivers.outcomes` for the forms).

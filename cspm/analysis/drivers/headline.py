@@ -127,7 +127,7 @@ def bottleneck_outcome(waiting: WaitingAnalysis) -> str | None:
 
 def root_causes(
     log: TicketLog, config: Config | str | Path | None = None, *, waiting: WaitingAnalysis | None = None,
-    bootstrap: int = 200,
+    bootstrap: int = 2000,
 ) -> RootCauses:  # fmt: skip
     """The drivers of the worst bottleneck (from ``waiting``, when given) and of ping-pong (when the
     log has teams or agents)."""

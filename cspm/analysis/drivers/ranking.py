@@ -100,7 +100,7 @@ def rank_values(
     alpha: float = 0.05,
     hour_cost: float = 0.0,
     by_hours: bool = True,
-    bootstrap: int = 400,
+    bootstrap: int = 2000,
     seed: int = 0,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """The ranked per-value table (columns :data:`RANK_COLUMNS`) and the population's totals.
