@@ -67,7 +67,9 @@ def run(engine: str, path: str, memory_limit: str | None, driver_memory: str = "
     result = run_pipeline(RUN, ENGINE=engine, PATH=path, MEMORY_LIMIT=memory_limit, DRIVER_MEMORY=driver_memory)
     print(f"{engine:7} {result['events']:>12,} events  {result['seconds']:8.1f} s in discover  "
           f"{result['wall_seconds']:8.1f} s wall  peak {result['peak_mb']:7.0f} MB"
-          + (f" (+ JVM {result['children_peak_mb']:.0f} MB)" if engine == "spark" else ""))  # fmt: skip
+          + (f" (+ JVM {result['children_peak_mb']:.0f} MB)" if engine == "spark" and result["children_peak_mb"]
+             else " (+ the JVM, still running at the end, so not measured here: watch it with ps)"
+             if engine == "spark" else ""))  # fmt: skip
     return result
 
 
