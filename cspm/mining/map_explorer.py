@@ -121,7 +121,8 @@ class MapExplorer:
         levels = []
         # the slowest tickets through a step are the same at every level that keeps the step (a
         # projection drops events, not tickets): found once; those through a transition, per level
-        slowest = _slowest(leads)
+        # on a log of more tickets than candidates, samples are looked for among the slowest first
+        slowest = _slowest(leads) if int(leads.count().to_pyarrow().as_py()) > _CANDIDATES else None
         step_samples = _samples(log, leads, slowest, transitions=False)
         for share in shares:
             keep = map_activities(all_nodes, share)
@@ -235,11 +236,11 @@ def _slowest(leads: ir.Table) -> ir.Table:
 
 
 def _samples(
-    log: TicketLog, leads: ir.Table, slowest: ir.Table, *, steps: bool = True, transitions: bool = True
+    log: TicketLog, leads: ir.Table, slowest: ir.Table | None, *, steps: bool = True, transitions: bool = True
 ) -> dict[str, list[tuple[str, str]]]:
     """Per step and transition key: the :data:`SAMPLE_TICKETS` slowest tickets through it
     (ticket id, lead time as text; ties by ticket id). ``leads``: ``case_id``, ``lead_time`` per
-    ticket; ``slowest``: :func:`_slowest`.
+    ticket; ``slowest``: :func:`_slowest`, or None when the log has no more tickets than that.
 
     First among the slowest tickets only: a step or transition with :data:`SAMPLE_TICKETS` of them
     has its sample (every other ticket is faster). Only those with fewer (rare ones) are then looked
@@ -260,13 +261,18 @@ def _samples(
         t = t.mutate(_rank=ibis.row_number().over(w))
         return t.filter(t._rank < SAMPLE_TICKETS).order_by([*keys, "_rank"]).to_pandas()
 
+    if slowest is None:  # every ticket is a candidate
+        return _by_key(slowest_of(pairs))
     df = slowest_of(pairs.semi_join(slowest, pairs.case == slowest[CASE]))
-    if int(slowest.count().to_pyarrow().as_py()) >= _CANDIDATES:  # not every ticket was looked at
-        sizes = df.groupby(keys, sort=False).size()
-        full = sizes[sizes >= SAMPLE_TICKETS].reset_index()[keys]
-        rest = pairs if full.empty else pairs.anti_join(ibis.memtable(full), keys)
-        found = df.set_index(keys).index.isin(full.set_index(keys).index)
-        df = pd.concat([df[found], slowest_of(rest)], ignore_index=True)
+    sizes = df.groupby(keys, sort=False).size()
+    full = sizes[sizes >= SAMPLE_TICKETS].reset_index()[keys]
+    rest = pairs if full.empty else pairs.anti_join(ibis.memtable(full), keys)
+    found = df.set_index(keys).index.isin(full.set_index(keys).index)
+    return _by_key(pd.concat([df[found], slowest_of(rest)], ignore_index=True))
+
+
+def _by_key(df: pd.DataFrame) -> dict[str, list[tuple[str, str]]]:
+    """The sample rows (ordered by step or transition, then slowest first) per explorer key."""
     out: dict[str, list[tuple[str, str]]] = {}
     for src, dst, is_edge, case, lead in zip(df.src, df.dst, df.is_edge, df.case, df.lead_time, strict=True):
         key = edge_key(src, dst) if is_edge else node_key(src)
