@@ -8,9 +8,12 @@ Rows (each pipeline in a fresh interpreter; wall time inside the pipeline and pe
    (noise 0.2), token-based replay on the mined net, the team handover network, waits before each
    step and the ticket KPIs (first response, resolution, closure) in pandas. Checked equal: events,
    cases, variants, every directly-follows edge's count and its mean wait (pm4py's performance DFG
-   vs cspm's ``edges.csv``, to 1e-6 s).
+   vs cspm's ``edges.csv``, to 1e-6 s). Both clocks include the imports (pm4py's 3 s among them:
+   cspm imports pm4py when it mines the model).
 2. ``cspm.read`` of the CSV (full validation and data quality) against DuckDB's own typed
-   ``read_csv`` of the same file (materialised); the same number of events.
+   ``read_csv`` of the same file (materialised); the same number of events. Both clocks start after
+   the import (``import duckdb``; ``from cspm import read``, which loads Ibis's DuckDB backend); the best of three
+   fresh runs of each, taken in turn.
 3. Start-up: ``cspm --help`` and ``cspm validate sample_logs/tickets_en.csv`` (2,000 tickets), whole
    processes.
 4. Growth: row 1's cspm command at every ``--sizes`` (CSV up to 1M events, Parquet above), time and
@@ -43,9 +46,9 @@ SAMPLE = str(ROOT / "sample_logs" / "tickets_en.csv")
 
 CSPM_DISCOVER = """
 import time, tempfile, csv
+t = time.perf_counter()  # imports inside the clock, as on the pm4py side (cspm loads pm4py when it mines)
 from cspm.cli import app
 out = tempfile.mkdtemp(prefix="cspm_bench_out_")
-t = time.perf_counter()
 app(["discover", PATH, "--out", out, "--config", CONFIG, "--format", "json"], standalone_mode=False)
 seconds = time.perf_counter() - t
 s = json.load(open(out + "/summary.json"))
@@ -57,8 +60,9 @@ print(json.dumps({"seconds": seconds, "events": ov["events"], "cases": ov["cases
 """
 
 PM4PY_DISCOVER = """
-import time, pandas as pd, pm4py
-t = time.perf_counter()
+import time
+t = time.perf_counter()  # imports inside the clock: cspm's run imports pm4py, pandas, matplotlib too
+import pandas as pd, pm4py
 df = pd.read_csv(PATH)
 df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True, format="ISO8601")
 df = pm4py.format_dataframe(df, case_id="ticket_id", activity_key="activity", timestamp_key="timestamp")
@@ -169,11 +173,13 @@ def main() -> None:
         lines.append(row("   cspm discover --config cspm.example.yaml", cs, speedup))
 
     if 2 in rows and path.suffix == ".csv":
-        rd = run_pipeline(CSPM_READ, PATH=str(path))
-        dk = run_pipeline(DUCKDB_READ, PATH=str(path))
+        # seconds, not minutes: the best of three fresh runs each, taken in turn (as row 3's start-up)
+        runs = [(run_pipeline(CSPM_READ, PATH=str(path)), run_pipeline(DUCKDB_READ, PATH=str(path))) for _ in range(3)]
+        rd = min((r for r, _ in runs), key=lambda r: r["seconds"])
+        dk = min((d for _, d in runs), key=lambda d: d["seconds"])
         if rd["events"] != dk["events"]:
             failures.append(f"read: cspm {rd['events']} events vs DuckDB {dk['events']}")
-        lines.append(f"2. read {path.name}")
+        lines.append(f"2. read {path.name} (best of 3 fresh runs each)")
         lines.append(row("   DuckDB read_csv (typed, into a table)", dk))
         lines.append(row("   cspm.read (validation, rejects, data quality)", rd,
                          f"{rd['seconds'] / dk['seconds']:.1f}x DuckDB (goal <= 2x)"))  # fmt: skip

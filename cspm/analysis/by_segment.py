@@ -58,7 +58,9 @@ def segment_groups(log: TicketLog, top: int = 5) -> tuple[ir.Table, dict[str, li
             shown[col].append((OTHERS, rest))
         label = ibis.ifelse(value.isin(keep), value, ibis.literal(OTHERS))
         parts.append(first.select(CASE, _group=ibis.literal(col + _SEP) + label))
-    return ibis.union(*parts) if len(parts) > 1 else parts[0], shown
+    # cached: every KPI and target query over the groups reads this table rather than recomputing
+    # each ticket's first event per column
+    return (ibis.union(*parts) if len(parts) > 1 else parts[0]).cache(), shown
 
 
 def _split(key: str) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 import ibis
+import ibis.backends.duckdb  # noqa: F401  (the default engine: loaded with cspm, not by the first read)
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 

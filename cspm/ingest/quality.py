@@ -209,24 +209,28 @@ def _as_utc(value: Any) -> datetime | None:
 def event_checks(events: ir.Table) -> dict[str, Any]:
     """Event-level quality figures, computed on the events' engine."""
     attrs = [c for c in events.columns if c not in (CASE, ACTIVITY, TIMESTAMP, ROW)]
-    base = events.aggregate(
-        events=events.count(),
-        cases=events[CASE].nunique(),
-        activities=events[ACTIVITY].nunique(),
-        first=events[TIMESTAMP].min(),
-        last=events[TIMESTAMP].max(),
-        **{f"nn_{i}": events[c].count() for i, c in enumerate(attrs)},
-    ).to_pandas().iloc[0]
     per_case = events.group_by(CASE).aggregate(n=events.count())
-    single = per_case.filter(per_case.n == 1).count()
     same = events.group_by([CASE, TIMESTAMP]).aggregate(n=events.count())
     shared = same.filter(same.n > 1)
-    same_ts = shared.n.sum()
+    # one query: the event figures, the per-ticket counts and the events sharing a ticket and time
+    base = (
+        events.aggregate(
+            events=events.count(),
+            activities=events[ACTIVITY].nunique(),
+            first=events[TIMESTAMP].min(),
+            last=events[TIMESTAMP].max(),
+            **{f"nn_{i}": events[c].count() for i, c in enumerate(attrs)},
+        )
+        .cross_join(per_case.aggregate(cases=per_case.count(), single=(per_case.n == 1).ifelse(1, 0).sum()))
+        .cross_join(shared.aggregate(same_ts=shared.n.sum()))
+        .to_pandas()
+        .iloc[0]
+    )
     # identical events share their ticket and time: only those groups are compared column by column
     no_row = [c for c in events.columns if c != ROW]
     candidates = events.semi_join(shared, [CASE, TIMESTAMP]).select(no_row)
     n_events = int(base["events"])
-    n_same = int(same_ts.to_pyarrow().as_py() or 0)
+    n_same = 0 if pd.isna(base["same_ts"]) else int(base["same_ts"])
     duplicates = n_same - int(candidates.distinct().count().to_pyarrow().as_py()) if n_same else 0
     return {
         "events": n_events,
@@ -234,7 +238,7 @@ def event_checks(events: ir.Table) -> dict[str, Any]:
         "activities": int(base["activities"]),
         "first_event": _as_utc(base["first"]),
         "last_event": _as_utc(base["last"]),
-        "single_event_cases": int(single.to_pyarrow().as_py()),
+        "single_event_cases": 0 if pd.isna(base["single"]) else int(base["single"]),
         "same_timestamp_events": n_same,
         "duplicate_events": duplicates,
         "completeness": {

@@ -608,7 +608,7 @@ def _lines_at(path: str, positions: list[int]) -> list[int]:
 
 def _sniffed_delimiter(raw: Any, path: str) -> str | None:
     try:
-        row = raw.execute(f"SELECT Delimiter, Columns FROM sniff_csv({lit(path)})").fetchone()
+        row = raw.execute(f"SELECT Delimiter, Columns FROM sniff_csv({lit(path)}, sample_size=2048)").fetchone()
     except Exception:
         return None
     if row is None or len(row[1]) < 2:

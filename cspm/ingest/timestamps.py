@@ -98,19 +98,23 @@ def _naive_sql(fam: _Family, x: str, dayfirst: bool | None) -> str:
     return naive
 
 
-def _family_counts(
-    raw: Any, table: str, col: str, x: str, families: list[_Family], first: str, second: str, slash: str,
-    *, sample: bool,
-) -> tuple:
-    """Non-empty values, matches per family, and slash dates with a day / a month above 12."""
-    counts_sql = ", ".join(
-        f"count(*) FILTER (WHERE regexp_full_match({x}, {lit(f.pattern)}))" for f in families
-    )
-    source = f"(SELECT * FROM {table} LIMIT 50000)" if sample else table
+def _family_counts(raw: Any, table: str, col: str, x: str, families: list[_Family], *, sample: bool) -> tuple:
+    """Non-empty values, matches per family, and slash dates with a day / a month above 12 (counted
+    only when the slash family is among ``families``; else 0). The trimmed text is computed once."""
+    v = "__v"
+    counts = [f"count(*) FILTER (WHERE regexp_full_match({v}, {lit(f.pattern)}))" for f in families]
+    if any(f.key == "slash" for f in families):
+        slash = lit(next(f.pattern for f in FAMILIES if f.key == "slash"))
+        first = f"TRY_CAST(regexp_extract({v}, '^(\\d{{1,2}})[/-]', 1) AS INT)"
+        second = f"TRY_CAST(regexp_extract({v}, '^\\d{{1,2}}[/-](\\d{{1,2}})[/-]', 1) AS INT)"
+        counts += [f"count(*) FILTER (WHERE regexp_full_match({v}, {slash}) AND {first} > 12)",
+                   f"count(*) FILTER (WHERE regexp_full_match({v}, {slash}) AND {second} > 12)"]
+    else:
+        counts += ["0", "0"]
+    source = f"(SELECT * FROM {table} LIMIT 10000)" if sample else table
     return raw.execute(
-        f"SELECT count({col}) FILTER (WHERE {x} <> ''), {counts_sql}, "
-        f"count(*) FILTER (WHERE regexp_full_match({x}, {slash}) AND {first} > 12), "
-        f"count(*) FILTER (WHERE regexp_full_match({x}, {slash}) AND {second} > 12) FROM {source}"
+        f"SELECT count({col}) FILTER (WHERE {v} <> ''), {', '.join(counts)} "
+        f"FROM (SELECT {col}, {x} AS {v} FROM {source})"
     ).fetchone()
 
 
@@ -167,20 +171,17 @@ def parse_expression(
             report.without_offset = non_null()
             report.wall_sql = parsed
         return (parsed if aware else f"timezone({lit(timezone)}, {parsed})"), report
-    first = f"TRY_CAST(regexp_extract({x}, '^(\\d{{1,2}})[/-]', 1) AS INT)"
-    second = f"TRY_CAST(regexp_extract({x}, '^\\d{{1,2}}[/-](\\d{{1,2}})[/-]', 1) AS INT)"
-    slash = lit(next(f.pattern for f in FAMILIES if f.key == "slash"))
-    row = _family_counts(raw, table, col, x, FAMILIES, first, second, slash, sample=True)
+    row = _family_counts(raw, table, col, x, FAMILIES, sample=True)
     sample_found = [f for f, c in zip(FAMILIES, row[1 : 1 + len(FAMILIES)], strict=True) if c]
     if len(sample_found) == 1 and sample_found[0].key != "slash":
         # the usual case: one format in the first rows; one regex over the whole column confirms it
-        row = _family_counts(raw, table, col, x, sample_found, first, second, slash, sample=False)
+        row = _family_counts(raw, table, col, x, sample_found, sample=False)
         if row[1] == row[0]:
             row = (row[0], *[row[1] if f is sample_found[0] else 0 for f in FAMILIES], 0, 0)
         else:
-            row = _family_counts(raw, table, col, x, FAMILIES, first, second, slash, sample=False)
+            row = _family_counts(raw, table, col, x, FAMILIES, sample=False)
     else:
-        row = _family_counts(raw, table, col, x, FAMILIES, first, second, slash, sample=False)
+        row = _family_counts(raw, table, col, x, FAMILIES, sample=False)
     nonnull, counts, day_gt, month_gt = row[0], row[1 : 1 + len(FAMILIES)], row[-2], row[-1]
     found = {f: c for f, c in zip(FAMILIES, counts, strict=True) if c}
     matched = sum(found.values())
