@@ -265,6 +265,9 @@ def service_desk(log: TicketLog, config: Config | str | Path | None = None) -> S
         notes.append(_("No resolution step: first-line resolution, push-to-front and reopen after resolve need "
                        "kpis.resolution (e.g. ['Resolve ticket'])."))  # fmt: skip
 
+    # materialised (one row per ticket): the figures, the reassignment distribution and the report's
+    # example tickets read it three times, which would otherwise repeat every window pass above
+    per = per.cache()
     cols = per.columns
     aggs: dict[str, Any] = {}
     if "reassignments" in cols:

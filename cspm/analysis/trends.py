@@ -223,6 +223,9 @@ def trends(
         if log.has_team:
             h = _handoffs(log)
             per = per.left_join(h, CASE).select(per, handoffs=h.handoffs.fill_null(0))
+        # materialised (one row per ticket): one grouped query per segment column reads it, which
+        # would otherwise repeat the first-event and handoff window passes for every column
+        per = per.cache()
         for col in present:
             aggs = dict(
                 tickets=per.count(),
