@@ -86,6 +86,18 @@ def test_rates_lifts_and_p_values_equal_scipy(channel_log) -> None:
     assert r.summary()["tickets"] == 90 and r.summary()["outcomes"] == int(truth.y.sum())
 
 
+def test_example_tickets_are_the_longest_waits_with_the_value(channel_log) -> None:
+    """The drill-down examples of each value: the tickets with that value and the outcome, the
+    longest wait first (ties by id), as pandas picks them; three per value, one engine query."""
+    log, truth = channel_log
+    r = drivers(log, outcome="wait:Assign>4h", candidates=["channel"], min_support=1)
+    got = dict(zip(r.table()["value"], r.table()["examples"], strict=True))
+    t = truth.assign(id=[f"C{i:03d}" for i in range(len(truth))])
+    for value in ("email", "phone", "web"):
+        hit = t[(t["channel"] == value) & (t["wait"] > 4)].sort_values(["wait", "id"], ascending=[False, True])
+        assert got[value] == list(hit["id"][:3]), value
+
+
 def test_tree_finds_the_known_rule() -> None:
     cases = []
     for i in range(200):

@@ -48,6 +48,7 @@ def test_driver_tables_match(logs, outcome) -> None:
                 "median_diff_lo_h", "median_diff_hi_h", "p_hours", "excess_h"):  # fmt: skip
         np.testing.assert_allclose(ta[col].astype(float), tb[col].astype(float), rtol=1e-9, err_msg=col)
     assert a.findings == b.findings
+    assert list(ta.examples) == list(tb.examples)  # the drill-down tickets, one query on each engine
     assert a.tree is not None and b.tree is not None  # both outcomes have an injected driver here
     assert [r.conditions for r in a.tree.rules] == [r.conditions for r in b.tree.rules]
     assert a.table().iloc[0]["driver"] == {"ping_pong": "team (first handoff)"}.get(outcome, "channel")

@@ -102,3 +102,18 @@ def example_cases(table: ir.Table, value: ir.Value | None = None, n: int = 5) ->
     g = table.mutate(_ex=v).group_by(CASE).aggregate(_ex=lambda t: t._ex.max())
     ids = g.order_by([ibis.desc("_ex"), CASE]).limit(n).select(CASE).to_pandas()[CASE]
     return [str(i) for i in ids]
+
+
+def example_cases_by(table: ir.Table, by: list[str], value: ir.Value | None = None, n: int = 5) -> dict[tuple, list[str]]:
+    """:func:`example_cases` of every group of ``by`` in one query: group key tuple → the ids of up
+    to ``n`` tickets (the same choice as :func:`example_cases` on the group's rows). Groups without
+    rows are absent."""
+    v = ibis.literal(0) if value is None else value
+    g = table.mutate(_ex=v).group_by([*by, CASE]).aggregate(_ex=lambda t: t._ex.max())
+    g = g.mutate(_rn=ibis.row_number().over(group_by=[g[b] for b in by], order_by=[ibis.desc(g._ex), g[CASE]]))
+    df = g.filter(g._rn < n).select(*by, CASE, "_ex").to_pandas()
+    df = df.sort_values([*by, "_ex", CASE], ascending=[True] * len(by) + [False, True], kind="stable")
+    out: dict[tuple, list[str]] = {}
+    for row in df.itertuples(index=False):
+        out.setdefault(tuple(row[: len(by)]), []).append(str(row[len(by)]))
+    return out

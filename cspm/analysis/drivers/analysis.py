@@ -33,7 +33,7 @@ from cspm.analysis.drivers.ranking import rank_values
 from cspm.analysis.drivers.tree import TreeRules, combinations, grow_tree
 from cspm.analysis.intervals import Semantics, check_clock
 from cspm.config import Clock, Config, as_config
-from cspm.core.expr import example_cases
+from cspm.core.expr import example_cases_by, small_table
 from cspm.core.log import CASE, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
@@ -262,16 +262,18 @@ def _steps(log: TicketLog, candidates: list[str] | None, scope: str) -> tuple[tu
 
 def _with_examples(ranked: pd.DataFrame, long: ir.Table, outcome_table: ir.Table, n: int = 3) -> pd.DataFrame:
     """``ranked`` with ``examples`` for its top rows: tickets with the driver value and the outcome
-    (on the engine; the largest outcome value first, ties by id)."""
+    (on the engine, one query for all rows; the largest outcome value first, ties by id)."""
+    top = ranked.iloc[:TOP]
+    if top.empty:
+        return ranked.assign(examples=[[] for _ in range(len(ranked))])
+    pairs = small_table(long, pd.DataFrame({"_pd": top["driver"].astype(str), "_pv": [str(v) for v in top["value"]]}))
     hit = outcome_table.filter(outcome_table.y)
-    examples: list[list[str]] = []
-    for i, (d, v) in enumerate(zip(ranked["driver"], ranked["value"], strict=True)):
-        if i >= TOP:
-            examples.append([])
-            continue
-        f = long.filter((long.driver == d) & (long.value.cast("string") == str(v)))
-        j = f.join(hit, CASE)
-        examples.append(example_cases(j, j.value_h.fill_null(0), n))
+    f = long.mutate(_v=long.value.cast("string"))
+    f = f.join(pairs, [f.driver == pairs._pd, f._v == pairs._pv]).select(CASE, "driver", "_v")
+    j = f.join(hit, CASE)
+    found = example_cases_by(j, ["driver", "_v"], j.value_h.fill_null(0), n)
+    examples = [found.get((str(d), str(v)), []) if i < TOP else []
+                for i, (d, v) in enumerate(zip(ranked["driver"], ranked["value"], strict=True))]  # fmt: skip
     return ranked.assign(examples=examples)
 
 
