@@ -286,6 +286,13 @@ def milestone_cases(
     )
 
 
+def _case_bounds(table: ir.Table) -> ir.Table:
+    """Per case: the first and last timestamp (``case_first``, ``case_last``) and, on an interval
+    table, their business positions (``pos_first``, ``pos_last``)."""
+    pos = {"pos_first": table.pos.min(), "pos_last": table.pos.max()} if "pos" in table.columns else {}
+    return table.group_by(CASE).aggregate(case_first=table[TIMESTAMP].min(), case_last=table[TIMESTAMP].max(), **pos)
+
+
 def _milestone_cases(
     log: TicketLog,
     intervals: ir.Table,
@@ -295,33 +302,45 @@ def _milestone_cases(
     segment: dict[str, str] | None,
     key: str,
 ) -> ir.Table:
-    """The table of :func:`milestone_cases`, as an expression."""
+    """The table of :func:`milestone_cases`, as an expression.
+
+    Without team calendars the interval table's ``pos`` is the main calendar's position of every
+    event's timestamp: the positions of ``t_a`` / ``t_b`` are taken from it (the position is
+    non-decreasing in time, so the first event's position is the smallest) instead of being joined
+    with the calendar again."""
     ev = log.events
-    cases = ev.group_by(CASE).aggregate(case_first=ev[TIMESTAMP].min(), case_last=ev[TIMESTAMP].max())
+    reuse = "pos" in intervals.columns and not (calendar.config.teams and log.has_team)
+    src = intervals if reuse else ev
+    cases = _case_bounds(src)
     if segment:
         cond = segment_filter(ev, segment, key)
         members = ev.group_by(CASE).aggregate(_cspm_in=cond.any())
         members = members.filter(members._cspm_in).select(CASE)
         cases = cases.semi_join(members, CASE)
     if len(starts) == 1 and starts[0].strip().casefold() == CASE_START:
-        a = cases.select(CASE, t_a=cases.case_first)
+        a = cases.select(CASE, t_a=cases.case_first, **({"pos_a": cases.pos_first} if reuse else {}))
     else:
-        sel = ev.filter(ev[ACTIVITY].isin(starts))
-        a = sel.group_by(CASE).aggregate(t_a=sel[TIMESTAMP].min())
+        sel = src.filter(src[ACTIVITY].isin(starts))
+        a = sel.group_by(CASE).aggregate(t_a=sel[TIMESTAMP].min(), **({"pos_a": sel.pos.min()} if reuse else {}))
     if len(ends) == 1 and ends[0].strip().casefold() == CASE_END:
-        b = cases.select(CASE, t_b=cases.case_last)
+        b = cases.select(CASE, t_b=cases.case_last, **({"pos_b": cases.pos_last} if reuse else {}))
     else:
-        j = ev.filter(ev[ACTIVITY].isin(ends)).join(a, CASE)
+        j = src.filter(src[ACTIVITY].isin(ends)).select(CASE, TIMESTAMP, *(["pos"] if reuse else []))
+        j = j.join(a.select(CASE, "t_a"), CASE)
         j = j.filter(j[TIMESTAMP] >= j.t_a)
-        b = j.group_by(CASE).aggregate(t_b=j[TIMESTAMP].min())
-    out = cases.select(CASE).left_join(a, CASE).select(CASE, "t_a")
-    out = out.left_join(b, CASE).select(CASE, "t_a", "t_b")
+        b = j.group_by(CASE).aggregate(t_b=j[TIMESTAMP].min(), **({"pos_b": j.pos.min()} if reuse else {}))
+    extra_a, extra_b = (["pos_a"], ["pos_b"]) if reuse else ([], [])
+    out = cases.select(CASE).left_join(a, CASE).select(CASE, "t_a", *extra_a)
+    out = out.left_join(b, CASE).select(CASE, "t_a", *extra_a, "t_b", *extra_b)
     out = out.mutate(t_b=ibis.cases((out.t_a.notnull(), out.t_b), else_=ibis.null("timestamp")).cast(out.t_a.type()))
-    span = timestamp_span(intervals, TIMESTAMP)  # the materialised table: a cheap query
-    if span is not None:
-        out = calendar.position(out, {"pos_a": "t_a", "pos_b": "t_b"}, span=span)
+    if reuse:
+        out = out.mutate(pos_b=ibis.cases((out.t_a.notnull(), out.pos_b), else_=ibis.null("float64")).cast("float64"))
     else:
-        out = out.mutate(pos_a=ibis.null("float64"), pos_b=ibis.null("float64"))
+        span = timestamp_span(intervals, TIMESTAMP)  # the materialised table: a cheap query
+        if span is not None:
+            out = calendar.position(out, {"pos_a": "t_a", "pos_b": "t_b"}, span=span)
+        else:
+            out = out.mutate(pos_a=ibis.null("float64"), pos_b=ibis.null("float64"))
     out = out.mutate(dur_s=epoch_seconds(out.t_b) - epoch_seconds(out.t_a), dur_bs=out.pos_b - out.pos_a)
     # materialised (one row per case): the paused-time join below reads it a second time, which
     # would otherwise repeat the joins and both calendar positions in the same query
