@@ -37,7 +37,9 @@ from cspm.mining.steps import (
     SLOWEST_MIN_COUNT,
     Activities,
     DirectlyFollows,
+    activity_frame,
     activity_table,
+    edge_frame,
     edge_table,
     step_table,
     steps,
@@ -260,9 +262,8 @@ def discover(log: TicketLog) -> Discovery:
     events = log.events
     base = events.aggregate(n=events.count(), first=events[TIMESTAMP].min(), last=events[TIMESTAMP].max())
     row = base.to_pandas().iloc[0]
-    st = step_table(log)
-    acts = activity_table(events, step_table=st).to_pandas()
-    edges = edge_table(events, step_table=st).to_pandas()
+    acts = activity_frame(log)
+    edges = edge_frame(log)
     cases = Cases.compute(log)
 
     def when(v: Any) -> datetime | None:

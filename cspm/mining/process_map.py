@@ -23,7 +23,7 @@ from cspm.core.result import Result
 from cspm.i18n import N_
 from cspm.i18n import gettext as _
 from cspm.mining.records import ProcessMapSummary
-from cspm.mining.steps import Activities, DirectlyFollows, activity_table, edge_table, step_table
+from cspm.mining.steps import Activities, DirectlyFollows, activity_frame, edge_frame
 from cspm.render import dot
 from cspm.render.explorer import edge_key, node_key
 from cspm.render.formats import fmt_thousands
@@ -94,14 +94,12 @@ class ProcessMap(Result):
 
     @classmethod
     def _projected(cls, log: TicketLog, measure: Measure, activities: float) -> ProcessMap:
-        st = step_table(log)
-        acts_df = activity_table(log.events, step_table=st).to_pandas()
+        acts_df = activity_frame(log)
         keep = map_activities(Activities._from_table(acts_df).table, activities)
         if len(keep) < len(acts_df):  # projected: the steps and edges among the kept activities
             log = log.with_events(log.events.filter(log.events[ACTIVITY].isin(keep)))
-            st = step_table(log)
-            acts_df = activity_table(log.events, step_table=st).to_pandas()
-        edges = DirectlyFollows._from_tables(edge_table(log.events, step_table=st).to_pandas(), acts_df).edges
+            acts_df = activity_frame(log)
+        edges = DirectlyFollows._from_tables(edge_frame(log), acts_df).edges
         nodes = Activities._from_table(acts_df).table
         return cls(nodes=nodes, edges=edges, measure=_check_measure(measure), title=log.source)
 

@@ -38,6 +38,7 @@ __all__ = [
     "Activities",
     "DirectlyFollows",
     "WaitStat",
+    "activity_frame",
     "activity_table",
     "edge_table",
     "step_table",
@@ -88,6 +89,22 @@ def steps(events: ir.Table) -> ir.Table:
 def step_table(log: TicketLog) -> ir.Table:
     """The :func:`steps` of ``log``, built once per log on its engine (``log.derived``, kind ``steps``)."""
     return log.derived.get("steps", (), lambda: steps(log.events).cache())
+
+
+def activity_frame(log: TicketLog) -> pd.DataFrame:
+    """:func:`activity_table` of ``log`` fetched once per log (``log.derived``, kind
+    ``activity_table``): discovery, the maps and the explorer's full level share it. A copy each call."""
+    return log.derived.get(
+        "activity_table", (), lambda: activity_table(log.events, step_table=step_table(log)).to_pandas()
+    ).copy()
+
+
+def edge_frame(log: TicketLog) -> pd.DataFrame:
+    """:func:`edge_table` of ``log`` fetched once per log (``log.derived``, kind ``edge_table``). A copy
+    each call."""
+    return log.derived.get(
+        "edge_table", (), lambda: edge_table(log.events, step_table=step_table(log)).to_pandas()
+    ).copy()
 
 
 def time_stats(col: ir.NumericColumn, prefix: str) -> dict[str, Any]:
@@ -161,10 +178,7 @@ class DirectlyFollows(Result):
 
     @classmethod
     def compute(cls, log: TicketLog) -> DirectlyFollows:
-        st = step_table(log)
-        edges = edge_table(log.events, step_table=st).to_pandas()
-        acts = activity_table(log.events, step_table=st).select("activity", "starts", "ends").to_pandas()
-        return cls._from_tables(edges, acts)
+        return cls._from_tables(edge_frame(log), activity_frame(log)[["activity", "starts", "ends"]])
 
     @classmethod
     def _from_tables(cls, edges: pd.DataFrame, acts: pd.DataFrame) -> DirectlyFollows:
@@ -253,7 +267,7 @@ class Activities(Result):
 
     @classmethod
     def compute(cls, log: TicketLog) -> Activities:
-        return cls._from_table(activity_table(log.events, step_table=step_table(log)).to_pandas())
+        return cls._from_table(activity_frame(log))
 
     @classmethod
     def _from_table(cls, df: pd.DataFrame) -> Activities:
