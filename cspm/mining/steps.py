@@ -40,6 +40,7 @@ __all__ = [
     "WaitStat",
     "activity_frame",
     "activity_table",
+    "edge_frame",
     "edge_table",
     "step_table",
     "steps",
