@@ -304,6 +304,33 @@ def test_rows_in_equal_kept_plus_rejected(tmp_path):
     assert len(written) == 6 and set(written.columns) == {"source_row", "line", "column", "reason", "value"}
 
 
+def test_padded_values_are_trimmed_and_clean_columns_read_as_they_are(tmp_path):
+    """Only columns where some value starts or ends with a space (DuckDB's trim: Unicode Zs) are
+    trimmed; the values read are those of trimming every column (the figures of the clean file)."""
+    nbsp, ideo = "\u00a0", "\u3000"
+    padded = (
+        "ticket_id,activity,timestamp,agent,team\n"
+        f" T1,新建,2024-03-05 10:00 ,A{nbsp},L1\n"
+        f"T1 ,{ideo}处理,{nbsp}2024-03-05 11:00,B,L1\n"
+        "T2,新建,2024-03-05 12:00,\tC,L2\n"
+        "T2,   ,2024-03-05 13:00,C,L2\n"  # blank once trimmed: a missing activity
+    )
+    clean = (
+        "ticket_id,activity,timestamp,agent,team\n"
+        "T1,新建,2024-03-05 10:00,A,L1\nT1,处理,2024-03-05 11:00,B,L1\nT2,新建,2024-03-05 12:00,\tC,L2\n"
+    )
+    log = cspm.read(_write(tmp_path / "padded.csv", padded), timezone="UTC")
+    assert log.quality.rejected_by_reason == {"missing activity": 1}
+    got = log.to_pandas()
+    want = cspm.read(_write(tmp_path / "clean.csv", clean), timezone="UTC").to_pandas()
+    cols = ["case_id", "activity", "timestamp", "agent", "team"]
+    pd.testing.assert_frame_equal(got[cols], want[cols])
+    assert list(got["case_id"]) == ["T1", "T1", "T2"]
+    assert list(got["activity"]) == ["新建", "处理", "新建"]
+    assert list(got["agent"]) == ["A", "B", "\tC"]  # a tab is not a space to trim, as before
+    assert got["timestamp"].iloc[1] == pd.Timestamp("2024-03-05 11:00", tz="UTC")
+
+
 def test_quality_checks_on_small_log():
     df = pd.DataFrame(
         {

@@ -32,7 +32,7 @@ from cspm.ingest.local_times import check_local_times
 from cspm.ingest.pseudonymise import as_settings, read_key
 from cspm.ingest.pseudonymise import pseudonymise as apply_pseudonyms
 from cspm.ingest.quality import validated_log
-from cspm.ingest.raw import REJECTS_DDL, ROWCOL, RawSource, lit, q
+from cspm.ingest.raw import REJECTS_DDL, ROWCOL, RawSource, lit, padded_columns, q
 from cspm.ingest.row_checks import (
     TIME_RANGE,
     ReadOptions,
@@ -173,19 +173,26 @@ def _build(backend: Any, src: RawSource, rejects: str, options: ReadOptions) -> 
     timezone, dayfirst, formats = options.timezone, options.dayfirst, options.formats
     tz = timezone[0]
     roles, act_cols, lifecycle, activity_source = choose_roles(src, options, _Probe(raw, src.table))
+    field_col = status_field(src.columns, act_cols)
+    role_cols = [getattr(roles, r) for r in ("case_id", "timestamp", "start_timestamp", "agent", "team", *OPTIONAL_ROLES)]
+    padded = padded_columns(raw, src.table, [c for c in (*role_cols, *act_cols, field_col) if c])
     ts_expr, ts_report = parse_expression(
-        raw, src.table, roles.timestamp, timezone=tz, dayfirst=dayfirst, formats=formats, path=src.path
-    )
+        raw, src.table, roles.timestamp, timezone=tz, dayfirst=dayfirst, formats=formats, path=src.path,
+        padded=roles.timestamp in padded,
+    )  # fmt: skip
     reports: list[TimestampReport] = [ts_report]
     start_expr = None
     if roles.start_timestamp:
         start_expr, start_report = parse_expression(
-            raw, src.table, roles.start_timestamp, timezone=tz, dayfirst=dayfirst, formats=formats, path=src.path
-        )
+            raw, src.table, roles.start_timestamp, timezone=tz, dayfirst=dayfirst, formats=formats, path=src.path,
+            padded=roles.start_timestamp in padded,
+        )  # fmt: skip
         reports.append(start_report)
 
     def text(col: str) -> str:
-        return f"NULLIF(trim(CAST({q(col)} AS VARCHAR)), '')"
+        """The column as text, empty → NULL; trimmed only where some value needs it (same values)."""
+        value = f"trim(CAST({q(col)} AS VARCHAR))" if col in padded else q(col)
+        return f"NULLIF({value}, '')"
 
     act_expr = (
         text(act_cols[0])
@@ -226,7 +233,6 @@ def _build(backend: Any, src: RawSource, rejects: str, options: ReadOptions) -> 
     if start_expr:
         select.append(f"{text(roles.start_timestamp)} AS __st_raw")
         extra.append("__st_raw")
-    field_col = status_field(src.columns, act_cols)
     if field_col:
         select.append(f"lower({text(field_col)}) AS __field")
         extra.append("__field")

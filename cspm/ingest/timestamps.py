@@ -131,8 +131,12 @@ def parse_expression(
     dayfirst: bool | None,
     formats: list[str] | None,
     path: str,
+    padded: bool = True,
 ) -> tuple[str, TimestampReport]:
-    """An SQL expression turning ``column`` into TIMESTAMPTZ (NULL where unparsable), and what was found."""
+    """An SQL expression turning ``column`` into TIMESTAMPTZ (NULL where unparsable), and what was found.
+
+    ``padded``: whether a value may have leading or trailing spaces (see
+    :func:`cspm.ingest.raw.padded_columns`); when not, the values are not trimmed first."""
     col = q(column)
     ctype = raw.execute(
         f"SELECT data_type FROM information_schema.columns WHERE table_name = {lit(table)} "
@@ -160,7 +164,7 @@ def parse_expression(
             return f"to_timestamp({col} / 1000.0)", report
         report.formats["epoch seconds"] = -1
         return f"to_timestamp(CAST({col} AS DOUBLE))", report
-    x = f"trim(CAST({col} AS VARCHAR))"
+    x = f"trim(CAST({col} AS VARCHAR))" if padded else f"CAST({col} AS VARCHAR)"
     if formats:
         aware = any("%z" in f or "%Z" in f for f in formats)
         parsed = f"try_strptime({x}, {_fmt_list(formats)})"
