@@ -411,7 +411,7 @@ class EngineSettings(_Model):
     connects to (e.g. ``postgresql://user@host/db``). ``engine: spark`` is short for ``engine: {name: spark}``."""
 
     name: str = Field(default="duckdb", description="duckdb, spark, or a database URL such as postgresql://user@host/db")
-    memory_limit: str | None = Field(default=None, description="DuckDB memory limit, e.g. '4GB' (spills to disk above it)")
+    memory_limit: str | None = Field(default=None, description="DuckDB memory limit, e.g. '4GB' (spills to disk above it); default: a quarter of the machine's memory, 512 MiB to 2 GiB")
     spark: SparkSettings = Field(default_factory=SparkSettings)
 
     @model_validator(mode="before")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -154,6 +155,28 @@ class MissingColumnError(InputError):
                 columns=_(", ").join(repr(c) for c in columns) or _("none")),
             hint=hint,
         )
+
+
+class EngineMemoryError(CspmError):
+    """The engine ran out of the memory it may use (DuckDB's ``memory_limit``); says how to raise it."""
+
+    def __init__(self, detail: str, limit: str | None) -> None:
+        self.limit = limit
+        super().__init__(
+            _("the DuckDB engine ran out of memory ({detail}); its memory limit is {limit}. Raise it in the "
+              "config (engine: {{memory_limit: 8GB}}), or run on Spark (--engine spark).").format(
+                detail=detail, limit=limit or _("DuckDB's default"))
+        )
+
+
+def as_cspm_error(exc: BaseException) -> BaseException:
+    """``exc`` as one of cspm's errors where it is one the user can act on (DuckDB's out-of-memory
+    error → :class:`EngineMemoryError`), else ``exc`` itself."""
+    if type(exc).__name__ != "OutOfMemoryException" or "duckdb" not in type(exc).__module__:
+        return exc
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    limit = re.search(r"/\s*([\d.]+\s*[KMGT]?i?B) used\)", first)
+    return EngineMemoryError(first.removeprefix("Out of Memory Error: "), limit.group(1) if limit else None)
 
 
 class OutputError(InputError):

@@ -41,6 +41,55 @@ def test_duckdb_is_the_default_engine_and_a_memory_limit_gives_its_own_backend()
     assert limited.con.execute("SELECT current_setting('memory_limit')").fetchone()[0] in ("953.6 MiB", "1.0 GiB", "1000.0 MB")
 
 
+def test_duckdb_gets_a_quarter_of_the_machine_up_to_2_gib_by_default(monkeypatch):
+    from cspm.core import engine
+
+    total = engine.machine_memory()
+    assert total is not None and total > 0
+    want = min(2048, max(512, total // 4 // 1024**2))
+    assert engine.default_memory_limit() == f"{want}MiB"
+    got = duckdb_backend().con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    assert got == ("2.0 GiB" if want == 2048 else f"{want / 1024:.1f} GiB" if want >= 1024 else f"{want}.0 MiB")
+    for machine, limit in ((64 * 1024**3, "2048MiB"), (4 * 1024**3, "1024MiB"), (1024**3, "512MiB"), (None, None)):
+        monkeypatch.setattr(engine, "machine_memory", lambda m=machine: m)
+        assert engine.default_memory_limit() == limit
+
+
+def _duckdb_out_of_memory() -> Exception:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET memory_limit = '10MB'")
+    con.execute("SET temp_directory = ''")  # nowhere to spill
+    try:
+        con.execute("SELECT count(DISTINCT i::VARCHAR || 'x'), list(i) FROM range(5000000) t(i)").fetchall()
+    except duckdb.OutOfMemoryException as exc:
+        return exc
+    raise AssertionError("DuckDB did not run out of memory")
+
+
+def test_running_out_of_engine_memory_is_one_clear_error_naming_the_limit(monkeypatch, capsys):
+    from cspm.cli import _app
+    from cspm.errors import EngineMemoryError, as_cspm_error
+
+    exc = _duckdb_out_of_memory()
+    err = as_cspm_error(exc)
+    assert isinstance(err, EngineMemoryError) and err.limit == "9.5 MiB"
+    assert "memory limit is 9.5 MiB" in str(err) and "memory_limit: 8GB" in str(err)
+    other = ValueError("not the engine's")
+    assert as_cspm_error(other) is other
+
+    def boom():
+        raise exc
+
+    monkeypatch.setattr(_app, "app", boom)
+    with pytest.raises(SystemExit) as stop:
+        _app.main()
+    assert stop.value.code == 2
+    printed = capsys.readouterr().err
+    assert "ran out of memory" in printed and "Traceback" not in printed
+
+
 def test_unknown_engine_and_unreachable_database_are_one_clear_error():
     with pytest.raises(cspm.InputError, match="unknown engine 'oracle'"):
         cspm.read(SAMPLES / "tickets_en.csv", engine="oracle")

@@ -29,7 +29,7 @@ from rich.text import Text
 
 from cspm._version import __version__
 from cspm.cli import _lang
-from cspm.errors import ConfigError, CspmError, InputError
+from cspm.errors import ConfigError, CspmError, InputError, as_cspm_error
 from cspm.i18n import N_, use_language
 from cspm.i18n import gettext as _
 
@@ -340,7 +340,10 @@ def print_json(data: Any) -> None:
 def main() -> None:
     """Entry point: run the app; cspm's own errors become one paragraph and exit code 2."""
     try:
-        app()
+        try:
+            app()
+        except Exception as exc:  # the engine's out-of-memory error becomes one of cspm's
+            raise as_cspm_error(exc) from None
     except CspmError as exc:
         with use_language(getattr(exc, "language", None)):  # the language the message was written in
             prefix = _("error:")
