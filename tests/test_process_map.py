@@ -11,8 +11,11 @@ import pandas as pd
 import pytest
 
 import cspm
+from cspm.mining.cases import Variants
 from cspm.mining.discovery import discover
+from cspm.mining.map_explorer import MapExplorer
 from cspm.mining.process_map import END_NODE, START_NODE, ProcessMap, _svg_of, process_map
+from cspm.mining.steps import activity_frame, edge_frame, projected_frames, projection
 from cspm.render import graphviz as _render
 
 WEIRD = ['Say "hi"', "back\\slash", "<script>alert(1)</script>", "处理工单", "R&D &lt; 50%"]
@@ -151,3 +154,40 @@ def test_highlighted_edges_survive_simplification():
     s = m.highlight(edges=[("A", "D")]).simplify(paths=0.5)
     assert set(zip(s.edges.source, s.edges.target, strict=True)) == {("A", "B"), ("B", "D"), ("A", "D")}
     assert s.to_dot().count("cspm-edge cspm-warning") == 1
+
+
+def _sorted(df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    return df.sort_values(by).reset_index(drop=True)
+
+
+def test_projected_frames_count_tickets_on_the_variants_as_the_engine_does():
+    # t1: A X B X A B, t2: A B, t3: X X; projected on {A, B}: t1 → A B A B (A → B twice, one
+    # ticket), t2 → A B, t3 → nothing
+    rows = [("t1", a, f"2024-01-01 1{i}:00") for i, a in enumerate("AXBXAB")]
+    rows += [("t2", a, f"2024-01-02 1{i}:00") for i, a in enumerate("AB")]
+    rows += [("t3", a, f"2024-01-03 1{i}:00") for i, a in enumerate("XX")]
+    log = cspm.read(pd.DataFrame(rows, columns=["case", "act", "ts"]), case_id="case", activity="act", timestamp="ts")
+    projected = projection(log, ["A", "B"])
+    acts, edges = projected_frames(projected, ["A", "B"], Variants.compute(log).counts())
+    got = {(r.source, r.target): (r.count, r.cases) for r in edges.itertuples()}
+    assert got == {("A", "B"): (3, 2), ("B", "A"): (1, 1)}
+    assert {r.activity: (r.events, r.cases, r.starts, r.ends) for r in acts.itertuples()} == {
+        "A": (3, 2, 2, 0), "B": (3, 2, 0, 2)}  # fmt: skip
+    # the same frames as the engine's distinct counts on the projected log
+    pd.testing.assert_frame_equal(_sorted(acts, ["activity"]), _sorted(activity_frame(projected), ["activity"]))
+    pd.testing.assert_frame_equal(
+        _sorted(edges, ["source", "target"]), _sorted(edge_frame(projected), ["source", "target"]))
+
+
+def test_every_explorer_level_is_the_map_of_the_projected_log():
+    samples = Path(__file__).resolve().parents[1] / "sample_logs"
+    log = cspm.read(samples / "tickets_en.csv", config=samples / "cspm.example.yaml")
+    explorer = MapExplorer.from_log(log)
+    assert len(explorer.levels) >= 3
+    names = set(log.events.select("activity").distinct().to_pandas().activity)
+    for level in explorer.levels:
+        keep = list(level.base.nodes.activity)
+        expected = ProcessMap._projected(projection(log, keep) if len(keep) < len(names) else log, "frequency", 1.0)
+        pd.testing.assert_frame_equal(_sorted(level.base.nodes, ["activity"]), _sorted(expected.nodes, ["activity"]))
+        pd.testing.assert_frame_equal(
+            _sorted(level.base.edges, ["source", "target"]), _sorted(expected.edges, ["source", "target"]))

@@ -27,9 +27,9 @@ import pandas as pd
 from cspm.core.log import ACTIVITY, CASE, TicketLog
 from cspm.i18n import N_
 from cspm.i18n import gettext as _
-from cspm.mining.cases import case_table
+from cspm.mining.cases import Variants, case_table
 from cspm.mining.process_map import Measure, ProcessMap, map_activities
-from cspm.mining.steps import Activities, step_table
+from cspm.mining.steps import Activities, projected_frames, projection, step_table
 from cspm.render.explorer import edge_key, json_script, node_key
 from cspm.render.formats import fmt_thousands
 from cspm.units import format_duration
@@ -124,11 +124,15 @@ class MapExplorer:
         # on a log of more tickets than candidates, samples are looked for among the slowest first
         slowest = _slowest(leads) if int(leads.count().to_pyarrow().as_py()) > _CANDIDATES else None
         step_samples = _samples(log, leads, slowest, transitions=False)
+        variants = Variants.compute(log).counts() if len(shares) > 1 else {}
         for share in shares:
             keep = map_activities(all_nodes, share)
-            projected = log if len(keep) == len(all_nodes) else log.with_events(
-                log.events.filter(log.events[ACTIVITY].isin(keep)))
-            base = ProcessMap._projected(projected, "frequency", 1.0).highlight(steps, edges)
+            if len(keep) == len(all_nodes):
+                projected, base = log, ProcessMap._projected(log, "frequency", 1.0)
+            else:  # the tickets through steps and transitions counted on the variants
+                projected = projection(log, keep)
+                base = ProcessMap._from_frames(projected, *projected_frames(projected, keep, variants))
+            base = base.highlight(steps, edges)
             kept = []
             for p in path_list:
                 s = base.simplify(paths=p)

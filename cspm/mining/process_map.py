@@ -18,12 +18,12 @@ from typing import Any, ClassVar, Literal, Protocol
 import networkx as nx
 import pandas as pd
 
-from cspm.core.log import ACTIVITY, TicketLog
+from cspm.core.log import TicketLog
 from cspm.core.result import Result
 from cspm.i18n import N_
 from cspm.i18n import gettext as _
 from cspm.mining.records import ProcessMapSummary
-from cspm.mining.steps import Activities, DirectlyFollows, activity_frame, edge_frame
+from cspm.mining.steps import Activities, DirectlyFollows, activity_frame, edge_frame, projection
 from cspm.render import dot
 from cspm.render.explorer import edge_key, node_key
 from cspm.render.formats import fmt_thousands
@@ -97,9 +97,16 @@ class ProcessMap(Result):
         acts_df = activity_frame(log)
         keep = map_activities(Activities._from_table(acts_df).table, activities)
         if len(keep) < len(acts_df):  # projected: the steps and edges among the kept activities
-            log = log.with_events(log.events.filter(log.events[ACTIVITY].isin(keep)))
+            log = projection(log, keep)
             acts_df = activity_frame(log)
-        edges = DirectlyFollows._from_tables(edge_frame(log), acts_df).edges
+        return cls._from_frames(log, acts_df, edge_frame(log), measure)
+
+    @classmethod
+    def _from_frames(
+        cls, log: TicketLog, acts_df: pd.DataFrame, edges_df: pd.DataFrame, measure: Measure = "frequency"
+    ) -> ProcessMap:
+        """The map of ``log`` from its activity and edge frames (``activity_frame``, ``edge_frame``)."""
+        edges = DirectlyFollows._from_tables(edges_df, acts_df).edges
         nodes = Activities._from_table(acts_df).table
         return cls(nodes=nodes, edges=edges, measure=_check_measure(measure), title=log.source)
 

@@ -12,6 +12,8 @@ never less than zero). All durations are in seconds (millisecond precision).
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -42,6 +44,8 @@ __all__ = [
     "activity_table",
     "edge_frame",
     "edge_table",
+    "projected_frames",
+    "projection",
     "step_table",
     "steps",
     "time_stats",
@@ -108,6 +112,47 @@ def edge_frame(log: TicketLog) -> pd.DataFrame:
     ).copy()
 
 
+def projected_frames(
+    projected: TicketLog, keep: Collection[str], variants: Mapping[tuple[str, ...], int]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`activity_frame` and :func:`edge_frame` of ``projected``, a log projected on the
+    activities ``keep`` (:func:`projection`), with the same columns and figures.
+
+    ``variants``: activity sequence → tickets of the log before the projection (``Variants.counts()``).
+    The tickets through each activity and along each edge are counted on those variants projected on
+    ``keep`` — exactly the distinct tickets, as every ticket has one variant — so the engine's two
+    queries on the projected step table have no distinct count (most of their cost)."""
+    s = step_table(projected)
+    acts = _activity_aggregate(s, tickets=False).to_pandas()
+    edges = _edge_aggregate(s, tickets=False).to_pandas()
+    through, along = _ticket_counts(variants, set(keep))
+    acts.insert(2, "cases", pd.Series([through.get(str(a), 0) for a in acts.activity], dtype="int64"))
+    pairs = zip(edges.source, edges.target, strict=True)
+    edges.insert(3, "cases", pd.Series([along.get((str(a), str(b)), 0) for a, b in pairs], dtype="int64"))
+    return acts, edges
+
+
+def projection(log: TicketLog, keep: Collection[str]) -> TicketLog:
+    """``log`` with only the events of the activities ``keep``."""
+    return log.with_events(log.events.filter(log.events[ACTIVITY].isin(list(keep))))
+
+
+def _ticket_counts(
+    variants: Mapping[tuple[str, ...], int], keep: set[str]
+) -> tuple[Counter[str], Counter[tuple[str, str]]]:
+    """Tickets through each activity and along each directly-follows edge of the variants
+    projected on ``keep``."""
+    through: Counter[str] = Counter()
+    along: Counter[tuple[str, str]] = Counter()
+    for variant, n in variants.items():
+        seq = [a for a in variant if a in keep]
+        for a in set(seq):
+            through[a] += n
+        for edge in set(zip(seq, seq[1:], strict=False)):
+            along[edge] += n
+    return through, along
+
+
 def time_stats(col: ir.NumericColumn, prefix: str) -> dict[str, Any]:
     """``{prefix}_mean/median/p90/min/max`` of ``col`` (aggregations, seconds)."""
     return {
@@ -124,10 +169,17 @@ def edge_table(events: ir.Table, *, step_table: ir.Table | None = None) -> ir.Ta
 
     ``step_table``: the :func:`steps` of ``events`` when already built (e.g. :func:`step_table`)."""
     s = step_table if step_table is not None else steps(events)
+    return _edge_aggregate(s, tickets=True)
+
+
+def _edge_aggregate(s: ir.Table, *, tickets: bool) -> ir.Table:
+    """:func:`edge_table` on a step table; without ``tickets``, no ``cases`` column (the distinct
+    count is most of the query's cost; :func:`projected_frames` takes it from the variants)."""
     pairs = s.filter(s.next_activity.notnull())
+    cases = {"cases": pairs[CASE].nunique()} if tickets else {}
     return pairs.group_by(source=pairs[ACTIVITY], target=pairs.next_activity).aggregate(
         count=pairs.count(),
-        cases=pairs[CASE].nunique(),
+        **cases,
         **time_stats(pairs.wait_after, "wait"),
         wait_total=pairs.wait_after.sum(),
     )
@@ -136,9 +188,14 @@ def edge_table(events: ir.Table, *, step_table: ir.Table | None = None) -> ir.Ta
 def activity_table(events: ir.Table, *, step_table: ir.Table | None = None) -> ir.Table:
     """Per activity: events, cases, case starts/ends, waits before/after it, duration."""
     s = step_table if step_table is not None else steps(events)
+    return _activity_aggregate(s, tickets=True)
+
+
+def _activity_aggregate(s: ir.Table, *, tickets: bool) -> ir.Table:
+    """:func:`activity_table` on a step table; without ``tickets``, no ``cases`` column."""
     aggs: dict[str, Any] = {
         "events": s.count(),
-        "cases": s[CASE].nunique(),
+        **({"cases": s[CASE].nunique()} if tickets else {}),
         "starts": (s.position == 1).cast("int64").sum(),
         "ends": s.next_activity.isnull().cast("int64").sum(),
         "wait_before_mean": s.wait_before.mean(),
