@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from typing import Any
 
 import ibis
@@ -46,10 +47,17 @@ def _backend_name(expr: ir.Expr) -> str | None:
         return None
 
 
+_WHITESPACE = [ord(c) for c in string.whitespace]  # what Ibis's strip() removes on every engine
+
+
 def clean_text(expr: ir.Value) -> ir.StringValue:
-    """A text column with blank values as NULL."""
+    """A text column with blank values (empty, or only whitespace) as NULL.
+
+    Only a value whose first character is whitespace can be blank without being empty, so the
+    engine strips those alone (the others are compared, not copied)."""
     text = expr.cast("string")
-    return ibis.ifelse(text.strip() == "", ibis.null("string"), text)
+    blank = (text == "") | (text.ascii_str().isin(_WHITESPACE) & (text.strip() == ""))
+    return ibis.ifelse(blank, ibis.null("string"), text)
 
 
 def activity_names(events: ir.Table) -> list[str]:
