@@ -67,6 +67,13 @@ def test_value_stream_calendar(log):
     assert o["median_lead_h"] == 3.0
     assert vs.main_path["step"].tolist() == ["Ticket created", "First response", "Resolve ticket", "Close ticket"]
     assert vs.main_path.set_index("step").loc["Resolve ticket", "median_wait_h"] == pytest.approx(1.5)
+    # tickets through each step (B resolves and closes twice: one ticket each) and the median place
+    # (0-based) of the step's events in their ticket: Resolve at 2 (A), 4 and 7 (B)
+    mp = vs.main_path.set_index("step")
+    assert mp["cases"].to_dict() == {"Ticket created": 3, "First response": 3, "Resolve ticket": 2, "Close ticket": 2}
+    assert mp["median_position"].to_dict() == {"Ticket created": 0.0, "First response": 1.0, "Resolve ticket": 4.0,
+                                               "Close ticket": 5.0}  # fmt: skip
+    assert mp["case_share"].to_dict()["Resolve ticket"] == pytest.approx(2 / 3)
     html = vs._repr_html_()
     assert "<svg" in html and "flow efficiency" in html
     assert vs.assumption() == (

@@ -130,7 +130,8 @@ def step_intervals(
     Columns added to the events: ``prev_activity``, ``next_activity``, ``edge_from``, ``edge_to``,
     ``paused`` (of the wait), ``before_paused``, ``after_paused``, ``before_s``/``before_bs``, ``after_s``/``after_bs``, ``wait_s``/``wait_bs``,
     ``proc_s``/``proc_bs`` (null unless start_complete), business positions ``pos``, ``prev_pos``,
-    ``next_pos`` (and ``start_pos`` for start_complete). ``_s`` = calendar, ``_bs`` = business.
+    ``next_pos`` (and ``start_pos`` for start_complete), ``order_in_case`` (0-based place of the event
+    in its ticket, by time then source row). ``_s`` = calendar, ``_bs`` = business.
     Besides these, the table has the role columns and the source columns named in ``keep``
     (``None``: every source column).
 
@@ -170,6 +171,7 @@ def _build_intervals(
         next_activity=ev[ACTIVITY].lead().over(w),
         prev_ts=ev[TIMESTAMP].lag().over(w),
         next_ts=ev[TIMESTAMP].lead().over(w),
+        order_in_case=ibis.row_number().over(w),
     )
     ts_cols = [TIMESTAMP, START] if semantics == "start_complete" else [TIMESTAMP]
     span = timestamp_span(ev, *ts_cols)

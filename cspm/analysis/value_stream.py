@@ -57,6 +57,7 @@ from cspm.core.result import Result
 from cspm.i18n import N_, sentence_gap
 from cspm.i18n import gettext as _
 from cspm.mining.process_map import MAX_MAP_STEPS
+from cspm.mining.steps import activity_frame
 from cspm.render.charts import value_stream_svg
 from cspm.render.formats import fmt_h, fmt_pct, fmt_term, fmt_thousands, table_rows
 
@@ -282,6 +283,7 @@ def value_stream(
     calendar = BusinessCalendar(cfg.calendar)
     pause = sla_pause_activities(log, cfg)
     iv = step_intervals(log, semantics, calendar, pause, keep=[])
+    base_iv = iv
     classes = classify(activities(log), cfg)
     by_class = {c: classes.loc[classes.value_class == c, "activity"].tolist() for c in CLASSES}
 
@@ -346,7 +348,7 @@ def value_stream(
         hours={c: float(tot[f"sum_{c}"] or 0.0) for c in CLASSES},
         share={c: (float(tot[f"sum_{c}"] or 0.0) / lead_total if lead_total else 0.0) for c in CLASSES},
     )
-    main = _main_path(iv, suf, main_path_share, cfg, classes, overall.cases)
+    main = _main_path(base_iv, activity_frame(log), suf, main_path_share, cfg, classes, overall.cases)
     return ValueStream(semantics, clock, _BASIS[semantics], classes, overall, main, per_case)
 
 
@@ -366,18 +368,19 @@ def analyse_value_stream(
                         main_path_share=main_path_share)  # fmt: skip
 
 
-def _main_path(iv: ir.Table, suf: str, share: float, cfg: Config, classes: pd.DataFrame,
+def _main_path(iv: ir.Table, acts: pd.DataFrame, suf: str, share: float, cfg: Config, classes: pd.DataFrame,
                n_cases: int) -> pd.DataFrame:  # fmt: skip
-    w = ibis.window(group_by=iv[CASE], order_by=[iv[TIMESTAMP], iv[ROW]])
-    t = iv.mutate(_pos=ibis.row_number().over(w))
-    wait = t[f"wait_{suf}"]
-    queue_wait = ibis.cases((t.paused, ibis.null("int64")), else_=wait)
-    per = t.group_by(ACTIVITY).aggregate(
-        cases=t[CASE].nunique(),
-        median_position=t._pos.median(),
+    """The main path's steps. ``iv``: the interval table (its ``order_in_case`` is the step's place
+    in the ticket); ``acts``: the log's activity frame (tickets through each activity)."""
+    wait = iv[f"wait_{suf}"]
+    queue_wait = ibis.cases((iv.paused, ibis.null("int64")), else_=wait)
+    per = iv.group_by(ACTIVITY).aggregate(
+        median_position=iv.order_in_case.median(),
         median_wait_h=queue_wait.median().cast("float64") / 3600.0,
-        median_processing_h=t[f"proc_{suf}"].median().cast("float64") / 3600.0,
+        median_processing_h=iv[f"proc_{suf}"].median().cast("float64") / 3600.0,
     ).to_pandas()
+    tickets = dict(zip(acts.activity, acts.cases, strict=True))
+    per.insert(1, "cases", per[ACTIVITY].map(tickets).astype("int64"))
     per["case_share"] = per["cases"] / n_cases if n_cases else 0.0
     main = per[per["case_share"] >= share]
     if main.empty:
