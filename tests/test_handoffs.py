@@ -28,7 +28,7 @@ import cspm
 from cspm.analysis.handoffs.handoffs import NO_VALUE, handoffs
 from cspm.analysis.handoffs.pingpong import ping_pong
 from cspm.analysis.handoffs.redundancy import SECONDS_PER_MONTH, redundancy
-from cspm.analysis.handoffs.rework import approval_loops, process_loops, rework
+from cspm.analysis.handoffs.rework import approval_loops, dfg, process_loops, rework
 from cspm.config import Config
 from cspm.errors import InputError
 
@@ -202,6 +202,20 @@ def test_process_loops(tiny):
         "Work → Work": (1, 1, 1 * H),
     }
     assert lp.candidates == 5
+
+
+def test_process_loops_dfg_counts_transitions_and_tickets():
+    # t1 takes A → B twice: two transitions, one ticket; the DFG is the log's shared edge frame
+    rows = [("t1", "A", 0, "X", "x"), ("t1", "B", 1, "X", "x"), ("t1", "A", 2, "X", "x"), ("t1", "B", 3, "X", "x"),
+            ("t2", "A", 10, "X", "x"), ("t2", "B", 12, "X", "x")]  # fmt: skip
+    log = cspm.read(tiny_frame(rows), team="team", agent="agent")
+    lp = process_loops(log)
+    got = {(r.source, r.target): (r.count, r.tickets) for r in lp.dfg.itertuples()}
+    assert got == {("A", "B"): (3, 2), ("B", "A"): (1, 1)}
+    assert lp.dfg.columns.tolist() == ["source", "target", "count", "tickets"]
+    engine = dfg(log.events).to_pandas().sort_values(["source", "target"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(lp.dfg, engine, check_dtype=False)
+    assert lp.cycles.set_index("cycle").loc["A → B → A", ["traversals", "tickets"]].tolist() == [2, 1]
 
 
 def test_redundant_share_cost_and_estimate(tiny):

@@ -158,8 +158,9 @@ def test_figures_are_computed_without_per_ticket_frames(tiny):
 
 
 def test_derived_tables_are_built_once_per_log_and_key(tiny):
-    # the activity list and SLA-pause steps (shared with the waiting family) are derived once too
-    once = {"activities": 1, "sla_pause": 1, "lead_times": 1, "repeated_events": 1}
+    # the activity list and SLA-pause steps (shared with the waiting family) are derived once too, and
+    # the process loops' DFG is the edge frame on the step table (shared with discovery and the maps)
+    once = {"activities": 1, "sla_pause": 1, "lead_times": 1, "repeated_events": 1, "steps": 1, "edge_table": 1}
     cspm.handoffs(tiny)
     assert dict(tiny.derived.builds) == {**once, "visits": 1, "returns": 1}
     ping_pong(tiny), rework(tiny), cspm.handoffs(tiny)  # the same keys: reused

@@ -50,6 +50,7 @@ from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.i18n import N_, sentence_gap
 from cspm.i18n import gettext as _
+from cspm.mining.steps import edge_frame
 
 APPROVAL_KEYWORDS = ("approve", "approval", "review", "审批", "复核")
 REJECTION_KEYWORDS = ("reject", "declin", "denied", "驳回", "拒绝", "退回")
@@ -553,8 +554,12 @@ def dfg(events: ir.Table) -> ir.Table:
 
 
 def process_loops(log: TicketLog, max_length: int = 4, top: int = 15) -> ProcessLoops:
-    """The ``top`` simple cycles (length ≤ ``max_length``) of the DFG by their rarest edge."""
-    d = to_frame(dfg(log.events), ["source", "target"])
+    """The ``top`` simple cycles (length ≤ ``max_length``) of the DFG by their rarest edge.
+
+    The DFG (``source, target, count, tickets``, as :func:`dfg`) is the log's shared edge frame
+    (:func:`cspm.mining.steps.edge_frame`, fetched once per log)."""
+    d = edge_frame(log)[["source", "target", "count", "cases"]].rename(columns={"cases": "tickets"})
+    d = d.sort_values(["source", "target"], kind="stable").reset_index(drop=True)
     g = nx.DiGraph()
     for r in d.itertuples(index=False):
         g.add_edge(r.source, r.target, count=int(r.count))
