@@ -57,7 +57,6 @@ from cspm.core.result import Result
 from cspm.i18n import N_, sentence_gap
 from cspm.i18n import gettext as _
 from cspm.mining.process_map import MAX_MAP_STEPS
-from cspm.mining.steps import activity_frame
 from cspm.render.charts import value_stream_svg
 from cspm.render.formats import fmt_h, fmt_pct, fmt_term, fmt_thousands, table_rows
 
@@ -348,7 +347,7 @@ def value_stream(
         hours={c: float(tot[f"sum_{c}"] or 0.0) for c in CLASSES},
         share={c: (float(tot[f"sum_{c}"] or 0.0) / lead_total if lead_total else 0.0) for c in CLASSES},
     )
-    main = _main_path(base_iv, activity_frame(log), suf, main_path_share, cfg, classes, overall.cases)
+    main = _main_path(base_iv, suf, main_path_share, cfg, classes, overall.cases)
     return ValueStream(semantics, clock, _BASIS[semantics], classes, overall, main, per_case)
 
 
@@ -368,19 +367,18 @@ def analyse_value_stream(
                         main_path_share=main_path_share)  # fmt: skip
 
 
-def _main_path(iv: ir.Table, acts: pd.DataFrame, suf: str, share: float, cfg: Config, classes: pd.DataFrame,
+def _main_path(iv: ir.Table, suf: str, share: float, cfg: Config, classes: pd.DataFrame,
                n_cases: int) -> pd.DataFrame:  # fmt: skip
     """The main path's steps. ``iv``: the interval table (its ``order_in_case`` is the step's place
-    in the ticket); ``acts``: the log's activity frame (tickets through each activity)."""
+    in the ticket)."""
     wait = iv[f"wait_{suf}"]
     queue_wait = ibis.cases((iv.paused, ibis.null("int64")), else_=wait)
     per = iv.group_by(ACTIVITY).aggregate(
+        cases=iv[CASE].nunique(),
         median_position=iv.order_in_case.median(),
         median_wait_h=queue_wait.median().cast("float64") / 3600.0,
         median_processing_h=iv[f"proc_{suf}"].median().cast("float64") / 3600.0,
     ).to_pandas()
-    tickets = dict(zip(acts.activity, acts.cases, strict=True))
-    per.insert(1, "cases", per[ACTIVITY].map(tickets).astype("int64"))
     per["case_share"] = per["cases"] / n_cases if n_cases else 0.0
     main = per[per["case_share"] >= share]
     if main.empty:
