@@ -114,6 +114,22 @@ def test_kpis(log):
     assert "first-contact resolution" in html and html.count("<svg") == 3
 
 
+@pytest.mark.parametrize("role", ["team", "agent"])
+def test_kpis_handoffs_per_ticket(role):
+    # a handoff is a change of team (or, without teams, of agent) from one event to the next in time
+    # order (rows given out of order); back to an earlier holder counts again; a missing one is no change
+    rows = [("T1", "Ticket created", "2024-03-04 09:00", "SD"), ("T1", "Resolve ticket", "2024-03-04 12:00", "SD"),
+            ("T1", "Assign L2", "2024-03-04 10:00", "L2"), ("T1", "Work", "2024-03-04 11:00", "L2"),
+            ("T2", "Ticket created", "2024-03-04 09:00", "SD"), ("T2", "Resolve ticket", "2024-03-04 10:00", None),
+            ("T3", "Ticket created", "2024-03-04 09:00", "SD")]  # fmt: skip
+    df = pd.DataFrame(rows, columns=["case", "act", "ts", role])
+    k = kpis(cspm.read(df, case_id="case", activity="act", timestamp="ts", **{role: role}))
+    per = k.cases().set_index("case_id")
+    assert per["handoffs"].to_dict() == {"T1": 2, "T2": 0, "T3": 0}  # T1: SD → L2 → SD
+    assert per["steps"].to_dict() == {"T1": 4, "T2": 2, "T3": 1}
+    assert k.figures["handoffs_mean"] == pytest.approx(2 / 3)
+
+
 def test_kpis_business_clock_and_config(log):
     cfg = config_from_dict({"kpis": {"clock": "business", "fcr_breakers": [], "fcr_team_change": False,
                                      "close_within": "4h"}})  # fmt: skip

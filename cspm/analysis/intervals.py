@@ -131,7 +131,8 @@ def step_intervals(
     ``paused`` (of the wait), ``before_paused``, ``after_paused``, ``before_s``/``before_bs``, ``after_s``/``after_bs``, ``wait_s``/``wait_bs``,
     ``proc_s``/``proc_bs`` (null unless start_complete), business positions ``pos``, ``prev_pos``,
     ``next_pos`` (and ``start_pos`` for start_complete), ``order_in_case`` (0-based place of the event
-    in its ticket, by time then source row). ``_s`` = calendar, ``_bs`` = business.
+    in its ticket, by time then source row), ``prev_team`` / ``prev_agent`` (of the previous event,
+    when the log has the role). ``_s`` = calendar, ``_bs`` = business.
     Besides these, the table has the role columns and the source columns named in ``keep``
     (``None``: every source column).
 
@@ -172,6 +173,7 @@ def _build_intervals(
         prev_ts=ev[TIMESTAMP].lag().over(w),
         next_ts=ev[TIMESTAMP].lead().over(w),
         order_in_case=ibis.row_number().over(w),
+        **{f"prev_{role}": ev[role].lag().over(w) for role in (TEAM, AGENT) if role in ev.columns},
     )
     ts_cols = [TIMESTAMP, START] if semantics == "start_complete" else [TIMESTAMP]
     span = timestamp_span(ev, *ts_cols)

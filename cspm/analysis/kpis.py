@@ -63,7 +63,7 @@ from cspm.analysis.value_classes import classify
 from cspm.config import Clock, Config, KpiSettings, as_config
 from cspm.core.calendar import BusinessCalendar, timestamp_span
 from cspm.core.expr import as_float, as_int, epoch_seconds, example_cases, small_table
-from cspm.core.log import AGENT, CASE, ROW, TEAM, TIMESTAMP, TicketLog
+from cspm.core.log import AGENT, CASE, TEAM, TIMESTAMP, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
 from cspm.i18n import N_
@@ -374,11 +374,11 @@ def _case_kpis(log: TicketLog, cfg: Config, clock: Clock | None, semantics: Sema
 
     ev = log.events
     who = TEAM if log.has_team else AGENT if log.has_agent else None
-    w = ibis.window(group_by=ev[CASE], order_by=[ev[TIMESTAMP], ev[ROW]])
-    e = ev.mutate(_prev_who=ev[who].lag().over(w)) if who else ev
+    e = iv  # one row per event, with the previous event's team and agent
     aggs: dict[str, Any] = {"steps": e.count(), "_first": e[TIMESTAMP].min(), "_last": e[TIMESTAMP].max()}
     if who:
-        aggs["handoffs"] = (e._prev_who.notnull() & (e[who] != e._prev_who)).cast("int64").sum()
+        prev = e[f"prev_{who}"]
+        aggs["handoffs"] = (prev.notnull() & (e[who] != prev)).cast("int64").sum()
     if log.has_team:
         aggs["teams"] = e[TEAM].nunique()
     aggs["_breakers"] = e.activity.isin(breakers).cast("int64").sum() if breakers else ibis.literal(0, "int64")
