@@ -15,25 +15,18 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from cspm.analysis.attributes import ATTRIBUTE_COLUMNS, first_attributes
 from cspm.analysis.kpis import KpiFigures, ServiceKPIs
 from cspm.analysis.waiting import targets_by_group
 from cspm.config import Config
-from cspm.core.expr import case_window, clean_text
-from cspm.core.log import CASE, TEAM, TicketLog
+from cspm.core.log import CASE, TicketLog
 
 __all__ = ["NONE", "OTHERS", "SEGMENT_COLUMNS", "segment_groups", "split_by_segment"]
 
-SEGMENT_COLUMNS = ("channel", "priority", TEAM)
+SEGMENT_COLUMNS = ATTRIBUTE_COLUMNS  # the segments: the tickets' channel, priority, team at their first event
 NONE = "(none)"
 OTHERS = "(others)"
 _SEP = "\x1f"  # column / value separator of the combined group key
-
-
-def first_attributes(log: TicketLog, columns: list[str]) -> ir.Table:
-    """One row per case: the (cleaned) values of ``columns`` at its first event."""
-    ev = log.events
-    first = ev.mutate(_i=ibis.row_number().over(case_window())).filter(lambda t: t._i == 0)
-    return first.select(CASE, *[clean_text(first[c]).name(c) for c in columns])
 
 
 def segment_groups(log: TicketLog, top: int = 5) -> tuple[ir.Table, dict[str, list[tuple[str, int]]]]:
@@ -45,7 +38,7 @@ def segment_groups(log: TicketLog, top: int = 5) -> tuple[ir.Table, dict[str, li
     present = [c for c in SEGMENT_COLUMNS if c in log.events.columns]
     if not present:
         return log.events.select(CASE, _group=ibis.literal("")).limit(0), {}
-    first = first_attributes(log, present).cache()
+    first = first_attributes(log, present)
     parts, shown = [], {}
     for col in present:
         value = first[col].fill_null(NONE)

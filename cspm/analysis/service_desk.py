@@ -38,10 +38,11 @@ import ibis.expr.types as ir
 import pandas as pd
 from pydantic import Field
 
+from cspm.analysis.attributes import first_attributes, value_changes
 from cspm.analysis.intervals import activities
 from cspm.analysis.kpis import step_activities
 from cspm.config import Config, KpiSettings, as_config
-from cspm.core.expr import case_window, clean_text, small_table, to_frame
+from cspm.core.expr import case_window, small_table, to_frame
 from cspm.core.log import ACTIVITY, CASE, TEAM, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
@@ -184,18 +185,7 @@ class ServiceDeskKPIs(Result):
 _LABELS = (N_("tickets"), N_("tickets in the log"), N_("first line resolution"), N_("push to front"),
            N_("level down tickets"), N_("level skip tickets"), N_("reassignments mean"), N_("created without team"),
            N_("priority change tickets"), N_("reopen after resolve"))
-# the KPI names as the report shows them (key with spaces), translated where shown
-_LABELS = (N_("tickets"), N_("tickets in the log"), N_("first line resolution"), N_("push to front"),
-           N_("level down tickets"), N_("level skip tickets"), N_("reassignments mean"), N_("created without team"),
-           N_("priority change tickets"), N_("reopen after resolve"))
 _SHARES = {"first_line_resolution", "push_to_front", "reopen_after_resolve"}
-
-
-def _changes(ev: ir.Table, column: str) -> ir.Table:
-    """Per case: the number of changes of ``column`` between consecutive events that have a value."""
-    t = ev.mutate(_v=clean_text(ev[column])).filter(lambda t: t._v.notnull())
-    t = t.mutate(_prev=t._v.lag().over(case_window()))
-    return t.group_by(CASE).aggregate(n=(t._prev.notnull() & (t._v != t._prev)).cast("int64").sum())
 
 
 def service_desk(log: TicketLog, config: Config | str | Path | None = None) -> ServiceDeskKPIs:
@@ -211,16 +201,16 @@ def service_desk(log: TicketLog, config: Config | str | Path | None = None) -> S
     cases = ev.select(CASE).distinct()
     tickets = int(cases.count().to_pyarrow().as_py())
     w = case_window()
-    first = ev.mutate(_i=ibis.row_number().over(w)).filter(lambda t: t._i == 0)
 
     levels: dict[str, int] = {}
     per = cases
     if log.has_team:
         teams = sorted(str(t) for t in ev.select(TEAM).distinct().to_pandas()[TEAM].dropna())
         levels = support_levels(teams, ks)
-        re_t = _changes(ev, TEAM)
+        re_t = value_changes(log, TEAM)
         per = per.left_join(re_t, CASE).select(per, reassignments=re_t.n.fill_null(0))
-        no_team = first.select(CASE, created_without_team=clean_text(first[TEAM]).isnull())
+        first = first_attributes(log, [TEAM])
+        no_team = first.select(CASE, created_without_team=first[TEAM].isnull())
         per = per.left_join(no_team, CASE).select(per, no_team.created_without_team)
         if not levels:
             notes.append(_("No support levels: first-line resolution, push-to-front and level violations need "
@@ -240,7 +230,7 @@ def service_desk(log: TicketLog, config: Config | str | Path | None = None) -> S
         )
         per = per.left_join(lvl, CASE).select(per, lvl.max_level, lvl.level_downs, lvl.level_skips)
     if "priority" in ev.columns:
-        pc = _changes(ev, "priority")
+        pc = value_changes(log, "priority")
         per = per.left_join(pc, CASE).select(per, priority_changes=pc.n.fill_null(0))
     else:
         notes.append(_("No priority column: priority changes need one (columns.priority)."))

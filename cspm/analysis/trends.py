@@ -24,15 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 from pydantic import Field
 
-from cspm.analysis.by_segment import NONE, OTHERS, first_attributes, split_by_segment
+from cspm.analysis.attributes import first_attributes, value_changes
+from cspm.analysis.by_segment import NONE, OTHERS, split_by_segment
 from cspm.analysis.kpis import kpis
 from cspm.config import Config, as_config
-from cspm.core.expr import case_window, clean_text, epoch_seconds, to_frame
+from cspm.core.expr import epoch_seconds, to_frame
 from cspm.core.log import AGENT, CASE, TEAM, TicketLog
 from cspm.core.records import Record
 from cspm.core.result import Result
@@ -183,13 +183,6 @@ def _segment_value(value: str) -> str:
     return _("others") if value == OTHERS else _("(none)") if value == NONE else str(value)
 
 
-def _handoffs(log: TicketLog) -> ir.Table:
-    ev = log.events
-    t = ev.mutate(_v=clean_text(ev[TEAM])).filter(lambda t: t._v.notnull())
-    t = t.mutate(_prev=t._v.lag().over(case_window()))
-    return t.group_by(CASE).aggregate(handoffs=(t._prev.notnull() & (t._v != t._prev)).cast("int64").sum())
-
-
 def trends(
     log: TicketLog, config: Config | str | Path | None = None, *, slowest: int = 5, segment_top: int = 5
 ) -> Trends:
@@ -221,8 +214,8 @@ def trends(
     if present:
         per = c.join(first_attributes(log, present), CASE)
         if log.has_team:
-            h = _handoffs(log)
-            per = per.left_join(h, CASE).select(per, handoffs=h.handoffs.fill_null(0))
+            h = value_changes(log, TEAM)
+            per = per.left_join(h, CASE).select(per, handoffs=h.n.fill_null(0))
         # materialised (one row per ticket): one grouped query per segment column reads it, which
         # would otherwise repeat the first-event and handoff window passes for every column
         per = per.cache()
