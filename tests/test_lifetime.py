@@ -7,18 +7,19 @@ import gc
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pytest
 
 import cspm
-from cspm.core.engine import duckdb_backend
+from cspm.core.engine import duckdb_backend, new_duckdb_backend
 
 CSV = b"case,activity,timestamp\n1,A,2024-01-01 08:00\n1,B,2024-01-01 09:00\n2,A,2024-01-02 08:00\n,B,x\n"
 
 
 def _cspm_objects() -> set[str]:
-    """Tables and views cspm made in the process-wide DuckDB."""
-    con = duckdb_backend().con
-    rows = con.execute(
+    """Tables and views cspm made in the process-wide DuckDB (a query through the backend: the drops
+    the garbage collector queued run before it)."""
+    rows = duckdb_backend().raw_sql(
         "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal"
     ).fetchall()
     return {r[0] for r in rows if r[0].startswith("cspm_")}
@@ -81,3 +82,33 @@ def test_close_drops_the_tables_now_and_later_queries_say_the_log_was_closed(pat
     del log, filtered, one_case, query
     gc.collect()
     assert _cspm_objects() - before == set()  # the placeholder views go with the last expression
+
+
+def _exists(backend, name: str) -> int:
+    return backend.con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0]
+
+
+def test_a_table_collected_between_a_query_and_its_fetch_does_not_replace_the_result(path: Path) -> None:
+    """The garbage collector may run between a query and the fetch of its result; a DROP run by a
+    finalizer there replaced the result on the same connection (the fetch returned no rows). The
+    drops wait for the backend's next query instead: of Ibis's cached tables and of cspm's own."""
+    backend = new_duckdb_backend()
+    source = backend.create_table("source", pa.table({"a": [1, 2, 3]}))
+    cached = source.mutate(b=source.a * 2).cache()
+    log = cspm.read(path, engine=backend)
+    names = [cached.op().name, log.events.get_name()]
+    assert [_exists(backend, n) for n in names] == [1, 1]
+    cycle: list = [cached, log]
+    cycle.append(cycle)  # reachable only through a cycle: freed by the garbage collector alone
+    del cached, log
+    gc.disable()
+    try:
+        del cycle
+        result = backend.raw_sql("SELECT 42 AS answer")
+        gc.collect()  # both finalizers run here, between the query and its fetch
+        assert result.fetchall() == [(42,)]
+        assert [_exists(backend, n) for n in names] == [1, 1]  # queued, not yet dropped
+    finally:
+        gc.enable()
+    assert source.count().execute() == 3  # the next query runs the queued drops first
+    assert [_exists(backend, n) for n in names] == [0, 0]

@@ -22,6 +22,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from cspm.config import EngineSettings, SparkSettings
+from cspm.core.lifetime import defer_drops
 from cspm.core.log import TicketLog
 from cspm.errors import InputError
 from cspm.i18n import gettext as _
@@ -86,7 +87,7 @@ def new_duckdb_backend(memory_limit: str | None = None) -> Any:
     memory_limit = memory_limit or default_memory_limit()
     if memory_limit:
         raw.execute(f"SET memory_limit = '{memory_limit}'")
-    return con
+    return defer_drops(con)  # cached tables released before the next query, not inside the GC
 
 
 def unique_name(prefix: str) -> str:

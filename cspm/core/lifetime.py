@@ -6,21 +6,77 @@ once no expression refers to it any more (the log, its filtered logs, its data-q
 every result holding an expression over the events are gone), the table is dropped, so a long
 notebook session does not keep every log it ever read. :func:`close_tables` drops them at once
 (``TicketLog.close()``): any later query over them fails with an error saying the log was closed.
+
+A finalizer runs whenever the garbage collector does, which can be between a query and the fetch of
+its result on the same DuckDB connection; a ``DROP`` run there replaces the result (the fetch returns
+nothing). So the drops of cspm's tables and of Ibis's cached tables (``.cache()``) are queued and
+run just before the backend's next query (:func:`defer_drops`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import ibis.expr.types as ir
 
-__all__ = ["CLOSED_MESSAGE", "close_tables", "owned_tables", "release_when_unused"]
+__all__ = ["CLOSED_MESSAGE", "close_tables", "defer_drops", "owned_tables", "release_when_unused", "run_pending_drops"]
 
 PREFIX = "cspm_"  # tables cspm made (cspm.core.engine.unique_name)
 CLOSED_MESSAGE = "cspm: this log was closed (log.close()); its table {name} is gone — read the source again"
 _tracked: dict[str, weakref.finalize] = {}
+_pending: list[tuple[Any, Callable[..., None], tuple[Any, ...]]] = []  # (connection, drop, its arguments)
+
+
+def _later(con: Any, drop: Callable[..., None], *args: Any) -> None:
+    """What a finalizer does: queue ``drop(*args)`` until ``con``'s next query (at interpreter exit,
+    when no query is pending, it runs at once)."""
+    if getattr(weakref.finalize, "_shutdown", False):
+        with contextlib.suppress(Exception):
+            drop(*args)
+        return
+    _pending.append((con, drop, args))
+
+
+def run_pending_drops(con: Any) -> None:
+    """Run the drops queued for the DuckDB connection ``con`` (called before each of its queries)."""
+    while True:
+        found = next((i for i, item in enumerate(_pending) if item[0] is con), None)
+        if found is None:
+            return
+        _, drop, args = _pending.pop(found)
+        with contextlib.suppress(Exception):  # a table already gone
+            drop(*args)
+
+
+def defer_drops(backend: Any) -> Any:
+    """Make an Ibis DuckDB ``backend`` release cached tables (and run cspm's queued drops) just
+    before its next query instead of inside the garbage collector. Idempotent; returns ``backend``."""
+    if getattr(backend, "name", None) != "duckdb" or getattr(backend, "_cspm_defers_drops", False):
+        return backend
+    con = backend.con
+    release_cached = backend._finalize_cached_table
+    raw_sql = backend.raw_sql
+    pre_execute = backend._run_pre_execute_hooks
+
+    def finalize_cached_table(name: str) -> None:
+        _later(con, release_cached, name)
+
+    def raw_sql_after_drops(query: Any, **kwargs: Any) -> Any:
+        run_pending_drops(con)
+        return raw_sql(query, **kwargs)
+
+    def pre_execute_after_drops(expr: Any) -> None:
+        run_pending_drops(con)
+        pre_execute(expr)
+
+    backend._finalize_cached_table = finalize_cached_table
+    backend.raw_sql = raw_sql_after_drops
+    backend._run_pre_execute_hooks = pre_execute_after_drops
+    backend._cspm_defers_drops = True
+    return backend
 
 
 def _quote(name: str) -> str:
@@ -52,7 +108,8 @@ def release_when_unused(*tables: ir.Table | None) -> None:
     """Drop each DuckDB table cspm made under ``tables`` once no Ibis expression refers to it."""
     for op in owned_tables(*tables):
         if op.name not in _tracked:
-            _tracked[op.name] = weakref.finalize(op, _drop, op.source.con, op.name)
+            con = defer_drops(op.source).con
+            _tracked[op.name] = weakref.finalize(op, _later, con, _drop, con, op.name)
 
 
 def close_tables(*tables: ir.Table | None) -> int:
@@ -77,7 +134,7 @@ def close_tables(*tables: ir.Table | None) -> int:
         )
         con.execute(f"CREATE VIEW {name} AS SELECT {columns} FROM range(1) WHERE error({message}) IS NULL")
         if op.name not in _tracked:
-            _tracked[op.name] = weakref.finalize(op, _drop, con, op.name)
+            _tracked[op.name] = weakref.finalize(op, _later, con, _drop, con, op.name)
         closed += 1
     return closed
 
