@@ -166,32 +166,35 @@ def _build_intervals(
 ) -> ir.Table:
     """The interval table of :func:`step_intervals` with the role columns and ``keep``, materialised."""
     ev = log.events
-    w = ibis.window(group_by=ev[CASE], order_by=[ev[TIMESTAMP], ev[ROW]])
-    t = ev.mutate(
-        prev_activity=ev[ACTIVITY].lag().over(w),
-        next_activity=ev[ACTIVITY].lead().over(w),
-        prev_ts=ev[TIMESTAMP].lag().over(w),
-        next_ts=ev[TIMESTAMP].lead().over(w),
-        order_in_case=ibis.row_number().over(w),
-        **{f"prev_{role}": ev[role].lag().over(w) for role in (TEAM, AGENT) if role in ev.columns},
-    )
     ts_cols = [TIMESTAMP, START] if semantics == "start_complete" else [TIMESTAMP]
     span = timestamp_span(ev, *ts_cols)
     team = TEAM if log.has_team else None
     if span is None:  # empty log: positions are never used
         span = (date(1970, 1, 1), date(1970, 1, 1))
-    if calendar.config.teams and team is not None:
-        cols = {"pos": TIMESTAMP, "prev_pos": "prev_ts", "next_pos": "next_ts"}
-        if semantics == "start_complete":
-            cols["start_pos"] = START
-        t = calendar.position(t, cols, span=span, team=team)
+    team_calendars = bool(calendar.config.teams) and team is not None
+    cols = {"pos": TIMESTAMP, **({"start_pos": START} if semantics == "start_complete" else {})}
+    if not team_calendars:
+        # one calendar: the neighbours' positions are the lag/lead of the event's own, taken in the
+        # one window pass below (a second pass after the calendar join would sort the events again)
+        ev = calendar.position(ev, cols, span=span, team=None)
+    w = ibis.window(group_by=ev[CASE], order_by=[ev[TIMESTAMP], ev[ROW]])
+    neighbours = {
+        "prev_activity": ev[ACTIVITY].lag().over(w),
+        "next_activity": ev[ACTIVITY].lead().over(w),
+        "prev_ts": ev[TIMESTAMP].lag().over(w),
+        "next_ts": ev[TIMESTAMP].lead().over(w),
+        "order_in_case": ibis.row_number().over(w),
+        **{f"prev_{role}": ev[role].lag().over(w) for role in (TEAM, AGENT) if role in ev.columns},
+    }
+    if team_calendars:
+        # the neighbours' timestamps are placed on this event's team calendar
+        t = ev.mutate(**neighbours)
+        positions = {"pos": TIMESTAMP, "prev_pos": "prev_ts", "next_pos": "next_ts", **cols}
+        t = calendar.position(t, positions, span=span, team=team)
     else:
-        cols = {"pos": TIMESTAMP}
-        if semantics == "start_complete":
-            cols["start_pos"] = START
-        t = calendar.position(t, cols, span=span, team=None)
-        w2 = ibis.window(group_by=t[CASE], order_by=[t[TIMESTAMP], t[ROW]])
-        t = t.mutate(prev_pos=t.pos.lag().over(w2), next_pos=t.pos.lead().over(w2))
+        t = ev.mutate(**neighbours, prev_pos=ev.pos.lag().over(w), next_pos=ev.pos.lead().over(w))
+        positions = {**cols, "prev_pos": "", "next_pos": ""}
+    ev = log.events
     sec, prev_sec, next_sec = epoch_seconds(t[TIMESTAMP]), epoch_seconds(t.prev_ts), epoch_seconds(t.next_ts)
     t = t.mutate(
         before_s=sec - prev_sec,
@@ -233,7 +236,8 @@ def _build_intervals(
             proc_bs=_clip0((t.pos - t.start_pos) * share),
         )  # fmt: skip
     base = [c for c in dict.fromkeys([*_ROLE_COLUMNS, *keep]) if c in ev.columns]
-    t = t.select(*base, *[c for c in t.columns if c not in ev.columns])
+    rest = [c for c in t.columns if c not in ev.columns and c not in neighbours and c not in positions]
+    t = t.select(*base, *neighbours, *positions, *rest)
     # materialised once: every figure of every analysis aggregates this table
     return t.cache()
 
