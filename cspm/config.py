@@ -412,6 +412,7 @@ class EngineSettings(_Model):
 
     name: str = Field(default="duckdb", description="duckdb, spark, or a database URL such as postgresql://user@host/db")
     memory_limit: str | None = Field(default=None, description="DuckDB memory limit, e.g. '4GB' (spills to disk above it); default: a quarter of the machine's memory, 512 MiB to 2 GiB")
+    compress_tables: bool = Field(default=True, description="DuckDB: compress the tables cspm keeps in memory once they pass 256 MiB (a 1M-event diagnosis peaks near 1.05 GB instead of 1.8 GB, for about 8 % more time); false keeps them uncompressed")
     spark: SparkSettings = Field(default_factory=SparkSettings)
 
     @model_validator(mode="before")

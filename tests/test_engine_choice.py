@@ -115,3 +115,41 @@ def test_engine_option_is_on_every_command_that_reads_a_log():
     for command in ("validate", "discover", "bottlenecks", "conformance", "handoffs"):
         help_text = CliRunner().invoke(app, [command, "--help"], terminal_width=200).output
         assert "--engine" in help_text and "--table" in help_text and "--query" in help_text, command
+
+
+def _table_bytes(backend) -> int:
+    return backend.con.execute(
+        "SELECT coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory() WHERE tag = 'IN_MEMORY_TABLE'"
+    ).fetchone()[0]
+
+
+def test_large_in_memory_tables_are_compressed_with_the_same_rows(tmp_path):
+    from cspm.core import engine
+
+    plain = engine.new_duckdb_backend(compress_tables=False)
+    small = engine.compress_large_tables(engine.new_duckdb_backend(compress_tables=False), above=0)
+    below = engine.compress_large_tables(engine.new_duckdb_backend(compress_tables=False), above=1024**3)
+    sql = ("SELECT 'ticket ' || (i // 8) AS case_id, ['Open', 'Assign', 'Resolve', 'Close'][i % 4 + 1] AS activity, "
+           "i AS source_row FROM range(400000) t(i)")  # fmt: skip
+    sizes, rows = {}, {}
+    for name, backend in (("plain", plain), ("compressed", small), ("below", below)):
+        cached = backend.sql(sql).cache()
+        sizes[name] = _table_bytes(backend)
+        rows[name] = cached.group_by("activity").aggregate(n=cached.count(), tickets=cached.case_id.nunique(),
+                                                          rows=cached.source_row.sum()).order_by("activity").to_pandas()  # fmt: skip
+    assert sizes["plain"] > 8 * 1024**2  # 400,000 uncompressed rows
+    assert sizes["compressed"] < sizes["plain"] / 3
+    assert sizes["below"] == sizes["plain"]  # under the threshold: left as they are
+    assert rows["plain"].to_dict("records") == rows["compressed"].to_dict("records") == rows["below"].to_dict("records")
+    assert rows["plain"].n.tolist() == [100000] * 4
+
+
+def test_compression_is_on_by_default_and_can_be_turned_off():
+    from cspm.core import engine
+
+    assert config_from_dict({}).engine.compress_tables is True
+    off = connect(None, config_from_dict({"engine": {"compress_tables": False}}).engine)
+    assert off is not duckdb_backend()
+    assert "create_then_compress" not in repr(off._create_cached_table)
+    assert "create_then_compress" in repr(duckdb_backend()._create_cached_table)
+    assert engine.COMPRESS_ABOVE == 256 * 1024**2
