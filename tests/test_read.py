@@ -460,3 +460,28 @@ def test_read_never_materialises_the_log_in_pandas(monkeypatch):
     sizes.clear()
     assert cspm.read(parquet).quality.events == log.quality.events
     assert max(sizes, default=0) < 100
+
+
+def test_the_encoding_check_skips_ascii_chunks_only_when_nothing_is_pending(tmp_path):
+    """The UTF-8 / GB18030 check reads the file in 1 MiB chunks and skips pure-ASCII ones; a chunk
+    that ends inside a multi-byte character keeps the next one from being skipped."""
+    from cspm.ingest.sources import _decodes, detect_encoding
+
+    mib = 1 << 20
+    cases = {
+        "split_e": (b"a" * (mib - 1) + "é".encode() + b"b" * mib + b"\n", "utf-8", True),
+        # C3 at the end of the first chunk, then an ASCII chunk, then A9: not UTF-8 (C3 'b' is invalid),
+        # though C3 A9 would be 'é' if the ASCII chunk were skipped
+        "broken": (b"a" * (mib - 1) + b"\xc3" + b"b" * mib + b"\xa9\n", "utf-8", False),
+        "ascii": (b"x,y\n" * (mib // 2), "utf-8", True),
+        # a GB18030 character whose trail byte (0x40-0x7E) is ASCII, split at the chunk boundary
+        "gb_split": (b"a" * (mib - 1) + "丂".encode("gb18030") + b"b" * mib, "gb18030", True),
+    }
+    for name, (data, encoding, valid) in cases.items():
+        path = tmp_path / f"{name}.csv"
+        path.write_bytes(data)
+        assert _decodes(path, encoding) is valid, name
+    assert "丂".encode("gb18030")[1:2].isascii()  # the trail byte is ASCII
+    assert not _decodes(tmp_path / "gb_split.csv", "utf-8")
+    assert detect_encoding(tmp_path / "gb_split.csv", b"a" * 64) == "gb18030"
+    assert detect_encoding(tmp_path / "split_e.csv", b"a" * 64) == "utf-8"

@@ -197,8 +197,11 @@ def _first_invalid_utf8(path: Path) -> tuple[int, bytes] | None:
 
 def _decodes(path: Path, encoding: str) -> bool:
     decoder = codecs.getincrementaldecoder(encoding)()
+    ascii_safe = codecs.lookup(encoding).name in ("utf-8", "gb18030")  # ASCII bytes are themselves in both
     with open(path, "rb") as fh:
         while chunk := fh.read(1 << 20):
+            if ascii_safe and chunk.isascii() and not decoder.getstate()[0]:
+                continue  # nothing pending from the chunk before: ASCII decodes as itself
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError:
