@@ -167,11 +167,14 @@ def _build(log: TicketLog, s: FeatureSettings) -> Features:
             columns[col] = _bin(one, s.bins) if numeric else one
             kinds[col] = "case attribute"
             continue
-        first = _first(ev, col)
+        # each per-ticket table of a varying attribute materialised on its own: the feature query
+        # then joins small tables instead of holding several window passes over the events at once
+        # (the diagnosis's memory peak on 1M events: 1.09-1.10 GB -> 0.95-0.97 GB)
+        first = _first(ev, col).cache()
         columns[f"{col} (first)"] = _bin(first, s.bins) if numeric else first
         kinds[f"{col} (first)"] = "first value"
         if not numeric:
-            columns[f"{col} (most)"] = _most(ev, col)
+            columns[f"{col} (most)"] = _most(ev, col).cache()
             kinds[f"{col} (most)"] = "most frequent value"
     for name, table in _arrival(log, cases, s.timezone).items():
         columns[name] = table
