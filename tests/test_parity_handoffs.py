@@ -54,3 +54,21 @@ def test_simulated_approvals_and_missing_values_parity(spark):
     _same(handoffs(log, missing="break").per_case, handoffs(sp, missing="break").per_case)
     _same(ping_pong(log, missing="break").returns, ping_pong(sp, missing="break").returns)
     _same(redundancy(log, missing="break").per_case, redundancy(sp, missing="break").per_case)
+
+
+def test_a_repetition_after_an_unassigned_first_occurrence_is_neither_repeat_nor_redo(spark):
+    """The original agent is the first occurrence's, null or not, on both engines (Ibis's ``first()``
+    over a window skips nulls on Spark but not on DuckDB): T1 does A unassigned, then B and A again
+    by x — a repetition whose original agent is unknown."""
+    from cspm.core.engine import to_spark
+
+    rows = [("T1", "A", None, "2024-01-01 09:00"), ("T1", "B", "x", "2024-01-01 10:00"),
+            ("T1", "A", "x", "2024-01-01 11:00"), ("T2", "A", "y", "2024-01-02 09:00"),
+            ("T2", "B", "y", "2024-01-02 10:00"), ("T2", "A", "z", "2024-01-02 11:00")]  # fmt: skip
+    df = pd.DataFrame(rows, columns=["case", "activity", "agent", "ts"])
+    log = cspm.read(df, case_id="case", activity="activity", timestamp="ts", agent="agent")
+    d, s = rework(log, not_counted=[]), rework(to_spark(log, spark), not_counted=[])
+    got = d.per_case.set_index("case_id")[["repetitions", "repeats", "redos"]].to_dict("index")
+    assert got == {"T1": {"repetitions": 1, "repeats": 0, "redos": 0},
+                   "T2": {"repetitions": 1, "repeats": 0, "redos": 1}}  # fmt: skip
+    _same(d.per_case, s.per_case)

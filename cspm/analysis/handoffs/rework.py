@@ -56,6 +56,7 @@ APPROVAL_KEYWORDS = ("approve", "approval", "review", "审批", "复核")
 REJECTION_KEYWORDS = ("reject", "declin", "denied", "驳回", "拒绝", "退回")
 RESUBMISSION_KEYWORDS = ("resubmit", "re-submit", "resubmission", "重新提交", "重提", "再次提交")
 METRICS = ("repetitions", "self_loops", "repeats", "redos")
+_NO_AGENT = "\ue000no agent"  # stands for a missing agent inside the window of rework_events (a private-use character)
 ReworkKind = Literal["repetitions", "self_loops", "repeats", "redos"]
 
 
@@ -78,12 +79,15 @@ def rework_events(events: ir.Table, not_counted: list[str] | tuple[str, ...] = (
     has_agent = AGENT in events.columns
     agent = events[AGENT].cast("string") if has_agent else ibis.null("string")
     t = events.select(CASE, ACTIVITY, TIMESTAMP, ROW, agent=agent)
+    # the first occurrence's agent, null or not, on every engine: over a window Ibis's first() skips
+    # nulls on Spark (IGNORE NULLS) but not on DuckDB (FIRST_VALUE), so nulls are a sentinel inside it
+    first_agent = t.agent.fill_null(_NO_AGENT).first().over(wa)
     t = t.mutate(
         prev_activity=t[ACTIVITY].lag().over(w),
         prev_agent=t.agent.lag().over(w),
         prev_ts=t[TIMESTAMP].lag().over(w),
         occurrence=ibis.row_number().over(wa),  # 0-based
-        original_agent=t.agent.first().over(wa),
+        original_agent=ibis.ifelse(first_agent == _NO_AGENT, ibis.null("string"), first_agent),
     )
     counted = ~t[ACTIVITY].isin(list(not_counted)) if not_counted else ibis.literal(True)
     self_loop = counted & t.prev_activity.notnull() & (t.prev_activity == t[ACTIVITY])
