@@ -112,3 +112,24 @@ def test_a_table_collected_between_a_query_and_its_fetch_does_not_replace_the_re
         gc.enable()
     assert source.count().execute() == 3  # the next query runs the queued drops first
     assert [_exists(backend, n) for n in names] == [0, 0]
+
+
+def test_a_file_backed_duckdb_keeps_no_cspm_table_after_the_process_exits(tmp_path: Path, path: Path) -> None:
+    """Drops queued by the garbage collector (no query came after them) still run at exit."""
+    import subprocess
+    import sys
+
+    db = tmp_path / "user.duckdb"
+    script = (
+        "import gc, ibis, cspm\n"
+        f"backend = ibis.duckdb.connect({str(db)!r})\n"
+        f"log = cspm.read({str(path)!r}, engine=backend)\n"
+        "assert log.count_events() == 3\n"
+        "del log\n"
+        "gc.collect()\n"
+        "names = [r[0] for r in backend.con.execute('SELECT table_name FROM duckdb_tables()').fetchall()]\n"
+        "assert any(n.startswith('cspm_') for n in names), names  # queued, not yet dropped\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
+    con = duckdb.connect(str(db))
+    assert [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()] == []

@@ -15,6 +15,7 @@ run just before the backend's next query (:func:`defer_drops`).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import weakref
 from collections.abc import Callable
@@ -49,6 +50,13 @@ def run_pending_drops(con: Any) -> None:
         _, drop, args = _pending.pop(found)
         with contextlib.suppress(Exception):  # a table already gone
             drop(*args)
+
+
+@atexit.register
+def _run_all_pending_drops() -> None:
+    """At exit no query is pending: the queued drops run (a file-backed DuckDB keeps no cspm table)."""
+    for con in {id(item[0]): item[0] for item in _pending}.values():
+        run_pending_drops(con)
 
 
 def defer_drops(backend: Any) -> Any:
